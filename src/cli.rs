@@ -1,0 +1,363 @@
+//! The command line: parse flags, load config, fetch feeds, run the pipeline, print.
+//! Exit codes: 0 ok, 1 `check` found a missed target, 2 error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use chrono::{Datelike, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{parse_tz, Config, DEFAULT_CONFIG_TOML};
+use crate::feed::Source;
+use crate::pipeline::{self, Analysis, FeedInput, Settings};
+use crate::report::{render, Window};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "calaudit",
+    version,
+    about = "Where did your week go? People time, technical time and deep work from your calendar feeds."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// One row per ISO week: hours per category, busy time, people share vs target, exclusions.
+    Report {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Every occurrence in the window with its category, the rule that decided it and whether it counts.
+    Occurrences {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = OccurrencesFormat::Table)]
+        format: OccurrencesFormat,
+    },
+    /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Write the documented default config to PATH (default: ./config.toml).
+    Init {
+        path: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// A calendar: a path, file://, http(s):// or webcal:// URL. Repeat to merge feeds; replaces the config's feeds.
+    #[arg(long = "feed", value_name = "SOURCE")]
+    pub feeds: Vec<String>,
+    /// First day of the window (local date in --tz, YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Day after the window (exclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// Your IANA time zone (default: config `tz`, else the system zone).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Your address (repeatable): events you declined do not count. Replaces the config's `me`.
+    #[arg(long = "me", value_name = "ADDR")]
+    pub me: Vec<String>,
+    /// Config file (default: ./config.toml, else $XDG_CONFIG_HOME/calaudit/config.toml).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Show every input warning instead of the first few per feed.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OccurrencesFormat {
+    Table,
+    Jsonl,
+}
+
+/// Runs a parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let mut msg = format!("error: {e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init { path, force } => {
+            let path = path.unwrap_or_else(|| PathBuf::from("config.toml"));
+            if path.exists() && !force {
+                bail!(
+                    "{} already exists; pass --force to overwrite it",
+                    path.display()
+                );
+            }
+            std::fs::write(&path, DEFAULT_CONFIG_TOML)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "wrote {}; edit `feeds` and `me`, then run `calaudit report`",
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { common, format } => {
+            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
+            let a = ctx.analyze()?;
+            let r = pipeline::report(&a, &ctx.settings());
+            let out = match format {
+                ReportFormat::Table => render::report_table(&r),
+                ReportFormat::Json => render::report_json(&r),
+                ReportFormat::Csv => render::report_csv(&r),
+            };
+            print_out(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Occurrences { common, format } => {
+            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
+            let a = ctx.analyze()?;
+            let out = match format {
+                OccurrencesFormat::Table => render::occurrences_table(&a, ctx.tz),
+                OccurrencesFormat::Jsonl => render::occurrences_jsonl(&a),
+            };
+            print_out(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { common } => {
+            let ctx = Context_::load(&common, WindowDefault::LastCompleteWeek)?;
+            let a = ctx.analyze()?;
+            let r = pipeline::report(&a, &ctx.settings());
+            let Some(w) = r.weeks.last() else {
+                bail!("the window holds no week to check");
+            };
+            let people_h = w.seconds[0] as f64 / 3600.0;
+            match (w.people_share, w.people_target_met) {
+                (Some(share), Some(false)) => {
+                    println!(
+                        "MISSED {}: people time {:.1}h = {:.0}% of {}h working hours, below the {:.0}% target",
+                        w.week, people_h, share * 100.0, w.working_hours, r.people_target * 100.0
+                    );
+                    Ok(ExitCode::from(1))
+                }
+                (Some(share), _) => {
+                    println!(
+                        "ok {}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
+                        w.week,
+                        people_h,
+                        share * 100.0,
+                        w.working_hours,
+                        r.people_target * 100.0
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                (None, _) => {
+                    println!("ok {}: no working hours that week (out of office)", w.week);
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
+        }
+    }
+}
+
+fn print_out(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to stdout"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum WindowDefault {
+    RecentWeeks,
+    LastCompleteWeek,
+}
+
+/// Everything a command needs, resolved from flags and config.
+struct Context_ {
+    cfg: Config,
+    tz: chrono_tz::Tz,
+    me: Vec<String>,
+    window: Window,
+    feeds: Vec<(String, Source)>,
+    verbose: bool,
+}
+
+impl Context_ {
+    fn load(c: &Common, default: WindowDefault) -> Result<Context_> {
+        let cfg = load_config(c.config.as_deref())?;
+        let tz = match c.tz.as_deref() {
+            Some(name) => parse_tz(name).with_context(|| {
+                format!("--tz: unknown time zone {name:?}; expected an IANA name such as \"Europe/Berlin\"")
+            })?,
+            None => cfg.tz,
+        };
+        let me: Vec<String> = if c.me.is_empty() {
+            cfg.me.clone()
+        } else {
+            c.me.iter()
+                .map(|m| crate::ics::value::normalize_address(m))
+                .collect()
+        };
+        let feeds: Vec<(String, String)> = if c.feeds.is_empty() {
+            cfg.feeds
+                .iter()
+                .map(|f| (f.name.clone(), f.url.clone()))
+                .collect()
+        } else {
+            c.feeds
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (format!("feed{}", i + 1), f.clone()))
+                .collect()
+        };
+        if feeds.is_empty() {
+            bail!("no calendar feeds: pass --feed PATH_OR_URL, or write a config with `calaudit init` and add [[feeds]]");
+        }
+        let feeds = feeds
+            .into_iter()
+            .map(|(name, url)| {
+                let src = Source::parse(&url).with_context(|| format!("feed {name:?}"))?;
+                Ok((name, src))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let this_monday =
+            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let (from, to) = match (c.from, c.to, default) {
+            (Some(f), Some(t), _) => (f, t),
+            (Some(f), None, _) => (f, this_monday + chrono::Duration::days(7)),
+            (None, Some(t), _) => (t - chrono::Duration::weeks(i64::from(cfg.report_weeks)), t),
+            (None, None, WindowDefault::RecentWeeks) => {
+                let to = this_monday + chrono::Duration::days(7);
+                (
+                    to - chrono::Duration::weeks(i64::from(cfg.report_weeks)),
+                    to,
+                )
+            }
+            (None, None, WindowDefault::LastCompleteWeek) => {
+                (this_monday - chrono::Duration::days(7), this_monday)
+            }
+        };
+        if to <= from {
+            bail!("--to ({to}) must be after --from ({from})");
+        }
+        Ok(Context_ {
+            cfg,
+            tz,
+            me,
+            window: Window { tz, from, to },
+            feeds,
+            verbose: c.verbose,
+        })
+    }
+
+    fn settings(&self) -> Settings<'_> {
+        Settings::from_config(&self.cfg, self.window, &self.me)
+    }
+
+    fn analyze(&self) -> Result<Analysis> {
+        let mut inputs = Vec::new();
+        for (name, src) in &self.feeds {
+            let bytes = crate::feed::fetch(src, Duration::from_secs(60))
+                .with_context(|| format!("feed {name:?} ({})", src.display()))?;
+            inputs.push(FeedInput {
+                name: name.clone(),
+                bytes,
+            });
+        }
+        let a = pipeline::analyze(inputs, &self.settings());
+        self.print_warnings(&a);
+        Ok(a)
+    }
+
+    fn print_warnings(&self, a: &Analysis) {
+        const SHOWN: usize = 10;
+        for (fw, (_, src)) in a.warnings.iter().zip(&self.feeds) {
+            let n = fw.warnings.len();
+            let shown = if self.verbose { n } else { n.min(SHOWN) };
+            for w in &fw.warnings[..shown] {
+                if w.line > 0 {
+                    eprintln!(
+                        "warning: feed {:?} ({}) line {}: {}",
+                        fw.feed,
+                        src.display(),
+                        w.line,
+                        w.message
+                    );
+                } else {
+                    eprintln!(
+                        "warning: feed {:?} ({}): {}",
+                        fw.feed,
+                        src.display(),
+                        w.message
+                    );
+                }
+            }
+            if n > shown {
+                eprintln!(
+                    "warning: feed {:?}: {} more warnings (pass --verbose to see them all)",
+                    fw.feed,
+                    n - shown
+                );
+            }
+        }
+        if a.duplicates > 0 {
+            eprintln!(
+                "note: {} occurrences appeared in more than one feed and were counted once",
+                a.duplicates
+            );
+        }
+    }
+}
+
+/// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else built-in defaults (no feeds).
+fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    if let Some(p) = explicit {
+        return Ok(Config::load(p)?);
+    }
+    if let Some(p) = std::env::var_os("CALAUDIT_CONFIG") {
+        return Ok(Config::load(Path::new(&p))?);
+    }
+    let local = PathBuf::from("config.toml");
+    if local.is_file() {
+        return Ok(Config::load(&local)?);
+    }
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(dir) = xdg {
+        let p = dir.join("calaudit").join("config.toml");
+        if p.is_file() {
+            return Ok(Config::load(&p)?);
+        }
+    }
+    Ok(Config::parse("", None)?)
+}

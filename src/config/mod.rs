@@ -1,0 +1,14 @@
+//! `config.toml`: read as written ([`raw`]), then checked and resolved ([`validate`]) into a
+//! [`Config`]. Every problem names the file and the key, and all problems are reported at once.
+
+mod raw;
+mod validate;
+
+pub use raw::RawConfig;
+pub use validate::{
+    parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, WeekSettings,
+    DEFAULT_PRIORITY,
+};
+
+/// The documented default configuration (the top-level `config.toml`), written by `calaudit init`.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config.toml");

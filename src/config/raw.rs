@@ -1,0 +1,47 @@
+//! The config file as written: plain serde structs, unknown keys rejected.
+
+use serde::Deserialize;
+
+use crate::classify::RawRule;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// The user's IANA zone; default: the system zone.
+    pub tz: Option<String>,
+    /// The user's own addresses (to find what they declined).
+    #[serde(default)]
+    pub me: Vec<String>,
+    #[serde(default)]
+    pub feeds: Vec<RawFeed>,
+    #[serde(default)]
+    pub week: RawWeek,
+    #[serde(default)]
+    pub report: RawReport,
+    /// Classification rules; when absent, the built-in defaults apply.
+    pub rules: Option<Vec<RawRule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    pub name: String,
+    pub url: String,
+    pub refresh: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeek {
+    pub hours: Option<f64>,
+    pub people_target: Option<f64>,
+    pub workdays: Option<Vec<String>>,
+    pub ooo_keywords: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub weeks: Option<u32>,
+    pub priority: Option<Vec<String>>,
+}

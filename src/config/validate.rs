@@ -1,0 +1,363 @@
+//! [`RawConfig`] → [`Config`]: zones resolved, rules compiled, durations parsed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use chrono::Weekday;
+
+use super::raw::RawConfig;
+use crate::classify::{Category, Classifier};
+
+/// A checked configuration.
+pub struct Config {
+    /// The file it came from (None for built-in defaults).
+    pub path: Option<PathBuf>,
+    pub tz: chrono_tz::Tz,
+    /// Normalised addresses (lowercase, no `mailto:`).
+    pub me: Vec<String>,
+    pub feeds: Vec<FeedConfig>,
+    pub week: WeekSettings,
+    /// How many weeks `report` shows when no window is given (ending with the current week).
+    pub report_weeks: u32,
+    /// Category priority where occurrences overlap, highest first.
+    pub priority: [Category; 4],
+    pub classifier: Classifier,
+}
+
+pub struct FeedConfig {
+    pub name: String,
+    /// As written: a path (relative to the config file), `file://`, `http(s)://` or `webcal://`.
+    pub url: String,
+    pub refresh: StdDuration,
+}
+
+/// What a working week is, for the people-share target.
+#[derive(Clone, Debug)]
+pub struct WeekSettings {
+    pub hours: f64,
+    pub people_target: f64,
+    pub workdays: Vec<Weekday>,
+    /// All-day events whose title contains one of these (word-aware, case-insensitive) are
+    /// out-of-office days and lower that week's working hours.
+    pub ooo_keywords: Vec<String>,
+}
+
+impl Default for WeekSettings {
+    fn default() -> Self {
+        WeekSettings {
+            hours: 40.0,
+            people_target: 0.30,
+            workdays: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ],
+            ooo_keywords: [
+                "ooo",
+                "out of office",
+                "out-of-office",
+                "vacation",
+                "holiday",
+                "pto",
+                "leave",
+                "sick",
+                "off",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        }
+    }
+}
+
+/// Every problem found in one config file.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid config {}:\n  {}", file.display(), problems.join("\n  "))]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<String>,
+}
+
+pub const DEFAULT_PRIORITY: [Category; 4] = [
+    Category::People,
+    Category::Technical,
+    Category::Other,
+    Category::DeepWork,
+];
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_owned(),
+            problems: vec![format!("cannot read the file: {e}")],
+        })?;
+        Config::parse(&text, Some(path))
+    }
+
+    /// Parses config text; `path` names it in errors and anchors relative feed paths.
+    pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let file = path
+            .map(Path::to_owned)
+            .unwrap_or_else(|| PathBuf::from("<built-in config>"));
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.clone(),
+            problems: vec![e.to_string().trim_end().replace('\n', "\n  ")],
+        })?;
+        Config::from_raw(raw, path).map_err(|problems| ConfigError { file, problems })
+    }
+
+    fn from_raw(raw: RawConfig, path: Option<&Path>) -> Result<Config, Vec<String>> {
+        let mut problems = Vec::new();
+        let tz = match raw.tz.as_deref() {
+            Some(name) => parse_tz(name).unwrap_or_else(|| {
+                problems.push(format!(
+                    "key `tz`: unknown time zone {name:?}; expected an IANA name such as \"America/Los_Angeles\""
+                ));
+                chrono_tz::UTC
+            }),
+            None => system_tz(),
+        };
+        let me = raw
+            .me
+            .iter()
+            .map(|m| crate::ics::value::normalize_address(m))
+            .collect();
+        let mut feeds = Vec::new();
+        for (i, f) in raw.feeds.into_iter().enumerate() {
+            let key = format!("feeds[{i}]");
+            if f.name.trim().is_empty() {
+                problems.push(format!("key `{key}.name`: must not be empty"));
+            }
+            if f.url.trim().is_empty() {
+                problems.push(format!(
+                    "key `{key}.url`: must not be empty; expected a path or an http(s)/webcal URL"
+                ));
+            }
+            let refresh = match f.refresh.as_deref() {
+                None => StdDuration::from_secs(15 * 60),
+                Some(s) => parse_span(s).unwrap_or_else(|| {
+                    problems.push(format!("key `{key}.refresh`: invalid duration {s:?}; expected e.g. \"15m\", \"1h\", \"30s\""));
+                    StdDuration::from_secs(15 * 60)
+                }),
+            };
+            let url = match path.and_then(Path::parent) {
+                Some(dir)
+                    if crate::feed::Source::is_relative_path(&f.url)
+                        && !dir.as_os_str().is_empty() =>
+                {
+                    dir.join(&f.url).to_string_lossy().into_owned()
+                }
+                _ => f.url,
+            };
+            feeds.push(FeedConfig {
+                name: f.name,
+                url,
+                refresh,
+            });
+        }
+        let mut week = WeekSettings::default();
+        if let Some(h) = raw.week.hours {
+            if h.is_finite() && h > 0.0 && h <= 168.0 {
+                week.hours = h;
+            } else {
+                problems.push(format!(
+                    "key `week.hours`: expected hours between 0 and 168, got {h}"
+                ));
+            }
+        }
+        if let Some(t) = raw.week.people_target {
+            if (0.0..=1.0).contains(&t) {
+                week.people_target = t;
+            } else {
+                problems.push(format!("key `week.people_target`: expected a fraction between 0 and 1 (0.30 = 30%), got {t}"));
+            }
+        }
+        if let Some(days) = raw.week.workdays {
+            let mut parsed = Vec::new();
+            for d in &days {
+                match parse_weekday(d) {
+                    Some(w) => parsed.push(w),
+                    None => problems.push(format!("key `week.workdays`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
+                }
+            }
+            week.workdays = parsed;
+        }
+        if let Some(k) = raw.week.ooo_keywords {
+            week.ooo_keywords = k.into_iter().map(|s| s.to_lowercase()).collect();
+        }
+        let mut priority = DEFAULT_PRIORITY;
+        if let Some(p) = raw.report.priority {
+            let parsed: Vec<Option<Category>> = p.iter().map(|s| s.parse().ok()).collect();
+            let mut sorted: Vec<Category> = parsed.iter().flatten().copied().collect();
+            sorted.sort();
+            sorted.dedup();
+            if parsed.len() == 4 && sorted.len() == 4 {
+                for (slot, c) in priority.iter_mut().zip(parsed.into_iter().flatten()) {
+                    *slot = c;
+                }
+            } else {
+                problems.push(format!("key `report.priority`: expected each of \"people\", \"technical\", \"deep_work\", \"other\" exactly once, got {p:?}"));
+            }
+        }
+        let classifier = match raw.rules.as_deref() {
+            None => Classifier::builtin(),
+            Some(rules) => Classifier::from_rules(rules).unwrap_or_else(|errs| {
+                problems.extend(errs.into_iter().map(|e| format!("`rules`: {e}")));
+                Classifier::builtin()
+            }),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            path: path.map(Path::to_owned),
+            tz,
+            me,
+            feeds,
+            week,
+            report_weeks: raw.report.weeks.unwrap_or(12).max(1),
+            priority,
+            classifier,
+        })
+    }
+}
+
+/// An IANA zone name (case-insensitive fallback).
+pub fn parse_tz(name: &str) -> Option<chrono_tz::Tz> {
+    let name = name.trim();
+    name.parse()
+        .ok()
+        .or_else(|| chrono_tz::Tz::from_str_insensitive(name).ok())
+}
+
+/// The system zone from `TZ` or `/etc/localtime`, else UTC.
+pub fn system_tz() -> chrono_tz::Tz {
+    if let Some(tz) = std::env::var("TZ")
+        .ok()
+        .and_then(|t| parse_tz(t.trim_start_matches(':')))
+    {
+        return tz;
+    }
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        let s = target.to_string_lossy();
+        if let Some(i) = s.find("zoneinfo/") {
+            if let Some(tz) = parse_tz(&s[i + 9..]) {
+                return tz;
+            }
+        }
+    }
+    if let Ok(name) = std::fs::read_to_string("/etc/timezone") {
+        if let Some(tz) = parse_tz(name.trim()) {
+            return tz;
+        }
+    }
+    chrono_tz::UTC
+}
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    let s = s.trim().to_ascii_lowercase();
+    Some(match s.get(..3)? {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+/// `"15m"`, `"1h30m"`, `"45s"`, `"14d"`.
+pub fn parse_span(s: &str) -> Option<StdDuration> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(StdDuration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_default_config_parses() {
+        let cfg = Config::parse(super::super::DEFAULT_CONFIG_TOML, None).unwrap();
+        assert_eq!(cfg.week.hours, 40.0);
+        assert_eq!(cfg.week.people_target, 0.30);
+        assert_eq!(cfg.priority, DEFAULT_PRIORITY);
+        assert_eq!(cfg.feeds.len(), 1);
+    }
+
+    #[test]
+    fn all_problems_are_reported_with_their_keys() {
+        let err = Config::parse(
+            "tz = \"Mars/Olympus\"\n[week]\nhours = -1\npeople_target = 30\nworkdays = [\"funday\"]\n[report]\npriority = [\"people\"]\n[[feeds]]\nname = \"w\"\nurl = \"x.ics\"\nrefresh = \"soon\"\n",
+            Some(Path::new("my.toml")),
+        )
+        .err()
+        .unwrap();
+        let msg = err.to_string();
+        for key in [
+            "`tz`",
+            "`week.hours`",
+            "`week.people_target`",
+            "`week.workdays`",
+            "`report.priority`",
+            "`feeds[0].refresh`",
+        ] {
+            assert!(msg.contains(key), "{key} missing in {msg}");
+        }
+        assert!(msg.contains("my.toml"));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_types_name_line_and_key() {
+        let err = Config::parse(
+            "tz = \"UTC\"\n[week]\nhourz = 3\n",
+            Some(Path::new("c.toml")),
+        )
+        .err()
+        .unwrap();
+        let msg = err.to_string();
+        assert!(msg.contains("hourz") && msg.contains("line 3"), "{msg}");
+        let err = Config::parse("me = 3\n", None).err().unwrap();
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(parse_span("15m"), Some(StdDuration::from_secs(900)));
+        assert_eq!(parse_span("1h30m"), Some(StdDuration::from_secs(5400)));
+        assert_eq!(parse_span("14d"), Some(StdDuration::from_secs(14 * 86400)));
+        assert_eq!(parse_span("15"), None);
+        assert_eq!(parse_span("m"), None);
+        assert_eq!(parse_span(""), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! Where calendar bytes come from: a path, `file://`, `http(s)://` or `webcal://` (fetched
+//! as https). Secret feed URLs (Google's private iCal address carries a token in its path) are
+//! never shown: [`Source::display`] keeps only scheme and host.
+
+mod source;
+
+pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};

@@ -1,0 +1,133 @@
+//! The parsed calendar model: what [`super::parse`] produces and [`super::expand`] consumes.
+//! Values are kept as written (local times with their TZID index, DATEs as dates), so no
+//! information is lost before expansion decides what they mean.
+
+use super::rrule::Rule;
+use super::value::{DateValue, Duration};
+use super::zone::VTimezone;
+
+/// Everything read from one feed's bytes. A file may hold several VCALENDARs; each is a
+/// [`Section`] and is expanded on its own, as RFC 5545 treats them as separate objects.
+#[derive(Debug, Default)]
+pub struct Calendar {
+    pub events: Vec<Event>,
+    /// Interned TZID strings, indexed by [`DateValue::Zoned`].
+    pub tzids: Vec<String>,
+    pub sections: Vec<Section>,
+    /// Problems found while parsing; each names its line. Parsing never fails as a whole.
+    pub warnings: Vec<Warning>,
+}
+
+/// One VCALENDAR (or the loose components outside any VCALENDAR).
+#[derive(Debug, Default)]
+pub struct Section {
+    /// Line of `BEGIN:VCALENDAR` (0 for loose components).
+    pub line: u32,
+    /// `X-WR-TIMEZONE`: Google's calendar-wide zone for floating and UTC times.
+    pub x_wr_timezone: Option<String>,
+    /// `X-WR-CALNAME`, shown in listings.
+    pub name: Option<String>,
+    pub vtimezones: Vec<VTimezone>,
+    /// `CALSCALE` other than GREGORIAN makes the section unusable.
+    pub calscale: Option<String>,
+    /// Whether `END:VCALENDAR` was seen (a truncated download lacks it).
+    pub closed: bool,
+}
+
+/// A problem in the input, with the 1-based line where the offending content line starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub line: u32,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartStat {
+    NeedsAction,
+    Accepted,
+    Declined,
+    Tentative,
+    Delegated,
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attendee {
+    /// Normalised address: lowercase, without `mailto:`.
+    pub addr: String,
+    /// The address as written (for output that mirrors the file).
+    pub raw: String,
+    /// `None` when the PARTSTAT parameter is absent (RFC default: NEEDS-ACTION).
+    pub partstat: Option<PartStat>,
+    /// The raw upper-cased PARTSTAT text, if present.
+    pub partstat_raw: Option<String>,
+}
+
+/// The end of an RDATE period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodEnd {
+    End(DateValue),
+    Duration(Duration),
+}
+
+/// One RDATE value: a start, optionally with its own end (`VALUE=PERIOD`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RDate {
+    pub start: DateValue,
+    pub end: Option<PeriodEnd>,
+}
+
+/// A VEVENT as written: a series master, a single event, or an override of one instance
+/// (`recurrence_id` set).
+#[derive(Clone, Debug, Default)]
+pub struct Event {
+    /// Index of its [`Section`] in [`Calendar::sections`].
+    pub section: u32,
+    /// Line of its `BEGIN:VEVENT`.
+    pub line: u32,
+    /// Empty when the event has no UID (then it is never merged with another).
+    pub uid: String,
+    pub summary: Option<String>,
+    pub description: String,
+    pub location: String,
+    pub categories: Vec<String>,
+    /// Normalised organizer address.
+    pub organizer: Option<String>,
+    pub attendees: Vec<Attendee>,
+    /// Raw upper-cased STATUS, if present.
+    pub status: Option<String>,
+    /// Raw upper-cased TRANSP, if present.
+    pub transp: Option<String>,
+    pub sequence: i64,
+    pub dtstart: Option<DateValue>,
+    pub dtend: Option<DateValue>,
+    pub duration: Option<Duration>,
+    pub rrules: Vec<Rule>,
+    pub exrules: Vec<Rule>,
+    pub rdates: Vec<RDate>,
+    pub exdates: Vec<DateValue>,
+    pub recurrence_id: Option<DateValue>,
+    /// `RANGE=THISANDFUTURE` on the RECURRENCE-ID.
+    pub this_and_future: bool,
+}
+
+impl Event {
+    pub fn is_cancelled(&self) -> bool {
+        self.status.as_deref() == Some("CANCELLED")
+    }
+
+    pub fn is_transparent(&self) -> bool {
+        self.transp.as_deref() == Some("TRANSPARENT")
+    }
+
+    /// Whether one of `me` (normalised addresses) declined this event.
+    pub fn declined_by(&self, me: &[String]) -> bool {
+        self.attendees
+            .iter()
+            .any(|a| a.partstat == Some(PartStat::Declined) && me.iter().any(|m| *m == a.addr))
+    }
+
+    pub fn is_recurring(&self) -> bool {
+        !self.rrules.is_empty() || !self.rdates.is_empty()
+    }
+}

@@ -1,0 +1,759 @@
+//! [`Calendar`] → the occurrences that overlap a window.
+//!
+//! This is where calendar semantics live: RRULE/RDATE/EXDATE/EXRULE sets, RECURRENCE-ID
+//! overrides (also `RANGE=THISANDFUTURE`, also when they come before their master), cancelled
+//! instances, DTEND vs DURATION, all-day and multi-day events, and time zones. Recurrences are
+//! expanded in the event's own local time, so "weekly at 09:00" stays at 09:00 across DST, and
+//! only then converted to UTC. Durations follow RFC 5545: a DTEND-based duration is the same
+//! exact length for every instance (3.8.5.3), a DURATION's days are nominal and its hours exact
+//! (3.3.6). The work is bounded by the window: rule iteration starts near the window (the RRULE
+//! engine skips whole periods when there is no COUNT) and stops after it.
+//!
+//! Output is pure data (UTC instants, local dates); what an occurrence *means* for the user
+//! (declined, counted, category) is decided by later stages.
+
+use std::collections::HashMap;
+
+use chrono::{Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::event::{Calendar, Event, PeriodEnd, Warning};
+use super::rrule::{Rule, Until};
+use super::value::{DateValue, Duration};
+use super::zone::{Zone, ZoneResolver};
+
+/// Hard cap on instances generated for one series in one expansion: protects against absurd
+/// rules (FREQ=SECONDLY over a year-long window). Exceeding it is reported as a warning.
+pub const MAX_INSTANCES_PER_SERIES: usize = 200_000;
+
+#[derive(Clone, Debug)]
+pub struct ExpandOptions {
+    /// Window start (UTC, inclusive).
+    pub window_start: NaiveDateTime,
+    /// Window end (UTC, exclusive).
+    pub window_end: NaiveDateTime,
+    /// The user's zone: floating times and all-day boundaries are read in it.
+    pub user_zone: Zone,
+    /// Disable Google's `X-WR-TIMEZONE` semantics.
+    pub ignore_x_wr_timezone: bool,
+    pub max_instances_per_series: usize,
+}
+
+/// When an occurrence happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OccurrenceTime {
+    /// A timed occurrence, UTC instants, `end >= start`.
+    Timed {
+        start: NaiveDateTime,
+        end: NaiveDateTime,
+    },
+    /// An all-day occurrence: local dates, end exclusive.
+    AllDay { start: NaiveDate, end: NaiveDate },
+}
+
+/// The original start of a recurrence instance (its RECURRENCE-ID).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecurrenceId {
+    Date(NaiveDate),
+    Utc(NaiveDateTime),
+}
+
+/// One occurrence of an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Index into [`Calendar::events`] of the VEVENT whose properties apply (the override for a
+    /// moved instance, else the master).
+    pub event: u32,
+    pub time: OccurrenceTime,
+    /// The span as UTC instants (all-day: local midnights in the user's zone).
+    pub start_utc: NaiveDateTime,
+    pub end_utc: NaiveDateTime,
+    /// `None` for a non-recurring event.
+    pub recurrence_id: Option<RecurrenceId>,
+    /// Read in the user's zone because it had no zone of its own.
+    pub floating: bool,
+}
+
+impl Occurrence {
+    pub fn is_allday(&self) -> bool {
+        matches!(self.time, OccurrenceTime::AllDay { .. })
+    }
+}
+
+/// Per-section context: how to read times.
+struct Ctx<'a> {
+    cal: &'a Calendar,
+    resolver: &'a ZoneResolver,
+    /// Zone for floating times (X-WR-TIMEZONE or the user's).
+    floating_zone: Zone,
+    /// Set when X-WR-TIMEZONE applies: UTC times are moved into this zone before expansion.
+    xwr: Option<Zone>,
+    opts: &'a ExpandOptions,
+    warnings: Vec<Warning>,
+    unknown_tzids: Vec<u32>,
+}
+
+/// A DATE-TIME read into a zone: the zone, its local wall-clock value, whether floating.
+struct Placed {
+    zone: Zone,
+    local: NaiveDateTime,
+    floating: bool,
+}
+
+impl Ctx<'_> {
+    fn place(&mut self, v: DateValue, line: u32) -> Placed {
+        match v {
+            DateValue::Date(d) => Placed {
+                zone: self.floating_zone.clone(),
+                local: d.and_time(NaiveTime::MIN),
+                floating: self.xwr.is_none(),
+            },
+            DateValue::Floating(t) => Placed {
+                zone: self.floating_zone.clone(),
+                local: t,
+                floating: self.xwr.is_none(),
+            },
+            DateValue::Utc(t) => match &self.xwr {
+                Some(z) => Placed {
+                    zone: z.clone(),
+                    local: z.to_local(t),
+                    floating: false,
+                },
+                None => Placed {
+                    zone: Zone::Utc,
+                    local: t,
+                    floating: false,
+                },
+            },
+            DateValue::Zoned(t, idx) => {
+                let name = self
+                    .cal
+                    .tzids
+                    .get(idx as usize)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                match self.resolver.resolve(name) {
+                    Some(zone) => Placed {
+                        zone,
+                        local: t,
+                        floating: false,
+                    },
+                    None => {
+                        if !self.unknown_tzids.contains(&idx) {
+                            self.unknown_tzids.push(idx);
+                            self.warnings.push(Warning {
+                                line,
+                                message: format!(
+                                    "unknown TZID {name:?} (not IANA, not a Windows zone, no VTIMEZONE): its times are read in {}",
+                                    self.floating_zone.name()
+                                ),
+                            });
+                        }
+                        Placed {
+                            zone: self.floating_zone.clone(),
+                            local: t,
+                            floating: self.xwr.is_none(),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Absolute instant of a DATE-TIME value.
+    fn instant(&mut self, v: DateValue, line: u32) -> NaiveDateTime {
+        let p = self.place(v, line);
+        p.zone.to_utc(p.local)
+    }
+}
+
+/// Expands every event of `cal` into the occurrences overlapping the window.
+///
+/// `resolvers` has one [`ZoneResolver`] per section (see [`resolvers`]). Returns the
+/// occurrences sorted by start, and warnings for series that could not be fully expanded.
+pub fn expand(
+    cal: &Calendar,
+    resolvers: &[ZoneResolver],
+    opts: &ExpandOptions,
+) -> (Vec<Occurrence>, Vec<Warning>) {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    // Group by (section, UID), keeping file order. Events without a UID stand alone.
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut index: HashMap<(u32, &str), usize> = HashMap::new();
+    for (i, ev) in cal.events.iter().enumerate() {
+        if ev.uid.is_empty() {
+            groups.push(vec![i as u32]);
+            continue;
+        }
+        match index.get(&(ev.section, ev.uid.as_str())) {
+            Some(&g) => groups[g].push(i as u32),
+            None => {
+                index.insert((ev.section, ev.uid.as_str()), groups.len());
+                groups.push(vec![i as u32]);
+            }
+        }
+    }
+    let mut ctxs: Vec<Option<Ctx<'_>>> = Vec::with_capacity(cal.sections.len());
+    for (i, sec) in cal.sections.iter().enumerate() {
+        let Some(resolver) = resolvers.get(i) else {
+            ctxs.push(None);
+            continue;
+        };
+        if let Some(scale) = sec.calscale.as_deref().filter(|s| *s != "GREGORIAN") {
+            warnings.push(Warning {
+                line: sec.line,
+                message: format!("CALSCALE {scale} is not supported: calendar skipped"),
+            });
+            ctxs.push(None);
+            continue;
+        }
+        let xwr = match (&sec.x_wr_timezone, opts.ignore_x_wr_timezone) {
+            (Some(name), false) => match resolver.resolve(name) {
+                Some(z) => Some(z),
+                None => {
+                    warnings.push(Warning {
+                        line: sec.line,
+                        message: format!("X-WR-TIMEZONE {name:?} is not a known zone: ignored"),
+                    });
+                    None
+                }
+            },
+            _ => None,
+        };
+        ctxs.push(Some(Ctx {
+            cal,
+            resolver,
+            floating_zone: xwr.clone().unwrap_or_else(|| opts.user_zone.clone()),
+            xwr,
+            opts,
+            warnings: Vec::new(),
+            unknown_tzids: Vec::new(),
+        }));
+    }
+    for group in &groups {
+        let section = cal.events[group[0] as usize].section as usize;
+        if let Some(Some(ctx)) = ctxs.get_mut(section) {
+            expand_group(ctx, group, &mut out);
+        }
+    }
+    for ctx in ctxs.into_iter().flatten() {
+        warnings.extend(ctx.warnings);
+    }
+    out.sort_by(|a, b| {
+        (
+            a.start_utc,
+            &cal.events[a.event as usize].uid,
+            a.recurrence_id,
+            a.end_utc,
+        )
+            .cmp(&(
+                b.start_utc,
+                &cal.events[b.event as usize].uid,
+                b.recurrence_id,
+                b.end_utc,
+            ))
+    });
+    (out, warnings)
+}
+
+/// Builds one zone resolver per section, taking the VTIMEZONEs out of the calendar. Returns
+/// the warnings about unusable VTIMEZONEs.
+pub fn resolvers(cal: &mut Calendar) -> (Vec<ZoneResolver>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let mut out = Vec::with_capacity(cal.sections.len());
+    for sec in &mut cal.sections {
+        let (r, w) = ZoneResolver::new(std::mem::take(&mut sec.vtimezones));
+        warnings.extend(w.into_iter().map(|message| Warning {
+            line: sec.line,
+            message,
+        }));
+        out.push(r);
+    }
+    (out, warnings)
+}
+
+/// How long each instance lasts.
+#[derive(Clone, Copy, Debug)]
+enum Length {
+    /// All-day: nominal days.
+    Days(i64),
+    /// Timed: nominal days (local clock) then exact seconds.
+    Timed { days: i64, seconds: i64 },
+}
+
+/// A candidate instance of a series before overrides: its original start.
+#[derive(Clone, Copy, Debug)]
+struct Instance {
+    /// Local wall-clock start in the series zone (midnight for all-day).
+    local: NaiveDateTime,
+    /// UTC start (timed only; for all-day the same as `local`).
+    utc: NaiveDateTime,
+    /// Set for RDATE periods, which carry their own length.
+    length: Option<Length>,
+}
+
+fn length_of(ctx: &mut Ctx<'_>, ev: &Event, start: DateValue) -> Length {
+    if let DateValue::Date(d) = start {
+        let days = match (ev.dtend, ev.duration) {
+            (Some(DateValue::Date(e)), _) => (e - d).num_days().abs(),
+            (_, Some(dur)) => {
+                dur.days + i64::from(dur.seconds > 0) * ((dur.seconds + 86_399) / 86_400)
+            }
+            _ => 1,
+        };
+        return Length::Days(days);
+    }
+    match (ev.dtend, ev.duration) {
+        (Some(end), _) => {
+            let s = ctx.instant(start, ev.line);
+            let e = ctx.instant(end, ev.line);
+            Length::Timed {
+                days: 0,
+                seconds: (e - s).num_seconds().abs(),
+            }
+        }
+        (None, Some(Duration { days, seconds, .. })) => Length::Timed { days, seconds },
+        (None, None) => Length::Timed {
+            days: 0,
+            seconds: 0,
+        },
+    }
+}
+
+/// End of an instance starting at `local`/`utc` in `zone`.
+fn end_of(zone: &Zone, local: NaiveDateTime, utc: NaiveDateTime, len: Length) -> NaiveDateTime {
+    match len {
+        Length::Days(d) => local + ChronoDuration::days(d),
+        Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+        Length::Timed { days, seconds } => {
+            zone.to_utc(local + ChronoDuration::days(days)) + ChronoDuration::seconds(seconds)
+        }
+    }
+}
+
+/// Upper bound of a length in seconds, for widening the search window.
+fn max_seconds(len: Length) -> i64 {
+    match len {
+        Length::Days(d) => d.saturating_mul(86_400),
+        Length::Timed { days, seconds } => days.saturating_mul(86_400).saturating_add(seconds),
+    }
+}
+
+fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
+    let cal = ctx.cal;
+    let mut master: Option<u32> = None;
+    let mut overrides: Vec<u32> = Vec::new();
+    for &i in group {
+        let ev = &cal.events[i as usize];
+        if ev.recurrence_id.is_some() {
+            overrides.push(i);
+        } else {
+            // Several masters for one UID: the newest (highest SEQUENCE, then the later one) wins.
+            master = match master {
+                Some(m) if cal.events[m as usize].sequence > ev.sequence => Some(m),
+                Some(m) => {
+                    let prev = &cal.events[m as usize];
+                    ctx.warnings.push(Warning {
+                        line: ev.line,
+                        message: format!(
+                            "UID {:?} has several series masters (lines {} and {}): the one with the higher SEQUENCE (or the later one) is used",
+                            ev.uid, prev.line, ev.line
+                        ),
+                    });
+                    Some(i)
+                }
+                None => Some(i),
+            };
+        }
+    }
+
+    // Where the overrides point: original instants (timed) or dates (all-day).
+    let mut rid_instants: Vec<(RecurrenceId, u32)> = Vec::with_capacity(overrides.len());
+    for &o in &overrides {
+        let ev = &cal.events[o as usize];
+        if let Some(rid) = ev.recurrence_id {
+            let key = match rid {
+                DateValue::Date(d) => RecurrenceId::Date(d),
+                v => RecurrenceId::Utc(ctx.instant(v, ev.line)),
+            };
+            rid_instants.push((key, o));
+        }
+    }
+
+    let mut excluded_rids: Vec<RecurrenceId> = Vec::new();
+    if let Some(m) = master {
+        excluded_rids = expand_master(ctx, m, &rid_instants, out);
+    }
+
+    // Each single-instance override is an occurrence of its own, wherever it moved to.
+    for &(rid, o) in &rid_instants {
+        let ev = &cal.events[o as usize];
+        if excluded_rids.contains(&rid) {
+            // The master deleted this instance (EXDATE) after the override was written.
+            continue;
+        }
+        let Some(start) = ev.dtstart else { continue };
+        let len = length_of(ctx, ev, start);
+        let rid = Some(rid);
+        push_single(ctx, o, start, len, rid, out);
+    }
+}
+
+/// Emits the occurrence of a non-recurring VEVENT (or of an override) if it overlaps the window.
+fn push_single(
+    ctx: &mut Ctx<'_>,
+    event: u32,
+    start: DateValue,
+    len: Length,
+    rid: Option<RecurrenceId>,
+    out: &mut Vec<Occurrence>,
+) {
+    let line = ctx.cal.events[event as usize].line;
+    if let DateValue::Date(d) = start {
+        let Length::Days(days) = len else { return };
+        push_allday(ctx, event, d, days, rid, out);
+        return;
+    }
+    let p = ctx.place(start, line);
+    let utc = p.zone.to_utc(p.local);
+    let end = end_of(&p.zone, p.local, utc, len);
+    push_timed(ctx, event, utc, end, rid, p.floating, out);
+}
+
+fn push_allday(
+    ctx: &mut Ctx<'_>,
+    event: u32,
+    d: NaiveDate,
+    days: i64,
+    rid: Option<RecurrenceId>,
+    out: &mut Vec<Occurrence>,
+) {
+    let Some(end) = d.checked_add_signed(ChronoDuration::days(days)) else {
+        return;
+    };
+    let z = &ctx.opts.user_zone;
+    let s_utc = z.to_utc(d.and_time(NaiveTime::MIN));
+    let e_utc = z.to_utc(end.and_time(NaiveTime::MIN));
+    if overlaps(s_utc, e_utc, ctx.opts.window_start, ctx.opts.window_end) {
+        out.push(Occurrence {
+            event,
+            time: OccurrenceTime::AllDay { start: d, end },
+            start_utc: s_utc,
+            end_utc: e_utc,
+            recurrence_id: rid,
+            floating: false,
+        });
+    }
+}
+
+fn push_timed(
+    ctx: &mut Ctx<'_>,
+    event: u32,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    rid: Option<RecurrenceId>,
+    floating: bool,
+    out: &mut Vec<Occurrence>,
+) {
+    if overlaps(start, end, ctx.opts.window_start, ctx.opts.window_end) {
+        out.push(Occurrence {
+            event,
+            time: OccurrenceTime::Timed { start, end },
+            start_utc: start,
+            end_utc: end,
+            recurrence_id: rid,
+            floating,
+        });
+    }
+}
+
+/// Overlap as the corpus defines it: `start < END && end > START`, and a zero-length
+/// occurrence counts when `START <= start < END`.
+pub fn overlaps(s: NaiveDateTime, e: NaiveDateTime, ws: NaiveDateTime, we: NaiveDateTime) -> bool {
+    if s == e {
+        ws <= s && s < we
+    } else {
+        s < we && e > ws
+    }
+}
+
+/// Expands a series master; returns the RECURRENCE-IDs its EXDATEs delete, so that
+/// overrides of deleted instances are dropped too.
+fn expand_master(
+    ctx: &mut Ctx<'_>,
+    m: u32,
+    rids: &[(RecurrenceId, u32)],
+    out: &mut Vec<Occurrence>,
+) -> Vec<RecurrenceId> {
+    let cal = ctx.cal;
+    let ev = &cal.events[m as usize];
+    let Some(start) = ev.dtstart else {
+        return Vec::new();
+    };
+    let len = length_of(ctx, ev, start);
+    if !ev.is_recurring() {
+        push_single(ctx, m, start, len, None, out);
+        return Vec::new();
+    }
+    let allday = start.is_date();
+    let placed = ctx.place(start, ev.line);
+    let zone = placed.zone.clone();
+    let floating = placed.floating;
+    let local0 = placed.local;
+    let to_utc = |local: NaiveDateTime| if allday { local } else { zone.to_utc(local) };
+
+    // THISANDFUTURE overrides, sorted by their recurrence id: each shifts later instances.
+    let mut futures: Vec<(NaiveDateTime, u32, i64, Length)> = Vec::new();
+    for &(rid, o) in rids {
+        let oev = &cal.events[o as usize];
+        if !oev.this_and_future {
+            continue;
+        }
+        let (Some(os), key) = (oev.dtstart, rid_key(rid)) else {
+            continue;
+        };
+        let new_start = if os.is_date() {
+            os.naive()
+        } else {
+            ctx.instant(os, oev.line)
+        };
+        let shift = (new_start - key).num_seconds();
+        let olen = length_of(ctx, oev, os);
+        futures.push((key, o, shift, olen));
+    }
+    futures.sort_by_key(|f| f.0);
+    let max_shift = futures.iter().map(|f| f.2.abs()).max().unwrap_or(0);
+
+    // The search window in the series' local time, padded for offsets, lengths and shifts.
+    let pad = ChronoDuration::seconds(
+        max_seconds(len)
+            .saturating_add(max_shift)
+            .saturating_add(2 * 86_400)
+            .min(400 * 365 * 86_400),
+    );
+    let (from_local, to_local) = if allday {
+        let z = &ctx.opts.user_zone;
+        (
+            z.to_local(ctx.opts.window_start) - pad,
+            z.to_local(ctx.opts.window_end) + pad,
+        )
+    } else {
+        (
+            zone.to_local(ctx.opts.window_start) - pad,
+            zone.to_local(ctx.opts.window_end) + pad,
+        )
+    };
+
+    let cap = ctx.opts.max_instances_per_series;
+    let mut instances: Vec<Instance> = Vec::new();
+    let mut capped = false;
+    // DTSTART is always the first instance (RFC 5545 3.8.5.3).
+    instances.push(Instance {
+        local: local0,
+        utc: to_utc(local0),
+        length: None,
+    });
+    for rule in &ev.rrules {
+        let until = until_local(rule, &zone, allday);
+        let count = rule.count();
+        // With COUNT the rule must be walked from DTSTART; otherwise it may start at the window.
+        let from = if count.is_some() {
+            None
+        } else {
+            Some(from_local)
+        };
+        let mut iter = rule.iter(local0, allday, until, from).peekable();
+        let mut limit = usize::MAX;
+        if count.is_some() && iter.peek().is_some_and(|first| *first != local0) {
+            // DTSTART does not match the rule but is an instance and counts toward COUNT.
+            limit = (count.unwrap_or(0) as usize).saturating_sub(1);
+        }
+        let mut n = 0usize;
+        for t in iter.take(limit) {
+            if t > to_local {
+                break;
+            }
+            if t >= from_local && t != local0 {
+                n += 1;
+                if n > cap {
+                    capped = true;
+                    break;
+                }
+                instances.push(Instance {
+                    local: t,
+                    utc: to_utc(t),
+                    length: None,
+                });
+            }
+        }
+    }
+    for r in &ev.rdates {
+        let (local, utc) = match r.start {
+            DateValue::Date(d) => {
+                let l = d.and_time(NaiveTime::MIN);
+                if allday {
+                    (l, l)
+                } else {
+                    (l, zone.to_utc(l))
+                }
+            }
+            v => {
+                let u = ctx.instant(v, ev.line);
+                if allday {
+                    let l = ctx.opts.user_zone.to_local(u);
+                    (l, l)
+                } else {
+                    (zone.to_local(u), u)
+                }
+            }
+        };
+        let length = match r.end {
+            None => None,
+            Some(PeriodEnd::Duration(d)) => Some(if allday {
+                Length::Days(d.days)
+            } else {
+                Length::Timed {
+                    days: d.days,
+                    seconds: d.seconds,
+                }
+            }),
+            Some(PeriodEnd::End(e)) => {
+                let eu = ctx.instant(e, ev.line);
+                Some(Length::Timed {
+                    days: 0,
+                    seconds: (eu - utc).num_seconds().abs(),
+                })
+            }
+        };
+        instances.push(Instance { local, utc, length });
+    }
+    if capped {
+        ctx.warnings.push(Warning {
+            line: ev.line,
+            message: format!(
+                "UID {:?}: more than {cap} instances in the window; the rest were not expanded",
+                ev.uid
+            ),
+        });
+    }
+    instances.sort_by_key(|i| (i.utc, i.length.is_some()));
+    instances.dedup_by_key(|i| i.utc);
+
+    // EXDATE and EXRULE remove instances; a DATE EXDATE removes the instances on that date.
+    let mut ex_instants: Vec<NaiveDateTime> = Vec::new();
+    let mut ex_dates: Vec<NaiveDate> = Vec::new();
+    for &x in &ev.exdates {
+        match x {
+            DateValue::Date(d) => ex_dates.push(d),
+            // A floating EXDATE on a zoned series means the series' zone.
+            DateValue::Floating(t) => ex_instants.push(to_utc(t)),
+            v => {
+                let u = ctx.instant(v, ev.line);
+                ex_instants.push(if allday {
+                    ctx.opts.user_zone.to_local(u)
+                } else {
+                    u
+                });
+            }
+        }
+    }
+    for rule in &ev.exrules {
+        let until = until_local(rule, &zone, allday);
+        let from = if rule.count().is_some() {
+            None
+        } else {
+            Some(from_local)
+        };
+        for t in rule.iter(local0, allday, until, from).take(cap) {
+            if t > to_local {
+                break;
+            }
+            ex_instants.push(to_utc(t));
+        }
+    }
+    let mut deleted = Vec::new();
+    instances.retain(|i| {
+        let gone = ex_instants.contains(&i.utc) || ex_dates.contains(&i.local.date());
+        if gone {
+            deleted.push(if allday {
+                RecurrenceId::Date(i.local.date())
+            } else {
+                RecurrenceId::Utc(i.utc)
+            });
+        }
+        !gone
+    });
+    // EXDATEs can also delete overrides outside the searched range.
+    for &(rid, _) in rids {
+        let gone = match rid {
+            RecurrenceId::Utc(u) => {
+                ex_instants.contains(&u) || ex_dates.contains(&zone.to_local(u).date())
+            }
+            RecurrenceId::Date(d) => ex_dates.contains(&d),
+        };
+        if gone && !deleted.contains(&rid) {
+            deleted.push(rid);
+        }
+    }
+
+    for inst in instances {
+        let rid = if allday {
+            RecurrenceId::Date(inst.local.date())
+        } else {
+            RecurrenceId::Utc(inst.utc)
+        };
+        // A single-instance override replaces this instance (it is emitted by the caller).
+        let overridden = rids.iter().any(|&(r, o)| {
+            !cal.events[o as usize].this_and_future
+                && match r {
+                    RecurrenceId::Date(d) => d == inst.local.date(),
+                    RecurrenceId::Utc(_) => r == rid,
+                }
+        });
+        if overridden {
+            continue;
+        }
+        // The latest THISANDFUTURE override at or before this instance moves it.
+        let future = futures.iter().rev().find(|f| f.0 <= rid_key(rid));
+        let (event, shift, length) = match future {
+            Some(&(key, o, shift, olen)) if rid_key(rid) > key => (o, shift, olen),
+            Some(_) => continue, // the override's own instance: emitted by the caller
+            None => (m, 0, inst.length.unwrap_or(len)),
+        };
+        if allday {
+            let days = match length {
+                Length::Days(d) => d,
+                Length::Timed { days, .. } => days,
+            };
+            let d = inst.local.date() + ChronoDuration::seconds(shift);
+            push_allday(ctx, event, d, days, Some(rid), out);
+        } else {
+            let utc = inst.utc + ChronoDuration::seconds(shift);
+            let local = zone.to_local(utc);
+            let end = end_of(&zone, local, utc, length);
+            push_timed(ctx, event, utc, end, Some(rid), floating, out);
+        }
+    }
+    deleted
+}
+
+fn rid_key(r: RecurrenceId) -> NaiveDateTime {
+    match r {
+        RecurrenceId::Date(d) => d.and_time(NaiveTime::MIN),
+        RecurrenceId::Utc(t) => t,
+    }
+}
+
+/// UNTIL as a local wall-clock bound for the rule engine.
+fn until_local(rule: &Rule, zone: &Zone, allday: bool) -> Option<NaiveDateTime> {
+    match rule.until()? {
+        Until::Utc(u) if allday => Some(u),
+        Until::Utc(u) => Some(zone.to_local(u)),
+        Until::Local(t) => Some(t),
+        // A DATE UNTIL on a timed series includes that whole day, as the user means it.
+        Until::Date(d) if allday => Some(d.and_time(NaiveTime::MIN)),
+        Until::Date(d) => d
+            .and_hms_opt(23, 59, 59)
+            .or_else(|| Some(d.and_time(NaiveTime::MIN))),
+    }
+}

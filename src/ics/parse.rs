@@ -1,0 +1,889 @@
+//! RFC 5545 text → [`Calendar`]: a single streaming pass over the bytes.
+//!
+//! The parser is lenient in what it reads and precise in what it reports. Real producers
+//! fold lines with CRLF or bare LF (and split UTF-8 sequences while doing so), write
+//! lowercase names, put several VCALENDARs in one file, prepend a BOM or leave stray lines.
+//! A malformed component is dropped with a [`Warning`] naming its line; everything else in
+//! the feed is kept. Nothing here panics, whatever the bytes (see the fuzz test below).
+//!
+//! Only what the pipeline needs is extracted (VEVENT, VTIMEZONE and their time, recurrence,
+//! status and people properties); other components are skipped without allocation. Names of
+//! properties are compared case-insensitively in place, and a logical line is only copied
+//! when it was folded, so most lines cost a `memchr` and a few comparisons.
+
+use std::borrow::Cow;
+
+use super::event::{Attendee, Calendar, Event, PartStat, PeriodEnd, RDate, Section, Warning};
+use super::rrule::Rule;
+use super::value::{
+    normalize_address, parse_date, parse_date_time, parse_duration, split_text_list, unescape_text,
+    DateValue,
+};
+use super::zone::{Observance, ObservanceKind, VTimezone};
+
+/// Deeper nesting than this is not a calendar; components below it are skipped with a warning.
+const MAX_DEPTH: usize = 64;
+/// Cap on stored warnings per feed, so a garbage feed cannot grow memory without bound.
+const MAX_WARNINGS: usize = 1000;
+
+/// Parses a whole feed. Never fails: problems become [`Calendar::warnings`].
+pub fn parse(bytes: &[u8]) -> Calendar {
+    let mut p = Parser::default();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = LogicalLines::new(bytes);
+    while let Some((line_no, line)) = lines.next() {
+        p.line(line_no, &line);
+    }
+    p.finish()
+}
+
+/// Iterates logical (unfolded) lines with the number of their first physical line.
+struct LogicalLines<'a> {
+    rest: &'a [u8],
+    line_no: u32,
+}
+
+impl<'a> LogicalLines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LogicalLines {
+            rest: bytes,
+            line_no: 0,
+        }
+    }
+
+    fn take_physical(&mut self) -> &'a [u8] {
+        let (line, rest) = match memchr::memchr(b'\n', self.rest) {
+            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+            None => (self.rest, &self.rest[self.rest.len()..]),
+        };
+        self.rest = rest;
+        self.line_no = self.line_no.saturating_add(1);
+        line.strip_suffix(b"\r").unwrap_or(line)
+    }
+
+    fn next(&mut self) -> Option<(u32, Cow<'a, [u8]>)> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let first = self.take_physical();
+            let first_no = self.line_no;
+            // Blank lines, and continuation lines with nothing to continue, are stray: skip them.
+            if first.is_empty()
+                || first[0] == b' '
+                || first[0] == b'\t'
+                || first.iter().all(u8::is_ascii_whitespace)
+            {
+                continue;
+            }
+            if !matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
+                return Some((first_no, Cow::Borrowed(first)));
+            }
+            // Folded: join at the byte level (a fold may split a UTF-8 sequence).
+            let mut buf = first.to_vec();
+            while matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
+                let cont = self.take_physical();
+                buf.extend_from_slice(&cont[1..]);
+            }
+            return Some((first_no, Cow::Owned(buf)));
+        }
+    }
+}
+
+/// A content line split into name, parameters and value (all still raw bytes).
+struct ContentLine<'l> {
+    name: &'l [u8],
+    params: &'l [u8],
+    value: &'l [u8],
+}
+
+fn split_content_line(line: &[u8]) -> Option<ContentLine<'_>> {
+    let name_end = line.iter().position(|&b| b == b';' || b == b':')?;
+    let name = &line[..name_end];
+    if name.is_empty() {
+        return None;
+    }
+    if line[name_end] == b':' {
+        return Some(ContentLine {
+            name,
+            params: &[],
+            value: &line[name_end + 1..],
+        });
+    }
+    let mut in_quotes = false;
+    for (i, &b) in line.iter().enumerate().skip(name_end + 1) {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b':' if !in_quotes => {
+                return Some(ContentLine {
+                    name,
+                    params: &line[name_end + 1..i],
+                    value: &line[i + 1..],
+                })
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Iterates `NAME=value` parameters, with surrounding quotes removed from the value.
+fn params(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = raw;
+    std::iter::from_fn(move || {
+        while !rest.is_empty() {
+            let mut in_quotes = false;
+            let mut end = rest.len();
+            for (i, &b) in rest.iter().enumerate() {
+                match b {
+                    b'"' => in_quotes = !in_quotes,
+                    b';' if !in_quotes => {
+                        end = i;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let item = &rest[..end];
+            rest = if end < rest.len() {
+                &rest[end + 1..]
+            } else {
+                &[]
+            };
+            if let Some(eq) = item.iter().position(|&b| b == b'=') {
+                let value = &item[eq + 1..];
+                let value = value
+                    .strip_prefix(b"\"")
+                    .and_then(|v| v.strip_suffix(b"\""))
+                    .unwrap_or(value);
+                return Some((&item[..eq], value));
+            }
+        }
+        None
+    })
+}
+
+fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
+    params(raw).find_map(|(n, v)| n.eq_ignore_ascii_case(name.as_bytes()).then_some(v))
+}
+
+fn text(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+fn upper(b: &[u8]) -> String {
+    text(b).trim().to_ascii_uppercase()
+}
+
+enum Frame {
+    Calendar,
+    Event(Box<Event>),
+    Timezone(VTimezone),
+    Observance(Observance),
+    /// Any other component (VALARM, VTODO, X-…): its content is skipped.
+    Other(Vec<u8>),
+}
+
+#[derive(Default)]
+struct Parser {
+    cal: Calendar,
+    stack: Vec<(Frame, u32)>,
+    /// Index of the section collecting loose components, created on first use.
+    loose_section: Option<u32>,
+    current_section: Option<u32>,
+    dropped_warnings: usize,
+}
+
+impl Parser {
+    fn warn(&mut self, line: u32, message: String) {
+        if self.cal.warnings.len() < MAX_WARNINGS {
+            self.cal.warnings.push(Warning { line, message });
+        } else {
+            self.dropped_warnings += 1;
+        }
+    }
+
+    fn section(&mut self) -> u32 {
+        if let Some(s) = self.current_section {
+            return s;
+        }
+        if let Some(s) = self.loose_section {
+            return s;
+        }
+        let idx = self.cal.sections.len() as u32;
+        self.cal.sections.push(Section {
+            closed: true,
+            ..Section::default()
+        });
+        self.loose_section = Some(idx);
+        idx
+    }
+
+    fn intern_tzid(&mut self, tzid: &[u8]) -> u32 {
+        let tzid = text(tzid);
+        let tzid = tzid.trim();
+        if let Some(i) = self.cal.tzids.iter().position(|t| t == tzid) {
+            return i as u32;
+        }
+        self.cal.tzids.push(tzid.to_owned());
+        (self.cal.tzids.len() - 1) as u32
+    }
+
+    /// Reads a DATE or DATE-TIME property value (the first of a list) with its parameters.
+    fn date_value(&mut self, params_raw: &[u8], value: &[u8]) -> Option<DateValue> {
+        let v = text(value);
+        let first = v.split(',').next().unwrap_or("");
+        self.date_value_str(params_raw, first)
+    }
+
+    fn date_value_str(&mut self, params_raw: &[u8], v: &str) -> Option<DateValue> {
+        let is_date = param(params_raw, "VALUE").is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
+        let v = v.trim();
+        if is_date || v.len() == 8 {
+            if let Some(d) = parse_date(v) {
+                return Some(DateValue::Date(d));
+            }
+            if is_date {
+                // VALUE=DATE with a DATE-TIME value: read the date part, as producers mean it.
+                return parse_date_time(v).map(|(t, _)| DateValue::Date(t.date()));
+            }
+        }
+        let (t, utc) = parse_date_time(v)?;
+        if utc {
+            return Some(DateValue::Utc(t));
+        }
+        match param(params_raw, "TZID") {
+            Some(tz) if !text(tz).trim().is_empty() => {
+                Some(DateValue::Zoned(t, self.intern_tzid(tz)))
+            }
+            _ => Some(DateValue::Floating(t)),
+        }
+    }
+
+    fn line(&mut self, line_no: u32, line: &[u8]) {
+        let Some(cl) = split_content_line(line) else {
+            if self.stack.is_empty() && line.iter().all(u8::is_ascii_whitespace) {
+                return;
+            }
+            let shown: String = text(line).chars().take(40).collect();
+            self.warn(line_no, format!("not a content line (no ':'): {shown:?}"));
+            return;
+        };
+        if cl.name.eq_ignore_ascii_case(b"BEGIN") {
+            self.begin(line_no, cl.value);
+        } else if cl.name.eq_ignore_ascii_case(b"END") {
+            self.end(line_no, cl.value);
+        } else {
+            self.property(line_no, &cl);
+        }
+    }
+
+    fn begin(&mut self, line_no: u32, value: &[u8]) {
+        let name = upper(value);
+        if self.stack.len() >= MAX_DEPTH {
+            self.warn(
+                line_no,
+                format!("component BEGIN:{name} nested deeper than {MAX_DEPTH} levels: skipped"),
+            );
+            self.stack.push((Frame::Other(name.into_bytes()), line_no));
+            return;
+        }
+        let inside_other = self.stack.iter().any(|(f, _)| matches!(f, Frame::Other(_)));
+        let parent_is_tz = matches!(self.stack.last(), Some((Frame::Timezone(_), _)));
+        let frame = match name.as_str() {
+            _ if inside_other => Frame::Other(name.into_bytes()),
+            "VCALENDAR" => {
+                let idx = self.cal.sections.len() as u32;
+                self.cal.sections.push(Section {
+                    line: line_no,
+                    ..Section::default()
+                });
+                self.current_section = Some(idx);
+                Frame::Calendar
+            }
+            "VEVENT" => {
+                let section = self.section();
+                Frame::Event(Box::new(Event {
+                    section,
+                    line: line_no,
+                    ..Event::default()
+                }))
+            }
+            "VTIMEZONE" => Frame::Timezone(VTimezone {
+                tzid: String::new(),
+                line: line_no as usize,
+                x_lic_location: None,
+                observances: Vec::new(),
+            }),
+            "STANDARD" | "DAYLIGHT" if parent_is_tz => Frame::Observance(Observance {
+                kind: if name == "STANDARD" {
+                    ObservanceKind::Standard
+                } else {
+                    ObservanceKind::Daylight
+                },
+                line: line_no as usize,
+                dtstart: String::new(),
+                offset_from: String::new(),
+                offset_to: String::new(),
+                rrule: None,
+                rdates: Vec::new(),
+            }),
+            _ => Frame::Other(name.into_bytes()),
+        };
+        self.stack.push((frame, line_no));
+    }
+
+    fn end(&mut self, line_no: u32, value: &[u8]) {
+        let name = upper(value);
+        let Some(pos) = self
+            .stack
+            .iter()
+            .rposition(|(f, _)| frame_name(f) == name.as_bytes())
+        else {
+            self.warn(
+                line_no,
+                format!("END:{name} without a matching BEGIN: ignored"),
+            );
+            return;
+        };
+        // Components opened after the one being closed were never closed: drop them.
+        while self.stack.len() > pos + 1 {
+            if let Some((frame, begin_line)) = self.stack.pop() {
+                let inner = String::from_utf8_lossy(frame_name(&frame)).into_owned();
+                self.warn(
+                    begin_line,
+                    format!("BEGIN:{inner} is not closed before END:{name} on line {line_no}: component dropped"),
+                );
+            }
+        }
+        if let Some((frame, begin_line)) = self.stack.pop() {
+            self.close(frame, begin_line);
+        }
+    }
+
+    fn close(&mut self, frame: Frame, begin_line: u32) {
+        match frame {
+            Frame::Calendar => {
+                if let Some(s) = self.current_section.take() {
+                    if let Some(sec) = self.cal.sections.get_mut(s as usize) {
+                        sec.closed = true;
+                    }
+                }
+            }
+            Frame::Event(ev) => self.finish_event(*ev),
+            Frame::Timezone(tz) => {
+                if tz.tzid.is_empty() {
+                    self.warn(begin_line, "VTIMEZONE without TZID: ignored".into());
+                    return;
+                }
+                let s = self.section();
+                if let Some(sec) = self.cal.sections.get_mut(s as usize) {
+                    sec.vtimezones.push(tz);
+                }
+            }
+            Frame::Observance(obs) => {
+                if let Some((Frame::Timezone(tz), _)) = self.stack.last_mut() {
+                    tz.observances.push(obs);
+                }
+            }
+            Frame::Other(_) => {}
+        }
+    }
+
+    fn finish_event(&mut self, mut ev: Event) {
+        let line = ev.line;
+        let label = if ev.uid.is_empty() {
+            String::from("VEVENT")
+        } else {
+            format!("VEVENT UID={:?}", ev.uid)
+        };
+        let Some(start) = ev.dtstart else {
+            self.warn(line, format!("{label} has no valid DTSTART: skipped"));
+            return;
+        };
+        // Normalise mixed value kinds the way producers mean them (and as the reference does):
+        // a floating end takes the start's zone; a DATE start with a DATE-TIME end becomes a
+        // DATE-TIME at midnight; an end before the start is swapped.
+        if let Some(end) = ev.dtend {
+            ev.dtend = Some(match (start, end) {
+                (DateValue::Zoned(_, tz), DateValue::Floating(e)) => DateValue::Zoned(e, tz),
+                (DateValue::Utc(_), DateValue::Floating(e)) => DateValue::Utc(e),
+                (DateValue::Date(_), DateValue::Date(_)) | (_, _) => end,
+            });
+            if let (DateValue::Date(d), Some(e)) = (start, ev.dtend) {
+                if !e.is_date() {
+                    let midnight = d.and_time(chrono::NaiveTime::MIN);
+                    ev.dtstart = Some(match e {
+                        DateValue::Zoned(_, tz) => DateValue::Zoned(midnight, tz),
+                        DateValue::Utc(_) => DateValue::Utc(midnight),
+                        _ => DateValue::Floating(midnight),
+                    });
+                }
+            } else if let (Some(e), false) = (ev.dtend, start.is_date()) {
+                if e.is_date() {
+                    // DATE end on a DATE-TIME start: read it as midnight in the start's zone.
+                    let midnight = e.naive();
+                    ev.dtend = Some(match start {
+                        DateValue::Zoned(_, tz) => DateValue::Zoned(midnight, tz),
+                        DateValue::Utc(_) => DateValue::Utc(midnight),
+                        _ => DateValue::Floating(midnight),
+                    });
+                }
+            }
+        }
+        if let Some(d) = ev.duration {
+            if ev.dtend.is_some() {
+                self.warn(
+                    line,
+                    format!("{label} has both DTEND and DURATION: DURATION ignored"),
+                );
+                ev.duration = None;
+            } else if d.negative {
+                self.warn(
+                    line,
+                    format!("{label} has a negative DURATION: treated as positive"),
+                );
+                ev.duration = Some(super::value::Duration {
+                    negative: false,
+                    ..d
+                });
+            }
+        }
+        self.cal.events.push(ev);
+    }
+
+    fn property(&mut self, line_no: u32, cl: &ContentLine<'_>) {
+        let Some((top, _)) = self.stack.last() else {
+            // A property outside any component: stray text between calendars.
+            return;
+        };
+        match top {
+            Frame::Event(_) => self.event_property(line_no, cl),
+            Frame::Calendar => self.calendar_property(cl),
+            Frame::Timezone(_) => self.timezone_property(cl),
+            Frame::Observance(_) => self.observance_property(cl),
+            Frame::Other(_) => {}
+        }
+    }
+
+    fn calendar_property(&mut self, cl: &ContentLine<'_>) {
+        let Some(idx) = self.current_section else {
+            return;
+        };
+        let Some(sec) = self.cal.sections.get_mut(idx as usize) else {
+            return;
+        };
+        let n = cl.name;
+        if n.eq_ignore_ascii_case(b"X-WR-TIMEZONE") {
+            let v = unescape_text(text(cl.value).trim());
+            if !v.is_empty() {
+                sec.x_wr_timezone = Some(v);
+            }
+        } else if n.eq_ignore_ascii_case(b"X-WR-CALNAME") {
+            sec.name = Some(unescape_text(text(cl.value).trim()));
+        } else if n.eq_ignore_ascii_case(b"CALSCALE") {
+            sec.calscale = Some(upper(cl.value));
+        }
+    }
+
+    fn timezone_property(&mut self, cl: &ContentLine<'_>) {
+        let Some((Frame::Timezone(tz), _)) = self.stack.last_mut() else {
+            return;
+        };
+        if cl.name.eq_ignore_ascii_case(b"TZID") {
+            tz.tzid = unescape_text(text(cl.value).trim());
+        } else if cl.name.eq_ignore_ascii_case(b"X-LIC-LOCATION") {
+            tz.x_lic_location = Some(unescape_text(text(cl.value).trim()));
+        }
+    }
+
+    fn observance_property(&mut self, cl: &ContentLine<'_>) {
+        let Some((Frame::Observance(o), _)) = self.stack.last_mut() else {
+            return;
+        };
+        let v = || text(cl.value).trim().to_owned();
+        let n = cl.name;
+        if n.eq_ignore_ascii_case(b"DTSTART") {
+            o.dtstart = v();
+        } else if n.eq_ignore_ascii_case(b"TZOFFSETFROM") {
+            o.offset_from = v();
+        } else if n.eq_ignore_ascii_case(b"TZOFFSETTO") {
+            o.offset_to = v();
+        } else if n.eq_ignore_ascii_case(b"RRULE") {
+            o.rrule = Some(v());
+        } else if n.eq_ignore_ascii_case(b"RDATE") {
+            o.rdates.push(v());
+        }
+    }
+
+    fn event_property(&mut self, line_no: u32, cl: &ContentLine<'_>) {
+        let n = cl.name;
+        // Values that need `self` (TZID interning, warnings) are computed before borrowing the event.
+        enum Set {
+            Start(Option<DateValue>),
+            End(Option<DateValue>),
+            RecurrenceId(Option<DateValue>, bool),
+            RDates(Vec<RDate>),
+            ExDates(Vec<DateValue>),
+            None,
+        }
+        let set = if n.eq_ignore_ascii_case(b"DTSTART") {
+            Set::Start(self.date_value(cl.params, cl.value))
+        } else if n.eq_ignore_ascii_case(b"DTEND") {
+            Set::End(self.date_value(cl.params, cl.value))
+        } else if n.eq_ignore_ascii_case(b"RECURRENCE-ID") {
+            let future =
+                param(cl.params, "RANGE").is_some_and(|r| r.eq_ignore_ascii_case(b"THISANDFUTURE"));
+            Set::RecurrenceId(self.date_value(cl.params, cl.value), future)
+        } else if n.eq_ignore_ascii_case(b"RDATE") {
+            Set::RDates(self.rdates(line_no, cl))
+        } else if n.eq_ignore_ascii_case(b"EXDATE") {
+            let v = text(cl.value).into_owned();
+            let mut out = Vec::new();
+            for item in v.split(',').filter(|s| !s.trim().is_empty()) {
+                match self.date_value_str(cl.params, item) {
+                    Some(d) => out.push(d),
+                    None => self.warn(
+                        line_no,
+                        format!("invalid EXDATE value {:?}: ignored", item.trim()),
+                    ),
+                }
+            }
+            Set::ExDates(out)
+        } else {
+            Set::None
+        };
+        let mut warning = None;
+        {
+            let Some((Frame::Event(ev), _)) = self.stack.last_mut() else {
+                return;
+            };
+            match set {
+                Set::Start(v) => {
+                    if v.is_none() {
+                        warning = Some(format!("invalid DTSTART value {:?}", text(cl.value)));
+                    }
+                    ev.dtstart = v;
+                }
+                Set::End(v) => match v {
+                    Some(v) => ev.dtend = Some(v),
+                    None => {
+                        warning = Some(format!("invalid DTEND value {:?}: ignored", text(cl.value)))
+                    }
+                },
+                Set::RecurrenceId(v, future) => match v {
+                    Some(v) => {
+                        ev.recurrence_id = Some(v);
+                        ev.this_and_future = future;
+                    }
+                    None => {
+                        warning = Some(format!("invalid RECURRENCE-ID value {:?}", text(cl.value)))
+                    }
+                },
+                Set::RDates(v) => ev.rdates.extend(v),
+                Set::ExDates(v) => ev.exdates.extend(v),
+                Set::None => {
+                    warning = event_simple_property(ev, cl);
+                }
+            }
+        }
+        if let Some(w) = warning {
+            self.warn(line_no, w);
+        }
+    }
+
+    fn rdates(&mut self, line_no: u32, cl: &ContentLine<'_>) -> Vec<RDate> {
+        let is_period =
+            param(cl.params, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case(b"PERIOD"));
+        let v = text(cl.value).into_owned();
+        let mut out = Vec::new();
+        for item in v.split(',').filter(|s| !s.trim().is_empty()) {
+            let item = item.trim();
+            let parsed = if let Some((a, b)) = item.split_once('/') {
+                let start = self.date_value_str(strip_value_param(cl.params), a);
+                let end = if b.starts_with(['P', 'p', '+', '-']) {
+                    parse_duration(b).map(PeriodEnd::Duration)
+                } else {
+                    self.date_value_str(strip_value_param(cl.params), b)
+                        .map(PeriodEnd::End)
+                };
+                match (start, end) {
+                    (Some(s), Some(e)) => Some(RDate {
+                        start: s,
+                        end: Some(e),
+                    }),
+                    _ => None,
+                }
+            } else if is_period {
+                None
+            } else {
+                self.date_value_str(cl.params, item).map(|s| RDate {
+                    start: s,
+                    end: None,
+                })
+            };
+            match parsed {
+                Some(r) => out.push(r),
+                None => self.warn(line_no, format!("invalid RDATE value {item:?}: ignored")),
+            }
+        }
+        out
+    }
+
+    fn finish(mut self) -> Calendar {
+        while let Some((frame, begin_line)) = self.stack.pop() {
+            let name = String::from_utf8_lossy(frame_name(&frame)).into_owned();
+            match frame {
+                Frame::Calendar => self.warn(
+                    begin_line,
+                    "BEGIN:VCALENDAR is never closed (truncated file?): its complete components are kept".into(),
+                ),
+                Frame::Event(ev) => self.warn(
+                    begin_line,
+                    format!(
+                        "BEGIN:VEVENT{} is never closed (truncated file?): component dropped",
+                        if ev.uid.is_empty() { String::new() } else { format!(" UID={:?}", ev.uid) }
+                    ),
+                ),
+                _ => self.warn(begin_line, format!("BEGIN:{name} is never closed: dropped")),
+            }
+        }
+        if self.dropped_warnings > 0 {
+            let n = self.dropped_warnings;
+            self.cal.warnings.push(Warning {
+                line: 0,
+                message: format!("{n} more warnings not shown"),
+            });
+        }
+        self.cal
+    }
+}
+
+/// The VALUE=PERIOD parameter must not make the period's start parse as a DATE.
+fn strip_value_param(p: &[u8]) -> &[u8] {
+    if param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case(b"PERIOD"))
+        && param(p, "TZID").is_none()
+    {
+        &[]
+    } else {
+        p
+    }
+}
+
+fn frame_name(f: &Frame) -> &[u8] {
+    match f {
+        Frame::Calendar => b"VCALENDAR",
+        Frame::Event(_) => b"VEVENT",
+        Frame::Timezone(_) => b"VTIMEZONE",
+        Frame::Observance(o) => match o.kind {
+            ObservanceKind::Standard => b"STANDARD",
+            ObservanceKind::Daylight => b"DAYLIGHT",
+        },
+        Frame::Other(name) => name,
+    }
+}
+
+/// Properties that need nothing but the event itself. Returns a warning, if any.
+fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String> {
+    let n = cl.name;
+    let eq = |s: &str| n.eq_ignore_ascii_case(s.as_bytes());
+    if eq("UID") {
+        ev.uid = text(cl.value).trim().to_owned();
+    } else if eq("SUMMARY") {
+        ev.summary = Some(unescape_text(&text(cl.value)));
+    } else if eq("DESCRIPTION") {
+        ev.description = unescape_text(&text(cl.value));
+    } else if eq("LOCATION") {
+        ev.location = unescape_text(&text(cl.value));
+    } else if eq("STATUS") {
+        ev.status = Some(upper(cl.value));
+    } else if eq("TRANSP") {
+        ev.transp = Some(upper(cl.value));
+    } else if eq("CATEGORIES") {
+        ev.categories.extend(split_text_list(&text(cl.value)));
+    } else if eq("ORGANIZER") {
+        ev.organizer = Some(normalize_address(&text(cl.value)));
+    } else if eq("ATTENDEE") {
+        let ps = param(cl.params, "PARTSTAT").map(upper);
+        let partstat = ps.as_deref().map(|p| match p {
+            "NEEDS-ACTION" => PartStat::NeedsAction,
+            "ACCEPTED" => PartStat::Accepted,
+            "DECLINED" => PartStat::Declined,
+            "TENTATIVE" => PartStat::Tentative,
+            "DELEGATED" => PartStat::Delegated,
+            _ => PartStat::Other,
+        });
+        let raw = text(cl.value).trim().to_owned();
+        ev.attendees.push(Attendee {
+            addr: normalize_address(&raw),
+            raw,
+            partstat,
+            partstat_raw: ps,
+        });
+    } else if eq("SEQUENCE") {
+        ev.sequence = text(cl.value).trim().parse().unwrap_or(0);
+    } else if eq("DURATION") {
+        match parse_duration(&text(cl.value)) {
+            Some(d) => ev.duration = Some(d),
+            None => {
+                return Some(format!(
+                    "invalid DURATION value {:?}: ignored",
+                    text(cl.value)
+                ))
+            }
+        }
+    } else if eq("RRULE") || eq("EXRULE") {
+        match Rule::parse(&text(cl.value)) {
+            Ok(r) if eq("RRULE") => ev.rrules.push(r),
+            Ok(r) => ev.exrules.push(r),
+            Err(e) => {
+                let which = if eq("RRULE") { "RRULE" } else { "EXRULE" };
+                return Some(format!(
+                    "invalid {which} {:?}: {e}; rule ignored",
+                    text(cl.value)
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(src: &str) -> Calendar {
+        parse(src.as_bytes())
+    }
+
+    #[test]
+    fn folding_crlf_lf_and_utf8_split() {
+        // "Café" with the two bytes of 'é' split across a fold.
+        let mut src = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Caf\xC3\r\n \xA9 time\r\nDTSTART:20240101T100000Z\r\nDESCRIPTION:line one\n\tline two\nEND:VEVENT\r\nEND:VCALENDAR\r\n".to_vec();
+        src.splice(0..0, b"\xEF\xBB\xBF".iter().copied());
+        let cal = parse(&src);
+        assert!(cal.warnings.is_empty(), "{:?}", cal.warnings);
+        assert_eq!(cal.events.len(), 1);
+        assert_eq!(cal.events[0].summary.as_deref(), Some("Café time"));
+        assert_eq!(cal.events[0].description, "line oneline two");
+    }
+
+    #[test]
+    fn quoted_params_lowercase_names_and_escapes() {
+        let cal = one("begin:vcalendar\nbegin:vevent\nuid:x\ndtstart;tzid=\"Pacific Standard Time\":20240102T090000\nattendee;CN=\"Doe, John: boss\";partstat=declined:MAILTO:Me@Example.com\nsummary:a\\, b\\; c\\nd\ncategories:Meeting,Planning\nend:vevent\nend:vcalendar\n");
+        let ev = &cal.events[0];
+        assert_eq!(cal.tzids, vec!["Pacific Standard Time"]);
+        assert!(matches!(ev.dtstart, Some(DateValue::Zoned(_, 0))));
+        assert_eq!(ev.attendees[0].addr, "me@example.com");
+        assert_eq!(ev.attendees[0].partstat, Some(PartStat::Declined));
+        assert_eq!(ev.summary.as_deref(), Some("a, b; c\nd"));
+        assert_eq!(ev.categories, vec!["Meeting", "Planning"]);
+    }
+
+    #[test]
+    fn malformed_component_is_skipped_rest_kept() {
+        let cal = one("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:bad\nDTSTART:notadate\nEND:VEVENT\nthis line is junk\nBEGIN:VEVENT\nUID:good\nDTSTART:20240101T100000Z\nEND:VEVENT\nEND:VCALENDAR\n");
+        assert_eq!(cal.events.len(), 1);
+        assert_eq!(cal.events[0].uid, "good");
+        let lines: Vec<u32> = cal.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![4, 2, 6], "{:?}", cal.warnings);
+        assert!(cal.warnings[1].message.contains("UID=\"bad\""));
+    }
+
+    #[test]
+    fn several_calendars_and_truncation() {
+        let cal = one("BEGIN:VCALENDAR\nX-WR-TIMEZONE:Europe/Berlin\nBEGIN:VEVENT\nUID:a\nDTSTART:20240101T100000\nEND:VEVENT\nEND:VCALENDAR\nBEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:b\nDTSTART:20240101T100000\nEND:VEVENT\nBEGIN:VEVENT\nUID:c\nDTSTART:2024");
+        assert_eq!(cal.sections.len(), 2);
+        assert_eq!(
+            cal.sections[0].x_wr_timezone.as_deref(),
+            Some("Europe/Berlin")
+        );
+        assert!(cal.sections[0].closed && !cal.sections[1].closed);
+        let uids: Vec<_> = cal
+            .events
+            .iter()
+            .map(|e| (e.uid.as_str(), e.section))
+            .collect();
+        assert_eq!(uids, vec![("a", 0), ("b", 1)]);
+        assert!(cal
+            .warnings
+            .iter()
+            .any(|w| w.line == 12 && w.message.contains("never closed")));
+    }
+
+    #[test]
+    fn alarms_and_unknown_components_are_skipped() {
+        let cal = one("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20240101\nBEGIN:VALARM\nDTSTART:19990101T000000Z\nEND:VALARM\nEND:VEVENT\nBEGIN:VTODO\nBEGIN:VEVENT\nUID:nested\nDTSTART:20240101T000000Z\nEND:VEVENT\nEND:VTODO\nEND:VCALENDAR\n");
+        assert_eq!(cal.events.len(), 1);
+        assert!(matches!(cal.events[0].dtstart, Some(DateValue::Date(_))));
+    }
+
+    #[test]
+    fn rdate_periods_and_exdate_lists() {
+        let cal = one("BEGIN:VEVENT\nUID:a\nDTSTART;TZID=Europe/Berlin:20240101T100000\nRDATE;VALUE=PERIOD;TZID=Europe/Berlin:20240105T100000/PT2H,20240106T100000/20240106T130000\nRDATE;VALUE=DATE:20240110,20240111\nEXDATE;TZID=Europe/Berlin:20240102T100000,20240103T100000\nRDATE;VALUE=PERIOD:garbage\nEND:VEVENT\n");
+        let ev = &cal.events[0];
+        assert_eq!(ev.rdates.len(), 4);
+        assert!(matches!(ev.rdates[0].end, Some(PeriodEnd::Duration(_))));
+        assert!(matches!(
+            ev.rdates[1].end,
+            Some(PeriodEnd::End(DateValue::Zoned(_, 0)))
+        ));
+        assert!(matches!(ev.rdates[2].start, DateValue::Date(_)));
+        assert_eq!(ev.exdates.len(), 2);
+        assert_eq!(cal.warnings.len(), 1, "{:?}", cal.warnings);
+        assert_eq!(cal.warnings[0].line, 6);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let mut src = String::from("BEGIN:VCALENDAR\n");
+        for _ in 0..200_000 {
+            src.push_str("BEGIN:X\n");
+        }
+        let cal = one(&src);
+        assert!(cal.events.is_empty());
+        assert!(!cal.warnings.is_empty());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // A small deterministic generator (xorshift) mixing ICS fragments and random bytes.
+        let pieces: &[&[u8]] = &[
+            b"BEGIN:VCALENDAR\r\n",
+            b"BEGIN:VEVENT\n",
+            b"END:VEVENT\n",
+            b"END:VCALENDAR\n",
+            b"DTSTART;TZID=X:20240101T1000",
+            b"RRULE:FREQ=DAILY;COUNT=",
+            b"\n ",
+            b"\r\n\t",
+            b";VALUE=PERIOD:",
+            b"RDATE:",
+            b"/P",
+            b"\"",
+            b":",
+            b";",
+            b"\xC3",
+            b"\xFF",
+            b"EXDATE:",
+            b"RECURRENCE-ID;RANGE=THISANDFUTURE:",
+            b"BEGIN:VTIMEZONE\n",
+            b"BEGIN:STANDARD\n",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut buf = Vec::new();
+            for _ in 0..40 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 3 == 0 {
+                    buf.push((x >> 8) as u8);
+                } else {
+                    buf.extend_from_slice(pieces[(x >> 16) as usize % pieces.len()]);
+                }
+            }
+            let _ = parse(&buf);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! calaudit: where did a new manager's week go?
+//!
+//! # Layout
+//! The pipeline, one module per stage, I/O only at the edges:
+//! - [`feed`]: fetch calendar bytes (paths, `file://`, `http(s)://`, `webcal://`).
+//! - [`ics`]: parse RFC 5545 text and expand events into occurrences in a window.
+//! - [`classify`]: rules from `config.toml` give each event a category, with the reason.
+//! - [`report`]: weekly aggregation (union of busy time, category priority) and targets.
+//! - [`config`]: the documented `config.toml`, parsed and validated.
+//! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod feed;
+pub mod ics;
+pub mod pipeline;
+pub mod report;

@@ -1,0 +1,14 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Diagnostics go to stderr; CALAUDIT_LOG=debug shows per-event decisions.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CALAUDIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    calaudit::cli::run(calaudit::cli::Cli::parse())
+}

@@ -1,0 +1,237 @@
+//! The pure middle of the pipeline: feed bytes → parsed calendars → occurrences in a window →
+//! annotated with category, rule and whether they count → weekly report. No I/O here: the
+//! CLI (and later the daemon) fetch the bytes and print the results.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+
+use crate::classify::{Category, Classifier, Subject};
+use crate::config::{Config, WeekSettings};
+use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
+use crate::ics::zone::Zone;
+use crate::ics::{Calendar, Event, Warning};
+use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
+
+/// One feed's bytes, already fetched.
+pub struct FeedInput {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What the analysis needs besides the feeds.
+pub struct Settings<'a> {
+    pub window: Window,
+    /// The user's addresses, normalised.
+    pub me: &'a [String],
+    pub classifier: &'a Classifier,
+    pub week: &'a WeekSettings,
+    pub priority: [Category; 4],
+}
+
+impl<'a> Settings<'a> {
+    pub fn from_config(cfg: &'a Config, window: Window, me: &'a [String]) -> Settings<'a> {
+        Settings {
+            window,
+            me,
+            classifier: &cfg.classifier,
+            week: &cfg.week,
+            priority: cfg.priority,
+        }
+    }
+}
+
+/// One occurrence with everything the user needs to trace a number back to it.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub feed: u32,
+    pub occ: Occurrence,
+    pub category: Category,
+    /// Index into [`Analysis::rule_names`].
+    pub rule: u32,
+    pub excluded: Option<Exclusion>,
+}
+
+/// Warnings of one feed.
+#[derive(Clone, Debug)]
+pub struct FeedWarnings {
+    pub feed: String,
+    pub warnings: Vec<Warning>,
+}
+
+pub struct Analysis {
+    pub feeds: Vec<String>,
+    pub calendars: Vec<Calendar>,
+    pub rows: Vec<Row>,
+    pub rule_names: Vec<String>,
+    pub warnings: Vec<FeedWarnings>,
+    /// Occurrences dropped because an earlier feed had the same UID and RECURRENCE-ID.
+    pub duplicates: usize,
+}
+
+impl Analysis {
+    pub fn event(&self, row: &Row) -> &Event {
+        &self.calendars[row.feed as usize].events[row.occ.event as usize]
+    }
+    pub fn rule_name(&self, row: &Row) -> &str {
+        &self.rule_names[row.rule as usize]
+    }
+    pub fn counted(&self, row: &Row) -> bool {
+        row.excluded.is_none()
+    }
+}
+
+/// Parses, expands, de-duplicates and classifies every feed.
+pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
+    let opts = ExpandOptions {
+        window_start: s.window.start_utc(),
+        window_end: s.window.end_utc(),
+        user_zone: Zone::Iana(s.window.tz),
+        ignore_x_wr_timezone: false,
+        max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+    };
+    let mut rule_names: Vec<String> = vec!["default".into()];
+    let mut analysis = Analysis {
+        feeds: Vec::new(),
+        calendars: Vec::new(),
+        rows: Vec::new(),
+        rule_names: Vec::new(),
+        warnings: Vec::new(),
+        duplicates: 0,
+    };
+    let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
+    for (fi, feed) in feeds.into_iter().enumerate() {
+        let mut cal = crate::ics::parse(&feed.bytes);
+        drop(feed.bytes);
+        let (resolvers, mut warnings) = expand::resolvers(&mut cal);
+        warnings.extend(std::mem::take(&mut cal.warnings));
+        let (occs, w) = expand::expand(&cal, &resolvers, &opts);
+        warnings.extend(w);
+        warnings.sort_by_key(|w| w.line);
+        // Classify each event once; all its occurrences share the decision.
+        let mut decisions: Vec<Option<(Category, u32)>> = vec![None; cal.events.len()];
+        let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, NaiveDateTime)> = Vec::new();
+        for occ in occs {
+            let ev = &cal.events[occ.event as usize];
+            if fi > 0 && !ev.uid.is_empty() {
+                let key = (ev.uid.clone(), occ.recurrence_id, identity_time(&occ));
+                if seen.contains(&key) {
+                    analysis.duplicates += 1;
+                    continue;
+                }
+                keys_this_feed.push(key);
+            } else if !ev.uid.is_empty() {
+                keys_this_feed.push((ev.uid.clone(), occ.recurrence_id, identity_time(&occ)));
+            }
+            let (category, rule) = *decisions[occ.event as usize].get_or_insert_with(|| {
+                let d = classify_event(s.classifier, ev, &feed.name);
+                let idx = match rule_names.iter().position(|n| n == d.rule) {
+                    Some(i) => i,
+                    None => {
+                        rule_names.push(d.rule.to_owned());
+                        rule_names.len() - 1
+                    }
+                };
+                (d.category, idx as u32)
+            });
+            let excluded = exclusion(ev, &occ, s.me);
+            analysis.rows.push(Row {
+                feed: fi as u32,
+                occ,
+                category,
+                rule,
+                excluded,
+            });
+        }
+        seen.extend(keys_this_feed);
+        analysis.feeds.push(feed.name.clone());
+        analysis.warnings.push(FeedWarnings {
+            feed: feed.name,
+            warnings,
+        });
+        analysis.calendars.push(cal);
+    }
+    analysis.rule_names = rule_names;
+    if analysis.feeds.len() > 1 {
+        analysis
+            .rows
+            .sort_by_key(|r| (r.occ.start_utc, r.occ.end_utc));
+    }
+    analysis
+}
+
+/// Identity of an occurrence across feeds: its recurrence id, or its start for a single event.
+fn identity_time(o: &Occurrence) -> NaiveDateTime {
+    match o.recurrence_id {
+        Some(_) => NaiveDateTime::MIN,
+        None => o.start_utc,
+    }
+}
+
+fn classify_event<'c>(c: &'c Classifier, ev: &Event, feed: &str) -> crate::classify::Decision<'c> {
+    let attendees: Vec<String> = ev.attendees.iter().map(|a| a.addr.clone()).collect();
+    c.classify(&Subject {
+        summary: ev.summary.as_deref().unwrap_or(""),
+        description: &ev.description,
+        location: &ev.location,
+        categories: &ev.categories,
+        organizer: ev.organizer.as_deref(),
+        attendees: &attendees,
+        feed,
+    })
+}
+
+/// Why an occurrence does not count, in order of precedence.
+pub fn exclusion(ev: &Event, occ: &Occurrence, me: &[String]) -> Option<Exclusion> {
+    if ev.is_cancelled() {
+        Some(Exclusion::Cancelled)
+    } else if ev.declined_by(me) {
+        Some(Exclusion::Declined)
+    } else if occ.is_allday() {
+        Some(Exclusion::Allday)
+    } else if ev.is_transparent() {
+        Some(Exclusion::Transparent)
+    } else {
+        None
+    }
+}
+
+/// Whether an all-day title marks the user out of office (word-aware, case-insensitive).
+pub fn is_ooo(summary: &str, keywords: &[String]) -> bool {
+    let lower = summary.to_lowercase();
+    keywords.iter().any(|k| {
+        lower.match_indices(k.as_str()).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + k.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// The weekly report of an analysis.
+pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
+    let entries: Vec<Entry> = a
+        .rows
+        .iter()
+        .map(|r| {
+            let allday = match r.occ.time {
+                expand::OccurrenceTime::AllDay { start, end } => {
+                    let summary = a.event(r).summary.as_deref().unwrap_or("");
+                    Some((start, end, is_ooo(summary, &s.week.ooo_keywords)))
+                }
+                _ => None,
+            };
+            Entry {
+                start: r.occ.start_utc,
+                end: r.occ.end_utc,
+                category: r.category,
+                kind: match r.excluded {
+                    None => EntryKind::Counted,
+                    Some(x) => EntryKind::Excluded(x),
+                },
+                allday,
+            }
+        })
+        .collect();
+    report::build(&entries, s.window, s.week, &s.priority)
+}

@@ -1,0 +1,7 @@
+//! The `report` stage: counted occurrences → one row per ISO week, with the people-time
+//! target. Pure functions over plain data; rendering lives in [`render`].
+
+pub mod render;
+mod week;
+
+pub use week::{build, Entry, EntryKind, Exclusion, Report, WeekRow, Window};

@@ -1,0 +1,404 @@
+//! Weekly aggregation.
+//!
+//! Busy time is the union of counted occurrences: two overlapping meetings count once. Where
+//! occurrences of different categories overlap, each stretch of time goes to the category
+//! that comes first in the priority list (by default meetings beat deep-work blocks, because
+//! a meeting inside a focus block is exactly the break the product reports). Weeks are ISO
+//! weeks starting Monday 00:00 in the user's zone (167 or 169 hours around DST changes).
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Serialize;
+
+use crate::classify::Category;
+use crate::config::WeekSettings;
+
+/// Why an occurrence does not count toward busy time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exclusion {
+    Declined,
+    Cancelled,
+    Transparent,
+    Allday,
+}
+
+impl Exclusion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exclusion::Declined => "declined",
+            Exclusion::Cancelled => "cancelled",
+            Exclusion::Transparent => "transparent",
+            Exclusion::Allday => "allday",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Counted,
+    Excluded(Exclusion),
+}
+
+/// One occurrence as the report sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// UTC span (all-day: local midnights in the user's zone).
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    pub category: Category,
+    pub kind: EntryKind,
+    /// For all-day occurrences: the local dates (end exclusive) and whether they mark the
+    /// user out of office.
+    pub allday: Option<(NaiveDate, NaiveDate, bool)>,
+}
+
+/// The report window: local dates in `tz`, `to` exclusive.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub tz: chrono_tz::Tz,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Window {
+    pub fn start_utc(&self) -> NaiveDateTime {
+        local_midnight_utc(self.tz, self.from)
+    }
+    pub fn end_utc(&self) -> NaiveDateTime {
+        local_midnight_utc(self.tz, self.to)
+    }
+}
+
+/// UTC instant of local midnight (or the first instant after it, if midnight is skipped).
+pub fn local_midnight_utc(tz: chrono_tz::Tz, d: NaiveDate) -> NaiveDateTime {
+    crate::ics::zone::Zone::Iana(tz).to_utc(d.and_time(NaiveTime::MIN))
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ExcludedCounts {
+    pub declined: u32,
+    pub cancelled: u32,
+    pub transparent: u32,
+    pub allday: u32,
+}
+
+/// One ISO week.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeekRow {
+    /// `2026-W03`.
+    pub week: String,
+    pub week_start: NaiveDate,
+    /// Union of counted timed occurrences, clipped to the week and the window.
+    pub busy_seconds: i64,
+    /// Seconds per category, indexed as [`CATEGORIES`]; they add up to `busy_seconds`.
+    pub seconds: [i64; 4],
+    /// Working hours this week: the configured week, less out-of-office workdays and
+    /// workdays outside the window.
+    pub working_hours: f64,
+    /// Workdays marked out of office.
+    pub ooo_days: u32,
+    /// People time / working hours; `None` when there were no working hours.
+    pub people_share: Option<f64>,
+    pub people_target_met: Option<bool>,
+    pub excluded: ExcludedCounts,
+}
+
+impl WeekRow {
+    pub fn category_seconds(&self, c: Category) -> i64 {
+        self.seconds[category_index(c)]
+    }
+}
+
+/// The order of [`WeekRow::seconds`].
+pub const CATEGORIES: [Category; 4] = [
+    Category::People,
+    Category::Technical,
+    Category::DeepWork,
+    Category::Other,
+];
+
+fn category_index(c: Category) -> usize {
+    match c {
+        Category::People => 0,
+        Category::Technical => 1,
+        Category::DeepWork => 2,
+        Category::Other => 3,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub window: Window,
+    pub week_hours: f64,
+    pub people_target: f64,
+    pub weeks: Vec<WeekRow>,
+}
+
+/// Aggregates entries into ISO weeks over the window.
+pub fn build(
+    entries: &[Entry],
+    window: Window,
+    settings: &WeekSettings,
+    priority: &[Category; 4],
+) -> Report {
+    let tz = window.tz;
+    let (ws, we) = (window.start_utc(), window.end_utc());
+    // Week boundaries (UTC) from the Monday on or before `from`.
+    let first_monday =
+        window.from - Duration::days(i64::from(window.from.weekday().num_days_from_monday()));
+    let mut mondays = Vec::new();
+    let mut m = first_monday;
+    while m < window.to {
+        mondays.push(m);
+        m += Duration::days(7);
+    }
+    let bounds: Vec<NaiveDateTime> = mondays
+        .iter()
+        .map(|&d| local_midnight_utc(tz, d))
+        .chain(std::iter::once(local_midnight_utc(tz, m)))
+        .collect();
+    let mut rows: Vec<WeekRow> = mondays
+        .iter()
+        .map(|&monday| {
+            let iso = monday.iso_week();
+            WeekRow {
+                week: format!("{}-W{:02}", iso.year(), iso.week()),
+                week_start: monday,
+                busy_seconds: 0,
+                seconds: [0; 4],
+                working_hours: 0.0,
+                ooo_days: 0,
+                people_share: None,
+                people_target_met: None,
+                excluded: ExcludedCounts::default(),
+            }
+        })
+        .collect();
+    let week_of = |t: NaiveDateTime| -> Option<usize> {
+        if t < bounds[0] || bounds.len() < 2 {
+            return None;
+        }
+        let i = bounds.partition_point(|b| *b <= t);
+        (i >= 1 && i < bounds.len()).then_some(i - 1)
+    };
+
+    // Sweep over counted intervals: +1/-1 per category at each boundary.
+    let rank = |c: Category| priority.iter().position(|p| *p == c).unwrap_or(3);
+    let mut points: Vec<(NaiveDateTime, i32, usize)> = Vec::new();
+    let mut ooo_dates: Vec<NaiveDate> = Vec::new();
+    for e in entries {
+        match e.kind {
+            EntryKind::Counted => {
+                let (s, t) = (e.start.max(ws), e.end.min(we));
+                if t > s {
+                    points.push((s, 1, rank(e.category)));
+                    points.push((t, -1, rank(e.category)));
+                }
+            }
+            EntryKind::Excluded(x) => {
+                // Counted in the week where the occurrence starts (or the window starts).
+                if let Some(i) = week_of(e.start.max(ws)) {
+                    let c = &mut rows[i].excluded;
+                    match x {
+                        Exclusion::Declined => c.declined += 1,
+                        Exclusion::Cancelled => c.cancelled += 1,
+                        Exclusion::Transparent => c.transparent += 1,
+                        Exclusion::Allday => c.allday += 1,
+                    }
+                }
+                if let (Exclusion::Allday, Some((from, to, true))) = (x, e.allday) {
+                    let mut d = from.max(window.from);
+                    while d < to.min(window.to) {
+                        ooo_dates.push(d);
+                        d += Duration::days(1);
+                    }
+                }
+            }
+        }
+    }
+    points.sort_unstable();
+    let mut active = [0i32; 4];
+    let mut prev: Option<NaiveDateTime> = None;
+    for (t, delta, r) in points {
+        if let Some(p) = prev {
+            if t > p {
+                if let Some(top) = active.iter().position(|&n| n > 0) {
+                    add_segment(&mut rows, &bounds, p, t, priority[top]);
+                }
+            }
+        }
+        active[r] += delta;
+        prev = Some(t);
+    }
+
+    ooo_dates.sort_unstable();
+    ooo_dates.dedup();
+    let per_day = if settings.workdays.is_empty() {
+        0.0
+    } else {
+        settings.hours / settings.workdays.len() as f64
+    };
+    for row in &mut rows {
+        let mut hours = 0.0;
+        for k in 0..7 {
+            let d = row.week_start + Duration::days(k);
+            if d < window.from || d >= window.to || !settings.workdays.contains(&d.weekday()) {
+                continue;
+            }
+            if ooo_dates.binary_search(&d).is_ok() {
+                row.ooo_days += 1;
+            } else {
+                hours += per_day;
+            }
+        }
+        row.working_hours = hours;
+        if hours > 0.0 {
+            let share = row.seconds[0] as f64 / (hours * 3600.0);
+            row.people_share = Some(share);
+            // Compare in whole seconds so 30.0% of 40 h is met by exactly 12 h.
+            row.people_target_met =
+                Some(row.seconds[0] as f64 + 0.5 >= settings.people_target * hours * 3600.0);
+        }
+    }
+    Report {
+        window,
+        week_hours: settings.hours,
+        people_target: settings.people_target,
+        weeks: rows,
+    }
+}
+
+/// Adds `[a, b)` of category `c` to the weeks it spans.
+fn add_segment(
+    rows: &mut [WeekRow],
+    bounds: &[NaiveDateTime],
+    a: NaiveDateTime,
+    b: NaiveDateTime,
+    c: Category,
+) {
+    let mut i = bounds.partition_point(|x| *x <= a).saturating_sub(1);
+    let mut s = a;
+    while s < b && i < rows.len() {
+        let e = b.min(bounds[i + 1]);
+        if e > s {
+            let secs = (e - s).num_seconds();
+            rows[i].busy_seconds += secs;
+            rows[i].seconds[category_index(c)] += secs;
+        }
+        s = e;
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn counted(a: &str, b: &str, c: Category) -> Entry {
+        Entry {
+            start: t(a),
+            end: t(b),
+            category: c,
+            kind: EntryKind::Counted,
+            allday: None,
+        }
+    }
+
+    fn window(from: &str, to: &str) -> Window {
+        Window {
+            tz: chrono_tz::UTC,
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn overlaps_count_once_and_priority_decides() {
+        // Focus 09:00-12:00 with a 1:1 at 10:00-10:30 inside it and a design review 11:30-12:30.
+        let entries = [
+            counted("2026-01-05 09:00", "2026-01-05 12:00", Category::DeepWork),
+            counted("2026-01-05 10:00", "2026-01-05 10:30", Category::People),
+            counted("2026-01-05 11:30", "2026-01-05 12:30", Category::Technical),
+        ];
+        let r = build(
+            &entries,
+            window("2026-01-05", "2026-01-12"),
+            &WeekSettings::default(),
+            &crate::config::DEFAULT_PRIORITY,
+        );
+        let w = &r.weeks[0];
+        assert_eq!(w.week, "2026-W02");
+        assert_eq!(w.busy_seconds, 3 * 3600 + 1800);
+        assert_eq!(w.category_seconds(Category::People), 1800);
+        assert_eq!(w.category_seconds(Category::Technical), 3600);
+        assert_eq!(w.category_seconds(Category::DeepWork), 2 * 3600);
+        assert_eq!(w.seconds.iter().sum::<i64>(), w.busy_seconds);
+    }
+
+    #[test]
+    fn weeks_split_clip_and_target() {
+        // 13 hours of 1:1s, one of them across the Sunday/Monday boundary.
+        let mut entries = vec![counted(
+            "2026-01-11 23:00",
+            "2026-01-12 01:00",
+            Category::People,
+        )];
+        for d in 12..=16 {
+            entries.push(counted(
+                &format!("2026-01-{d} 10:00"),
+                &format!("2026-01-{d} 12:00"),
+                Category::People,
+            ));
+        }
+        // All-day OOO on Friday 16th, excluded but lowering working hours.
+        entries.push(Entry {
+            start: t("2026-01-16 00:00"),
+            end: t("2026-01-17 00:00"),
+            category: Category::Other,
+            kind: EntryKind::Excluded(Exclusion::Allday),
+            allday: Some((
+                "2026-01-16".parse().unwrap(),
+                "2026-01-17".parse().unwrap(),
+                true,
+            )),
+        });
+        let r = build(
+            &entries,
+            window("2026-01-05", "2026-01-19"),
+            &WeekSettings::default(),
+            &crate::config::DEFAULT_PRIORITY,
+        );
+        assert_eq!(r.weeks.len(), 2);
+        assert_eq!(r.weeks[0].busy_seconds, 3600);
+        assert_eq!(r.weeks[1].busy_seconds, 11 * 3600);
+        assert_eq!(r.weeks[1].ooo_days, 1);
+        assert_eq!(r.weeks[1].working_hours, 32.0);
+        assert_eq!(r.weeks[1].excluded.allday, 1);
+        let share = r.weeks[1].people_share.unwrap();
+        assert!((share - 11.0 / 32.0).abs() < 1e-9);
+        assert_eq!(r.weeks[1].people_target_met, Some(true));
+        assert_eq!(r.weeks[0].people_target_met, Some(false));
+    }
+
+    #[test]
+    fn window_clips_partial_weeks() {
+        let entries = [counted(
+            "2026-01-07 10:00",
+            "2026-01-07 12:00",
+            Category::People,
+        )];
+        let r = build(
+            &entries,
+            window("2026-01-07", "2026-01-08"),
+            &WeekSettings::default(),
+            &crate::config::DEFAULT_PRIORITY,
+        );
+        assert_eq!(r.weeks.len(), 1);
+        assert_eq!(r.weeks[0].working_hours, 8.0);
+        assert_eq!(r.weeks[0].people_target_met, Some(true));
+    }
+}
