@@ -431,6 +431,19 @@ impl Parser {
                 }
             }
         }
+        // DTEND before DTSTART (RFC 5545 forbids it): producers mean the span between them.
+        if let (Some(s), Some(e)) = (ev.dtstart, ev.dtend) {
+            let same_zone = std::mem::discriminant(&s) == std::mem::discriminant(&e)
+                && match (s, e) {
+                    (DateValue::Zoned(_, a), DateValue::Zoned(_, b)) => a == b,
+                    _ => true,
+                };
+            if same_zone && e.naive() < s.naive() {
+                self.warn(line, format!("{label} has DTEND before DTSTART: swapped"));
+                ev.dtstart = Some(e);
+                ev.dtend = Some(s);
+            }
+        }
         if let Some(d) = ev.duration {
             if ev.dtend.is_some() {
                 self.warn(

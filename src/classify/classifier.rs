@@ -1,0 +1,569 @@
+//! The ordered rule list and the first-match-wins decision.
+
+use super::{Category, RawRule, Rule, RuleError, RuleErrorKind, Subject};
+
+/// The text of the built-in rules, embedded at build time. `config.toml`
+/// documentation shows it, and users copy from it.
+pub const DEFAULT_RULES_TOML: &str = include_str!("default_rules.toml");
+
+/// The name reported when no rule matches.
+pub const DEFAULT_RULE_NAME: &str = "default";
+
+/// The category of events no rule matches.
+pub const DEFAULT_CATEGORY: Category = Category::Other;
+
+/// Which category an event got, and which rule gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision<'c> {
+    /// The category assigned.
+    pub category: Category,
+    /// The matching rule's name, or `"default"` when no rule matched.
+    pub rule: &'c str,
+}
+
+/// Ordered rules; the first rule that matches an event decides its category.
+///
+/// # Example
+///
+/// ```
+/// use calaudit::classify::{Category, Classifier, Subject};
+///
+/// let c = Classifier::builtin();
+/// let s = Subject { summary: "Sprint retro", ..Subject::default() };
+/// assert_eq!(c.classify(&s).category, Category::Technical);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    rules: Vec<Rule>,
+}
+
+impl Classifier {
+    /// The built-in defaults for a new engineering manager, parsed from
+    /// [`DEFAULT_RULES_TOML`] through the same path as user rules.
+    ///
+    /// The embedded file is checked by this module's tests, so it cannot fail
+    /// on a released build; if it ever did, that is a bug in calaudit and this
+    /// panics saying so rather than silently classifying everything "other".
+    pub fn builtin() -> Classifier {
+        match Classifier::from_toml_str(DEFAULT_RULES_TOML) {
+            Ok(c) => c,
+            Err(errors) => panic!(
+                "the built-in default_rules.toml is invalid; this is a bug in calaudit: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }
+    }
+
+    /// Checks and compiles `rules`, keeping their order.
+    ///
+    /// On error returns every problem in every rule (bad category, bad regex,
+    /// empty lists, bad addresses, contradictory counts, rules without
+    /// matchers, empty or duplicate names), each naming the rule and key.
+    pub fn from_rules(rules: &[RawRule]) -> Result<Classifier, Vec<RuleError>> {
+        Classifier::build(rules.iter().map(|r| Ok(r.clone())))
+    }
+
+    /// Reads and compiles the `[[rules]]` of a TOML document (the format of
+    /// `default_rules.toml`) in one go.
+    ///
+    /// Unlike [`parse_rules_document`] followed by
+    /// [`Classifier::from_rules`], a rule with a TOML-level problem (unknown
+    /// key, wrong type) does not hide the compile-level problems of the other
+    /// rules: every problem of every rule is returned, ordered by rule.
+    pub fn from_toml_str(text: &str) -> Result<Classifier, Vec<RuleError>> {
+        let values = rules_array(text)?;
+        Classifier::build(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| RawRule::from_toml(i + 1, v)),
+        )
+    }
+
+    /// Compiles rules in order; an `Err` item is a rule that could not even be
+    /// read, whose errors are passed through in its place.
+    fn build(
+        rules: impl Iterator<Item = Result<RawRule, Vec<RuleError>>>,
+    ) -> Result<Classifier, Vec<RuleError>> {
+        let mut compiled = Vec::new();
+        let mut errors = Vec::new();
+        // (name, 1-based index) of every readable rule so far.
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for (i, raw) in rules.enumerate() {
+            let index = i + 1;
+            let raw = match raw {
+                Ok(raw) => raw,
+                Err(e) => {
+                    errors.extend(e);
+                    continue;
+                }
+            };
+            let duplicate = names.iter().find(|(n, _)| *n == raw.name);
+            if let (Some((_, first)), false) = (duplicate, raw.name.trim().is_empty()) {
+                errors.push(RuleError {
+                    index,
+                    name: raw.name.clone(),
+                    kind: RuleErrorKind::DuplicateName { first: *first },
+                });
+            }
+            names.push((raw.name.clone(), index));
+            match Rule::compile(index, &raw) {
+                Ok(rule) => compiled.push(rule),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Classifier { rules: compiled })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The rules' names and categories, in order (for `--explain` listings).
+    pub fn rules(&self) -> impl Iterator<Item = (&str, Category)> {
+        self.rules.iter().map(|r| (r.name(), r.category()))
+    }
+
+    /// The compiled rules, in order.
+    pub fn rule_list(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The first matching rule's category, or [`DEFAULT_CATEGORY`] under the
+    /// name [`DEFAULT_RULE_NAME`]. Allocates nothing beyond what the regex
+    /// engine caches internally.
+    pub fn classify(&self, s: &Subject) -> Decision<'_> {
+        self.rules.iter().find(|r| r.is_match(s)).map_or(
+            Decision {
+                category: DEFAULT_CATEGORY,
+                rule: DEFAULT_RULE_NAME,
+            },
+            |r| Decision {
+                category: r.category(),
+                rule: r.name(),
+            },
+        )
+    }
+}
+
+impl Default for Classifier {
+    /// The built-in rules.
+    fn default() -> Classifier {
+        Classifier::builtin()
+    }
+}
+
+/// Reads the `[[rules]]` tables of a TOML document (the format of
+/// `default_rules.toml`), with per-rule errors.
+///
+/// A document that is not valid TOML, or whose `rules` is not an array of
+/// tables, is reported as one error against rule 0, since it cannot be
+/// pinned on a rule. A document without `rules` gives an empty list.
+pub fn parse_rules_document(text: &str) -> Result<Vec<RawRule>, Vec<RuleError>> {
+    RawRule::from_toml_array(&rules_array(text)?)
+}
+
+/// The `rules` array of a TOML document; see [`parse_rules_document`].
+fn rules_array(text: &str) -> Result<Vec<toml::Value>, Vec<RuleError>> {
+    let doc_error = |message: String| {
+        vec![RuleError {
+            index: 0,
+            name: String::new(),
+            kind: RuleErrorKind::InvalidValue {
+                key: "rules".into(),
+                message,
+            },
+        }]
+    };
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| doc_error(e.to_string()))?;
+    match table.remove("rules") {
+        None => Ok(Vec::new()),
+        Some(toml::Value::Array(values)) => Ok(values),
+        Some(other) => Err(doc_error(format!(
+            "expected an array of tables (`[[rules]]`), found a {}",
+            other.type_str()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classifier(doc: &str) -> Classifier {
+        let raw = parse_rules_document(doc).unwrap_or_else(|e| panic!("{e:?}"));
+        Classifier::from_rules(&raw).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// The error messages for a rules document, one string each.
+    fn errors(doc: &str) -> Vec<String> {
+        match Classifier::from_toml_str(doc) {
+            Ok(_) => panic!("expected errors for:\n{doc}"),
+            Err(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn first_match_wins_and_default_catches_the_rest() {
+        let c = classifier(
+            r#"
+            [[rules]]
+            name = "focus"
+            category = "deep_work"
+            title = "focus"
+            [[rules]]
+            name = "reviews"
+            category = "technical"
+            title = ["review"]
+            [[rules]]
+            name = "one-on-ones"
+            category = "people"
+            title = ["1:1"]
+            "#,
+        );
+        let table = [
+            ("Focus: design review", Category::DeepWork, "focus"),
+            ("1:1 design review", Category::Technical, "reviews"),
+            ("1:1", Category::People, "one-on-ones"),
+            ("Lunch", Category::Other, "default"),
+            ("", Category::Other, "default"),
+        ];
+        for (summary, category, rule) in table {
+            let s = Subject {
+                summary,
+                ..Subject::default()
+            };
+            assert_eq!(c.classify(&s), Decision { category, rule }, "{summary:?}");
+        }
+        let names: Vec<_> = c.rules().collect();
+        assert_eq!(
+            names,
+            [
+                ("focus", Category::DeepWork),
+                ("reviews", Category::Technical),
+                ("one-on-ones", Category::People)
+            ]
+        );
+    }
+
+    #[test]
+    fn explain_lists_each_rule_tried_and_its_miss() {
+        let c = classifier(
+            r#"
+            [[rules]]
+            name = "big"
+            category = "other"
+            min_attendees = 5
+            [[rules]]
+            name = "reviews"
+            category = "technical"
+            title = ["review"]
+            [[rules]]
+            name = "never-reached"
+            category = "people"
+            title = ["review"]
+            "#,
+        );
+        let s = Subject {
+            summary: "Code review",
+            ..Subject::default()
+        };
+        let e = c.explain(&s);
+        assert_eq!(e.decision.rule, "reviews");
+        let steps: Vec<_> = e.steps.iter().map(|s| (s.rule, s.missed_on)).collect();
+        assert_eq!(steps, [("big", Some("min_attendees")), ("reviews", None)]);
+        let e = c.explain(&Subject::default());
+        assert_eq!(e.decision.rule, "default");
+        assert_eq!(e.steps.len(), 3);
+    }
+
+    #[test]
+    fn every_rule_error_names_the_rule_and_the_key() {
+        let table: &[(&str, &[&str])] = &[
+            (
+                "name = \"one-on-ones\"\ncategory = \"peeple\"\ntitle = [\"1:1\"]",
+                &[
+                    r#"rule 1 ("one-on-ones"): unknown category "peeple" in `category`: expected one of people, technical, deep_work, other"#,
+                ],
+            ),
+            (
+                "name = \"one-on-ones\"\ncategory = \"people\"\ntitle_regex = \"(1:1\"",
+                &[r#"rule 1 ("one-on-ones"): invalid regex in `title_regex`: regex parse error:"#],
+            ),
+            (
+                "name = \"empty\"\ncategory = \"people\"",
+                &[r#"rule 1 ("empty"): no matchers: give at least one of `title`"#],
+            ),
+            (
+                "name = \"typo\"\ncategory = \"people\"\ntitel = [\"1:1\"]",
+                &[
+                    r#"rule 1 ("typo"): unknown key `titel`: expected one of `name`, `category`, `title`,"#,
+                ],
+            ),
+            (
+                "name = \"types\"\ncategory = \"people\"\nattendees = \"2\"",
+                &[
+                    r#"rule 1 ("types"): invalid value for `attendees`: invalid type: string "2", expected u32"#,
+                ],
+            ),
+            (
+                "name = \"types\"\ncategory = \"people\"\nattendees = -1",
+                &[
+                    r#"rule 1 ("types"): invalid value for `attendees`: invalid value: integer `-1`, expected u32"#,
+                ],
+            ),
+            (
+                "name = \"types\"\ncategory = \"people\"\ntitle = [1]",
+                &[
+                    r#"rule 1 ("types"): invalid value for `title`: invalid type: integer `1`, expected a string"#,
+                ],
+            ),
+            (
+                "name = \"types\"\ncategory = \"people\"\ntitle = 1",
+                &[
+                    r#"rule 1 ("types"): invalid value for `title`: invalid type: integer `1`, expected a string or a list of strings"#,
+                ],
+            ),
+            (
+                "name = \"types\"\ncategory = \"people\"\ntitle_regex = [\"a\"]",
+                &[
+                    r#"rule 1 ("types"): invalid value for `title_regex`: invalid type: sequence, expected a string"#,
+                ],
+            ),
+            (
+                "name = 7\ncategory = \"people\"\ntitle = \"x\"",
+                &[
+                    r#"rule 1 (unnamed): invalid value for `name`: invalid type: integer `7`, expected a string"#,
+                ],
+            ),
+            (
+                "category = \"people\"\ntitle = \"x\"",
+                &[r#"rule 1 (unnamed): missing `name`"#],
+            ),
+            (
+                "name = \"  \"\ncategory = \"people\"\ntitle = \"x\"",
+                &[r#"rule 1 ("  "): `name` is empty"#],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\ntitle = []",
+                &[r#"rule 1 ("r"): `title` is an empty list, which could never match"#],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\nnot_title = [\"ok\", \"  \"]",
+                &[r#"rule 1 ("r"): empty keyword in `not_title`"#],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\norganizer = [\"alex\"]",
+                &[
+                    r#"rule 1 ("r"): invalid address "alex" in `organizer`: expected an address like "name@example.com" or a domain like "@example.com""#,
+                ],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\nattendee = [\"a@b@c\", \"@\"]",
+                &[r#"rule 1 ("r"): invalid address "a@b@c" in `attendee`"#],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\nfeed = [\"\"]",
+                &[r#"rule 1 ("r"): empty feed name in `feed`"#],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\nattendees = 2\nmax_attendees = 3",
+                &[
+                    r#"rule 1 ("r"): `attendees` (an exact count) cannot be combined with `min_attendees` or `max_attendees`"#,
+                ],
+            ),
+            (
+                "name = \"r\"\ncategory = \"people\"\nmin_attendees = 5\nmax_attendees = 2",
+                &[r#"rule 1 ("r"): `min_attendees` (5) is greater than `max_attendees` (2)"#],
+            ),
+            // All problems of a rule, not just the first.
+            (
+                "name = \"many\"\ncategory = \"meetings\"\ntitle_regex = \"[\"\norganizer = \"x\"",
+                &[
+                    r#"rule 1 ("many"): unknown category "meetings" in `category`"#,
+                    r#"rule 1 ("many"): invalid address "x" in `organizer`"#,
+                    r#"rule 1 ("many"): invalid regex in `title_regex`"#,
+                ],
+            ),
+            (
+                "name = \"many\"\ncategory = 3\ntitel = \"x\"\nmin_attendees = \"2\"",
+                &[
+                    r#"rule 1 ("many"): invalid value for `category`"#,
+                    r#"rule 1 ("many"): invalid value for `min_attendees`"#,
+                    r#"rule 1 ("many"): unknown key `titel`"#,
+                ],
+            ),
+        ];
+        for (body, want) in table {
+            let got = errors(&format!("[[rules]]\n{body}\n"));
+            assert_eq!(got.len(), want.len(), "{body}\n{got:#?}");
+            for (g, w) in got.iter().zip(want.iter()) {
+                assert!(g.starts_with(w), "{body}\n got: {g}\nwant: {w}...");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_are_collected_across_rules_with_positions() {
+        let got = errors(
+            r#"
+            [[rules]]
+            name = "ok"
+            category = "people"
+            title = "1:1"
+            [[rules]]
+            name = "bad-regex"
+            category = "people"
+            title_regex = "("
+            [[rules]]
+            name = "ok"
+            category = "other"
+            title = "lunch"
+            [[rules]]
+            name = "typo"
+            category = "other"
+            tittle = "lunch"
+            "#,
+        );
+        let keys: Vec<_> = got
+            .iter()
+            .map(|e| e.split(':').next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                r#"rule 2 ("bad-regex")"#,
+                r#"rule 3 ("ok")"#,
+                r#"rule 4 ("typo")"#
+            ],
+            "{got:#?}"
+        );
+        assert!(got[1].contains("duplicate `name`: rule 1 has the same name"));
+    }
+
+    #[test]
+    fn rule_error_key_accessor() {
+        let raw = RawRule {
+            name: "r".into(),
+            category: "people".into(),
+            title_regex: Some("(".into()),
+            ..RawRule::default()
+        };
+        let e = Classifier::from_rules(&[raw]).unwrap_err();
+        assert_eq!(e[0].key(), Some("title_regex"));
+        assert_eq!((e[0].index, e[0].name.as_str()), (1, "r"));
+    }
+
+    #[test]
+    fn document_level_problems_do_not_panic() {
+        assert!(parse_rules_document("rules = 3").is_err());
+        assert!(parse_rules_document("[[rules]\nname=").is_err());
+        assert!(parse_rules_document("rules = [1]").unwrap_err()[0]
+            .to_string()
+            .contains("expected a table"));
+        assert_eq!(parse_rules_document("").unwrap(), Vec::new());
+        let empty = Classifier::from_rules(&[]).unwrap();
+        assert_eq!(empty.classify(&Subject::default()).rule, "default");
+    }
+
+    #[test]
+    fn keys_list_matches_the_struct() {
+        // Every key in KEYS must deserialize; if a field were added without
+        // updating KEYS, from_toml would call it unknown.
+        let mut table = toml::Table::new();
+        for key in RawRule::KEYS {
+            let value: toml::Value = match *key {
+                "attendees" | "min_attendees" | "max_attendees" => 1.into(),
+                k if k.ends_with("_regex") || k == "name" || k == "category" => "x".into(),
+                _ => toml::Value::Array(vec!["x@y.z".into()]),
+            };
+            table.insert((*key).into(), value);
+        }
+        let raw = RawRule::from_toml(1, &toml::Value::Table(table)).unwrap();
+        assert_eq!(raw.feed, Some(vec!["x@y.z".to_string()]));
+        let serialized = toml::to_string(&raw).unwrap();
+        assert_eq!(serialized.lines().count(), RawRule::KEYS.len());
+    }
+
+    #[test]
+    fn builtin_rules_parse_and_cover_the_brief() {
+        let c = Classifier::builtin();
+        assert!(c.rules().count() >= 10);
+        let pair = vec!["me@example.com".to_string(), "alex@example.com".to_string()];
+        let crowd: Vec<String> = (0..6).map(|i| format!("p{i}@example.com")).collect();
+        let table: &[(&str, &[String], Category)] = &[
+            ("Alex <> Sam", &pair, Category::People),
+            ("Alex / Sam", &pair, Category::People),
+            ("Alex/Sam", &pair, Category::People),
+            ("Alex <> Sam", &crowd, Category::Other),
+            ("Lunch w/ Alex", &pair, Category::Other),
+            ("Roadmap sync w/ Kim", &pair, Category::Other),
+            ("Sam / Alex 1:1", &pair, Category::People),
+            ("1:1 architecture deep dive", &pair, Category::Technical),
+            ("Design review", &pair, Category::Technical),
+            ("Design review", &crowd, Category::Technical),
+            (
+                "Interview: Kim Lee - Staff Engineer (system design)",
+                &pair,
+                Category::People,
+            ),
+            ("Hiring debrief: Kim Lee", &crowd, Category::People),
+            ("Debrief - Kim Lee", &crowd, Category::People),
+            ("Incident debrief: SEV2", &crowd, Category::Technical),
+            (
+                "Performance calibration (H1 2025)",
+                &crowd,
+                Category::People,
+            ),
+            ("Skip-level: Dana / Sam", &pair, Category::People),
+            ("Career conversation: Alex", &pair, Category::People),
+            ("Weekly incident review", &crowd, Category::Technical),
+            ("Daily standup", &crowd, Category::Technical),
+            ("Sprint planning", &crowd, Category::Technical),
+            ("Sprint retro", &crowd, Category::Technical),
+            ("Dublin on-call handoff", &crowd, Category::Technical),
+            ("URGENT: kafka escalation", &crowd, Category::Technical),
+            (
+                "Customer call: Acme Corp, escalation follow-up",
+                &crowd,
+                Category::Other,
+            ),
+            ("Focus time", &[], Category::DeepWork),
+            ("No-fly zone: deep work", &[], Category::DeepWork),
+            ("Deep work", &[], Category::DeepWork),
+            ("No meetings", &[], Category::DeepWork),
+            ("Heads down", &[], Category::DeepWork),
+            ("Lunch", &[], Category::Other),
+            ("Engineering all-hands", &crowd, Category::Other),
+            ("Flight to Dublin (EI 60)", &[], Category::Other),
+            ("OOO - vacation", &[], Category::Other),
+            ("Christmas Day (company holiday)", &[], Category::Other),
+            (
+                "Optional: Tech talk - Writing good RFCs",
+                &crowd,
+                Category::Other,
+            ),
+            ("Cross-team sync: Growth", &crowd, Category::Other),
+        ];
+        for (summary, attendees, want) in table {
+            let s = Subject {
+                summary,
+                organizer: Some("me@example.com"),
+                attendees,
+                ..Subject::default()
+            };
+            let d = c.classify(&s);
+            assert_eq!(
+                d.category,
+                *want,
+                "{summary:?} ({} people) via {}",
+                attendees.len(),
+                d.rule
+            );
+        }
+    }
+}

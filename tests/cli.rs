@@ -1,0 +1,344 @@
+//! The binary as a user runs it: subcommands, formats, exit codes, errors, HTTP feeds.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+
+use serde_json::Value;
+
+use crate::util::{self, calaudit, stderr, stdout};
+
+fn sample() -> String {
+    util::fixture("sample-manager.ics").display().to_string()
+}
+
+#[test]
+fn report_json_has_one_entry_per_iso_week() {
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-04",
+            "--to",
+            "2026-03-02",
+            "--tz",
+            "America/Los_Angeles",
+            "--me",
+            "ME@example.com",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["tz"], "America/Los_Angeles");
+    assert_eq!(
+        (v["from"].as_str(), v["to"].as_str()),
+        (Some("2026-02-04"), Some("2026-03-02"))
+    );
+    assert_eq!(v["week_hours"], 40.0);
+    assert_eq!(v["people_target"], 0.3);
+    let weeks: Vec<&str> = v["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| w["week"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(weeks, ["2026-W06", "2026-W07", "2026-W08", "2026-W09"]);
+    for w in v["weeks"].as_array().into_iter().flatten() {
+        let m = &w["minutes"];
+        let sum: f64 = ["people", "technical", "deep_work", "other"]
+            .iter()
+            .map(|k| m[k].as_f64().unwrap_or(-1.0))
+            .sum();
+        assert_eq!(
+            Some(sum),
+            w["busy_minutes"].as_f64(),
+            "categories add up to busy time in {}",
+            w["week"]
+        );
+        for k in ["declined", "cancelled", "transparent", "allday"] {
+            assert!(w["excluded"][k].is_u64(), "excluded.{k}");
+        }
+        assert!(w["people_share"].is_f64() && w["people_target_met"].is_boolean());
+    }
+    // The vendor demo is declined every Thursday by ME@example.com (mixed case in the file).
+    assert_eq!(v["weeks"][1]["excluded"]["declined"], 1);
+    // Presidents' Day OOO lowers W08's working hours.
+    assert_eq!(v["weeks"][2]["working_hours"], 32.0);
+}
+
+#[test]
+fn occurrences_jsonl_explains_every_occurrence() {
+    let o = calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            "2026-02-16",
+            "--tz",
+            "America/Los_Angeles",
+            "--me",
+            "me@example.com",
+            "--format",
+            "jsonl",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    assert!(rows.len() > 20, "{} rows", rows.len());
+    for r in &rows {
+        for k in [
+            "uid",
+            "recurrence_id",
+            "summary",
+            "start",
+            "end",
+            "allday",
+            "status",
+            "transp",
+            "category",
+            "rule",
+            "counted",
+            "excluded",
+        ] {
+            assert!(r.get(k).is_some(), "missing {k} in {r}");
+        }
+        assert_eq!(r["counted"].as_bool(), Some(r["excluded"].is_null()));
+    }
+    let alex: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["uid"] == "one-on-one-alex@sample.calaudit")
+        .collect();
+    assert_eq!(alex.len(), 1, "one 1:1 with Alex that week");
+    assert_eq!(alex[0]["excluded"], "cancelled");
+    let vendor = rows
+        .iter()
+        .find(|r| r["uid"] == "vendor-demo@sample.calaudit")
+        .expect("vendor demo");
+    assert_eq!(vendor["excluded"], "declined");
+    let focus = rows
+        .iter()
+        .find(|r| r["uid"] == "focus-tue-thu@sample.calaudit")
+        .expect("focus");
+    assert_eq!(focus["category"], "deep_work");
+    assert_ne!(focus["rule"], "default");
+}
+
+#[test]
+fn check_exit_codes() {
+    // The sample's weeks are below 30% people time: a miss (1) with a one-line reason.
+    let o = calaudit(
+        &[
+            "check",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            "2026-02-16",
+            "--tz",
+            "America/Los_Angeles",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).starts_with("MISSED 2026-W07: people time"),
+        "{}",
+        stdout(&o)
+    );
+    // A day with 3h of 1:1s out of 8 working hours meets it (0).
+    let dir = util::tempdir();
+    let ok = dir.join("ones.ics");
+    std::fs::write(&ok, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART:20260106T090000Z\nDTEND:20260106T120000Z\nSUMMARY:1:1 Alex\nEND:VEVENT\nEND:VCALENDAR\n").expect("write");
+    let ok = ok.display().to_string();
+    let o = calaudit(
+        &[
+            "check",
+            "--feed",
+            &ok,
+            "--from",
+            "2026-01-06",
+            "--to",
+            "2026-01-07",
+            "--tz",
+            "UTC",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // An error (2).
+    let o = calaudit(&["check", "--feed", "/nonexistent/cal.ics"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/cal.ics"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn default_config_runs_on_the_bundled_sample() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = calaudit(
+        &["report", "--from", "2026-03-02", "--to", "2026-03-09"],
+        Some(root),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("2026-W10") && out.contains("America/Los_Angeles"),
+        "{out}"
+    );
+}
+
+#[test]
+fn init_writes_the_documented_config_once() {
+    let dir = util::tempdir();
+    let o = calaudit(&["init"], Some(&dir));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(dir.join("config.toml")).expect("written");
+    assert_eq!(written, calaudit::config::DEFAULT_CONFIG_TOML);
+    let o = calaudit(&["init"], Some(&dir));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--force"));
+    assert!(calaudit(&["init", "--force"], Some(&dir)).status.success());
+}
+
+#[test]
+fn bad_config_names_file_line_and_key() {
+    let dir = util::tempdir();
+    std::fs::write(
+        dir.join("config.toml"),
+        "tz = \"UTC\"\n[week]\npeople_target = 3\n",
+    )
+    .expect("write");
+    let o = calaudit(&["report"], Some(&dir));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("config.toml") && e.contains("week.people_target"),
+        "{e}"
+    );
+    std::fs::write(
+        dir.join("config.toml"),
+        "tz = \"UTC\"\n\n[[feeds]]\nname = \"x\"\nurl = \"a.ics\"\ncolour = 1\n",
+    )
+    .expect("write");
+    let e = stderr(&calaudit(&["report"], Some(&dir)));
+    assert!(e.contains("line 6") && e.contains("colour"), "{e}");
+}
+
+#[test]
+fn no_feeds_tells_what_to_do() {
+    let o = calaudit(&["report"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("calaudit init"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for cmd in ["report", "occurrences", "check", "init"] {
+        let o = calaudit(&[cmd, "--help"], None);
+        assert!(
+            o.status.success() && stdout(&o).contains("Usage: calaudit"),
+            "{cmd}"
+        );
+    }
+}
+
+#[test]
+fn malformed_event_is_reported_and_the_rest_is_used() {
+    let dir = util::tempdir();
+    let f = dir.join("broken.ics");
+    std::fs::write(&f, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:bad\nDTSTART:2026-01-05 10:00\nEND:VEVENT\nBEGIN:VEVENT\nUID:good\nDTSTART:20260105T100000Z\nDTEND:20260105T110000Z\nSUMMARY:1:1 Alex\nEND:VEVENT\nEND:VCALENDAR\n").expect("write");
+    let o = calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            f.to_str().unwrap_or(""),
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-06",
+            "--tz",
+            "UTC",
+            "--format",
+            "jsonl",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("broken.ics") && e.contains("line 4") && e.contains("DTSTART"),
+        "{e}"
+    );
+}
+
+/// Serves `body` with `status` to `n` requests on 127.0.0.1; returns the base URL.
+fn serve(status: &'static str, body: Vec<u8>, n: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!("HTTP/1.1 {status}\r\nContent-Type: text/calendar\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn http_feed_is_fetched_and_secret_urls_are_never_printed() {
+    let body = std::fs::read(util::fixture("overlapping-meetings.ics")).expect("fixture");
+    let base = serve("200 OK", body, 1);
+    let url = format!("{base}/calendar/ical/me%40x.com/private-s3cr3tt0ken/basic.ics");
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &url,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--tz",
+            "UTC",
+            "--format",
+            "csv",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("2026-W02,2026-01-05,60,30,90,0,180"),
+        "{}",
+        stdout(&o)
+    );
+
+    let base = serve("404 Not Found", b"nope".to_vec(), 1);
+    let url = format!("{base}/calendar/ical/me%40x.com/private-s3cr3tt0ken/basic.ics");
+    let o = calaudit(&["report", "--feed", &url], None);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("404") && !e.contains("s3cr3t") && !e.contains("private-"),
+        "{e}"
+    );
+}

@@ -1,0 +1,255 @@
+//! Our own fixtures (`fixtures/`), with expectations computed by hand.
+
+use calaudit::classify::Category;
+use calaudit::report::render::occurrence_json;
+
+use crate::util;
+
+/// (start, end, recurrence_id, excluded) of every occurrence, in order.
+fn rows(
+    file: &str,
+    tz: &str,
+    from: &str,
+    to: &str,
+    me: &[&str],
+) -> Vec<(String, String, String, String)> {
+    let bytes = std::fs::read(util::fixture(file)).expect("fixture");
+    let a = util::analyze(bytes, util::window(tz, from, to), me);
+    let s = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string())
+    };
+    a.rows
+        .iter()
+        .map(|r| {
+            let j = occurrence_json(&a, r);
+            (
+                s(&j["start"]),
+                s(&j["end"]),
+                s(&j["recurrence_id"]),
+                s(&j["excluded"]),
+            )
+        })
+        .collect()
+}
+
+fn r(start: &str, end: &str, rid: &str, excluded: &str) -> (String, String, String, String) {
+    (start.into(), end.into(), rid.into(), excluded.into())
+}
+
+#[test]
+fn dst_gap_and_fold_resolve_the_rfc_5545_way() {
+    let got = rows(
+        "dst-gap-and-fold.ics",
+        "America/New_York",
+        "2026-03-01",
+        "2026-11-08",
+        &[],
+    );
+    assert_eq!(
+        got,
+        vec![
+            // 02:30 does not exist on 2026-03-08: read with the offset before the gap (EST).
+            r(
+                "2026-03-08T07:30:00Z",
+                "2026-03-08T08:00:00Z",
+                "null",
+                "null"
+            ),
+            // 00:30 EDT + PT2H exact = 01:30 EST (RFC 5545 3.3.6), not 02:30 EST.
+            r(
+                "2026-11-01T04:30:00Z",
+                "2026-11-01T06:30:00Z",
+                "null",
+                "null"
+            ),
+            // 01:30 happens twice on 2026-11-01: the first (EDT) one.
+            r(
+                "2026-11-01T05:30:00Z",
+                "2026-11-01T07:30:00Z",
+                "null",
+                "null"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn weekly_meeting_keeps_local_time_across_dst() {
+    let got = rows(
+        "weekly-across-dst.ics",
+        "Europe/Berlin",
+        "2026-03-01",
+        "2026-05-01",
+        &[],
+    );
+    let starts: Vec<&str> = got.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-03-16T08:00:00Z",
+            "2026-03-23T08:00:00Z",
+            "2026-03-30T07:00:00Z",
+            "2026-04-06T07:00:00Z"
+        ]
+    );
+    assert!(
+        got.iter().all(|x| x.2 == x.0),
+        "recurrence ids are the original starts"
+    );
+}
+
+#[test]
+fn declined_by_me_is_excluded_case_insensitively() {
+    let got = rows(
+        "declined-mixed-case.ics",
+        "UTC",
+        "2026-01-05",
+        "2026-01-06",
+        &["mailto:ME@example.com"],
+    );
+    assert_eq!(got[0].3, "declined");
+    // Someone else declining does not exclude the meeting.
+    assert_eq!(got[1].3, "null");
+    let nobody = rows(
+        "declined-mixed-case.ics",
+        "UTC",
+        "2026-01-05",
+        "2026-01-06",
+        &[],
+    );
+    assert!(nobody.iter().all(|x| x.3 == "null"));
+}
+
+#[test]
+fn moved_cancelled_and_exdated_instances() {
+    let got = rows(
+        "moved-and-cancelled-instances.ics",
+        "UTC",
+        "2026-01-05",
+        "2026-01-12",
+        &[],
+    );
+    assert_eq!(
+        got,
+        vec![
+            r(
+                "2026-01-05T10:00:00Z",
+                "2026-01-05T10:30:00Z",
+                "2026-01-05T10:00:00Z",
+                "null"
+            ),
+            // Moved: shown once, at the new time, keeping its original start as the id.
+            r(
+                "2026-01-06T15:00:00Z",
+                "2026-01-06T15:30:00Z",
+                "2026-01-06T10:00:00Z",
+                "null"
+            ),
+            r(
+                "2026-01-07T10:00:00Z",
+                "2026-01-07T10:30:00Z",
+                "2026-01-07T10:00:00Z",
+                "cancelled"
+            ),
+            // 2026-01-08 is an EXDATE; COUNT=5 ends on the 9th.
+            r(
+                "2026-01-09T10:00:00Z",
+                "2026-01-09T10:30:00Z",
+                "2026-01-09T10:00:00Z",
+                "null"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn windows_zone_names_without_vtimezone() {
+    let got = rows(
+        "windows-tzid-no-vtimezone.ics",
+        "UTC",
+        "2026-01-01",
+        "2027-01-01",
+        &[],
+    );
+    assert_eq!(
+        got,
+        vec![
+            r(
+                "2026-01-15T08:00:00Z",
+                "2026-01-15T09:00:00Z",
+                "null",
+                "null"
+            ),
+            r(
+                "2026-07-01T16:00:00Z",
+                "2026-07-01T16:30:00Z",
+                "null",
+                "null"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn allday_multiday_and_out_of_office_hours() {
+    let bytes = std::fs::read(util::fixture("allday-multiday.ics")).expect("fixture");
+    let w = util::window("UTC", "2026-01-05", "2026-01-12");
+    let a = util::analyze(bytes, w, &[]);
+    let allday: Vec<(String, String)> = a
+        .rows
+        .iter()
+        .filter(|r| r.occ.is_allday())
+        .map(|r| {
+            let j = occurrence_json(&a, r);
+            (
+                j["start"].as_str().unwrap_or("").to_owned(),
+                j["end"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        allday,
+        vec![
+            ("2026-01-05".into(), "2026-01-08".into()),
+            ("2026-01-08".into(), "2026-01-10".into())
+        ]
+    );
+    let rep = report(&a, w);
+    let wk = &rep.weeks[0];
+    // Three OOO workdays: 40h - 3 × 8h.
+    assert_eq!((wk.ooo_days, wk.working_hours), (3, 16.0));
+    assert_eq!(wk.excluded.allday, 2);
+    assert_eq!(wk.busy_seconds, 3600);
+    assert!((wk.people_share.unwrap_or(0.0) - 1.0 / 16.0).abs() < 1e-9);
+}
+
+fn report(
+    a: &calaudit::pipeline::Analysis,
+    w: calaudit::report::Window,
+) -> calaudit::report::Report {
+    calaudit::pipeline::report(
+        a,
+        &calaudit::pipeline::Settings {
+            window: w,
+            me: &[],
+            classifier: &calaudit::classify::Classifier::builtin(),
+            week: &calaudit::config::WeekSettings::default(),
+            priority: calaudit::config::DEFAULT_PRIORITY,
+        },
+    )
+}
+
+#[test]
+fn overlapping_meetings_count_once_and_meetings_beat_focus() {
+    let bytes = std::fs::read(util::fixture("overlapping-meetings.ics")).expect("fixture");
+    let w = util::window("UTC", "2026-01-05", "2026-01-12");
+    let a = util::analyze(bytes, w, &[]);
+    let wk = &report(&a, w).weeks[0];
+    assert_eq!(wk.busy_seconds, 3 * 3600);
+    assert_eq!(wk.category_seconds(Category::People), 3600);
+    assert_eq!(wk.category_seconds(Category::Technical), 1800);
+    assert_eq!(wk.category_seconds(Category::DeepWork), 5400);
+    assert_eq!(wk.category_seconds(Category::Other), 0);
+}

@@ -1,0 +1,7 @@
+//! All integration tests build as one binary (faster to link); modules by theme.
+
+mod classify_defaults;
+mod cli;
+mod conformance;
+mod fixtures;
+mod util;

@@ -1,0 +1,98 @@
+//! Shared helpers: the corpus location, running the pipeline on bytes, running the binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use calaudit::classify::Classifier;
+use calaudit::config::WeekSettings;
+use calaudit::pipeline::{self, Analysis, FeedInput, Settings};
+use calaudit::report::Window;
+
+/// `../shared/<sub>` next to the project, or None (with a printed notice) in a user's clone.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join(sub);
+    if p.exists() {
+        Some(p)
+    } else {
+        println!(
+            "skipping: {} not found (../shared is only present in the team's checkout)",
+            p.display()
+        );
+        None
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub fn window(tz: &str, from: &str, to: &str) -> Window {
+    Window {
+        tz: tz.parse().expect("test zone"),
+        from: from.parse().expect("test date"),
+        to: to.parse().expect("test date"),
+    }
+}
+
+/// Runs the pure pipeline (built-in rules, default week) on one feed's bytes.
+pub fn analyze(bytes: Vec<u8>, w: Window, me: &[&str]) -> Analysis {
+    let me: Vec<String> = me
+        .iter()
+        .map(|s| calaudit::ics::value::normalize_address(s))
+        .collect();
+    let classifier = Classifier::builtin();
+    let week = WeekSettings::default();
+    let s = Settings {
+        window: w,
+        me: &me,
+        classifier: &classifier,
+        week: &week,
+        priority: calaudit::config::DEFAULT_PRIORITY,
+    };
+    pipeline::analyze(
+        vec![FeedInput {
+            name: "test".into(),
+            bytes,
+        }],
+        &s,
+    )
+}
+
+/// Runs the real binary with `args` in `dir` (default: a fresh temp dir, so no config.toml is found).
+pub fn calaudit(args: &[&str], dir: Option<&std::path::Path>) -> Output {
+    let tmp = tempdir();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calaudit"));
+    cmd.args(args)
+        .current_dir(dir.unwrap_or(&tmp))
+        .env_remove("CALAUDIT_CONFIG")
+        .env("XDG_CONFIG_HOME", &tmp)
+        .env("TZ", "UTC");
+    cmd.output().expect("run calaudit")
+}
+
+/// A fresh empty directory under the target dir (kept for inspection after a failure).
+pub fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let p = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "t{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).expect("create temp dir");
+    p
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
