@@ -4,4 +4,5 @@ mod classify_defaults;
 mod cli;
 mod conformance;
 mod fixtures;
+mod truth;
 mod util;
