@@ -11,7 +11,9 @@ use serde_json::Value;
 use crate::util;
 
 fn check(style: &str) {
-    let Some(bench) = util::shared("bench") else { return };
+    let Some(bench) = util::shared("bench") else {
+        return;
+    };
     let dir = util::tempdir();
     let ics = dir.join(format!("cal_1y_{style}.ics"));
     let truth = dir.join(format!("cal_1y_{style}.truth.jsonl"));
@@ -34,10 +36,17 @@ fn check(style: &str) {
     for line in std::fs::read_to_string(&truth).expect("truth").lines() {
         let r: Value = serde_json::from_str(line).expect("truth jsonl");
         total += 1;
-        if ["allday", "cancelled", "transparent", "declined"].iter().any(|k| r[k] == true) {
+        if ["allday", "cancelled", "transparent", "declined"]
+            .iter()
+            .any(|k| r[k] == true)
+        {
             continue;
         }
-        let k = (r["start"].as_str().unwrap_or("").to_owned(), r["end"].as_str().unwrap_or("").to_owned(), r["summary"].as_str().unwrap_or("").to_owned());
+        let k = (
+            r["start"].as_str().unwrap_or("").to_owned(),
+            r["end"].as_str().unwrap_or("").to_owned(),
+            r["summary"].as_str().unwrap_or("").to_owned(),
+        );
         *want.entry(k).or_insert(0) += 1;
     }
     let a = util::analyze(
@@ -48,14 +57,32 @@ fn check(style: &str) {
     let mut got: BTreeMap<(String, String, String), i32> = BTreeMap::new();
     for r in a.rows.iter().filter(|r| r.excluded.is_none()) {
         let j = occurrence_json(&a, r);
-        let k = (j["start"].as_str().unwrap_or("").to_owned(), j["end"].as_str().unwrap_or("").to_owned(), j["summary"].as_str().unwrap_or("").to_owned());
+        let k = (
+            j["start"].as_str().unwrap_or("").to_owned(),
+            j["end"].as_str().unwrap_or("").to_owned(),
+            j["summary"].as_str().unwrap_or("").to_owned(),
+        );
         *got.entry(k).or_insert(0) += 1;
     }
-    let missing: Vec<_> = want.iter().filter(|(k, n)| got.get(*k).copied().unwrap_or(0) < **n).take(5).collect();
-    let extra: Vec<_> = got.iter().filter(|(k, n)| want.get(*k).copied().unwrap_or(0) < **n).take(5).collect();
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, n)| got.get(*k).copied().unwrap_or(0) < **n)
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(k, n)| want.get(*k).copied().unwrap_or(0) < **n)
+        .take(5)
+        .collect();
     let (nw, ng): (i32, i32) = (want.values().sum(), got.values().sum());
-    println!("truth {style}: {total} generated, {nw} kept; ours counted {ng}; {} rows listed", a.rows.len());
-    assert!(missing.is_empty() && extra.is_empty() && nw == ng, "{style}: missing {missing:?}\nextra {extra:?}");
+    println!(
+        "truth {style}: {total} generated, {nw} kept; ours counted {ng}; {} rows listed",
+        a.rows.len()
+    );
+    assert!(
+        missing.is_empty() && extra.is_empty() && nw == ng,
+        "{style}: missing {missing:?}\nextra {extra:?}"
+    );
     let warnings: usize = a.warnings.iter().map(|w| w.warnings.len()).sum();
     assert_eq!(warnings, 0, "{style}: unexpected warnings {:?}", a.warnings);
 }
