@@ -4,5 +4,6 @@ mod classify_defaults;
 mod cli;
 mod conformance;
 mod fixtures;
+mod rrule_vectors;
 mod truth;
 mod util;

@@ -821,7 +821,7 @@ mod tests {
         assert!(cal
             .warnings
             .iter()
-            .any(|w| w.line == 12 && w.message.contains("never closed")));
+            .any(|w| w.line == 13 && w.message.contains("never closed")));
     }
 
     #[test]
@@ -844,7 +844,7 @@ mod tests {
         assert!(matches!(ev.rdates[2].start, DateValue::Date(_)));
         assert_eq!(ev.exdates.len(), 2);
         assert_eq!(cal.warnings.len(), 1, "{:?}", cal.warnings);
-        assert_eq!(cal.warnings[0].line, 6);
+        assert_eq!(cal.warnings[0].line, 7);
     }
 
     #[test]

@@ -1,83 +1,22 @@
-//! TEMPORARY stand-in until the real RRULE engine lands (same API).
-use chrono::{NaiveDate, NaiveDateTime};
+//! The RFC 5545 recurrence rule engine: parses an RRULE/EXRULE value into a [`Rule`] and
+//! expands it into instances with [`Rule::iter`].
+//!
+//! It owns RFC 5545 3.3.10 semantics: every FREQ, the BYxxx expand/limit table, BYDAY
+//! ordinals, negative positions, BYSETPOS, WKST, and defaults taken from DTSTART. It works on
+//! local wall-clock times only (`chrono::NaiveDateTime`) and is pure and synchronous.
+//!
+//! It does not own, and leaves to the event layer (`ics::expand`):
+//! - adding DTSTART as the first instance when it does not match the rule (RFC 5545 3.8.5.3);
+//! - RDATE, EXDATE, RECURRENCE-ID overrides, and merging several RRULEs;
+//! - time zones: converting UNTIL into the event's wall-clock time before calling
+//!   [`Rule::iter`], and each instance into an instant afterwards (DST gaps and folds).
+//!
+//! Where implementations disagree (BYWEEKNO, YEARLY+BYMONTHDAY, time parts on a DATE, ...)
+//! the choices are written down in `docs/rrule-choices.md`.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Freq {
-    Secondly,
-    Minutely,
-    Hourly,
-    Daily,
-    Weekly,
-    Monthly,
-    Yearly,
-}
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Until {
-    Date(NaiveDate),
-    Local(NaiveDateTime),
-    Utc(NaiveDateTime),
-}
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RuleError(String);
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rule {
-    freq: Freq,
-    count: Option<u32>,
-    until: Option<Until>,
-}
-impl Rule {
-    pub fn parse(value: &str) -> Result<Rule, RuleError> {
-        let freq = if value.to_ascii_uppercase().contains("FREQ=DAILY") {
-            Freq::Daily
-        } else {
-            Freq::Weekly
-        };
-        Ok(Rule {
-            freq,
-            count: None,
-            until: None,
-        })
-    }
-    pub fn freq(&self) -> Freq {
-        self.freq
-    }
-    pub fn count(&self) -> Option<u32> {
-        self.count
-    }
-    pub fn until(&self) -> Option<Until> {
-        self.until
-    }
-    pub fn iter(
-        &self,
-        dtstart: NaiveDateTime,
-        _date_only: bool,
-        until: Option<NaiveDateTime>,
-        _from: Option<NaiveDateTime>,
-    ) -> RuleIter {
-        RuleIter {
-            next: dtstart,
-            step: if self.freq == Freq::Daily { 1 } else { 7 },
-            until,
-            n: 0,
-        }
-    }
-}
-pub struct RuleIter {
-    next: NaiveDateTime,
-    step: i64,
-    until: Option<NaiveDateTime>,
-    n: u32,
-}
-impl Iterator for RuleIter {
-    type Item = NaiveDateTime;
-    fn next(&mut self) -> Option<NaiveDateTime> {
-        if self.n > 5000 || self.until.is_some_and(|u| self.next > u) {
-            return None;
-        }
-        let r = self.next;
-        self.next += chrono::Duration::days(self.step);
-        self.n += 1;
-        Some(r)
-    }
-}
+mod cal;
+mod iter;
+mod rule;
+
+pub use iter::RuleIter;
+pub use rule::{Freq, Rule, RuleError, RuleErrorKind, Until, WeekdayNum};

@@ -388,7 +388,7 @@ mod tests {
     fn window_clips_partial_weeks() {
         let entries = [counted(
             "2026-01-07 10:00",
-            "2026-01-07 12:00",
+            "2026-01-07 13:00",
             Category::People,
         )];
         let r = build(
