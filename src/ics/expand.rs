@@ -339,6 +339,16 @@ fn max_seconds(len: Length) -> i64 {
     }
 }
 
+/// Where an override points: its RECURRENCE-ID as an instant (or date), and the date as
+/// written, which is what identifies an all-day instance (Outlook writes all-day ids as
+/// local midnight in its own zone).
+#[derive(Clone, Copy, Debug)]
+struct Rid {
+    key: RecurrenceId,
+    date: NaiveDate,
+    event: u32,
+}
+
 fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
     let cal = ctx.cal;
     let mut master: Option<u32> = None;
@@ -368,7 +378,7 @@ fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
     }
 
     // Where the overrides point: original instants (timed) or dates (all-day).
-    let mut rid_instants: Vec<(RecurrenceId, u32)> = Vec::with_capacity(overrides.len());
+    let mut rid_instants: Vec<Rid> = Vec::with_capacity(overrides.len());
     for &o in &overrides {
         let ev = &cal.events[o as usize];
         if let Some(rid) = ev.recurrence_id {
@@ -376,7 +386,11 @@ fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
                 DateValue::Date(d) => RecurrenceId::Date(d),
                 v => RecurrenceId::Utc(ctx.instant(v, ev.line)),
             };
-            rid_instants.push((key, o));
+            rid_instants.push(Rid {
+                key,
+                date: rid.naive().date(),
+                event: o,
+            });
         }
     }
 
@@ -386,7 +400,8 @@ fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
     }
 
     // Each single-instance override is an occurrence of its own, wherever it moved to.
-    for &(rid, o) in &rid_instants {
+    for r in &rid_instants {
+        let (rid, o) = (r.key, r.event);
         let ev = &cal.events[o as usize];
         if excluded_rids.contains(&rid) {
             // The master deleted this instance (EXDATE) after the override was written.
@@ -482,7 +497,7 @@ pub fn overlaps(s: NaiveDateTime, e: NaiveDateTime, ws: NaiveDateTime, we: Naive
 fn expand_master(
     ctx: &mut Ctx<'_>,
     m: u32,
-    rids: &[(RecurrenceId, u32)],
+    rids: &[Rid],
     out: &mut Vec<Occurrence>,
 ) -> Vec<RecurrenceId> {
     let cal = ctx.cal;
@@ -504,7 +519,8 @@ fn expand_master(
 
     // THISANDFUTURE overrides, sorted by their recurrence id: each shifts later instances.
     let mut futures: Vec<(NaiveDateTime, u32, i64, Length)> = Vec::new();
-    for &(rid, o) in rids {
+    for r in rids {
+        let (rid, o) = (r.key, r.event);
         let oev = &cal.events[o as usize];
         if !oev.this_and_future {
             continue;
@@ -564,8 +580,12 @@ fn expand_master(
         };
         let mut iter = rule.iter(local0, allday, until, from).peekable();
         let mut limit = usize::MAX;
-        if count.is_some() && iter.peek().is_some_and(|first| *first != local0) {
-            // DTSTART does not match the rule but is an instance and counts toward COUNT.
+        if count.is_some()
+            && ev.rrules.len() == 1
+            && iter.peek().is_some_and(|first| *first != local0)
+        {
+            // DTSTART does not match the rule but is an instance and counts toward COUNT
+            // (RFC 5545 3.8.5.3). With several RRULEs (deprecated) each COUNT is the rule's own.
             limit = (count.unwrap_or(0) as usize).saturating_sub(1);
         }
         let mut n = 0usize;
@@ -684,7 +704,8 @@ fn expand_master(
         !gone
     });
     // EXDATEs can also delete overrides outside the searched range.
-    for &(rid, _) in rids {
+    for r in rids {
+        let rid = r.key;
         let gone = match rid {
             RecurrenceId::Utc(u) => {
                 ex_instants.contains(&u) || ex_dates.contains(&zone.to_local(u).date())
@@ -703,11 +724,12 @@ fn expand_master(
             RecurrenceId::Utc(inst.utc)
         };
         // A single-instance override replaces this instance (it is emitted by the caller).
-        let overridden = rids.iter().any(|&(r, o)| {
-            !cal.events[o as usize].this_and_future
-                && match r {
+        let overridden = rids.iter().any(|r| {
+            !cal.events[r.event as usize].this_and_future
+                && match r.key {
                     RecurrenceId::Date(d) => d == inst.local.date(),
-                    RecurrenceId::Utc(_) => r == rid,
+                    RecurrenceId::Utc(_) if allday => r.date == inst.local.date(),
+                    RecurrenceId::Utc(_) => r.key == rid,
                 }
         });
         if overridden {

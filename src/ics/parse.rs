@@ -21,6 +21,16 @@ use super::value::{
 };
 use super::zone::{Observance, ObservanceKind, VTimezone};
 
+/// Components that live directly in a VCALENDAR and never inside each other.
+const CALENDAR_LEVEL: &[&str] = &[
+    "VEVENT",
+    "VTODO",
+    "VJOURNAL",
+    "VFREEBUSY",
+    "VTIMEZONE",
+    "VAVAILABILITY",
+];
+
 /// Deeper nesting than this is not a calendar; components below it are skipped with a warning.
 const MAX_DEPTH: usize = 64;
 /// Cap on stored warnings per feed, so a garbage feed cannot grow memory without bound.
@@ -239,6 +249,13 @@ impl Parser {
     fn date_value_str(&mut self, params_raw: &[u8], v: &str) -> Option<DateValue> {
         let is_date = param(params_raw, "VALUE").is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
         let v = v.trim();
+        let tzid = param(params_raw, "TZID").filter(|t| !text(t).trim().is_empty());
+        if !is_date && v.len() == 8 {
+            // A bare date with a TZID (old Google exports): midnight in that zone, as meant.
+            if let (Some(tz), Some(d)) = (tzid, parse_date(v)) {
+                return Some(DateValue::Zoned(d.and_time(chrono::NaiveTime::MIN), self.intern_tzid(tz)));
+            }
+        }
         if is_date || v.len() == 8 {
             if let Some(d) = parse_date(v) {
                 return Some(DateValue::Date(d));
@@ -249,14 +266,12 @@ impl Parser {
             }
         }
         let (t, utc) = parse_date_time(v)?;
-        if utc {
-            return Some(DateValue::Utc(t));
-        }
-        match param(params_raw, "TZID") {
-            Some(tz) if !text(tz).trim().is_empty() => {
-                Some(DateValue::Zoned(t, self.intern_tzid(tz)))
-            }
-            _ => Some(DateValue::Floating(t)),
+        // A TZID on a value ending in Z is invalid; the producers that write it (ownCloud)
+        // mean the wall-clock time in that zone, so the TZID wins.
+        match tzid {
+            Some(tz) => Some(DateValue::Zoned(t, self.intern_tzid(tz))),
+            None if utc => Some(DateValue::Utc(t)),
+            None => Some(DateValue::Floating(t)),
         }
     }
 
@@ -287,6 +302,9 @@ impl Parser {
             );
             self.stack.push((Frame::Other(name.into_bytes()), line_no));
             return;
+        }
+        if CALENDAR_LEVEL.contains(&name.as_str()) {
+            self.close_unclosed_siblings(line_no, &name);
         }
         let inside_other = self.stack.iter().any(|(f, _)| matches!(f, Frame::Other(_)));
         let parent_is_tz = matches!(self.stack.last(), Some((Frame::Timezone(_), _)));
@@ -331,6 +349,26 @@ impl Parser {
             _ => Frame::Other(name.into_bytes()),
         };
         self.stack.push((frame, line_no));
+    }
+
+    /// A calendar-level component cannot nest inside another one: a BEGIN:VEVENT while a
+    /// VTODO (or VEVENT) is still open means the earlier one lost its END line (a typo such
+    /// as `END:VTOOD`, or a broken export). Close it here instead of swallowing the rest.
+    fn close_unclosed_siblings(&mut self, line_no: u32, name: &str) {
+        while let Some((frame, begin_line)) = self.stack.last() {
+            let open = String::from_utf8_lossy(frame_name(frame)).into_owned();
+            if !CALENDAR_LEVEL.contains(&open.as_str()) {
+                return;
+            }
+            let begin_line = *begin_line;
+            self.warn(
+                begin_line,
+                format!("BEGIN:{open} is not closed before BEGIN:{name} on line {line_no}: closed there"),
+            );
+            if let Some((frame, begin_line)) = self.stack.pop() {
+                self.close(frame, begin_line);
+            }
+        }
     }
 
     fn end(&mut self, line_no: u32, value: &[u8]) {
@@ -404,6 +442,15 @@ impl Parser {
         // Normalise mixed value kinds the way producers mean them (and as the reference does):
         // a floating end takes the start's zone; a DATE start with a DATE-TIME end becomes a
         // DATE-TIME at midnight; an end before the start is swapped.
+        if let (DateValue::Floating(st), Some(end)) = (start, ev.dtend) {
+            // A floating start with a zoned end takes the end's zone (and vice versa below).
+            match end {
+                DateValue::Zoned(_, tz) => ev.dtstart = Some(DateValue::Zoned(st, tz)),
+                DateValue::Utc(_) => ev.dtstart = Some(DateValue::Utc(st)),
+                _ => {}
+            }
+        }
+        let start = ev.dtstart.unwrap_or(start);
         if let Some(end) = ev.dtend {
             ev.dtend = Some(match (start, end) {
                 (DateValue::Zoned(_, tz), DateValue::Floating(e)) => DateValue::Zoned(e, tz),
@@ -826,9 +873,20 @@ mod tests {
 
     #[test]
     fn alarms_and_unknown_components_are_skipped() {
-        let cal = one("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20240101\nBEGIN:VALARM\nDTSTART:19990101T000000Z\nEND:VALARM\nEND:VEVENT\nBEGIN:VTODO\nBEGIN:VEVENT\nUID:nested\nDTSTART:20240101T000000Z\nEND:VEVENT\nEND:VTODO\nEND:VCALENDAR\n");
+        let cal = one("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20240101\nBEGIN:VALARM\nDTSTART:19990101T000000Z\nEND:VALARM\nEND:VEVENT\nBEGIN:X-THING\nBEGIN:VALARM\nEND:VALARM\nEND:X-THING\nEND:VCALENDAR\n");
         assert_eq!(cal.events.len(), 1);
         assert!(matches!(cal.events[0].dtstart, Some(DateValue::Date(_))));
+        assert!(cal.warnings.is_empty(), "{:?}", cal.warnings);
+    }
+
+    #[test]
+    fn a_lost_end_line_does_not_swallow_the_next_component() {
+        // `END:VTOOD` (a typo seen in the wild) leaves the VTODO open.
+        let cal = one("BEGIN:VCALENDAR\nBEGIN:VTODO\nUID:t\nEND:VTOOD\nBEGIN:VEVENT\nUID:e\nDTSTART:20240101T000000Z\nEND:VEVENT\nEND:VCALENDAR\n");
+        assert_eq!(cal.events.len(), 1);
+        assert_eq!(cal.events[0].uid, "e");
+        let lines: Vec<u32> = cal.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![4, 2], "{:?}", cal.warnings);
     }
 
     #[test]
