@@ -124,7 +124,7 @@ impl Event {
     pub fn declined_by(&self, me: &[String]) -> bool {
         self.attendees
             .iter()
-            .any(|a| a.partstat == Some(PartStat::Declined) && me.iter().any(|m| *m == a.addr))
+            .any(|a| a.partstat == Some(PartStat::Declined) && me.contains(&a.addr))
     }
 
     pub fn is_recurring(&self) -> bool {

@@ -263,10 +263,7 @@ pub fn resolvers(cal: &mut Calendar) -> (Vec<ZoneResolver>, Vec<Warning>) {
     let mut out = Vec::with_capacity(cal.sections.len());
     for sec in &mut cal.sections {
         let (r, w) = ZoneResolver::new(std::mem::take(&mut sec.vtimezones));
-        warnings.extend(w.into_iter().map(|message| Warning {
-            line: sec.line,
-            message,
-        }));
+        warnings.extend(w.into_iter().map(|message| Warning { line: 0, message }));
         out.push(r);
     }
     (out, warnings)

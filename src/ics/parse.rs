@@ -253,7 +253,10 @@ impl Parser {
         if !is_date && v.len() == 8 {
             // A bare date with a TZID (old Google exports): midnight in that zone, as meant.
             if let (Some(tz), Some(d)) = (tzid, parse_date(v)) {
-                return Some(DateValue::Zoned(d.and_time(chrono::NaiveTime::MIN), self.intern_tzid(tz)));
+                return Some(DateValue::Zoned(
+                    d.and_time(chrono::NaiveTime::MIN),
+                    self.intern_tzid(tz),
+                ));
             }
         }
         if is_date || v.len() == 8 {
@@ -489,6 +492,13 @@ impl Parser {
                 self.warn(line, format!("{label} has DTEND before DTSTART: swapped"));
                 ev.dtstart = Some(e);
                 ev.dtend = Some(s);
+            }
+        }
+        if let (Some(DateValue::Date(d)), None, Some(dur)) = (ev.dtstart, ev.dtend, ev.duration) {
+            if dur.seconds % 86_400 != 0 {
+                // A DATE start with an hours DURATION: a timed event from local midnight.
+                // (Whole days written in seconds, as old Google exports do, stay all-day.)
+                ev.dtstart = Some(DateValue::Floating(d.and_time(chrono::NaiveTime::MIN)));
             }
         }
         if let Some(d) = ev.duration {

@@ -221,8 +221,8 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<16} {:>6} {:<10} {:<24} {:<12} {}",
-        "start (local)", "length", "category", "rule", "counts", "summary"
+        "{:<16} {:>6} {:<10} {:<24} {:<12} summary",
+        "start (local)", "length", "category", "rule", "counts"
     );
     for row in &a.rows {
         let ev = a.event(row);
