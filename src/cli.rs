@@ -47,6 +47,14 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Render the trend charts (PNG and SVG) from the same numbers as `report`.
+    Charts {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "charts")]
+        out: PathBuf,
+    },
     /// Write the documented default config to PATH (default: ./config.toml).
     Init {
         path: Option<PathBuf>,
@@ -147,6 +155,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 OccurrencesFormat::Jsonl => render::occurrences_jsonl(&a),
             };
             print_out(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Charts { common, out } => {
+            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
+            let a = ctx.analyze()?;
+            let settings = ctx.settings();
+            let r = pipeline::report(&a, &settings);
+            let input = pipeline::chart_input(&a, &r, &settings);
+            let files = crate::chart::render_all(&input, &out)?;
+            for f in files {
+                println!("wrote {}", f.display());
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { common } => {

@@ -9,6 +9,7 @@
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 
+pub mod chart;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -7,10 +7,11 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 
 use crate::classify::{Category, Classifier, Subject};
-use crate::config::{Config, WeekSettings};
+use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::zone::Zone;
 use crate::ics::{Calendar, Event, Warning};
+use crate::report::nofly::{self, NoFlyWindow, Protected, ProtectedSource, Violation};
 use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
 
 /// One feed's bytes, already fetched.
@@ -27,6 +28,8 @@ pub struct Settings<'a> {
     pub classifier: &'a Classifier,
     pub week: &'a WeekSettings,
     pub priority: [Category; 4],
+    pub no_fly: &'a [NoFlyWindow],
+    pub protection: Protection,
 }
 
 impl<'a> Settings<'a> {
@@ -37,6 +40,8 @@ impl<'a> Settings<'a> {
             classifier: &cfg.classifier,
             week: &cfg.week,
             priority: cfg.priority,
+            no_fly: &cfg.no_fly,
+            protection: cfg.protection.clone(),
         }
     }
 }
@@ -233,5 +238,118 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
             }
         })
         .collect();
-    report::build(&entries, s.window, s.week, &s.priority)
+    let mut rep = report::build(&entries, s.window, s.week, &s.priority);
+    let tz = s.window.tz;
+    let mut seen = HashSet::new();
+    for v in violations(a, s) {
+        // One meeting breaking two blocks is one broken meeting.
+        if !seen.insert(v.meeting) {
+            continue;
+        }
+        let start = a.rows[v.meeting].occ.start_utc;
+        let local = chrono::TimeZone::from_utc_datetime(&tz, &start).date_naive();
+        if let Some(w) = rep
+            .weeks
+            .iter_mut()
+            .find(|w| local >= w.week_start && local < w.week_start + chrono::Duration::days(7))
+        {
+            w.no_fly_violations += 1;
+        }
+    }
+    rep
+}
+
+/// Protected intervals in the window: no-fly windows, plus counted deep-work blocks when
+/// `protect_deep_work` is on.
+pub fn protected(a: &Analysis, s: &Settings<'_>) -> Vec<Protected> {
+    let mut p = nofly::window_intervals(s.no_fly, s.window.start_utc(), s.window.end_utc());
+    if s.protection.protect_deep_work {
+        for (i, r) in a.rows.iter().enumerate() {
+            if r.excluded.is_none() && r.category == Category::DeepWork && !r.occ.is_allday() {
+                p.push(Protected {
+                    start: r.occ.start_utc,
+                    end: r.occ.end_utc,
+                    source: ProtectedSource::Block(i),
+                });
+            }
+        }
+    }
+    p
+}
+
+/// Counted meetings (timed, not deep work) that overlap protected time by at least
+/// `min_overlap`.
+pub fn violations(a: &Analysis, s: &Settings<'_>) -> Vec<Violation> {
+    let meetings: Vec<(usize, NaiveDateTime, NaiveDateTime)> = a
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.excluded.is_none() && r.category != Category::DeepWork && !r.occ.is_allday()
+        })
+        .map(|(i, r)| (i, r.occ.start_utc, r.occ.end_utc))
+        .collect();
+    nofly::violations(
+        &meetings,
+        &protected(a, s),
+        s.protection.min_overlap.as_secs() as i64,
+    )
+}
+
+/// The numbers the charts draw, from the same report the `report` command prints.
+pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart::ChartInput {
+    use chrono::{Datelike, TimeZone, Timelike};
+    let tz = s.window.tz;
+    let weeks = rep
+        .weeks
+        .iter()
+        .map(|w| crate::chart::WeekPoint {
+            week: w.week.clone(),
+            week_start: w.week_start,
+            hours: w.seconds.map(|x| x as f64 / 3600.0),
+            working_hours: w.working_hours,
+            ooo_days: w.ooo_days,
+            people_share: w.people_share,
+            no_fly_violations: w.no_fly_violations,
+        })
+        .collect();
+    // Where counted meetings land: minutes per local weekday and hour, over the window.
+    let mut minutes = [[0f64; 24]; 7];
+    for r in &a.rows {
+        if r.excluded.is_some() || r.category == Category::DeepWork || r.occ.is_allday() {
+            continue;
+        }
+        let (ws, we) = (s.window.start_utc(), s.window.end_utc());
+        let mut t = r.occ.start_utc.max(ws);
+        let end = r.occ.end_utc.min(we);
+        while t < end {
+            let local = tz.from_utc_datetime(&t);
+            let next_hour = t + chrono::Duration::seconds(i64::from(
+                3600 - (local.minute() * 60 + local.second()),
+            ));
+            let stop = next_hour.min(end);
+            let day = local.weekday().num_days_from_monday() as usize;
+            minutes[day][local.hour() as usize] += (stop - t).num_seconds() as f64 / 60.0;
+            t = stop;
+        }
+    }
+    let mut no_fly = Vec::new();
+    for w in s.no_fly {
+        let (a, b) = (
+            w.start.num_seconds_from_midnight() / 60,
+            w.end.num_seconds_from_midnight() / 60,
+        );
+        for d in &w.days {
+            no_fly.push((d.num_days_from_monday() as u8, a, b.max(a)));
+        }
+    }
+    crate::chart::ChartInput {
+        from: s.window.from,
+        to: s.window.to,
+        tz: tz.name().to_owned(),
+        week_hours: s.week.hours,
+        people_target: s.week.people_target,
+        weeks,
+        heat: crate::chart::HeatMap { minutes, no_fly },
+    }
 }

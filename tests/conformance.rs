@@ -246,6 +246,8 @@ fn check_file(dir: &Path, row: &[&str], rec: Option<&Recorded>) -> Outcome {
                 classifier: &calaudit::classify::Classifier::builtin(),
                 week: &calaudit::config::WeekSettings::default(),
                 priority: calaudit::config::DEFAULT_PRIORITY,
+                no_fly: &[],
+                protection: Default::default(),
             },
         );
         let our_weeks: BTreeMap<String, i64> = rep

@@ -237,6 +237,8 @@ fn report(
             classifier: &calaudit::classify::Classifier::builtin(),
             week: &calaudit::config::WeekSettings::default(),
             priority: calaudit::config::DEFAULT_PRIORITY,
+            no_fly: &[],
+            protection: Default::default(),
         },
     )
 }

@@ -1,5 +1,6 @@
 //! All integration tests build as one binary (faster to link); modules by theme.
 
+mod charts;
 mod classify_defaults;
 mod cli;
 mod conformance;

@@ -53,6 +53,8 @@ pub fn analyze(bytes: Vec<u8>, w: Window, me: &[&str]) -> Analysis {
         classifier: &classifier,
         week: &week,
         priority: calaudit::config::DEFAULT_PRIORITY,
+        no_fly: &[],
+        protection: Default::default(),
     };
     pipeline::analyze(
         vec![FeedInput {

@@ -6,7 +6,7 @@ mod validate;
 
 pub use raw::RawConfig;
 pub use validate::{
-    parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, WeekSettings,
+    parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,
     DEFAULT_PRIORITY,
 };
 

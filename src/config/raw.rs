@@ -20,6 +20,29 @@ pub struct RawConfig {
     pub report: RawReport,
     /// Classification rules; when absent, the built-in defaults apply.
     pub rules: Option<Vec<RawRule>>,
+    /// Protected windows that meetings must not break.
+    #[serde(default)]
+    pub no_fly: Vec<RawNoFly>,
+    #[serde(default)]
+    pub alerts: RawAlerts,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNoFly {
+    pub days: Vec<String>,
+    pub start: String,
+    pub end: String,
+    pub tz: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerts {
+    pub lookahead: Option<String>,
+    pub min_overlap: Option<String>,
+    /// Every counted deep-work occurrence is protected too.
+    pub protect_deep_work: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ use chrono::Weekday;
 
 use super::raw::RawConfig;
 use crate::classify::{Category, Classifier};
+use crate::report::nofly::NoFlyWindow;
 
 /// A checked configuration.
 pub struct Config {
@@ -22,6 +23,30 @@ pub struct Config {
     /// Category priority where occurrences overlap, highest first.
     pub priority: [Category; 4],
     pub classifier: Classifier,
+    /// Protected windows.
+    pub no_fly: Vec<NoFlyWindow>,
+    pub protection: Protection,
+}
+
+/// What counts as breaking protected time, and how far ahead to look.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Protection {
+    /// Overlaps shorter than this are touches, not breaks.
+    pub min_overlap: StdDuration,
+    /// Upcoming occurrences this far ahead are checked by the daemon.
+    pub lookahead: StdDuration,
+    /// Counted deep-work occurrences are protected like no-fly windows.
+    pub protect_deep_work: bool,
+}
+
+impl Default for Protection {
+    fn default() -> Self {
+        Protection {
+            min_overlap: StdDuration::from_secs(10 * 60),
+            lookahead: StdDuration::from_secs(14 * 86_400),
+            protect_deep_work: true,
+        }
+    }
 }
 
 pub struct FeedConfig {
@@ -209,10 +234,85 @@ impl Config {
                 Classifier::builtin()
             }),
         };
+        let mut no_fly = Vec::new();
+        for (i, w) in raw.no_fly.iter().enumerate() {
+            let key = format!("no_fly[{i}]");
+            let mut days = Vec::new();
+            for d in &w.days {
+                match parse_weekday(d) {
+                    Some(x) => days.push(x),
+                    None => problems.push(format!("key `{key}.days`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
+                }
+            }
+            if w.days.is_empty() {
+                problems.push(format!("key `{key}.days`: must name at least one day"));
+            }
+            let time = |k: &str, v: &str, problems: &mut Vec<String>| {
+                chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
+                    .ok()
+                    .or_else(|| {
+                        problems.push(format!(
+                            "key `{key}.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
+                        ));
+                        None
+                    })
+            };
+            let start = time("start", &w.start, &mut problems);
+            let end = if w.end.trim() == "24:00" {
+                chrono::NaiveTime::from_hms_opt(23, 59, 59)
+            } else {
+                time("end", &w.end, &mut problems)
+            };
+            let wtz = match w.tz.as_deref() {
+                None => Some(tz),
+                Some(name) => parse_tz(name).or_else(|| {
+                    problems.push(format!("key `{key}.tz`: unknown time zone {name:?}"));
+                    None
+                }),
+            };
+            if let (Some(s), Some(e)) = (start, end) {
+                if e <= s {
+                    problems.push(format!(
+                        "key `{key}`: end {} must be after start {}",
+                        w.end, w.start
+                    ));
+                }
+            }
+            if let (Some(start), Some(end), Some(wtz)) = (start, end, wtz) {
+                no_fly.push(NoFlyWindow {
+                    days,
+                    start,
+                    end,
+                    tz: wtz,
+                });
+            }
+        }
+        let mut protection = Protection::default();
+        if let Some(s) = raw.alerts.min_overlap.as_deref() {
+            match parse_span(s) {
+                Some(d) => protection.min_overlap = d,
+                None => problems.push(format!(
+                    "key `alerts.min_overlap`: invalid duration {s:?}; expected e.g. \"10m\""
+                )),
+            }
+        }
+        if let Some(s) = raw.alerts.lookahead.as_deref() {
+            match parse_span(s) {
+                Some(d) => protection.lookahead = d,
+                None => problems.push(format!(
+                    "key `alerts.lookahead`: invalid duration {s:?}; expected e.g. \"14d\""
+                )),
+            }
+        }
+        if let Some(b) = raw.alerts.protect_deep_work {
+            protection.protect_deep_work = b;
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
+            no_fly,
+            protection,
             path: path.map(Path::to_owned),
             tz,
             me,

@@ -43,6 +43,7 @@ fn week_json(w: &WeekRow) -> Value {
         "people_share": w.people_share.map(|s| (s * 10_000.0).round() / 10_000.0),
         "people_target_met": w.people_target_met,
         "excluded": w.excluded,
+        "no_fly_violations": w.no_fly_violations,
     })
 }
 
@@ -61,11 +62,11 @@ pub fn report_json(r: &Report) -> String {
 }
 
 pub fn report_csv(r: &Report) -> String {
-    let mut s = String::from("week,week_start,people_min,technical_min,deep_work_min,other_min,busy_min,working_hours,people_share,people_target_met,declined,cancelled,transparent,allday\n");
+    let mut s = String::from("week,week_start,people_min,technical_min,deep_work_min,other_min,busy_min,working_hours,people_share,people_target_met,declined,cancelled,transparent,allday,no_fly_violations\n");
     for w in &r.weeks {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             w.week,
             date_string(w.week_start),
             w.seconds[0] / 60,
@@ -84,6 +85,7 @@ pub fn report_csv(r: &Report) -> String {
             w.excluded.cancelled,
             w.excluded.transparent,
             w.excluded.allday,
+            w.no_fly_violations,
         );
     }
     s
@@ -106,7 +108,7 @@ pub fn report_table(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<9} {:<10} {:>7} {:>9} {:>9} {:>7} {:>7} {:>14} {:<6}  excluded",
+        "{:<9} {:<10} {:>7} {:>9} {:>9} {:>7} {:>7} {:>14} {:<6} {:>6}  excluded",
         "week",
         "start",
         "people",
@@ -115,7 +117,8 @@ pub fn report_table(r: &Report) -> String {
         "other",
         "busy",
         "people share",
-        "target"
+        "target",
+        "no-fly"
     );
     for w in &r.weeks {
         let share = match w.people_share {
@@ -148,7 +151,7 @@ pub fn report_table(r: &Report) -> String {
         }
         let _ = writeln!(
             s,
-            "{:<9} {:<10} {:>7} {:>9} {:>9} {:>7} {:>7} {:>14} {:<6}  {}",
+            "{:<9} {:<10} {:>7} {:>9} {:>9} {:>7} {:>7} {:>14} {:<6} {:>6}  {}",
             w.week,
             date_string(w.week_start),
             hours(w.seconds[0]),
@@ -158,6 +161,7 @@ pub fn report_table(r: &Report) -> String {
             hours(w.busy_seconds),
             share,
             target,
+            w.no_fly_violations,
             if ex.is_empty() {
                 "-".into()
             } else {

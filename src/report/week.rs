@@ -101,6 +101,8 @@ pub struct WeekRow {
     pub people_share: Option<f64>,
     pub people_target_met: Option<bool>,
     pub excluded: ExcludedCounts,
+    /// Meetings that broke protected time (counted in the week they start).
+    pub no_fly_violations: u32,
 }
 
 impl WeekRow {
@@ -171,6 +173,7 @@ pub fn build(
                 people_share: None,
                 people_target_met: None,
                 excluded: ExcludedCounts::default(),
+                no_fly_violations: 0,
             }
         })
         .collect();

@@ -1,0 +1,181 @@
+//! Protected time and the meetings that break it.
+//!
+//! Protected time is every no-fly window from the config (weekdays + local start/end in a
+//! zone) and, when enabled, every counted deep-work occurrence. A counted meeting (anything not
+//! itself deep work) that overlaps protected time by at least `min_overlap` is a violation. Pure
+//! functions: the daemon uses them for alerts, `report` and `charts` for weekly counts.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+
+use crate::ics::zone::Zone;
+
+/// A recurring protected window, e.g. Tue and Thu 09:00–12:00 in America/Los_Angeles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoFlyWindow {
+    pub days: Vec<Weekday>,
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub tz: chrono_tz::Tz,
+}
+
+/// Where a protected interval comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtectedSource {
+    /// Index into the configured no-fly windows.
+    Window(usize),
+    /// A deep-work block: index of its row in the analysis.
+    Block(usize),
+}
+
+/// One concrete protected interval (UTC).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Protected {
+    pub start: NaiveDateTime,
+    pub end: NaiveDateTime,
+    pub source: ProtectedSource,
+}
+
+/// A meeting overlapping protected time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Row index of the meeting in the analysis.
+    pub meeting: usize,
+    pub protected: Protected,
+    /// The overlapping stretch (UTC).
+    pub overlap_start: NaiveDateTime,
+    pub overlap_end: NaiveDateTime,
+}
+
+impl Violation {
+    pub fn overlap_seconds(&self) -> i64 {
+        (self.overlap_end - self.overlap_start).num_seconds()
+    }
+}
+
+/// The concrete intervals of `windows` between two UTC instants.
+pub fn window_intervals(
+    windows: &[NoFlyWindow],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Vec<Protected> {
+    let mut out = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        if w.end <= w.start {
+            continue;
+        }
+        let zone = Zone::Iana(w.tz);
+        // Local dates covering the UTC range, with a day of slack for offsets.
+        let first: NaiveDate = zone.to_local(from).date() - Duration::days(1);
+        let last: NaiveDate = zone.to_local(to).date() + Duration::days(1);
+        let mut d = first;
+        while d <= last {
+            if w.days.contains(&d.weekday()) {
+                let s = zone.to_utc(d.and_time(w.start));
+                let e = zone.to_utc(d.and_time(w.end));
+                if e > from && s < to && e > s {
+                    out.push(Protected {
+                        start: s,
+                        end: e,
+                        source: ProtectedSource::Window(i),
+                    });
+                }
+            }
+            d += Duration::days(1);
+        }
+    }
+    out.sort_by_key(|p| (p.start, p.end));
+    out
+}
+
+/// Meetings (row index, start, end) against protected intervals: every overlap of at least
+/// `min_overlap` seconds. A meeting overlapping two protected intervals is reported for each.
+pub fn violations(
+    meetings: &[(usize, NaiveDateTime, NaiveDateTime)],
+    protected: &[Protected],
+    min_overlap: i64,
+) -> Vec<Violation> {
+    let mut prot: Vec<&Protected> = protected.iter().collect();
+    prot.sort_by_key(|p| p.start);
+    let max_len = prot
+        .iter()
+        .map(|p| p.end - p.start)
+        .max()
+        .unwrap_or_else(Duration::zero);
+    let mut out = Vec::new();
+    for &(idx, s, e) in meetings {
+        if e <= s {
+            continue;
+        }
+        // Only intervals starting before the meeting ends and not long before it starts.
+        let lo = prot.partition_point(|p| p.start < s - max_len);
+        for p in prot[lo..].iter().take_while(|p| p.start < e) {
+            let (os, oe) = (s.max(p.start), e.min(p.end));
+            if oe > os && (oe - os).num_seconds() >= min_overlap.max(1) {
+                out.push(Violation {
+                    meeting: idx,
+                    protected: (*p).clone(),
+                    overlap_start: os,
+                    overlap_end: oe,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test time")
+    }
+
+    fn tue_thu_morning() -> NoFlyWindow {
+        NoFlyWindow {
+            days: vec![Weekday::Tue, Weekday::Thu],
+            start: NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
+            end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
+            tz: chrono_tz::America::Los_Angeles,
+        }
+    }
+
+    #[test]
+    fn windows_follow_local_time_across_dst() {
+        // Week of 2026-03-02 (PST) and of 2026-03-09 (PDT).
+        let p = window_intervals(
+            &[tue_thu_morning()],
+            t("2026-03-02 00:00"),
+            t("2026-03-16 00:00"),
+        );
+        let starts: Vec<String> = p.iter().map(|x| x.start.to_string()).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-03-03 17:00:00",
+                "2026-03-05 17:00:00",
+                "2026-03-10 16:00:00",
+                "2026-03-12 16:00:00"
+            ]
+        );
+    }
+
+    #[test]
+    fn min_overlap_and_edges() {
+        let p = window_intervals(
+            &[tue_thu_morning()],
+            t("2026-03-02 00:00"),
+            t("2026-03-09 00:00"),
+        );
+        let meetings = [
+            (0, t("2026-03-03 16:00"), t("2026-03-03 17:05")), // 5 min into the window
+            (1, t("2026-03-03 19:30"), t("2026-03-03 20:30")), // 30 min (11:30-12:00 local)
+            (2, t("2026-03-03 20:00"), t("2026-03-03 21:00")), // touches the end only
+            (3, t("2026-03-04 17:00"), t("2026-03-04 18:00")), // Wednesday
+        ];
+        let v = violations(&meetings, &p, 600);
+        assert_eq!(v.len(), 1);
+        assert_eq!((v[0].meeting, v[0].overlap_seconds()), (1, 1800));
+        assert_eq!(violations(&meetings, &p, 60).len(), 2);
+    }
+}
