@@ -255,3 +255,65 @@ fn overlapping_meetings_count_once_and_meetings_beat_focus() {
     assert_eq!(wk.category_seconds(Category::DeepWork), 5400);
     assert_eq!(wk.category_seconds(Category::Other), 0);
 }
+
+#[test]
+fn endless_secondly_rule_costs_only_the_window_and_is_capped() {
+    let bytes = std::fs::read(util::fixture("secondly-from-1970.ics")).expect("fixture");
+    // One day of 2026: exactly 86,400 one-second occurrences, found without walking 56 years.
+    let a = util::analyze(
+        bytes.clone(),
+        util::window("UTC", "2026-01-05", "2026-01-06"),
+        &[],
+    );
+    assert_eq!(a.rows.len(), 86_400);
+    assert_eq!(a.rows[0].occ.start_utc.to_string(), "2026-01-05 00:00:00");
+    // A year would be 31.5 M instances: the hard cap stops it with a warning naming the event.
+    let a = util::analyze(bytes, util::window("UTC", "2026-01-01", "2027-01-01"), &[]);
+    let cap = calaudit::ics::expand::MAX_INSTANCES_PER_SERIES;
+    // The cap counts the instances searched, a few of which (the last hour) precede the window.
+    assert!(
+        a.rows.len() <= cap && a.rows.len() >= cap - 3_601,
+        "{}",
+        a.rows.len()
+    );
+    let w = &a.warnings[0].warnings;
+    assert!(
+        w.iter()
+            .any(|w| w.line == 4 && w.message.contains("every-second@fixtures")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn garbage_feeds_never_panic_the_pipeline() {
+    // Fragments of real calendars shuffled with random bytes, through parse, expand, classify
+    // and report (a deterministic xorshift, so a failure is reproducible).
+    let pieces: &[&str] = &[
+        "BEGIN:VCALENDAR\n", "BEGIN:VEVENT\n", "END:VEVENT\n", "END:VCALENDAR\n", "UID:a\n", "UID:b\n",
+        "DTSTART;TZID=Pacific Standard Time:20260105T090000\n", "DTSTART:20260105T090000Z\n",
+        "DTSTART;VALUE=DATE:20260105\n", "DTEND:20260104T090000Z\n", "DURATION:P1W\n", "DURATION:-PT1H\n",
+        "RRULE:FREQ=DAILY;COUNT=3\n", "RRULE:FREQ=MINUTELY;BYSETPOS=-1\n", "RRULE:FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO\n",
+        "RRULE:FREQ=MONTHLY;BYMONTHDAY=31;UNTIL=20260101\n", "EXRULE:FREQ=WEEKLY\n", "RDATE;VALUE=PERIOD:20260106T100000Z/PT1H\n",
+        "EXDATE:20260106T090000Z\n", "RECURRENCE-ID;RANGE=THISANDFUTURE:20260107T090000Z\n",
+        "RECURRENCE-ID;VALUE=DATE:20260108\n", "STATUS:CANCELLED\n", "X-WR-TIMEZONE:Europe/Berlin\n",
+        "BEGIN:VTIMEZONE\nTZID:Custom\nBEGIN:STANDARD\nDTSTART:16010101T020000\nTZOFFSETFROM:-0700\nTZOFFSETTO:-0800\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\nEND:STANDARD\nEND:VTIMEZONE\n",
+        "DTSTART;TZID=Custom:20260308T023000\n", " folded", "\r\n", ":", ";", "\"",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..300 {
+        let mut buf = Vec::new();
+        for _ in 0..30 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 7 == 0 {
+                buf.push((x >> 8) as u8);
+            } else {
+                buf.extend_from_slice(pieces[(x >> 16) as usize % pieces.len()].as_bytes());
+            }
+        }
+        let w = util::window("America/Los_Angeles", "2026-01-01", "2026-03-01");
+        let a = util::analyze(buf, w, &["me@example.com"]);
+        let _ = report(&a, w);
+    }
+}

@@ -538,22 +538,28 @@ fn expand_master(
     let max_shift = futures.iter().map(|f| f.2.abs()).max().unwrap_or(0);
 
     // The search window in the series' local time, padded for offsets, lengths and shifts.
-    let pad = ChronoDuration::seconds(
-        max_seconds(len)
-            .saturating_add(max_shift)
-            .saturating_add(2 * 86_400)
-            .min(400 * 365 * 86_400),
-    );
+    // The search range in the series' local time. Instances are converted exactly, so the
+    // margin only has to cover the instance length, THISANDFUTURE shifts, and (for all-day
+    // series, whose dates are read in the user's zone) one day; an hour covers a DST fold.
+    let margin = |extra: i64| {
+        ChronoDuration::seconds(
+            max_seconds(len)
+                .saturating_add(max_shift)
+                .saturating_add(extra)
+                .min(400 * 365 * 86_400),
+        )
+    };
     let (from_local, to_local) = if allday {
         let z = &ctx.opts.user_zone;
         (
-            z.to_local(ctx.opts.window_start) - pad,
-            z.to_local(ctx.opts.window_end) + pad,
+            z.to_local(ctx.opts.window_start) - margin(86_400),
+            z.to_local(ctx.opts.window_end) + margin(86_400),
         )
     } else {
         (
-            zone.to_local(ctx.opts.window_start) - pad,
-            zone.to_local(ctx.opts.window_end) + pad,
+            zone.to_local(ctx.opts.window_start) - margin(3_600),
+            zone.to_local(ctx.opts.window_end)
+                + ChronoDuration::seconds(max_shift.saturating_add(3_600)),
         )
     };
 
