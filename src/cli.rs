@@ -55,6 +55,18 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "charts")]
         out: PathBuf,
     },
+    /// Analyse once and serve the dashboard (this week, charts, weeks, explain view, JSON API,
+    /// /metrics) until interrupted. Loopback only unless a token is set.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on (default: config `server.bind`, 127.0.0.1:8787).
+        #[arg(long, value_name = "IP:PORT")]
+        bind: Option<std::net::SocketAddr>,
+        /// Token required from clients (Authorization: Bearer TOKEN); needed off loopback.
+        #[arg(long, value_name = "TOKEN", env = "CALAUDIT_TOKEN")]
+        token: Option<String>,
+    },
     /// Write the documented default config to PATH (default: ./config.toml).
     Init {
         path: Option<PathBuf>,
@@ -167,6 +179,41 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             for f in files {
                 println!("wrote {}", f.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            common,
+            bind,
+            token,
+        } => {
+            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
+            let a = ctx.analyze()?;
+            let settings = ctx.settings();
+            let r = pipeline::report(&a, &settings);
+            let now = Utc::now().naive_utc();
+            let feeds = ctx
+                .feeds
+                .iter()
+                .zip(&a.calendars)
+                .map(|((name, src), cal)| crate::server::FeedView {
+                    name: name.clone(),
+                    source: src.display(),
+                    last_success: Some(now.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    last_success_unix: Some(now.and_utc().timestamp()),
+                    events: cal.events.len(),
+                    ..Default::default()
+                })
+                .collect();
+            let snap = crate::server::Snapshot::build(&a, &r, &settings, now, feeds, Vec::new());
+            let shared = std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(snap)));
+            let cfg = crate::server::ServerConfig {
+                bind: bind.unwrap_or(ctx.cfg.server_bind),
+                token: token.or_else(|| ctx.cfg.server_token.clone()),
+            };
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            crate::server::serve(&cfg, shared, stop, |addr| {
+                println!("dashboard on http://{addr}/ (Ctrl-C to stop)");
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { common } => {

@@ -17,3 +17,4 @@ pub mod feed;
 pub mod ics;
 pub mod pipeline;
 pub mod report;
+pub mod server;

@@ -132,6 +132,25 @@ fn occurrences_jsonl_explains_every_occurrence() {
         .expect("focus");
     assert_eq!(focus["category"], "deep_work");
     assert_ne!(focus["rule"], "default");
+    // Every weekly 1:1, however it is titled ("Alex <> Sam", "Mei 1-on-1", "Tomas & Sam
+    // catch-up", ...), is people time by the built-in rules.
+    let ones: Vec<&Value> = rows
+        .iter()
+        .filter(|r| {
+            r["uid"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("one-on-one-"))
+                && r["counted"] == true
+        })
+        .collect();
+    assert_eq!(
+        ones.len(),
+        4,
+        "five weekly 1:1s, Alex's cancelled this week"
+    );
+    for r in ones {
+        assert_eq!(r["category"], "people", "{}", r["summary"]);
+    }
 }
 
 #[test]

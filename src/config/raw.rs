@@ -25,6 +25,15 @@ pub struct RawConfig {
     pub no_fly: Vec<RawNoFly>,
     #[serde(default)]
     pub alerts: RawAlerts,
+    #[serde(default)]
+    pub server: RawServer,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub bind: Option<String>,
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -26,6 +26,9 @@ pub struct Config {
     /// Protected windows.
     pub no_fly: Vec<NoFlyWindow>,
     pub protection: Protection,
+    /// Dashboard address (loopback by default) and the token required off loopback.
+    pub server_bind: std::net::SocketAddr,
+    pub server_token: Option<String>,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -307,10 +310,19 @@ impl Config {
         if let Some(b) = raw.alerts.protect_deep_work {
             protection.protect_deep_work = b;
         }
+        let server_bind = match raw.server.bind.as_deref() {
+            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8787)),
+            Some(b) => b.parse().unwrap_or_else(|_| {
+                problems.push(format!("key `server.bind`: invalid address {b:?}; expected IP:PORT such as \"127.0.0.1:8787\""));
+                std::net::SocketAddr::from(([127, 0, 0, 1], 8787))
+            }),
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
+            server_bind,
+            server_token: raw.server.token.filter(|t| !t.is_empty()),
             no_fly,
             protection,
             path: path.map(Path::to_owned),

@@ -1,0 +1,226 @@
+//! Server-rendered pages. No scripts: the numbers are in the HTML, from the same snapshot as
+//! the JSON API. Every piece of event text goes through [`escape`].
+
+use std::fmt::Write as _;
+
+use super::snapshot::Snapshot;
+use crate::chart::{ChartKind, CATEGORY_HEX, CATEGORY_NAMES};
+
+/// HTML-escapes text for element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1240px;color:#222}\
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}\
+th,td{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right}\
+.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;min-width:12rem}\
+.big{font-size:1.6rem;font-weight:600}.miss{color:#D55E00}.met{color:#009E73}img.chart{width:100%;max-width:1200px;border:1px solid #eee;margin:.5rem 0}\
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:middle}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><style>{STYLE}</style></head><body>{body}</body></html>",
+        escape(title)
+    )
+}
+
+fn hours(seconds: i64) -> String {
+    format!("{:.1}", seconds as f64 / 3600.0)
+}
+
+fn category_cell(cat: &str) -> String {
+    let i = match cat {
+        "people" => 0,
+        "technical" => 1,
+        "deep_work" => 2,
+        _ => 3,
+    };
+    format!(
+        "<span class=\"swatch\" style=\"background:{}\"></span>{}",
+        CATEGORY_HEX[i],
+        escape(CATEGORY_NAMES[i])
+    )
+}
+
+pub fn index(s: &Snapshot) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<h1>calaudit · where the week went</h1><p>Zone {} · data as of {} UTC</p>",
+        escape(s.tz.name()),
+        s.generated_at.format("%Y-%m-%d %H:%M")
+    );
+    if let Some(w) = s.current_week() {
+        let share = w
+            .people_share
+            .map(|p| format!("{:.0}%", p * 100.0))
+            .unwrap_or_else(|| "–".into());
+        let (cls, verdict) = match w.people_target_met {
+            Some(true) => ("met", "target met"),
+            Some(false) => ("miss", "below target"),
+            None => ("", "no working hours"),
+        };
+        let _ = write!(
+            b,
+            "<h2>This week ({week})</h2><div class=\"cards\">\
+<div class=\"card\"><div>People share</div><div class=\"big {cls}\" id=\"people-share\">{share}</div><div>{verdict} ({target:.0}% of {wh}h)</div></div>\
+<div class=\"card\"><div>Deep work</div><div class=\"big\" id=\"deep-work-hours\">{deep}h</div></div>\
+<div class=\"card\"><div>No-fly violations</div><div class=\"big\" id=\"violations\">{v}</div></div>\
+<div class=\"card\"><div>Busy</div><div class=\"big\" id=\"busy-hours\">{busy}h</div></div></div>",
+            week = escape(&w.week),
+            target = s.people_target * 100.0,
+            wh = w.working_hours,
+            deep = hours(w.seconds[2]),
+            v = w.no_fly_violations,
+            busy = hours(w.busy_seconds),
+        );
+        let open: Vec<_> = s.violations.iter().filter(|v| v.week == w.week).collect();
+        if !open.is_empty() {
+            b.push_str("<h2>Meetings in protected time this week</h2><table><tr><th>meeting</th><th>when</th><th>broke</th><th>overlap</th></tr>");
+            for v in open {
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td>{} – {}</td><td>{}</td><td class=\"n\">{} min</td></tr>",
+                    escape(&v.meeting),
+                    escape(&v.meeting_start),
+                    escape(&v.meeting_end),
+                    escape(&v.block),
+                    v.overlap_minutes
+                );
+            }
+            b.push_str("</table>");
+        }
+    }
+    b.push_str("<h2>Charts</h2>");
+    for (k, _) in &s.charts {
+        let alt = match k {
+            ChartKind::Allocation => "Weekly allocation",
+            ChartKind::PeopleShare => "People share trend",
+            ChartKind::DeepWork => "Deep work and no-fly violations",
+            ChartKind::Heatmap => "Week heat-map",
+        };
+        let _ = write!(
+            b,
+            "<img class=\"chart\" id=\"chart-{stem}\" src=\"/charts/{stem}.svg\" alt=\"{alt}\">",
+            stem = k.file_stem()
+        );
+    }
+    b.push_str("<h2>Weeks</h2><table id=\"weeks\"><tr><th>week</th><th>people h</th><th>technical h</th><th>deep work h</th><th>other h</th><th>busy h</th><th>people share</th><th>no-fly</th></tr>");
+    for w in &s.weeks {
+        let _ = write!(
+            b,
+            "<tr data-week=\"{wk}\"><td><a href=\"/week/{wk}\">{wk}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n share\">{}</td><td class=\"n\">{}</td></tr>",
+            hours(w.seconds[0]),
+            hours(w.seconds[1]),
+            hours(w.seconds[2]),
+            hours(w.seconds[3]),
+            hours(w.busy_seconds),
+            w.people_share.map(|p| format!("{:.1}%", p * 100.0)).unwrap_or_else(|| "–".into()),
+            w.no_fly_violations,
+            wk = escape(&w.week),
+        );
+    }
+    b.push_str("</table><h2>Recent alerts</h2>");
+    if s.alerts.is_empty() {
+        b.push_str("<p>None.</p>");
+    } else {
+        b.push_str("<table><tr><th>when</th><th>alert</th><th>delivery</th></tr>");
+        for a in s.alerts.iter().take(50) {
+            let d: Vec<String> = a
+                .deliveries
+                .iter()
+                .map(|(sink, st)| format!("{}: {}", escape(sink), escape(st)))
+                .collect();
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.created),
+                escape(&a.text),
+                d.join(", ")
+            );
+        }
+        b.push_str("</table>");
+    }
+    b.push_str("<h2>Feeds</h2><table><tr><th>feed</th><th>source</th><th>last success</th><th>last error</th><th>next pull</th><th>events</th></tr>");
+    for f in &s.feeds {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            escape(&f.name),
+            escape(&f.source),
+            escape(f.last_success.as_deref().unwrap_or("never")),
+            escape(f.last_error.as_deref().unwrap_or("–")),
+            escape(f.next_pull.as_deref().unwrap_or("–")),
+            f.events
+        );
+    }
+    b.push_str("</table>");
+    page("calaudit dashboard", &b)
+}
+
+/// The explain view of one week: every occurrence with its category and rule.
+pub fn week(s: &Snapshot, week: &str) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<p><a href=\"/\">← dashboard</a></p><h1>Week {}</h1>",
+        escape(week)
+    );
+    if let Some(w) = s.weeks.iter().find(|w| w.week == week) {
+        let _ = write!(
+            b,
+            "<p>people {}h · technical {}h · deep work {}h · other {}h · busy {}h</p>",
+            hours(w.seconds[0]),
+            hours(w.seconds[1]),
+            hours(w.seconds[2]),
+            hours(w.seconds[3]),
+            hours(w.busy_seconds)
+        );
+    }
+    b.push_str("<table><tr><th>start</th><th>end</th><th>summary</th><th>category</th><th>rule</th><th>counts</th><th>feed</th></tr>");
+    for o in s.occurrences.iter().filter(|o| o.week == week) {
+        let counts = match &o.excluded {
+            None => "yes".to_owned(),
+            Some(x) => format!("no ({})", escape(x)),
+        };
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.start),
+            escape(&o.end),
+            escape(&o.summary),
+            category_cell(&o.category),
+            escape(&o.rule),
+            counts,
+            escape(&o.feed)
+        );
+    }
+    b.push_str("</table>");
+    page(&format!("calaudit · {week}"), &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(escape("a & \"b\" 'c'"), "a &amp; &quot;b&quot; &#39;c&#39;");
+    }
+}

@@ -1,0 +1,188 @@
+//! What the dashboard shows, computed once per refresh from an analysis.
+
+use chrono::{Datelike, NaiveDateTime, TimeZone};
+
+use crate::chart::ChartKind;
+use crate::pipeline::{self, Analysis, Settings};
+use crate::report::nofly::ProtectedSource;
+use crate::report::{Report, WeekRow};
+
+/// One occurrence, as the explain view lists it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct OccurrenceView {
+    pub week: String,
+    pub feed: String,
+    pub uid: String,
+    pub summary: String,
+    /// Local start and end (`YYYY-MM-DD HH:MM`, or the dates of an all-day occurrence).
+    pub start: String,
+    pub end: String,
+    pub category: String,
+    pub rule: String,
+    pub counted: bool,
+    pub excluded: Option<String>,
+}
+
+/// A meeting that broke protected time.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ViolationView {
+    pub week: String,
+    pub meeting: String,
+    pub meeting_start: String,
+    pub meeting_end: String,
+    /// What it broke: a no-fly window or a named deep-work block.
+    pub block: String,
+    pub overlap_minutes: i64,
+}
+
+/// An alert and its delivery state per sink (filled by the daemon).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct AlertView {
+    pub id: String,
+    pub kind: String,
+    pub text: String,
+    pub created: String,
+    pub deliveries: Vec<(String, String)>,
+}
+
+/// A feed's health (filled by the daemon; the `serve` command reports its one fetch).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct FeedView {
+    pub name: String,
+    /// Redacted address: never the secret URL.
+    pub source: String,
+    pub last_success: Option<String>,
+    pub last_success_unix: Option<i64>,
+    pub last_error: Option<String>,
+    pub next_pull: Option<String>,
+    pub events: usize,
+    pub fetch_errors: u64,
+}
+
+/// Everything one dashboard page needs.
+pub struct Snapshot {
+    pub generated_at: NaiveDateTime,
+    pub tz: chrono_tz::Tz,
+    pub people_target: f64,
+    pub week_hours: f64,
+    pub weeks: Vec<WeekRow>,
+    pub occurrences: Vec<OccurrenceView>,
+    pub violations: Vec<ViolationView>,
+    pub alerts: Vec<AlertView>,
+    pub feeds: Vec<FeedView>,
+    /// Rendered charts: kind, SVG text.
+    pub charts: Vec<(ChartKind, String)>,
+}
+
+fn local(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
+    tz.from_utc_datetime(&t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn week_label(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
+    let iso = tz.from_utc_datetime(&t).date_naive().iso_week();
+    format!("{}-W{:02}", iso.year(), iso.week())
+}
+
+impl Snapshot {
+    /// Builds a snapshot from an analysis and its report (`now` is the UTC time of the data).
+    pub fn build(
+        a: &Analysis,
+        rep: &Report,
+        s: &Settings<'_>,
+        now: NaiveDateTime,
+        feeds: Vec<FeedView>,
+        alerts: Vec<AlertView>,
+    ) -> Snapshot {
+        use crate::ics::expand::OccurrenceTime;
+        let tz = s.window.tz;
+        let occurrences = a
+            .rows
+            .iter()
+            .map(|r| {
+                let ev = a.event(r);
+                let (start, end) = match r.occ.time {
+                    OccurrenceTime::Timed { start, end } => (local(tz, start), local(tz, end)),
+                    OccurrenceTime::AllDay { start, end } => (start.to_string(), end.to_string()),
+                };
+                OccurrenceView {
+                    week: week_label(tz, r.occ.start_utc),
+                    feed: a.feeds[r.feed as usize].clone(),
+                    uid: ev.uid.clone(),
+                    summary: ev.summary.clone().unwrap_or_default(),
+                    start,
+                    end,
+                    category: r.category.as_str().to_owned(),
+                    rule: a.rule_name(r).to_owned(),
+                    counted: r.excluded.is_none(),
+                    excluded: r.excluded.map(|x| x.as_str().to_owned()),
+                }
+            })
+            .collect();
+        let violations = pipeline::violations(a, s)
+            .into_iter()
+            .map(|v| {
+                let m = &a.rows[v.meeting];
+                let block = match v.protected.source {
+                    ProtectedSource::Window(i) => s
+                        .no_fly
+                        .get(i)
+                        .map(|w| {
+                            let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
+                            format!(
+                                "no-fly {} {}–{}",
+                                days.join("/"),
+                                w.start.format("%H:%M"),
+                                w.end.format("%H:%M")
+                            )
+                        })
+                        .unwrap_or_else(|| "no-fly window".into()),
+                    ProtectedSource::Block(i) => {
+                        let b = &a.rows[i];
+                        format!(
+                            "{} {}–{}",
+                            a.event(b).summary.as_deref().unwrap_or("deep-work block"),
+                            local(tz, b.occ.start_utc),
+                            tz.from_utc_datetime(&b.occ.end_utc).format("%H:%M")
+                        )
+                    }
+                };
+                ViolationView {
+                    week: week_label(tz, m.occ.start_utc),
+                    meeting: a.event(m).summary.clone().unwrap_or_default(),
+                    meeting_start: local(tz, m.occ.start_utc),
+                    meeting_end: local(tz, m.occ.end_utc),
+                    block,
+                    overlap_minutes: v.overlap_seconds() / 60,
+                }
+            })
+            .collect();
+        let input = pipeline::chart_input(a, rep, s);
+        let charts = ChartKind::ALL
+            .iter()
+            .filter_map(|&k| crate::chart::render_svg(k, &input).ok().map(|svg| (k, svg)))
+            .collect();
+        Snapshot {
+            generated_at: now,
+            tz,
+            people_target: rep.people_target,
+            week_hours: rep.week_hours,
+            weeks: rep.weeks.clone(),
+            occurrences,
+            violations,
+            alerts,
+            feeds,
+            charts,
+        }
+    }
+
+    /// The week containing `generated_at`, else the latest week.
+    pub fn current_week(&self) -> Option<&WeekRow> {
+        let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
+        self.weeks
+            .iter()
+            .find(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))
+            .or_else(|| self.weeks.last())
+    }
+}
