@@ -74,11 +74,12 @@ pub fn index(s: &Snapshot) -> String {
         };
         let _ = write!(
             b,
-            "<h2>This week ({week})</h2><div class=\"cards\">\
+            "<h2>{label} ({week})</h2><div class=\"cards\">\
 <div class=\"card\"><div>People share</div><div class=\"big {cls}\" id=\"people-share\">{share}</div><div>{verdict} ({target:.0}% of {wh}h)</div></div>\
 <div class=\"card\"><div>Deep work</div><div class=\"big\" id=\"deep-work-hours\">{deep}h</div></div>\
 <div class=\"card\"><div>No-fly violations</div><div class=\"big\" id=\"violations\">{v}</div></div>\
 <div class=\"card\"><div>Busy</div><div class=\"big\" id=\"busy-hours\">{busy}h</div></div></div>",
+            label = if s.has_current_week() { "This week" } else { "Latest week" },
             week = escape(&w.week),
             target = s.people_target * 100.0,
             wh = w.working_hours,
@@ -88,7 +89,7 @@ pub fn index(s: &Snapshot) -> String {
         );
         let open: Vec<_> = s.violations.iter().filter(|v| v.week == w.week).collect();
         if !open.is_empty() {
-            b.push_str("<h2>Meetings in protected time this week</h2><table><tr><th>meeting</th><th>when</th><th>broke</th><th>overlap</th></tr>");
+            b.push_str("<h2>Meetings in protected time</h2><table><tr><th>meeting</th><th>when</th><th>broke</th><th>overlap</th></tr>");
             for v in open {
                 let _ = write!(
                     b,

@@ -177,6 +177,14 @@ impl Snapshot {
         }
     }
 
+    /// Whether the week containing `generated_at` is in the window.
+    pub fn has_current_week(&self) -> bool {
+        let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
+        self.weeks
+            .iter()
+            .any(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))
+    }
+
     /// The week containing `generated_at`, else the latest week.
     pub fn current_week(&self) -> Option<&WeekRow> {
         let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
