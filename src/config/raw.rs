@@ -25,6 +25,12 @@ pub struct RawConfig {
     pub no_fly: Vec<RawNoFly>,
     #[serde(default)]
     pub alerts: RawAlerts,
+    /// The daemon's state database.
+    #[serde(default)]
+    pub store: super::daemon::RawStore,
+    /// How the daemon fetches.
+    #[serde(default)]
+    pub daemon: super::daemon::RawDaemon,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +49,16 @@ pub struct RawAlerts {
     pub min_overlap: Option<String>,
     /// Every counted deep-work occurrence is protected too.
     pub protect_deep_work: Option<bool>,
+    /// Daemon: a feed failing this long raises an alert.
+    pub feed_failure_after: Option<String>,
+    /// Daemon: alert on a completed week below the people-time target.
+    pub people_target: Option<bool>,
+    /// Daemon: print alerts to stdout.
+    pub log: Option<bool>,
+    #[serde(default)]
+    pub webhook: Vec<super::daemon::RawWebhook>,
+    #[serde(default)]
+    pub command: Vec<super::daemon::RawCommand>,
 }
 
 #[derive(Debug, Deserialize)]

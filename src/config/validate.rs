@@ -26,6 +26,8 @@ pub struct Config {
     /// Protected windows.
     pub no_fly: Vec<NoFlyWindow>,
     pub protection: Protection,
+    /// `calaudit run`: store, fetching, alert sinks.
+    pub daemon: super::DaemonConfig,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -307,10 +309,24 @@ impl Config {
         if let Some(b) = raw.alerts.protect_deep_work {
             protection.protect_deep_work = b;
         }
+        let daemon = super::daemon::validate(
+            &raw.store,
+            &raw.daemon,
+            super::daemon::RawAlertSinks {
+                feed_failure_after: raw.alerts.feed_failure_after.as_deref(),
+                people_target: raw.alerts.people_target,
+                log: raw.alerts.log,
+                webhook: &raw.alerts.webhook,
+                command: &raw.alerts.command,
+            },
+            path,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
+            daemon,
             no_fly,
             protection,
             path: path.map(Path::to_owned),
