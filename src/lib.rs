@@ -9,6 +9,7 @@
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 
+pub mod alert;
 pub mod chart;
 pub mod classify;
 pub mod cli;
@@ -17,3 +18,4 @@ pub mod feed;
 pub mod ics;
 pub mod pipeline;
 pub mod report;
+pub mod store;

@@ -6,3 +6,5 @@ pub mod http;
 mod source;
 
 pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};
+pub use source::redact as source_redact;
+pub(crate) use source::scrub as source_scrub;
