@@ -14,6 +14,7 @@ pub mod chart;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod feed;
 pub mod ics;
 pub mod pipeline;
