@@ -206,10 +206,7 @@ pub fn block_changes(
 ) -> Vec<Candidate> {
     let mut by_id: HashMap<(&str, &str, &str), Vec<&Block>> = HashMap::new();
     for b in cur {
-        by_id
-            .entry((&b.feed, &b.uid, &b.rid))
-            .or_default()
-            .push(b);
+        by_id.entry((&b.feed, &b.uid, &b.rid)).or_default().push(b);
     }
     let mut out = Vec::new();
     for p in prev {
@@ -220,7 +217,10 @@ pub fn block_changes(
             .get(&(p.feed.as_str(), p.uid.as_str(), p.rid.as_str()))
             .cloned()
             .unwrap_or_default();
-        if now_blocks.iter().any(|c| c.start == p.start && c.end == p.end) {
+        if now_blocks
+            .iter()
+            .any(|c| c.start == p.start && c.end == p.end)
+        {
             continue;
         }
         // A single event keeps its identity (uid) when moved; pick the nearest.
@@ -307,9 +307,7 @@ pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
     let tz = rep.window.tz;
     rep.weeks
         .iter()
-        .filter(|w| {
-            week_end_utc(tz, w) <= now && w.people_target_met == Some(false)
-        })
+        .filter(|w| week_end_utc(tz, w) <= now && w.people_target_met == Some(false))
         .map(|w| {
             let text = target_text(w, rep.people_target, "below the people-time target");
             Candidate {

@@ -205,7 +205,10 @@ pub fn validate(
     }
     if let Some(p) = store.path.as_deref() {
         if p.trim().is_empty() {
-            problems.push("key `store.path`: must not be empty; expected a file path such as \"calaudit.db\"".into());
+            problems.push(
+                "key `store.path`: must not be empty; expected a file path such as \"calaudit.db\""
+                    .into(),
+            );
         } else {
             d.store_path = PathBuf::from(p.trim());
         }

@@ -168,7 +168,9 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
         for (sink, event, state, attempts, err) in &a.deliveries {
             out.push_str(&format!(
                 "    {sink} {event}: {state} after {attempts} attempt(s){}\n",
-                err.as_ref().map(|e| format!(", last error: {e}")).unwrap_or_default()
+                err.as_ref()
+                    .map(|e| format!(", last error: {e}"))
+                    .unwrap_or_default()
             ));
         }
         let _ = a.relevant_until;

@@ -95,8 +95,9 @@ pub fn backoff(n: i64, base: i64, cap: i64, seed: u64) -> i64 {
 }
 
 fn seed(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl Daemon {
@@ -245,7 +246,12 @@ impl Daemon {
                         st.failures += 1;
                         st.error_since = st.error_since.or(Some(n));
                         st.last_error = Some(e.to_string());
-                        let wait = backoff(st.failures, 30, refresh.max(30), seed(&feed.name) ^ n as u64);
+                        let wait = backoff(
+                            st.failures,
+                            30,
+                            refresh.max(30),
+                            seed(&feed.name) ^ n as u64,
+                        );
                         st.next_pull = n + wait;
                         tracing::warn!(feed = %feed.name, error = %e, failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
                         self.store.save_feed(&st, None)?;
@@ -265,7 +271,8 @@ impl Daemon {
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
         let last = tz.from_utc_datetime(&horizon).date_naive() + Duration::days(1);
         // Whole weeks, so the current week's figures are the full-week forecast.
-        let end_monday = last + Duration::days(i64::from((7 - last.weekday().num_days_from_monday()) % 7));
+        let end_monday =
+            last + Duration::days(i64::from((7 - last.weekday().num_days_from_monday()) % 7));
         Window {
             tz,
             from: monday - Duration::days(7),
@@ -294,7 +301,12 @@ impl Daemon {
         let violations = pipeline::violations(&a, &settings);
         self.stats.analyses += 1;
         t.analyzed = true;
-        tracing::info!(analyses = self.stats.analyses, feeds = present.len(), occurrences = a.rows.len(), "analysis");
+        tracing::info!(
+            analyses = self.stats.analyses,
+            feeds = present.len(),
+            occurrences = a.rows.len(),
+            "analysis"
+        );
 
         let mut cands: Vec<Candidate> = detect::no_fly(&a, &violations, &self.cfg, now, horizon);
         let current_keys: HashSet<String> = cands.iter().map(|c| c.key.clone()).collect();
@@ -306,9 +318,13 @@ impl Daemon {
             };
             cands.extend(detect::block_changes(&prev, &cur, &present, self.cfg.tz, n));
             // Blocks of feeds without data are kept until their feed is back.
-            let mut keep: Vec<Block> = prev.into_iter().filter(|b| !present.contains(&b.feed) && b.end > n).collect();
+            let mut keep: Vec<Block> = prev
+                .into_iter()
+                .filter(|b| !present.contains(&b.feed) && b.end > n)
+                .collect();
             keep.extend(cur);
-            self.store.set("blocks", &serde_json::to_string(&keep).unwrap_or_default())?;
+            self.store
+                .set("blocks", &serde_json::to_string(&keep).unwrap_or_default())?;
         }
         if self.cfg.daemon.people_target_alert {
             cands.extend(detect::target_missed(&rep, now));
@@ -318,7 +334,8 @@ impl Daemon {
             let row = week_json(w, rep.people_target);
             let end = detect::week_end_utc(self.cfg.tz, w);
             if end <= now {
-                self.store.upsert_week(&w.week, &w.week_start.to_string(), &row.to_string(), n)?;
+                self.store
+                    .upsert_week(&w.week, &w.week_start.to_string(), &row.to_string(), n)?;
             } else if w.week_start <= self.cfg.tz.from_utc_datetime(&now).date_naive() {
                 let mut cur = row;
                 cur["as_of"] = json!(n);
@@ -353,10 +370,18 @@ impl Daemon {
     fn raise(&mut self, cands: Vec<Candidate>, n: i64, t: &mut Tick) -> Result<(), DaemonError> {
         let names = self.sink_names();
         for c in cands {
-            if let Some(id) = self.store.raise(&c.key, c.kind, &c.payload, c.relevant_until, &names, n)? {
+            if let Some(id) =
+                self.store
+                    .raise(&c.key, c.kind, &c.payload, c.relevant_until, &names, n)?
+            {
                 t.raised += 1;
                 self.stats.raised += 1;
-                tracing::info!(id, kind = c.kind, text = c.payload["text"].as_str().unwrap_or(""), "alert raised");
+                tracing::info!(
+                    id,
+                    kind = c.kind,
+                    text = c.payload["text"].as_str().unwrap_or(""),
+                    "alert raised"
+                );
             }
         }
         Ok(())
@@ -375,7 +400,12 @@ impl Daemon {
                 let prefix = format!("{}|{}|", detect::FEED_FAILING, f.name);
                 for (key, _, _) in self.store.open_alerts(detect::FEED_FAILING)? {
                     if key.starts_with(&prefix)
-                        && self.store.resolve(&key, &format!("Feed '{}' is working again", f.name), &names, n)?
+                        && self.store.resolve(
+                            &key,
+                            &format!("Feed '{}' is working again", f.name),
+                            &names,
+                            n,
+                        )?
                     {
                         t.resolved += 1;
                         self.stats.resolved += 1;
@@ -495,6 +525,12 @@ pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
             std::thread::sleep(StdDuration::from_millis(100));
         }
     }
-    tracing::info!(analyses = d.stats.analyses, fetches = d.stats.fetches, unchanged = d.stats.unchanged, delivered = d.stats.delivered, "daemon stopped");
+    tracing::info!(
+        analyses = d.stats.analyses,
+        fetches = d.stats.fetches,
+        unchanged = d.stats.unchanged,
+        delivered = d.stats.delivered,
+        "daemon stopped"
+    );
     Ok(d.stats)
 }

@@ -5,6 +5,6 @@
 pub mod http;
 mod source;
 
-pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};
 pub use source::redact as source_redact;
 pub(crate) use source::scrub as source_scrub;
+pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};

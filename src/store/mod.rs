@@ -173,11 +173,9 @@ impl Store {
     pub fn feed_body(&self, name: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT body FROM feed_state WHERE name = ?1",
-                [name],
-                |r| r.get::<_, Option<Vec<u8>>>(0),
-            )
+            .query_row("SELECT body FROM feed_state WHERE name = ?1", [name], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
             .optional()?
             .flatten())
     }
@@ -430,16 +428,28 @@ mod tests {
         assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
         let sinks = vec!["log".to_string(), "webhook[0]".to_string()];
         let p = serde_json::json!({"kind": "no_fly", "text": "x"});
-        assert!(s.raise("k", "no_fly", &p, None, &sinks, 10).unwrap().is_some());
-        assert!(s.raise("k", "no_fly", &p, None, &sinks, 11).unwrap().is_none());
+        assert!(s
+            .raise("k", "no_fly", &p, None, &sinks, 10)
+            .unwrap()
+            .is_some());
+        assert!(s
+            .raise("k", "no_fly", &p, None, &sinks, 11)
+            .unwrap()
+            .is_none());
         drop(s);
         let mut s = Store::open(&path).unwrap();
-        assert!(s.raise("k", "no_fly", &p, None, &sinks, 12).unwrap().is_none());
+        assert!(s
+            .raise("k", "no_fly", &p, None, &sinks, 12)
+            .unwrap()
+            .is_none());
         assert_eq!(s.due_deliveries(12).unwrap().len(), 2);
         assert!(s.resolve("k", "gone", &sinks, 13).unwrap());
         assert!(!s.resolve("k", "gone", &sinks, 14).unwrap());
         assert_eq!(s.due_deliveries(14).unwrap().len(), 4);
-        assert!(s.raise("k", "no_fly", &p, None, &sinks, 15).unwrap().is_some());
+        assert!(s
+            .raise("k", "no_fly", &p, None, &sinks, 15)
+            .unwrap()
+            .is_some());
         let d = s.due_deliveries(15).unwrap();
         assert_eq!(d.len(), 6);
         s.mark_delivered(d[0].id, 16).unwrap();
