@@ -699,8 +699,7 @@ fn command_sink_gets_json_on_stdin_and_env() {
             "[[alerts.command]]\nrun = [\"sh\", \"-c\", {}]\n",
             serde_json::to_string(&script).unwrap()
         ),
-    )
-    .replace("[[alerts.command]]", "[[alerts.command]]");
+    );
     // [[alerts.command]] must sit under [alerts]: move it before [store].
     let text = {
         let (head, cmd) = text.split_once("[[alerts.command]]").unwrap();
@@ -856,7 +855,7 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
     hook.hold(false);
     let mut child = spawn_daemon(&cfg);
     wait_until("the redelivery", Duration::from_secs(30), || {
-        hook.calls().len() >= 1
+        !hook.calls().is_empty()
     });
     std::thread::sleep(Duration::from_millis(1500));
     // SIGTERM stops it cleanly.
