@@ -233,4 +233,45 @@ mod tests {
         assert_eq!(parse_duration("2h"), Some(StdDuration::from_secs(7200)));
         assert_eq!(parse_duration("soon"), None);
     }
+
+    #[test]
+    fn every_daemon_key_parses_and_bad_values_name_their_key() {
+        let text = "[alerts]\nfeed_failure_after = \"90m\"\npeople_target = false\nlog = false\n\
+                    [[alerts.webhook]]\nurl = \"http://127.0.0.1:9000/hook\"\ntimeout = \"5s\"\n\
+                    [[alerts.command]]\nrun = [\"notify-send\", \"calaudit\"]\n\
+                    [store]\npath = \"state/c.db\"\n[daemon]\nfetch_timeout = \"300ms\"\nmax_body_mb = 8\nconcurrency = 2\n";
+        let cfg = crate::config::Config::parse(text, Some(Path::new("/etc/calaudit/config.toml")))
+            .unwrap();
+        let d = cfg.daemon;
+        assert_eq!(d.feed_failure_after, StdDuration::from_secs(5400));
+        assert!(!d.people_target_alert && !d.log);
+        assert_eq!(d.webhooks[0].timeout, StdDuration::from_secs(5));
+        assert_eq!(d.commands[0].run, ["notify-send", "calaudit"]);
+        assert_eq!(d.store_path, PathBuf::from("/etc/calaudit/state/c.db"));
+        assert_eq!(d.fetch_timeout, StdDuration::from_millis(300));
+        assert_eq!((d.max_body_bytes, d.concurrency), (8 << 20, 2));
+
+        let bad = "[alerts]\nfeed_failure_after = \"later\"\n[[alerts.webhook]]\nurl = \"ftp://h/secret-token\"\n\
+                   [[alerts.command]]\nrun = []\n[daemon]\nmax_body_mb = 0\n[store]\npath = \"\"\n";
+        let msg = crate::config::Config::parse(bad, Some(Path::new("c.toml")))
+            .err()
+            .unwrap()
+            .to_string();
+        for key in [
+            "c.toml",
+            "`alerts.feed_failure_after`",
+            "`alerts.webhook[0].url`",
+            "`alerts.command[0].run`",
+            "`daemon.max_body_mb`",
+            "`store.path`",
+        ] {
+            assert!(msg.contains(key), "{key} missing in {msg}");
+        }
+        assert!(!msg.contains("secret-token"), "{msg}");
+        let msg = crate::config::Config::parse("[store]\npaht = \"x\"\n", None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("paht") && msg.contains("line 2"), "{msg}");
+    }
 }

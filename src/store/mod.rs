@@ -455,7 +455,7 @@ mod tests {
         s.mark_delivered(d[0].id, 16).unwrap();
         s.mark_failed(d[1].id, "down", 100).unwrap();
         assert_eq!(s.due_deliveries(16).unwrap().len(), 4);
-        assert_eq!(s.next_delivery_at().unwrap(), Some(15));
+        assert_eq!(s.next_delivery_at().unwrap(), Some(13));
         let _ = std::fs::remove_file(&path);
     }
 }
