@@ -109,9 +109,16 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
         .filter(|(_, _, until)| until.is_none_or(|u| u > n))
         .collect();
     out.push_str(&format!("open violations: {}\n", open.len()));
-    for (_, payload, _) in open {
+    const SHOWN: usize = 20;
+    let more = open.len().saturating_sub(SHOWN);
+    for (_, payload, _) in open.into_iter().take(SHOWN) {
         let v: serde_json::Value = serde_json::from_str(&payload)?;
         out.push_str(&format!("  {}\n", v["text"].as_str().unwrap_or("")));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "  … and {more} more (`calaudit alerts` lists them all)\n"
+        ));
     }
     for (_, payload, _) in store.open_alerts(detect::FEED_FAILING)? {
         let v: serde_json::Value = serde_json::from_str(&payload)?;
