@@ -67,6 +67,27 @@ pub enum Command {
         #[arg(long, value_name = "TOKEN", env = "CALAUDIT_TOKEN")]
         token: Option<String>,
     },
+    /// Run the daemon in the foreground: pull feeds on their intervals, raise and deliver alerts.
+    Run {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Feed health, this week's figures and forecast, open violations (from the daemon's state).
+    Status {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Alerts and their delivery state per sink.
+    Alerts {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+        /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        since: Option<NaiveDate>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the documented default config to PATH (default: ./config.toml).
     Init {
         path: Option<PathBuf>,
@@ -101,6 +122,13 @@ pub struct Common {
     pub verbose: bool,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct DaemonArgs {
+    /// Config file (default: ./config.toml, else $XDG_CONFIG_HOME/calaudit/config.toml).
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     Table,
@@ -131,6 +159,24 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Run { daemon } => {
+            crate::daemon::cmd::run(load_config(daemon.config.as_deref())?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { daemon } => {
+            let cfg = load_config(daemon.config.as_deref())?;
+            print_out(&crate::daemon::cmd::status(&cfg, Utc::now().naive_utc())?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alerts {
+            daemon,
+            since,
+            json,
+        } => {
+            let cfg = load_config(daemon.config.as_deref())?;
+            print_out(&crate::daemon::cmd::alerts(&cfg, since, json)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init { path, force } => {
             let path = path.unwrap_or_else(|| PathBuf::from("config.toml"));
             if path.exists() && !force {

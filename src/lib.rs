@@ -9,12 +9,15 @@
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 
+pub mod alert;
 pub mod chart;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod feed;
 pub mod ics;
 pub mod pipeline;
 pub mod report;
 pub mod server;
+pub mod store;

@@ -4,6 +4,7 @@ mod charts;
 mod classify_defaults;
 mod cli;
 mod conformance;
+mod daemon;
 mod dashboard;
 mod fixtures;
 mod rrule_vectors;

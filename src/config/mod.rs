@@ -1,9 +1,11 @@
 //! `config.toml`: read as written ([`raw`]), then checked and resolved ([`validate`]) into a
 //! [`Config`]. Every problem names the file and the key, and all problems are reported at once.
 
+mod daemon;
 mod raw;
 mod validate;
 
+pub use daemon::{parse_duration, CommandSink, DaemonConfig, WebhookSink};
 pub use raw::RawConfig;
 pub use validate::{
     parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,

@@ -27,6 +27,12 @@ pub struct RawConfig {
     pub alerts: RawAlerts,
     #[serde(default)]
     pub server: RawServer,
+    /// The daemon's state database.
+    #[serde(default)]
+    pub store: super::daemon::RawStore,
+    /// How the daemon fetches.
+    #[serde(default)]
+    pub daemon: super::daemon::RawDaemon,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +58,16 @@ pub struct RawAlerts {
     pub min_overlap: Option<String>,
     /// Every counted deep-work occurrence is protected too.
     pub protect_deep_work: Option<bool>,
+    /// Daemon: a feed failing this long raises an alert.
+    pub feed_failure_after: Option<String>,
+    /// Daemon: alert on a completed week below the people-time target.
+    pub people_target: Option<bool>,
+    /// Daemon: print alerts to stdout.
+    pub log: Option<bool>,
+    #[serde(default)]
+    pub webhook: Vec<super::daemon::RawWebhook>,
+    #[serde(default)]
+    pub command: Vec<super::daemon::RawCommand>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -29,6 +29,8 @@ pub struct Config {
     /// Dashboard address (loopback by default) and the token required off loopback.
     pub server_bind: std::net::SocketAddr,
     pub server_token: Option<String>,
+    /// `calaudit run`: store, fetching, alert sinks.
+    pub daemon: super::DaemonConfig,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -317,12 +319,26 @@ impl Config {
                 std::net::SocketAddr::from(([127, 0, 0, 1], 8787))
             }),
         };
+        let daemon = super::daemon::validate(
+            &raw.store,
+            &raw.daemon,
+            super::daemon::RawAlertSinks {
+                feed_failure_after: raw.alerts.feed_failure_after.as_deref(),
+                people_target: raw.alerts.people_target,
+                log: raw.alerts.log,
+                webhook: &raw.alerts.webhook,
+                command: &raw.alerts.command,
+            },
+            path,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
+            daemon,
             no_fly,
             protection,
             path: path.map(Path::to_owned),

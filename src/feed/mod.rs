@@ -2,6 +2,9 @@
 //! as https). Secret feed URLs (Google's private iCal address carries a token in its path) are
 //! never shown: [`Source::display`] keeps only scheme and host.
 
+pub mod http;
 mod source;
 
+pub use source::redact as source_redact;
+pub(crate) use source::scrub as source_scrub;
 pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};

@@ -148,7 +148,7 @@ pub fn fetch(source: &Source, timeout: Duration) -> Result<Vec<u8>, FeedError> {
 }
 
 /// Removes the URL (and its path) from a library's error text.
-fn scrub(msg: &str, url: &str) -> String {
+pub(crate) fn scrub(msg: &str, url: &str) -> String {
     let mut m = msg.replace(url, &redact(url));
     if let Some((_, rest)) = url.split_once("://") {
         if let Some(i) = rest.find('/') {

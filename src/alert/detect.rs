@@ -1,0 +1,378 @@
+//! Alert detection: pure functions with stable keys.
+//!
+//! A key names what the alert is about, so seeing the same thing again yields the same key (and
+//! the store creates nothing), and a changed thing yields a new key: a violating meeting moved to
+//! another violating time is a new alert, and the old key, no longer seen, is resolved.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDateTime, TimeZone};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::classify::Category;
+use crate::config::Config;
+use crate::ics::expand::RecurrenceId;
+use crate::pipeline::Analysis;
+use crate::report::nofly::{NoFlyWindow, ProtectedSource, Violation};
+use crate::report::{Report, WeekRow};
+use crate::store::FeedState;
+
+pub const NO_FLY: &str = "no_fly";
+pub const BLOCK_CHANGED: &str = "block_changed";
+pub const TARGET_MISSED: &str = "people_target_missed";
+pub const FEED_FAILING: &str = "feed_failing";
+
+/// An alert to raise (the store decides whether it is new).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub key: String,
+    pub kind: &'static str,
+    /// What the sinks receive (the store adds `id`, `alert_id` and `state`).
+    pub payload: serde_json::Value,
+    /// After this instant (UTC seconds) the alert is about the past and is not resolved any more.
+    pub relevant_until: Option<i64>,
+}
+
+/// A protected deep-work block as remembered between two pulls.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub feed: String,
+    pub uid: String,
+    /// The recurrence id, or "" for a single event.
+    pub rid: String,
+    pub start: i64,
+    pub end: i64,
+    pub summary: String,
+}
+
+pub fn ts(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp()
+}
+
+pub fn from_ts(t: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+fn iso(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn rid_str(r: Option<RecurrenceId>) -> String {
+    match r {
+        None => String::new(),
+        Some(RecurrenceId::Date(d)) => d.format("%Y%m%d").to_string(),
+        Some(RecurrenceId::Utc(t)) => t.format("%Y%m%dT%H%M%SZ").to_string(),
+    }
+}
+
+/// `Tue 10:30–11:00` in the user's zone.
+fn span_local(tz: chrono_tz::Tz, s: NaiveDateTime, e: NaiveDateTime) -> String {
+    let (ls, le) = (tz.from_utc_datetime(&s), tz.from_utc_datetime(&e));
+    if ls.date_naive() == le.date_naive() {
+        format!("{}–{}", ls.format("%a %-d %b %H:%M"), le.format("%H:%M"))
+    } else {
+        format!("{}–{}", ls.format("%a %-d %b %H:%M"), le.format("%a %H:%M"))
+    }
+}
+
+fn window_label(w: &NoFlyWindow) -> String {
+    let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
+    format!(
+        "{} {}–{}",
+        days.join("/"),
+        w.start.format("%H:%M"),
+        w.end.format("%H:%M")
+    )
+}
+
+/// Upcoming meetings (ending after `now`, starting before `horizon`) that break protected time.
+pub fn no_fly(
+    a: &Analysis,
+    violations: &[Violation],
+    cfg: &Config,
+    now: NaiveDateTime,
+    horizon: NaiveDateTime,
+) -> Vec<Candidate> {
+    let tz = cfg.tz;
+    let mut out = Vec::new();
+    for v in violations {
+        let row = &a.rows[v.meeting];
+        let (ms, me) = (row.occ.start_utc, row.occ.end_utc);
+        if me <= now || ms >= horizon {
+            continue;
+        }
+        let ev = a.event(row);
+        let feed = &a.feeds[row.feed as usize];
+        let summary = ev.summary.clone().unwrap_or_default();
+        let (source, label) = match &v.protected.source {
+            ProtectedSource::Window(i) => (
+                "no_fly_window".to_string(),
+                cfg.no_fly.get(*i).map(window_label).unwrap_or_default(),
+            ),
+            ProtectedSource::Block(r) => {
+                let b = &a.rows[*r];
+                let s = a.event(b).summary.clone().unwrap_or_default();
+                (
+                    "deep_work_block".to_string(),
+                    format!(
+                        "deep-work block '{s}' {}",
+                        span_local(tz, b.occ.start_utc, b.occ.end_utc)
+                    ),
+                )
+            }
+        };
+        let minutes = (v.overlap_seconds() + 59) / 60;
+        let text = format!(
+            "No-fly zone broken: '{summary}' {} overlaps {label} by {minutes} min",
+            span_local(tz, ms, me)
+        );
+        let key = format!(
+            "{NO_FLY}|{feed}|{}|{}|{}|{}|{}",
+            ev.uid,
+            rid_str(row.occ.recurrence_id),
+            ts(v.protected.start),
+            ts(ms),
+            ts(me)
+        );
+        out.push(Candidate {
+            key,
+            kind: NO_FLY,
+            relevant_until: Some(ts(me)),
+            payload: json!({
+                "kind": NO_FLY,
+                "text": text,
+                "feed": feed,
+                "event": {
+                    "uid": ev.uid,
+                    "recurrence_id": row.occ.recurrence_id.map(|r| rid_str(Some(r))),
+                    "summary": summary,
+                    "start": iso(ms),
+                    "end": iso(me),
+                },
+                "protected": {
+                    "start": iso(v.protected.start),
+                    "end": iso(v.protected.end),
+                    "source": source,
+                    "label": label,
+                },
+                "overlap_minutes": minutes,
+            }),
+        });
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}
+
+/// Counted deep-work blocks that end after `now` and start before `horizon`.
+pub fn blocks(a: &Analysis, now: NaiveDateTime, horizon: NaiveDateTime) -> Vec<Block> {
+    let mut out: Vec<Block> = a
+        .rows
+        .iter()
+        .filter(|r| {
+            r.excluded.is_none()
+                && r.category == Category::DeepWork
+                && !r.occ.is_allday()
+                && r.occ.end_utc > now
+                && r.occ.start_utc < horizon
+        })
+        .map(|r| {
+            let ev = a.event(r);
+            Block {
+                feed: a.feeds[r.feed as usize].clone(),
+                uid: ev.uid.clone(),
+                rid: rid_str(r.occ.recurrence_id),
+                start: ts(r.occ.start_utc),
+                end: ts(r.occ.end_utc),
+                summary: ev.summary.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (a.start, &a.uid).cmp(&(b.start, &b.uid)));
+    out
+}
+
+/// Blocks of the previous snapshot (still ahead of `now`) that are gone, moved or shorter now.
+/// Only feeds in `present` are compared: a feed without data proves nothing.
+pub fn block_changes(
+    prev: &[Block],
+    cur: &[Block],
+    present: &HashSet<String>,
+    tz: chrono_tz::Tz,
+    now: i64,
+) -> Vec<Candidate> {
+    let mut by_id: HashMap<(&str, &str, &str), Vec<&Block>> = HashMap::new();
+    for b in cur {
+        by_id.entry((&b.feed, &b.uid, &b.rid)).or_default().push(b);
+    }
+    let mut out = Vec::new();
+    for p in prev {
+        if p.end <= now || !present.contains(&p.feed) {
+            continue;
+        }
+        let now_blocks = by_id
+            .get(&(p.feed.as_str(), p.uid.as_str(), p.rid.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        if now_blocks
+            .iter()
+            .any(|c| c.start == p.start && c.end == p.end)
+        {
+            continue;
+        }
+        // A single event keeps its identity (uid) when moved; pick the nearest.
+        let c = now_blocks
+            .iter()
+            .min_by_key(|c| (c.start - p.start).abs())
+            .copied();
+        let old = span_local(tz, from_ts(p.start), from_ts(p.end));
+        let (change, text, new) = match c {
+            None => (
+                "deleted",
+                format!("Deep-work block deleted: '{}' {old}", p.summary),
+                None,
+            ),
+            Some(c) if c.start == p.start && c.end < p.end => (
+                "shortened",
+                format!(
+                    "Deep-work block shortened: '{}' {old} now ends {} ({} min lost)",
+                    p.summary,
+                    tz.from_utc_datetime(&from_ts(c.end)).format("%H:%M"),
+                    (p.end - c.end) / 60
+                ),
+                Some(c),
+            ),
+            Some(c) if c.start == p.start || (c.end - c.start) >= (p.end - p.start) => {
+                if c.start == p.start {
+                    continue; // longer: not a loss
+                }
+                (
+                    "moved",
+                    format!(
+                        "Deep-work block moved: '{}' {old} → {}",
+                        p.summary,
+                        span_local(tz, from_ts(c.start), from_ts(c.end))
+                    ),
+                    Some(c),
+                )
+            }
+            Some(c) => (
+                "moved",
+                format!(
+                    "Deep-work block moved and shortened: '{}' {old} → {}",
+                    p.summary,
+                    span_local(tz, from_ts(c.start), from_ts(c.end))
+                ),
+                Some(c),
+            ),
+        };
+        let key = format!(
+            "{BLOCK_CHANGED}|{}|{}|{}|{}|{}|{change}|{}|{}",
+            p.feed,
+            p.uid,
+            p.rid,
+            p.start,
+            p.end,
+            new.map_or(0, |c| c.start),
+            new.map_or(0, |c| c.end)
+        );
+        out.push(Candidate {
+            key,
+            kind: BLOCK_CHANGED,
+            relevant_until: Some(p.end),
+            payload: json!({
+                "kind": BLOCK_CHANGED,
+                "change": change,
+                "text": text,
+                "feed": p.feed,
+                "event": {
+                    "uid": p.uid,
+                    "recurrence_id": if p.rid.is_empty() { None } else { Some(&p.rid) },
+                    "summary": p.summary,
+                    "start": iso(from_ts(p.start)),
+                    "end": iso(from_ts(p.end)),
+                },
+                "now": new.map(|c| json!({"start": iso(from_ts(c.start)), "end": iso(from_ts(c.end))})),
+            }),
+        });
+    }
+    out
+}
+
+/// Completed weeks (ended by `now`) below the people-time target.
+pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
+    let tz = rep.window.tz;
+    rep.weeks
+        .iter()
+        .filter(|w| week_end_utc(tz, w) <= now && w.people_target_met == Some(false))
+        .map(|w| {
+            let text = target_text(w, rep.people_target, "below the people-time target");
+            Candidate {
+                key: format!("{TARGET_MISSED}|{}", w.week),
+                kind: TARGET_MISSED,
+                relevant_until: None,
+                payload: json!({
+                    "kind": TARGET_MISSED,
+                    "text": text,
+                    "week": w.week,
+                    "people_minutes": w.seconds[0] / 60,
+                    "working_hours": w.working_hours,
+                    "people_share": w.people_share,
+                    "people_target": rep.people_target,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// The UTC instant a week row ends (next Monday, local midnight).
+pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekRow) -> NaiveDateTime {
+    let next = w.week_start + Duration::days(7);
+    crate::report::Window {
+        tz,
+        from: next,
+        to: next,
+    }
+    .start_utc()
+}
+
+pub fn target_text(w: &WeekRow, target: f64, what: &str) -> String {
+    format!(
+        "{} {what}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
+        w.week,
+        w.seconds[0] as f64 / 3600.0,
+        w.people_share.unwrap_or(0.0) * 100.0,
+        w.working_hours,
+        target * 100.0
+    )
+}
+
+/// A feed failing for at least `after`: one alert per failure streak.
+pub fn feed_failing(s: &FeedState, after: Duration, now: i64) -> Option<Candidate> {
+    let since = s.error_since?;
+    if now - since < after.num_seconds() {
+        return None;
+    }
+    let hours = (now - since) as f64 / 3600.0;
+    let err = s.last_error.clone().unwrap_or_default();
+    let stale = match s.last_success {
+        Some(t) => format!("last good data from {}", iso(from_ts(t))),
+        None => "no good data yet".into(),
+    };
+    Some(Candidate {
+        key: format!("{FEED_FAILING}|{}|{since}", s.name),
+        kind: FEED_FAILING,
+        relevant_until: None,
+        payload: json!({
+            "kind": FEED_FAILING,
+            "text": format!("Feed '{}' has failed for {hours:.1}h ({stale}): {err}", s.name),
+            "feed": s.name,
+            "failing_since": iso(from_ts(since)),
+            "last_success": s.last_success.map(|t| iso(from_ts(t))),
+            "error": err,
+        }),
+    })
+}

@@ -1,0 +1,126 @@
+//! Where alerts go: stdout (log), a JSON webhook, a command. Each delivery either succeeds
+//! (the sink acknowledged it: HTTP 2xx, exit status 0) or fails with a reason; the outbox retries.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::config::{CommandSink, DaemonConfig, WebhookSink};
+use crate::feed::source_redact as redact;
+
+pub enum Sink {
+    Log,
+    Webhook(WebhookSink),
+    Command(CommandSink),
+}
+
+/// The configured sinks with their stable names (`log`, `webhook[0]`, `command[0]`).
+pub fn from_config(d: &DaemonConfig) -> Vec<(String, Sink)> {
+    let mut out = Vec::new();
+    if d.log {
+        out.push(("log".to_string(), Sink::Log));
+    }
+    for (i, w) in d.webhooks.iter().enumerate() {
+        out.push((format!("webhook[{i}]"), Sink::Webhook(w.clone())));
+    }
+    for (i, c) in d.commands.iter().enumerate() {
+        out.push((format!("command[{i}]"), Sink::Command(c.clone())));
+    }
+    out
+}
+
+impl Sink {
+    /// Delivers one alert message (JSON text). The error never contains a webhook URL's path.
+    pub fn deliver(&self, payload: &str) -> Result<(), String> {
+        let v: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        let field = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+        match self {
+            Sink::Log => {
+                let line = format!(
+                    "{} {} {}: {}",
+                    if field("state") == "resolved" {
+                        "RESOLVED"
+                    } else {
+                        "ALERT"
+                    },
+                    field("id"),
+                    field("kind"),
+                    field("text")
+                );
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{line}")
+                    .and_then(|_| out.flush())
+                    .map_err(|e| e.to_string())
+            }
+            Sink::Webhook(w) => {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .timeout_global(Some(w.timeout))
+                    .http_status_as_error(false)
+                    .max_redirects(0)
+                    .build()
+                    .into();
+                let resp = agent
+                    .post(&w.url)
+                    .header("Content-Type", "application/json")
+                    .header("Idempotency-Key", &field("id"))
+                    .header(
+                        "User-Agent",
+                        concat!("calaudit/", env!("CARGO_PKG_VERSION")),
+                    )
+                    .send(payload)
+                    .map_err(|e| {
+                        crate::feed::source_scrub(&e.to_string(), &w.url)
+                            .replace(&w.url, &redact(&w.url))
+                    })?;
+                let status = resp.status().as_u16();
+                if (200..300).contains(&status) {
+                    Ok(())
+                } else {
+                    Err(format!("{} answered HTTP {status}", redact(&w.url)))
+                }
+            }
+            Sink::Command(c) => run_command(c, payload, &v),
+        }
+    }
+}
+
+fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<(), String> {
+    let Some((prog, args)) = c.run.split_first() else {
+        return Err("empty command".into());
+    };
+    let env = |k: &str| match &v[k] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let mut child = Command::new(prog)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .env("CALAUDIT_ALERT_ID", env("id"))
+        .env("CALAUDIT_ALERT_KIND", env("kind"))
+        .env("CALAUDIT_ALERT_STATE", env("state"))
+        .env("CALAUDIT_ALERT_TEXT", env("text"))
+        .env("CALAUDIT_ALERT_FEED", env("feed"))
+        .env("CALAUDIT_ALERT_JSON", payload)
+        .spawn()
+        .map_err(|e| format!("cannot start {prog:?}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that ignores stdin closes it early; that is not a failure.
+        let _ = stdin.write_all(payload.as_bytes());
+    }
+    let deadline = Instant::now() + c.timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(format!("{prog:?} exited with {status}")),
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{prog:?} timed out after {:?}", c.timeout));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}

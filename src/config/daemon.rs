@@ -1,0 +1,277 @@
+//! The daemon's part of `config.toml`: `[alerts]` sinks and thresholds, `[store]`, `[daemon]`.
+//! Kept apart from `validate.rs` so the report side of the config stays small.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use serde::Deserialize;
+
+use super::validate::parse_span;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStore {
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    pub fetch_timeout: Option<String>,
+    pub max_body_mb: Option<u64>,
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    pub url: String,
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommand {
+    pub run: Vec<String>,
+    pub timeout: Option<String>,
+}
+
+/// A webhook sink: the alert is POSTed as JSON (with a Slack-compatible `text`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSink {
+    pub url: String,
+    pub timeout: StdDuration,
+}
+
+/// A command sink: the alert is passed as JSON on stdin and in `CALAUDIT_ALERT_*` variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandSink {
+    pub run: Vec<String>,
+    pub timeout: StdDuration,
+}
+
+/// Everything `calaudit run`, `status` and `alerts` need beyond the report settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DaemonConfig {
+    /// The SQLite state file (relative paths are relative to the config file's folder).
+    pub store_path: PathBuf,
+    pub fetch_timeout: StdDuration,
+    pub max_body_bytes: u64,
+    /// Feeds fetched at the same time.
+    pub concurrency: usize,
+    /// A feed failing for this long raises an alert.
+    pub feed_failure_after: StdDuration,
+    /// Alert on a completed week below the people-time target.
+    pub people_target_alert: bool,
+    /// Alerts are printed to stdout (one line each).
+    pub log: bool,
+    pub webhooks: Vec<WebhookSink>,
+    pub commands: Vec<CommandSink>,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        DaemonConfig {
+            store_path: PathBuf::from("calaudit.db"),
+            fetch_timeout: StdDuration::from_secs(30),
+            max_body_bytes: 64 * 1024 * 1024,
+            concurrency: 4,
+            feed_failure_after: StdDuration::from_secs(2 * 3600),
+            people_target_alert: true,
+            log: true,
+            webhooks: Vec::new(),
+            commands: Vec::new(),
+        }
+    }
+}
+
+/// `"300ms"` as well as everything [`parse_span`] reads.
+pub fn parse_duration(s: &str) -> Option<StdDuration> {
+    let t = s.trim();
+    if let Some(ms) = t.strip_suffix("ms") {
+        return ms.parse::<u64>().ok().map(StdDuration::from_millis);
+    }
+    parse_span(t)
+}
+
+/// The `[alerts]` keys the daemon adds (the report side reads the others).
+pub struct RawAlertSinks<'a> {
+    pub feed_failure_after: Option<&'a str>,
+    pub people_target: Option<bool>,
+    pub log: Option<bool>,
+    pub webhook: &'a [RawWebhook],
+    pub command: &'a [RawCommand],
+}
+
+pub fn validate(
+    store: &RawStore,
+    daemon: &RawDaemon,
+    alerts: RawAlertSinks<'_>,
+    path: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> DaemonConfig {
+    let mut d = DaemonConfig::default();
+    let span = |key: &str,
+                v: Option<&str>,
+                slot: &mut StdDuration,
+                example: &str,
+                problems: &mut Vec<String>| {
+        if let Some(s) = v {
+            match parse_duration(s) {
+                Some(x) if !x.is_zero() => *slot = x,
+                _ => problems.push(format!(
+                    "key `{key}`: invalid duration {s:?}; expected e.g. \"{example}\""
+                )),
+            }
+        }
+    };
+    span(
+        "daemon.fetch_timeout",
+        daemon.fetch_timeout.as_deref(),
+        &mut d.fetch_timeout,
+        "30s",
+        problems,
+    );
+    span(
+        "alerts.feed_failure_after",
+        alerts.feed_failure_after,
+        &mut d.feed_failure_after,
+        "2h",
+        problems,
+    );
+    for (i, w) in alerts.webhook.iter().enumerate() {
+        let mut sink = WebhookSink {
+            url: w.url.trim().to_owned(),
+            timeout: StdDuration::from_secs(10),
+        };
+        span(
+            &format!("alerts.webhook[{i}].timeout"),
+            w.timeout.as_deref(),
+            &mut sink.timeout,
+            "10s",
+            problems,
+        );
+        let lower = sink.url.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            // Never echo the URL: webhook URLs (Slack's) carry a token.
+            problems.push(format!(
+                "key `alerts.webhook[{i}].url`: expected an http:// or https:// URL"
+            ));
+        }
+        d.webhooks.push(sink);
+    }
+    for (i, c) in alerts.command.iter().enumerate() {
+        let mut sink = CommandSink {
+            run: c.run.clone(),
+            timeout: StdDuration::from_secs(30),
+        };
+        span(
+            &format!("alerts.command[{i}].timeout"),
+            c.timeout.as_deref(),
+            &mut sink.timeout,
+            "30s",
+            problems,
+        );
+        if c.run.first().is_none_or(|p| p.trim().is_empty()) {
+            problems.push(format!(
+                "key `alerts.command[{i}].run`: expected a program and its arguments, e.g. [\"notify-send\", \"calaudit\"]"
+            ));
+        }
+        d.commands.push(sink);
+    }
+    if let Some(b) = alerts.people_target {
+        d.people_target_alert = b;
+    }
+    if let Some(b) = alerts.log {
+        d.log = b;
+    }
+    if let Some(mb) = daemon.max_body_mb {
+        if (1..=1024).contains(&mb) {
+            d.max_body_bytes = mb * 1024 * 1024;
+        } else {
+            problems.push(format!(
+                "key `daemon.max_body_mb`: expected megabytes between 1 and 1024, got {mb}"
+            ));
+        }
+    }
+    if let Some(n) = daemon.concurrency {
+        if (1..=64).contains(&n) {
+            d.concurrency = n;
+        } else {
+            problems.push(format!(
+                "key `daemon.concurrency`: expected 1 to 64 feeds at a time, got {n}"
+            ));
+        }
+    }
+    if let Some(p) = store.path.as_deref() {
+        if p.trim().is_empty() {
+            problems.push(
+                "key `store.path`: must not be empty; expected a file path such as \"calaudit.db\""
+                    .into(),
+            );
+        } else {
+            d.store_path = PathBuf::from(p.trim());
+        }
+    }
+    if d.store_path.is_relative() {
+        if let Some(dir) = path.and_then(Path::parent) {
+            if !dir.as_os_str().is_empty() {
+                d.store_path = dir.join(&d.store_path);
+            }
+        }
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_with_milliseconds() {
+        assert_eq!(parse_duration("300ms"), Some(StdDuration::from_millis(300)));
+        assert_eq!(parse_duration("2h"), Some(StdDuration::from_secs(7200)));
+        assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn every_daemon_key_parses_and_bad_values_name_their_key() {
+        let text = "[alerts]\nfeed_failure_after = \"90m\"\npeople_target = false\nlog = false\n\
+                    [[alerts.webhook]]\nurl = \"http://127.0.0.1:9000/hook\"\ntimeout = \"5s\"\n\
+                    [[alerts.command]]\nrun = [\"notify-send\", \"calaudit\"]\n\
+                    [store]\npath = \"state/c.db\"\n[daemon]\nfetch_timeout = \"300ms\"\nmax_body_mb = 8\nconcurrency = 2\n";
+        let cfg = crate::config::Config::parse(text, Some(Path::new("/etc/calaudit/config.toml")))
+            .unwrap();
+        let d = cfg.daemon;
+        assert_eq!(d.feed_failure_after, StdDuration::from_secs(5400));
+        assert!(!d.people_target_alert && !d.log);
+        assert_eq!(d.webhooks[0].timeout, StdDuration::from_secs(5));
+        assert_eq!(d.commands[0].run, ["notify-send", "calaudit"]);
+        assert_eq!(d.store_path, PathBuf::from("/etc/calaudit/state/c.db"));
+        assert_eq!(d.fetch_timeout, StdDuration::from_millis(300));
+        assert_eq!((d.max_body_bytes, d.concurrency), (8 << 20, 2));
+
+        let bad = "[alerts]\nfeed_failure_after = \"later\"\n[[alerts.webhook]]\nurl = \"ftp://h/secret-token\"\n\
+                   [[alerts.command]]\nrun = []\n[daemon]\nmax_body_mb = 0\n[store]\npath = \"\"\n";
+        let msg = crate::config::Config::parse(bad, Some(Path::new("c.toml")))
+            .err()
+            .unwrap()
+            .to_string();
+        for key in [
+            "c.toml",
+            "`alerts.feed_failure_after`",
+            "`alerts.webhook[0].url`",
+            "`alerts.command[0].run`",
+            "`daemon.max_body_mb`",
+            "`store.path`",
+        ] {
+            assert!(msg.contains(key), "{key} missing in {msg}");
+        }
+        assert!(!msg.contains("secret-token"), "{msg}");
+        let msg = crate::config::Config::parse("[store]\npaht = \"x\"\n", None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("paht") && msg.contains("line 2"), "{msg}");
+    }
+}

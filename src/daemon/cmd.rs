@@ -1,0 +1,189 @@
+//! The daemon's commands: `run` (foreground, stops on SIGINT/SIGTERM), `status`, `alerts`.
+//! `status` and `alerts` only read the state database: they work while the daemon runs.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+
+use super::DaemonError;
+use crate::alert::detect::{self, from_ts};
+use crate::config::Config;
+use crate::feed::Source;
+use crate::store::Store;
+
+pub fn run(cfg: Config) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(DaemonError::Signal)?;
+    }
+    if cfg.feeds.is_empty() {
+        anyhow::bail!("no feeds in the config: add [[feeds]] tables (name, url, refresh)");
+    }
+    super::run(cfg, &stop)?;
+    Ok(())
+}
+
+fn when(tz: chrono_tz::Tz, t: Option<i64>) -> String {
+    match t {
+        Some(t) => tz
+            .from_utc_datetime(&from_ts(t))
+            .format("%Y-%m-%d %H:%M:%S %Z")
+            .to_string(),
+        None => "never".into(),
+    }
+}
+
+fn open_existing(cfg: &Config) -> Result<Store> {
+    let p = &cfg.daemon.store_path;
+    if !p.exists() {
+        anyhow::bail!(
+            "no state database at {}: start the daemon with `calaudit run` first",
+            p.display()
+        );
+    }
+    Ok(Store::open(p)?)
+}
+
+/// Feed health, this week's figures and forecast, open violations.
+pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
+    let store = open_existing(cfg)?;
+    let tz = cfg.tz;
+    let n = detect::ts(now);
+    let mut out = String::new();
+    out.push_str("feeds:\n");
+    for f in &cfg.feeds {
+        let st = store.feed_state(&f.name)?;
+        let shown = Source::parse(&f.url)
+            .map(|s| s.display())
+            .unwrap_or_else(|_| "<invalid address>".into());
+        let health = match (&st.last_error, st.last_success) {
+            (Some(_), _) => format!("FAILING ({} attempts)", st.failures),
+            (None, Some(_)) => "ok".into(),
+            (None, None) => "not pulled yet".into(),
+        };
+        out.push_str(&format!(
+            "  {} ({shown}): {health}\n    last success: {}\n    next pull:    {}\n    events:       {}\n",
+            f.name,
+            when(tz, st.last_success),
+            when(tz, (st.next_pull > 0).then_some(st.next_pull)),
+            st.events.map_or("-".into(), |e| e.to_string()),
+        ));
+        if let Some(e) = &st.last_error {
+            out.push_str(&format!(
+                "    last error:   {e} (failing since {})\n",
+                when(tz, st.error_since)
+            ));
+        }
+    }
+    match store.get("current_week")? {
+        Some(s) => {
+            let v: serde_json::Value = serde_json::from_str(&s)?;
+            let h = |k: &str| v["minutes"][k].as_f64().unwrap_or(0.0) / 60.0;
+            out.push_str(&format!(
+                "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
+                v["week"].as_str().unwrap_or("?"),
+                when(tz, v["as_of"].as_i64()),
+                h("people"),
+                h("technical"),
+                h("deep_work"),
+                h("other"),
+                v["busy_minutes"].as_f64().unwrap_or(0.0) / 60.0,
+                v["working_hours"],
+                v["people_share"].as_f64().map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+                v["people_target"].as_f64().unwrap_or(0.0) * 100.0,
+                match v["people_target_met"].as_bool() {
+                    Some(true) => "on track",
+                    Some(false) => "BELOW TARGET",
+                    None => "no working hours",
+                },
+                v["no_fly_violations"],
+            ));
+        }
+        None => out.push_str("this week: no analysis yet\n"),
+    }
+    let open: Vec<_> = store
+        .open_alerts(detect::NO_FLY)?
+        .into_iter()
+        .filter(|(_, _, until)| until.is_none_or(|u| u > n))
+        .collect();
+    out.push_str(&format!("open violations: {}\n", open.len()));
+    const SHOWN: usize = 20;
+    let more = open.len().saturating_sub(SHOWN);
+    for (_, payload, _) in open.into_iter().take(SHOWN) {
+        let v: serde_json::Value = serde_json::from_str(&payload)?;
+        out.push_str(&format!("  {}\n", v["text"].as_str().unwrap_or("")));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "  … and {more} more (`calaudit alerts` lists them all)\n"
+        ));
+    }
+    for (_, payload, _) in store.open_alerts(detect::FEED_FAILING)? {
+        let v: serde_json::Value = serde_json::from_str(&payload)?;
+        out.push_str(&format!("  {}\n", v["text"].as_str().unwrap_or("")));
+    }
+    if let Some(s) = store.get("stats")? {
+        let v: serde_json::Value = serde_json::from_str(&s)?;
+        out.push_str(&format!(
+            "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
+            v["pid"], when(tz, v["as_of"].as_i64()), v["fetches"], v["unchanged"], v["analyses"], v["raised"], v["delivered"], v["delivery_failures"]
+        ));
+    }
+    Ok(out)
+}
+
+/// Alerts since a local date, with their delivery state per sink.
+pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<String> {
+    let store = open_existing(cfg)?;
+    let tz = cfg.tz;
+    let since = since
+        .map(|d| detect::ts(crate::report::Window { tz, from: d, to: d }.start_utc()))
+        .unwrap_or(0);
+    let rows = store.alerts_since(since).context("reading alerts")?;
+    let mut out = String::new();
+    for a in rows {
+        let v: serde_json::Value = serde_json::from_str(&a.payload)?;
+        if json {
+            let o = serde_json::json!({
+                "alert_id": a.id,
+                "kind": a.kind,
+                "state": a.state,
+                "created_at": when(tz, Some(a.created_at)),
+                "resolved_at": a.resolved_at.map(|t| when(tz, Some(t))),
+                "text": v["text"],
+                "deliveries": a.deliveries.iter().map(|(sink, event, state, attempts, err)| serde_json::json!({
+                    "sink": sink, "event": event, "state": state, "attempts": attempts, "last_error": err,
+                })).collect::<Vec<_>>(),
+            });
+            out.push_str(&o.to_string());
+            out.push('\n');
+            continue;
+        }
+        out.push_str(&format!(
+            "#{} {} [{}] {}{}\n  {}\n",
+            a.id,
+            when(tz, Some(a.created_at)),
+            a.kind,
+            a.state,
+            a.resolved_at
+                .map(|t| format!(" at {}", when(tz, Some(t))))
+                .unwrap_or_default(),
+            v["text"].as_str().unwrap_or("")
+        ));
+        for (sink, event, state, attempts, err) in &a.deliveries {
+            out.push_str(&format!(
+                "    {sink} {event}: {state} after {attempts} attempt(s){}\n",
+                err.as_ref()
+                    .map(|e| format!(", last error: {e}"))
+                    .unwrap_or_default()
+            ));
+        }
+        let _ = a.relevant_until;
+    }
+    if out.is_empty() {
+        out.push_str("no alerts\n");
+    }
+    Ok(out)
+}

@@ -1,0 +1,536 @@
+//! `calaudit run`: pull every feed on its own interval, keep the last good copy, analyze only
+//! when something changed (or the day turned), raise alerts into the durable outbox and deliver
+//! them. [`Daemon::tick`] does one round at a given instant: the loop ([`run`]) calls it with the
+//! wall clock, tests call it with the instants they choose, so time is under their control.
+
+pub mod cmd;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration as StdDuration;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
+use serde_json::json;
+
+use crate::alert::{self, detect, Block, Candidate, Sink};
+use crate::config::Config;
+use crate::feed::http::{self, FetchOptions, Fetched, Validators};
+use crate::feed::Source;
+use crate::pipeline::{self, FeedInput, Settings};
+use crate::report::Window;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("feed {name:?}: {source}")]
+    Feed {
+        name: String,
+        source: crate::feed::FeedError,
+    },
+    #[error("cannot install the signal handler: {0}")]
+    Signal(std::io::Error),
+}
+
+/// Counters since start, for logs, status and the "no re-analysis when nothing changed" check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub ticks: u64,
+    pub fetches: u64,
+    /// 304 answers and bodies identical to the last good copy.
+    pub unchanged: u64,
+    pub changed: u64,
+    pub fetch_failures: u64,
+    pub analyses: u64,
+    pub raised: u64,
+    pub resolved: u64,
+    pub delivered: u64,
+    pub delivery_failures: u64,
+}
+
+/// What one tick did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tick {
+    pub fetched: usize,
+    pub changed: usize,
+    pub analyzed: bool,
+    pub raised: usize,
+    pub resolved: usize,
+    pub delivered: usize,
+    pub delivery_failures: usize,
+}
+
+struct Feed {
+    name: String,
+    source: Source,
+    refresh: StdDuration,
+}
+
+pub struct Daemon {
+    cfg: Config,
+    store: Store,
+    sinks: Vec<(String, Sink)>,
+    feeds: Vec<Feed>,
+    /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
+    analyzed_day: Option<NaiveDate>,
+    pub stats: Stats,
+}
+
+fn ts(t: NaiveDateTime) -> i64 {
+    detect::ts(t)
+}
+
+/// Exponential backoff with jitter: `base·2^(n-1)`, capped, ±20%.
+pub fn backoff(n: i64, base: i64, cap: i64, seed: u64) -> i64 {
+    let exp = base.saturating_mul(1i64 << (n - 1).clamp(0, 20));
+    let d = exp.min(cap).max(1);
+    // xorshift of the seed: deterministic per feed and attempt, spread across feeds.
+    let mut x = seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    let jitter = (x % 401) as i64 - 200; // -200..=200 per mille / 1000 = ±20%
+    (d + d * jitter / 1000).max(1)
+}
+
+fn seed(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Daemon {
+    /// Opens the state database (creating it) and checks every feed address.
+    pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
+        let store = Store::open(&cfg.daemon.store_path)?;
+        let feeds = cfg
+            .feeds
+            .iter()
+            .map(|f| {
+                Ok(Feed {
+                    name: f.name.clone(),
+                    source: Source::parse(&f.url).map_err(|source| DaemonError::Feed {
+                        name: f.name.clone(),
+                        source,
+                    })?,
+                    refresh: f.refresh,
+                })
+            })
+            .collect::<Result<Vec<_>, DaemonError>>()?;
+        let sinks = alert::sink::from_config(&cfg.daemon);
+        Ok(Daemon {
+            cfg,
+            store,
+            sinks,
+            feeds,
+            analyzed_day: None,
+            stats: Stats::default(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// One round: pull due feeds, detect, deliver.
+    pub fn tick(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+        let mut t = self.poll_and_detect(now)?;
+        self.deliver(now, &mut t)?;
+        Ok(t)
+    }
+
+    /// Pulls due feeds and writes new alerts to the outbox, delivering nothing.
+    pub fn poll_and_detect(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+        self.stats.ticks += 1;
+        let mut t = Tick::default();
+        self.poll(now, &mut t)?;
+        let today = self.cfg.tz.from_utc_datetime(&now).date_naive();
+        if t.changed > 0 || self.analyzed_day != Some(today) {
+            self.analyze(now, &mut t)?;
+            self.analyzed_day = Some(today);
+        }
+        self.check_feed_health(now, &mut t)?;
+        Ok(t)
+    }
+
+    fn poll(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+        let n = ts(now);
+        let mut due = Vec::new();
+        for (i, f) in self.feeds.iter().enumerate() {
+            let st = self.store.feed_state(&f.name)?;
+            if st.next_pull <= n {
+                due.push((i, st));
+            }
+        }
+        let opts = FetchOptions {
+            timeout: self.cfg.daemon.fetch_timeout,
+            max_body_bytes: self.cfg.daemon.max_body_bytes,
+        };
+        for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
+            let results: Vec<_> = std::thread::scope(|s| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|(i, st)| {
+                        let feed = &self.feeds[*i];
+                        let prev = if st.has_body {
+                            Validators {
+                                etag: st.etag.clone(),
+                                last_modified: st.last_modified.clone(),
+                            }
+                        } else {
+                            Validators::default()
+                        };
+                        s.spawn(move || http::fetch_conditional(&feed.source, &prev, &opts))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(http::FetchError::Transport {
+                                url: String::new(),
+                                reason: "fetch thread panicked".into(),
+                            })
+                        })
+                    })
+                    .collect()
+            });
+            for ((i, mut st), res) in chunk.iter().cloned().zip(results) {
+                let feed = &self.feeds[i];
+                t.fetched += 1;
+                self.stats.fetches += 1;
+                st.last_attempt = Some(n);
+                let refresh = feed.refresh.as_secs().max(1) as i64;
+                match res {
+                    Ok(fetched) => {
+                        let body = match fetched {
+                            Fetched::NotModified => None,
+                            Fetched::Body { bytes, validators } => {
+                                st.etag = validators.etag;
+                                st.last_modified = validators.last_modified;
+                                let fp = http::fingerprint(&bytes);
+                                (st.fingerprint.as_deref() != Some(fp.as_str()) || !st.has_body)
+                                    .then(|| {
+                                        st.fingerprint = Some(fp);
+                                        st.events = Some(
+                                            memchr::memmem::find_iter(&bytes, b"BEGIN:VEVENT")
+                                                .count()
+                                                as i64,
+                                        );
+                                        bytes
+                                    })
+                            }
+                        };
+                        if body.is_some() {
+                            st.last_change = Some(n);
+                            t.changed += 1;
+                            self.stats.changed += 1;
+                            tracing::info!(feed = %feed.name, events = st.events, "feed changed");
+                        } else {
+                            self.stats.unchanged += 1;
+                            tracing::debug!(feed = %feed.name, "feed unchanged");
+                        }
+                        if st.error_since.is_some() {
+                            tracing::info!(feed = %feed.name, "feed recovered");
+                        }
+                        st.last_success = Some(n);
+                        st.last_error = None;
+                        st.error_since = None;
+                        st.failures = 0;
+                        st.next_pull = n + refresh;
+                        self.store.save_feed(&st, body.as_deref())?;
+                    }
+                    Err(e) => {
+                        self.stats.fetch_failures += 1;
+                        st.failures += 1;
+                        st.error_since = st.error_since.or(Some(n));
+                        st.last_error = Some(e.to_string());
+                        let wait = backoff(
+                            st.failures,
+                            30,
+                            refresh.max(30),
+                            seed(&feed.name) ^ n as u64,
+                        );
+                        st.next_pull = n + wait;
+                        tracing::warn!(feed = %feed.name, error = %e, failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
+                        self.store.save_feed(&st, None)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The analysis window: from the Monday of last week (so the completed week is recorded)
+    /// to the end of the lookahead.
+    fn window(&self, now: NaiveDateTime) -> Window {
+        let tz = self.cfg.tz;
+        let today = tz.from_utc_datetime(&now).date_naive();
+        let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
+        let last = tz.from_utc_datetime(&horizon).date_naive() + Duration::days(1);
+        // Whole weeks, so the current week's figures are the full-week forecast.
+        let end_monday =
+            last + Duration::days(i64::from((7 - last.weekday().num_days_from_monday()) % 7));
+        Window {
+            tz,
+            from: monday - Duration::days(7),
+            to: end_monday.max(monday + Duration::days(7)),
+        }
+    }
+
+    fn analyze(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+        let n = ts(now);
+        let window = self.window(now);
+        let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
+        let mut inputs = Vec::new();
+        let mut present = HashSet::new();
+        for f in &self.feeds {
+            if let Some(bytes) = self.store.feed_body(&f.name)? {
+                present.insert(f.name.clone());
+                inputs.push(FeedInput {
+                    name: f.name.clone(),
+                    bytes,
+                });
+            }
+        }
+        let settings = Settings::from_config(&self.cfg, window, &self.cfg.me);
+        let a = pipeline::analyze(inputs, &settings);
+        let rep = pipeline::report(&a, &settings);
+        let violations = pipeline::violations(&a, &settings);
+        self.stats.analyses += 1;
+        t.analyzed = true;
+        tracing::info!(
+            analyses = self.stats.analyses,
+            feeds = present.len(),
+            occurrences = a.rows.len(),
+            "analysis"
+        );
+
+        let mut cands: Vec<Candidate> = detect::no_fly(&a, &violations, &self.cfg, now, horizon);
+        let current_keys: HashSet<String> = cands.iter().map(|c| c.key.clone()).collect();
+        if self.cfg.protection.protect_deep_work {
+            let cur = detect::blocks(&a, now, horizon);
+            let prev: Vec<Block> = match self.store.get("blocks")? {
+                Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            cands.extend(detect::block_changes(&prev, &cur, &present, self.cfg.tz, n));
+            // Blocks of feeds without data are kept until their feed is back.
+            let mut keep: Vec<Block> = prev
+                .into_iter()
+                .filter(|b| !present.contains(&b.feed) && b.end > n)
+                .collect();
+            keep.extend(cur);
+            self.store
+                .set("blocks", &serde_json::to_string(&keep).unwrap_or_default())?;
+        }
+        if self.cfg.daemon.people_target_alert {
+            cands.extend(detect::target_missed(&rep, now));
+        }
+        // Weekly history: completed weeks are kept; the current week is the forecast.
+        for w in &rep.weeks {
+            let row = week_json(w, rep.people_target);
+            let end = detect::week_end_utc(self.cfg.tz, w);
+            if end <= now {
+                self.store
+                    .upsert_week(&w.week, &w.week_start.to_string(), &row.to_string(), n)?;
+            } else if w.week_start <= self.cfg.tz.from_utc_datetime(&now).date_naive() {
+                let mut cur = row;
+                cur["as_of"] = json!(n);
+                self.store.set("current_week", &cur.to_string())?;
+            }
+        }
+        self.raise(cands, n, t)?;
+        // A violation no longer seen, for a meeting still ahead, is resolved (and reported once).
+        let names = self.sink_names();
+        for (key, payload, until) in self.store.open_alerts(detect::NO_FLY)? {
+            if current_keys.contains(&key) || until.is_some_and(|u| u <= n) {
+                continue;
+            }
+            let text = serde_json::from_str::<serde_json::Value>(&payload)
+                .ok()
+                .and_then(|v| v["text"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let text = format!("Resolved (moved, cancelled or declined): {text}");
+            if self.store.resolve(&key, &text, &names, n)? {
+                t.resolved += 1;
+                self.stats.resolved += 1;
+                tracing::info!(key = %key, "alert resolved");
+            }
+        }
+        Ok(())
+    }
+
+    fn sink_names(&self) -> Vec<String> {
+        self.sinks.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    fn raise(&mut self, cands: Vec<Candidate>, n: i64, t: &mut Tick) -> Result<(), DaemonError> {
+        let names = self.sink_names();
+        for c in cands {
+            if let Some(id) =
+                self.store
+                    .raise(&c.key, c.kind, &c.payload, c.relevant_until, &names, n)?
+            {
+                t.raised += 1;
+                self.stats.raised += 1;
+                tracing::info!(
+                    id,
+                    kind = c.kind,
+                    text = c.payload["text"].as_str().unwrap_or(""),
+                    "alert raised"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn check_feed_health(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+        let n = ts(now);
+        let after = Duration::seconds(self.cfg.daemon.feed_failure_after.as_secs() as i64);
+        let names = self.sink_names();
+        let mut cands = Vec::new();
+        for f in &self.feeds {
+            let st = self.store.feed_state(&f.name)?;
+            if let Some(c) = detect::feed_failing(&st, after, n) {
+                cands.push(c);
+            } else if st.error_since.is_none() {
+                let prefix = format!("{}|{}|", detect::FEED_FAILING, f.name);
+                for (key, _, _) in self.store.open_alerts(detect::FEED_FAILING)? {
+                    if key.starts_with(&prefix)
+                        && self.store.resolve(
+                            &key,
+                            &format!("Feed '{}' is working again", f.name),
+                            &names,
+                            n,
+                        )?
+                    {
+                        t.resolved += 1;
+                        self.stats.resolved += 1;
+                    }
+                }
+            }
+        }
+        self.raise(cands, n, t)
+    }
+
+    /// Sends due deliveries; a sink that fails is retried later (backoff) and skipped for the
+    /// rest of this round, so one dead webhook does not hold up the others.
+    pub fn deliver(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+        let n = ts(now);
+        let mut down: HashSet<String> = HashSet::new();
+        for d in self.store.due_deliveries(n)? {
+            if down.contains(&d.sink) {
+                continue;
+            }
+            let Some((_, sink)) = self.sinks.iter().find(|(name, _)| *name == d.sink) else {
+                continue; // a sink removed from the config: kept pending, shown by `alerts`
+            };
+            match sink.deliver(&d.payload) {
+                Ok(()) => {
+                    self.store.mark_delivered(d.id, n)?;
+                    t.delivered += 1;
+                    self.stats.delivered += 1;
+                }
+                Err(e) => {
+                    let wait = backoff(d.attempts + 1, 10, 900, seed(&d.sink) ^ d.id as u64);
+                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %e, retry_in_s = wait, "delivery failed; will retry");
+                    self.store.mark_failed(d.id, &e, n + wait)?;
+                    t.delivery_failures += 1;
+                    self.stats.delivery_failures += 1;
+                    down.insert(d.sink.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// When the next round is due: the earliest feed pull or delivery retry, at most a minute.
+    pub fn next_wake(&self, now: NaiveDateTime) -> Result<NaiveDateTime, DaemonError> {
+        let mut next = ts(now) + 60;
+        for f in &self.feeds {
+            next = next.min(self.store.feed_state(&f.name)?.next_pull);
+        }
+        if let Some(d) = self.store.next_delivery_at()? {
+            next = next.min(d);
+        }
+        Ok(detect::from_ts(next.max(ts(now))))
+    }
+}
+
+fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
+    json!({
+        "as_of": ts(now),
+        "pid": std::process::id(),
+        "ticks": s.ticks,
+        "fetches": s.fetches,
+        "unchanged": s.unchanged,
+        "changed": s.changed,
+        "fetch_failures": s.fetch_failures,
+        "analyses": s.analyses,
+        "raised": s.raised,
+        "resolved": s.resolved,
+        "delivered": s.delivered,
+        "delivery_failures": s.delivery_failures,
+    })
+}
+
+fn week_json(w: &crate::report::WeekRow, target: f64) -> serde_json::Value {
+    json!({
+        "week": w.week,
+        "week_start": w.week_start.to_string(),
+        "busy_minutes": w.busy_seconds / 60,
+        "minutes": {
+            "people": w.seconds[0] / 60,
+            "technical": w.seconds[1] / 60,
+            "deep_work": w.seconds[2] / 60,
+            "other": w.seconds[3] / 60,
+        },
+        "working_hours": w.working_hours,
+        "people_share": w.people_share,
+        "people_target": target,
+        "people_target_met": w.people_target_met,
+        "no_fly_violations": w.no_fly_violations,
+    })
+}
+
+/// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat.
+pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
+    let mut d = Daemon::open(cfg)?;
+    tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %d.cfg.daemon.store_path.display(), "daemon started");
+    while !shutdown.load(Ordering::SeqCst) {
+        let now = chrono::Utc::now().naive_utc();
+        // Nothing below ends the loop: a broken feed or sink is logged and retried.
+        match d.tick(now) {
+            Ok(t) if t.fetched > 0 || t.delivered > 0 || t.raised > 0 => {
+                tracing::info!(
+                    fetched = t.fetched,
+                    changed = t.changed,
+                    analyzed = t.analyzed,
+                    analyses_total = d.stats.analyses,
+                    raised = t.raised,
+                    resolved = t.resolved,
+                    delivered = t.delivered,
+                    "round"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "round failed; retrying"),
+        }
+        let _ = d.store.set("stats", &stats_json(&d.stats, now).to_string());
+        let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
+        while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now().naive_utc() < wake {
+            std::thread::sleep(StdDuration::from_millis(100));
+        }
+    }
+    tracing::info!(
+        analyses = d.stats.analyses,
+        fetches = d.stats.fetches,
+        unchanged = d.stats.unchanged,
+        delivered = d.stats.delivered,
+        "daemon stopped"
+    );
+    Ok(d.stats)
+}
