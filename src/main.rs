@@ -1,3 +1,4 @@
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -9,6 +10,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // No colour codes in journald or redirected logs.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     calaudit::cli::run(calaudit::cli::Cli::parse())
 }

@@ -310,7 +310,7 @@ pub fn config_text(feeds: &[(String, String)], hook: &str, extra: &str) -> Strin
         "[[no_fly]]\ndays = [\"tue\", \"thu\"]\nstart = \"10:00\"\nend = \"12:00\"\n\
          [alerts]\nmin_overlap = \"10m\"\nlookahead = \"14d\"\nfeed_failure_after = \"2h\"\nlog = false\npeople_target = false\n\
          [[alerts.webhook]]\nurl = \"{hook}\"\ntimeout = \"5s\"\n\
-         [store]\npath = \"state.db\"\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\npath = \"state.db\"\n\
          [daemon]\nfetch_timeout = \"300ms\"\nmax_body_mb = 1\n{extra}"
     ));
     s
@@ -879,5 +879,80 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
         out.contains("webhook[0] open:1: delivered after 1 attempt"),
         "{out}{}",
         util::stderr(&o)
+    );
+}
+
+#[test]
+fn the_dashboard_and_charts_follow_the_daemon() {
+    let charts = util::tempdir().join("charts");
+    let extra = "";
+    let (server, _hook, mut cfg, _dir) = setup(extra);
+    cfg.charts_dir = Some(charts.clone());
+    let shared: calaudit::server::SharedSnapshot = std::sync::Arc::new(std::sync::RwLock::new(
+        std::sync::Arc::new(calaudit::server::Snapshot::empty(cfg.tz, at(0))),
+    ));
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.publish_to(std::sync::Arc::clone(&shared));
+    d.tick(at(0)).expect("tick");
+    let snap = shared
+        .read()
+        .map(|g| std::sync::Arc::clone(&g))
+        .expect("snapshot");
+    assert!(!snap.weeks.is_empty() && snap.charts.len() == 4);
+    assert_eq!(snap.feeds.len(), 1);
+    assert_eq!(snap.feeds[0].name, "work");
+    assert!(
+        !snap.feeds[0].source.contains("work.ics"),
+        "the feed address is redacted: {}",
+        snap.feeds[0].source
+    );
+    let svg = charts.join("weekly-allocation.svg");
+    let first = std::fs::metadata(&svg)
+        .and_then(|m| m.modified())
+        .expect("charts written");
+
+    // Unchanged feed: no re-render.
+    d.tick(at(16)).expect("tick");
+    assert_eq!(
+        std::fs::metadata(&svg)
+            .and_then(|m| m.modified())
+            .expect("svg"),
+        first
+    );
+
+    // A meeting in the no-fly window: the dashboard shows the violation and the alert.
+    server.set(
+        "/work.ics",
+        &cal(&[
+            FOCUS,
+            (
+                "demo-1",
+                "Vendor <demo>",
+                "20260303T103000Z",
+                "20260303T110000Z",
+            ),
+        ]),
+    );
+    d.tick(at(32)).expect("tick");
+    let snap = shared
+        .read()
+        .map(|g| std::sync::Arc::clone(&g))
+        .expect("snapshot");
+    assert!(
+        snap.violations.iter().any(|v| v.meeting == "Vendor <demo>"),
+        "{:?}",
+        snap.violations.len()
+    );
+    assert!(snap
+        .alerts
+        .iter()
+        .any(|a| a.kind == "no_fly" && a.text.contains("Vendor <demo>")));
+    assert!(
+        snap.alerts[0]
+            .deliveries
+            .iter()
+            .any(|(_, st)| st.starts_with("delivered")),
+        "{:?}",
+        snap.alerts[0].deliveries
     );
 }

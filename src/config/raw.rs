@@ -40,6 +40,8 @@ pub struct RawConfig {
 pub struct RawServer {
     pub bind: Option<String>,
     pub token: Option<String>,
+    /// Where the daemon writes the charts (PNG and SVG) after each change; none by default.
+    pub charts_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -29,6 +29,8 @@ pub struct Config {
     /// Dashboard address (loopback by default) and the token required off loopback.
     pub server_bind: std::net::SocketAddr,
     pub server_token: Option<String>,
+    /// Where the daemon writes charts after each change (relative to the config file).
+    pub charts_dir: Option<PathBuf>,
     /// `calaudit run`: store, fetching, alert sinks.
     pub daemon: super::DaemonConfig,
 }
@@ -338,6 +340,12 @@ impl Config {
         Ok(Config {
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
+            charts_dir: raw.server.charts_dir.as_deref().map(|d| {
+                match path.and_then(Path::parent) {
+                    Some(dir) if Path::new(d).is_relative() => dir.join(d),
+                    _ => PathBuf::from(d),
+                }
+            }),
             daemon,
             no_fly,
             protection,

@@ -21,8 +21,31 @@ pub fn run(cfg: Config) -> Result<()> {
     if cfg.feeds.is_empty() {
         anyhow::bail!("no feeds in the config: add [[feeds]] tables (name, url, refresh)");
     }
-    super::run(cfg, &stop)?;
+    // The dashboard runs beside the loop and reads the snapshots it publishes. A port that is
+    // taken is reported, and the daemon keeps working without it.
+    let shared: crate::server::SharedSnapshot = Arc::new(std::sync::RwLock::new(Arc::new(
+        crate::server::Snapshot::empty(cfg.tz, chrono::Utc::now().naive_utc()),
+    )));
+    let server_cfg = crate::server::ServerConfig {
+        bind: cfg.server_bind,
+        token: cfg.server_token.clone(),
+    };
+    let (srv_data, srv_stop) = (Arc::clone(&shared), Arc::clone(&stop));
+    let server = std::thread::spawn(move || {
+        if let Err(e) = crate::server::serve(&server_cfg, srv_data, srv_stop, |addr| {
+            tracing::info!("dashboard on http://{addr}/");
+        }) {
+            tracing::error!(error = %e, "dashboard not started; the daemon keeps running");
+        }
+    });
+    super::run_with_dashboard(cfg, &stop, Some(shared))?;
+    let _ = server.join();
     Ok(())
+}
+
+/// A unix timestamp as local `YYYY-MM-DD HH:MM` in `tz`.
+pub(crate) fn when_local(tz: chrono_tz::Tz, t: i64) -> String {
+    when(tz, Some(t))
 }
 
 fn when(tz: chrono_tz::Tz, t: Option<i64>) -> String {

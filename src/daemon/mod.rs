@@ -75,6 +75,10 @@ pub struct Daemon {
     /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
     analyzed_day: Option<NaiveDate>,
     pub stats: Stats,
+    /// Where the dashboard reads from; the daemon publishes a new snapshot after each change.
+    dashboard: Option<crate::server::SharedSnapshot>,
+    /// The last analysis as the dashboard shows it (feeds and alerts are refreshed each round).
+    view: Option<crate::server::Snapshot>,
 }
 
 fn ts(t: NaiveDateTime) -> i64 {
@@ -126,7 +130,90 @@ impl Daemon {
             feeds,
             analyzed_day: None,
             stats: Stats::default(),
+            dashboard: None,
+            view: None,
         })
+    }
+
+    /// Publishes snapshots to `shared` from now on (the dashboard server reads it).
+    pub fn publish_to(&mut self, shared: crate::server::SharedSnapshot) {
+        self.dashboard = Some(shared);
+    }
+
+    /// Feed health as the dashboard shows it (never the feed's secret address).
+    fn feed_views(&self) -> Result<Vec<crate::server::FeedView>, DaemonError> {
+        let tz = self.cfg.tz;
+        let fmt = |t: Option<i64>| t.map(|t| cmd::when_local(tz, t));
+        let mut out = Vec::new();
+        for f in &self.feeds {
+            let st = self.store.feed_state(&f.name)?;
+            out.push(crate::server::FeedView {
+                name: f.name.clone(),
+                source: f.source.display(),
+                last_success: fmt(st.last_success),
+                last_success_unix: st.last_success,
+                last_error: st.last_error.clone(),
+                next_pull: fmt((st.next_pull > 0).then_some(st.next_pull)),
+                events: st.events.unwrap_or(0).max(0) as usize,
+                fetch_errors: st.failures.max(0) as u64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The 50 most recent alerts with their delivery state.
+    fn alert_views(
+        &self,
+        now: NaiveDateTime,
+    ) -> Result<Vec<crate::server::AlertView>, DaemonError> {
+        let since = ts(now) - 90 * 86_400;
+        let mut rows = self.store.alerts_since(since)?;
+        rows.sort_by_key(|a| std::cmp::Reverse(a.created_at));
+        Ok(rows
+            .into_iter()
+            .take(50)
+            .map(|a| {
+                let text = serde_json::from_str::<serde_json::Value>(&a.payload)
+                    .ok()
+                    .and_then(|v| v["text"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                crate::server::AlertView {
+                    id: a.id.to_string(),
+                    kind: a.kind,
+                    text: format!("{} ({})", text, a.state),
+                    created: cmd::when_local(self.cfg.tz, a.created_at),
+                    deliveries: a
+                        .deliveries
+                        .into_iter()
+                        .map(|(sink, event, state, attempts, _)| {
+                            (
+                                format!("{sink} {event}"),
+                                format!("{state} ({attempts} attempts)"),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect())
+    }
+
+    /// Refreshes feed health and alerts in the published snapshot.
+    fn publish(&mut self, now: NaiveDateTime) -> Result<(), DaemonError> {
+        let Some(shared) = self.dashboard.clone() else {
+            return Ok(());
+        };
+        let mut view = self
+            .view
+            .clone()
+            .unwrap_or_else(|| crate::server::Snapshot::empty(self.cfg.tz, now));
+        view.feeds = self.feed_views()?;
+        view.alerts = self.alert_views(now)?;
+        let snap = std::sync::Arc::new(view);
+        match shared.write() {
+            Ok(mut g) => *g = snap,
+            Err(p) => *p.into_inner() = snap,
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {
@@ -137,6 +224,9 @@ impl Daemon {
     pub fn tick(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
         let mut t = self.poll_and_detect(now)?;
         self.deliver(now, &mut t)?;
+        if t.fetched > 0 || t.delivered > 0 || t.raised > 0 || t.analyzed {
+            self.publish(now)?;
+        }
         Ok(t)
     }
 
@@ -300,6 +390,23 @@ impl Daemon {
         let rep = pipeline::report(&a, &settings);
         let violations = pipeline::violations(&a, &settings);
         self.stats.analyses += 1;
+        // The data changed: re-render the charts (files, if configured) and the dashboard.
+        if self.dashboard.is_some() || self.cfg.charts_dir.is_some() {
+            if let Some(dir) = &self.cfg.charts_dir {
+                let input = pipeline::chart_input(&a, &rep, &settings);
+                if let Err(e) = crate::chart::render_all(&input, dir) {
+                    tracing::warn!(error = %e, "charts not written");
+                }
+            }
+            self.view = Some(crate::server::Snapshot::build(
+                &a,
+                &rep,
+                &settings,
+                now,
+                Vec::new(),
+                Vec::new(),
+            ));
+        }
         t.analyzed = true;
         tracing::info!(
             analyses = self.stats.analyses,
@@ -498,7 +605,19 @@ fn week_json(w: &crate::report::WeekRow, target: f64) -> serde_json::Value {
 
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat.
 pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
+    run_with_dashboard(cfg, shutdown, None)
+}
+
+/// [`run`], publishing dashboard snapshots to `dashboard` after each change.
+pub fn run_with_dashboard(
+    cfg: Config,
+    shutdown: &AtomicBool,
+    dashboard: Option<crate::server::SharedSnapshot>,
+) -> Result<Stats, DaemonError> {
     let mut d = Daemon::open(cfg)?;
+    if let Some(shared) = dashboard {
+        d.publish_to(shared);
+    }
     tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %d.cfg.daemon.store_path.display(), "daemon started");
     while !shutdown.load(Ordering::SeqCst) {
         let now = chrono::Utc::now().naive_utc();

@@ -60,6 +60,7 @@ pub struct FeedView {
 }
 
 /// Everything one dashboard page needs.
+#[derive(Clone)]
 pub struct Snapshot {
     pub generated_at: NaiveDateTime,
     pub tz: chrono_tz::Tz,
@@ -174,6 +175,22 @@ impl Snapshot {
             alerts,
             feeds,
             charts,
+        }
+    }
+
+    /// A snapshot with no data yet (the daemon before its first analysis).
+    pub fn empty(tz: chrono_tz::Tz, now: NaiveDateTime) -> Snapshot {
+        Snapshot {
+            generated_at: now,
+            tz,
+            people_target: 0.0,
+            week_hours: 0.0,
+            weeks: Vec::new(),
+            occurrences: Vec::new(),
+            violations: Vec::new(),
+            alerts: Vec::new(),
+            feeds: Vec::new(),
+            charts: Vec::new(),
         }
     }
 
