@@ -77,6 +77,14 @@ pub enum Command {
         #[command(flatten)]
         daemon: DaemonArgs,
     },
+    /// The weekly history the daemon recorded (completed weeks, kept after feeds drop them).
+    History {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Alerts and their delivery state per sink.
     Alerts {
         #[command(flatten)]
@@ -166,6 +174,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Status { daemon } => {
             let cfg = load_config(daemon.config.as_deref())?;
             print_out(&crate::daemon::cmd::status(&cfg, Utc::now().naive_utc())?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { daemon, json } => {
+            let cfg = load_config(daemon.config.as_deref())?;
+            print_out(&crate::daemon::cmd::history(&cfg, json)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Alerts {

@@ -956,3 +956,44 @@ fn the_dashboard_and_charts_follow_the_daemon() {
         snap.alerts[0].deliveries
     );
 }
+
+#[test]
+fn history_keeps_completed_weeks_after_the_feed_drops_them() {
+    let (server, _hook, cfg, dir) = setup("");
+    let mut d = Daemon::open(cfg).expect("daemon");
+    // A Monday 1:1 in the week of 2026-03-02, then the week ends and the feed drops it.
+    server.set(
+        "/work.ics",
+        &cal(&[
+            FOCUS,
+            ("one", "1:1 Alex", "20260302T170000Z", "20260302T180000Z"),
+        ]),
+    );
+    d.tick(at(0)).expect("tick");
+    // The next Tuesday: 2026-W10 is complete and recorded.
+    d.tick(at(8 * 24 * 60)).expect("tick a week later");
+    // A week after that the feed no longer lists that week's events; the history keeps them.
+    server.set("/work.ics", &cal(&[]));
+    d.tick(at(15 * 24 * 60)).expect("tick two weeks later");
+    drop(d);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_calaudit"))
+        .args(["history", "--json", "--config"])
+        .arg(dir.join("config.toml"))
+        .output()
+        .expect("history");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let w10 = rows
+        .iter()
+        .find(|r| r["week"] == "2026-W10")
+        .expect("2026-W10 recorded");
+    assert_eq!(w10["minutes"]["people"], 60);
+    assert_eq!(w10["minutes"]["deep_work"], 120);
+}

@@ -210,3 +210,51 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
     }
     Ok(out)
 }
+
+/// The weekly history the daemon recorded for completed weeks (kept even after a feed drops
+/// old events): a table, or one JSON object per line.
+pub fn history(cfg: &Config, json: bool) -> Result<String> {
+    let store = open_existing(cfg)?;
+    let weeks = store.weeks().context("reading the weekly history")?;
+    let mut out = String::new();
+    if json {
+        for (_, row) in &weeks {
+            out.push_str(row);
+            out.push('\n');
+        }
+        return Ok(out);
+    }
+    if weeks.is_empty() {
+        return Ok(
+            "no completed weeks recorded yet (the daemon records each week once it ends)\n".into(),
+        );
+    }
+    out.push_str(&format!(
+        "{:<9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8} {:<6} {:>6}\n",
+        "week", "people", "technical", "deep work", "other", "busy", "share", "target", "no-fly"
+    ));
+    for (week, row) in weeks {
+        let v: serde_json::Value = serde_json::from_str(&row).unwrap_or_default();
+        let h = |k: &str| v["minutes"][k].as_f64().unwrap_or(0.0) / 60.0;
+        out.push_str(&format!(
+            "{:<9} {:>6.1}h {:>8.1}h {:>8.1}h {:>6.1}h {:>6.1}h {:>8} {:<6} {:>6}\n",
+            week,
+            h("people"),
+            h("technical"),
+            h("deep_work"),
+            h("other"),
+            v["busy_minutes"].as_f64().unwrap_or(0.0) / 60.0,
+            v["people_share"]
+                .as_f64()
+                .map(|s| format!("{:.0}%", s * 100.0))
+                .unwrap_or_else(|| "-".into()),
+            match v["people_target_met"].as_bool() {
+                Some(true) => "met",
+                Some(false) => "MISSED",
+                None => "-",
+            },
+            v["no_fly_violations"].as_u64().unwrap_or(0),
+        ));
+    }
+    Ok(out)
+}
