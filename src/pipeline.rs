@@ -168,7 +168,12 @@ fn identity_time(o: &Occurrence) -> NaiveDateTime {
     }
 }
 
-fn classify_event<'c>(c: &'c Classifier, ev: &Event, feed: &str) -> crate::classify::Decision<'c> {
+/// The classifier's decision for one event (the pipeline asks once per event).
+pub fn classify_event<'c>(
+    c: &'c Classifier,
+    ev: &Event,
+    feed: &str,
+) -> crate::classify::Decision<'c> {
     let attendees: Vec<String> = ev.attendees.iter().map(|a| a.addr.clone()).collect();
     c.classify(&Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
