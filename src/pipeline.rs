@@ -100,8 +100,15 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
         duplicates: 0,
     };
     let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
+    let parse_opts = crate::ics::parse::ParseOptions {
+        descriptions: s.classifier.reads_description(),
+    };
+    let n_feeds = feeds.len();
     for (fi, feed) in feeds.into_iter().enumerate() {
-        let mut cal = crate::ics::parse(&feed.bytes);
+        // Identities are only compared against later feeds: the last (usually the only)
+        // feed need not record its own.
+        let record_keys = fi + 1 < n_feeds;
+        let mut cal = crate::ics::parse::parse_with(&feed.bytes, parse_opts);
         drop(feed.bytes);
         let (resolvers, mut warnings) = expand::resolvers(&mut cal);
         warnings.extend(std::mem::take(&mut cal.warnings));
@@ -119,8 +126,10 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
                     analysis.duplicates += 1;
                     continue;
                 }
-                keys_this_feed.push(key);
-            } else if !ev.uid.is_empty() {
+                if record_keys {
+                    keys_this_feed.push(key);
+                }
+            } else if record_keys && !ev.uid.is_empty() {
                 keys_this_feed.push((ev.uid.clone(), occ.recurrence_id, identity_time(&occ)));
             }
             let (category, rule) = *decisions[occ.event as usize].get_or_insert_with(|| {

@@ -45,6 +45,20 @@ impl Rule {
             .map(Matcher::key)
     }
 
+    /// Whether a matcher reads the event's DESCRIPTION (`description*`, `any_text*`). When no
+    /// rule does, the parser need not keep descriptions, the largest text of a real export.
+    pub fn reads_description(&self) -> bool {
+        self.matchers.iter().any(|m| {
+            matches!(
+                m,
+                Matcher::Text {
+                    field: Field::Description | Field::AnyText,
+                    ..
+                }
+            )
+        })
+    }
+
     /// Checks and compiles `raw`, the rule at 1-based position `index`.
     ///
     /// Returns every problem found in the rule, not just the first. Duplicate
