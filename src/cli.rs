@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{parse_tz, Config, DEFAULT_CONFIG_TOML};
 use crate::feed::Source;
-use crate::pipeline::{self, Analysis, FeedInput, Settings};
+use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
 use crate::report::{render, Window};
 
 #[derive(Parser, Debug)]
@@ -294,16 +294,22 @@ impl Context_ {
     }
 
     fn analyze(&self) -> Result<Analysis> {
-        let mut inputs = Vec::new();
+        let settings = self.settings();
+        let opts = pipeline::parse_options(&settings);
+        let mut parsed = Vec::new();
         for (name, src) in &self.feeds {
-            let bytes = crate::feed::fetch(src, Duration::from_secs(60))
-                .with_context(|| format!("feed {name:?} ({})", src.display()))?;
-            inputs.push(FeedInput {
+            let context = || format!("feed {name:?} ({})", src.display());
+            let body = crate::feed::open(src, Duration::from_secs(60)).with_context(context)?;
+            // Parsed while it is read: a file is never held whole in memory.
+            let calendar = crate::ics::parse::parse_reader(body, opts)
+                .with_context(|| format!("cannot read {}", src.display()))
+                .with_context(context)?;
+            parsed.push(ParsedFeed {
                 name: name.clone(),
-                bytes,
+                calendar,
             });
         }
-        let a = pipeline::analyze(inputs, &self.settings());
+        let a = pipeline::analyze_parsed(parsed, &settings);
         self.print_warnings(&a);
         Ok(a)
     }

@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use crate::classify::{Category, Classifier, Subject};
 use crate::config::{Config, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
+use crate::ics::parse::ParseOptions;
 use crate::ics::zone::Zone;
 use crate::ics::{Calendar, Event, Warning};
 use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
@@ -17,6 +18,20 @@ use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
 pub struct FeedInput {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// One feed, already parsed (the CLI parses files as it reads them, see
+/// [`crate::ics::parse::parse_reader`]).
+pub struct ParsedFeed {
+    pub name: String,
+    pub calendar: Calendar,
+}
+
+/// What the parser must keep for this analysis.
+pub fn parse_options(s: &Settings<'_>) -> ParseOptions {
+    ParseOptions {
+        descriptions: s.classifier.reads_description(),
+    }
 }
 
 /// What the analysis needs besides the feeds.
@@ -83,6 +98,22 @@ impl Analysis {
 
 /// Parses, expands, de-duplicates and classifies every feed.
 pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
+    let opts = parse_options(s);
+    let parsed = feeds
+        .into_iter()
+        .map(|f| {
+            let calendar = crate::ics::parse::parse_with(&f.bytes, opts);
+            ParsedFeed {
+                name: f.name,
+                calendar,
+            }
+        })
+        .collect();
+    analyze_parsed(parsed, s)
+}
+
+/// Expands, de-duplicates and classifies every parsed feed.
+pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
     let opts = ExpandOptions {
         window_start: s.window.start_utc(),
         window_end: s.window.end_utc(),
@@ -100,16 +131,12 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
         duplicates: 0,
     };
     let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
-    let parse_opts = crate::ics::parse::ParseOptions {
-        descriptions: s.classifier.reads_description(),
-    };
     let n_feeds = feeds.len();
     for (fi, feed) in feeds.into_iter().enumerate() {
         // Identities are only compared against later feeds: the last (usually the only)
         // feed need not record its own.
         let record_keys = fi + 1 < n_feeds;
-        let mut cal = crate::ics::parse::parse_with(&feed.bytes, parse_opts);
-        drop(feed.bytes);
+        let mut cal = feed.calendar;
         let (resolvers, mut warnings) = expand::resolvers(&mut cal);
         warnings.extend(std::mem::take(&mut cal.warnings));
         let (occs, w) = expand::expand(&cal, &resolvers, &opts);

@@ -4,4 +4,4 @@
 
 mod source;
 
-pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};
+pub use source::{fetch, open, Body, FeedError, Source, MAX_BODY_BYTES};

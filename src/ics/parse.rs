@@ -69,6 +69,93 @@ pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Calendar {
     p.finish()
 }
 
+/// Size of the window [`parse_reader`] reads through. Big enough that the per-read costs
+/// vanish, small enough to stay in cache and to add nothing to the peak memory of a large
+/// file (a 50 MB export read whole was half of the process's peak RSS, and faulting in the
+/// fresh pages of that buffer cost more than copying the bytes).
+const READ_CHUNK: usize = 256 * 1024;
+
+/// [`parse_with`] over a reader, holding only a window of the input in memory. The result is
+/// the same as parsing all the bytes at once: each window ends where a logical line begins
+/// (after a line break not followed by a fold), so no line is split, and line numbers go on
+/// across windows. A logical line longer than the window grows it.
+pub fn parse_reader<R: std::io::Read>(
+    mut reader: R,
+    opts: ParseOptions,
+) -> std::io::Result<Calendar> {
+    let mut p = Parser {
+        keep_descriptions: opts.descriptions,
+        ..Parser::default()
+    };
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut filled = 0;
+    let mut line_no = 0;
+    let mut at_start = true;
+    loop {
+        // Fill the window (a read may return less than asked).
+        let mut eof = false;
+        while filled < buf.len() {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut from = 0;
+        if at_start {
+            at_start = false;
+            if buf[..filled].starts_with(b"\xEF\xBB\xBF") {
+                from = 3;
+            }
+        }
+        let cut = if eof {
+            filled
+        } else {
+            match last_line_start(&buf[from..filled]) {
+                Some(c) => from + c,
+                None => {
+                    // One logical line fills the window: make room and read on.
+                    let grown = buf.len() * 2;
+                    buf.resize(grown, 0);
+                    if from > 0 {
+                        buf.copy_within(from..filled, 0);
+                        filled -= from;
+                    }
+                    continue;
+                }
+            }
+        };
+        let mut lines = LogicalLines::new(&buf[from..cut]);
+        lines.line_no = line_no;
+        while let Some((n, line)) = lines.next() {
+            p.line(n, line);
+        }
+        line_no = lines.line_no;
+        if eof {
+            return Ok(p.finish());
+        }
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
+    }
+}
+
+/// The offset just after the last line break in `bytes` that is followed by a byte that does
+/// not continue a folded line: everything before it is complete logical lines.
+fn last_line_start(bytes: &[u8]) -> Option<usize> {
+    let mut end = bytes.len();
+    while let Some(i) = memchr::memrchr(b'\n', &bytes[..end]) {
+        match bytes.get(i + 1) {
+            Some(b' ') | Some(b'\t') | None => end = i,
+            Some(_) => return Some(i + 1),
+        }
+    }
+    None
+}
+
 /// Iterates logical (unfolded) lines with the number of their first physical line.
 struct LogicalLines<'a> {
     rest: &'a [u8],
@@ -995,6 +1082,60 @@ mod tests {
         assert_eq!(ev.exdates.len(), 2);
         assert_eq!(cal.warnings.len(), 1, "{:?}", cal.warnings);
         assert_eq!(cal.warnings[0].line, 7);
+    }
+
+    /// A reader that hands out a few bytes at a time, to cross every kind of boundary.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_in_windows_gives_the_same_calendar() {
+        // Folds, CRLF and LF, a BOM, a line longer than the window, stray and broken lines.
+        let long = "x".repeat(3 * READ_CHUNK);
+        let mut src = String::from("\u{FEFF}BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n");
+        for i in 0..3000 {
+            src.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:e{i}\r\nSUMMARY:Caf\u{e9} {i}\r\n  folded\r\n\tand more\nDTSTART:2024010{}T100000\n",
+                i % 9 + 1
+            ));
+            if i == 1500 {
+                src.push_str(&format!("DESCRIPTION:{long}\r\n {long}\r\njunk line\n\n"));
+            }
+            if i % 700 == 0 {
+                src.push_str("DTEND:bad\n");
+            }
+            src.push_str("END:VEVENT\r\n");
+        }
+        src.push_str("END:VCALENDAR");
+        let whole = parse(src.as_bytes());
+        for step in [1 << 20, 4096, 7] {
+            let streamed = parse_reader(Trickle(src.as_bytes(), step), ParseOptions::default())
+                .expect("in-memory reader");
+            assert_eq!(streamed.events.len(), whole.events.len());
+            assert_eq!(streamed.warnings, whole.warnings);
+            for (a, b) in streamed.events.iter().zip(&whole.events) {
+                assert_eq!((a.line, &a.uid, &a.summary), (b.line, &b.uid, &b.summary));
+                assert_eq!(a.description, b.description);
+                assert_eq!(a.dtstart, b.dtstart);
+            }
+            assert_eq!(
+                streamed.sections[0].x_wr_timezone,
+                whole.sections[0].x_wr_timezone
+            );
+        }
+        assert_eq!(whole.events[1500].description.len(), 6 * READ_CHUNK);
+        assert_eq!(
+            whole.events[0].summary.as_deref(),
+            Some("Caf\u{e9} 0 foldedand more")
+        );
     }
 
     #[test]
