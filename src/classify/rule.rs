@@ -115,7 +115,7 @@ impl Rule {
         ];
         for (field, [kw_key, re_key, not_key], kws, re, not) in fields {
             let text = |key, negate| {
-                move |re: Option<Regex>| {
+                move |re: Option<TextRe>| {
                     re.map(|re| Matcher::Text {
                         key,
                         field,
@@ -173,7 +173,7 @@ enum Field {
 }
 
 impl Field {
-    fn is_match(self, re: &Regex, s: &Subject) -> bool {
+    fn is_match(self, re: &TextRe, s: &Subject) -> bool {
         match self {
             Field::Title => re.is_match(s.summary),
             Field::Description => re.is_match(s.description),
@@ -207,9 +207,29 @@ enum Matcher {
     Text {
         key: &'static str,
         field: Field,
-        re: Regex,
+        re: TextRe,
         negate: bool,
     },
+}
+
+/// A compiled text matcher: the user's own regex, or our regex of a keyword list.
+#[derive(Clone, Debug)]
+enum TextRe {
+    User(Regex),
+    /// Built with the lower-level engine so that its costliest builds can be skipped: these
+    /// regexes are compiled at every start and matched against short titles. The full DFA and
+    /// the one-pass DFA (made for small patterns, which keyword lists are) took most of the
+    /// start-up time, while the lazy DFA, built as it matches, is as fast on a title.
+    Keywords(regex_automata::meta::Regex),
+}
+
+impl TextRe {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            TextRe::User(re) => re.is_match(s),
+            TextRe::Keywords(re) => re.is_match(s),
+        }
+    }
 }
 
 impl Matcher {
@@ -377,14 +397,17 @@ fn addresses(
         .map(Some)
 }
 
-fn user_regex(key: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, RuleErrorKind> {
+fn user_regex(
+    key: &'static str,
+    pattern: &Option<String>,
+) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(pattern) = pattern else {
         return Ok(None);
     };
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .build()
-        .map(Some)
+        .map(|re| Some(TextRe::User(re)))
         .map_err(|e| RuleErrorKind::InvalidRegex {
             key: key.into(),
             reason: e.to_string(),
@@ -417,7 +440,7 @@ const NOT_WORD_AFTER: &str = r"\b{end-half}";
 fn keywords(
     key: &'static str,
     words: &Option<Vec<String>>,
-) -> Result<Option<Regex>, RuleErrorKind> {
+) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(words) = words else {
         return Ok(None);
     };
@@ -449,10 +472,18 @@ fn keywords(
             ));
         }
     }
-    RegexBuilder::new(&alternatives.join("|"))
-        .case_insensitive(true)
-        .build()
-        .map(Some)
+    use regex_automata::meta;
+    meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+        .configure(
+            meta::Config::new()
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                .dfa(false)
+                .onepass(false)
+                .auto_prefilter(false),
+        )
+        .build(&alternatives.join("|"))
+        .map(|re| Some(TextRe::Keywords(re)))
         .map_err(|e| RuleErrorKind::InvalidRegex {
             key: key.into(),
             reason: e.to_string(),

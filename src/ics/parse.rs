@@ -354,7 +354,12 @@ fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
 }
 
 fn text(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // `from_utf8` has a fast path for ASCII that the lossy conversion lacks; almost every
+    // value is valid UTF-8, so the lossy one only runs on the rest.
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn upper(b: &[u8]) -> String {
