@@ -2,6 +2,7 @@
 
 use regex::{Regex, RegexBuilder};
 
+use super::keywords::Keywords;
 use super::{Category, RawRule, RuleError, RuleErrorKind, Subject};
 
 /// One rule, checked and compiled: a name, a category, and matchers that must
@@ -212,15 +213,11 @@ enum Matcher {
     },
 }
 
-/// A compiled text matcher: the user's own regex, or our regex of a keyword list.
+/// A compiled text matcher: the user's own regex, or a keyword list.
 #[derive(Clone, Debug)]
 enum TextRe {
     User(Regex),
-    /// Built with the lower-level engine so that its costliest builds can be skipped: these
-    /// regexes are compiled at every start and matched against short titles. The full DFA and
-    /// the one-pass DFA (made for small patterns, which keyword lists are) took most of the
-    /// start-up time, while the lazy DFA, built as it matches, is as fast on a title.
-    Keywords(regex_automata::meta::Regex),
+    Keywords(Keywords),
 }
 
 impl TextRe {
@@ -414,29 +411,14 @@ fn user_regex(
         })
 }
 
-/// Folds a keyword list into one case-insensitive, word-aware regex.
+/// Compiles a keyword list into a case-insensitive, word-aware matcher.
 ///
 /// Word-aware means: where a keyword begins (ends) with a letter or digit,
 /// the character before (after) it must not be one, so `review` matches
 /// "Design Review" and "review:" but not "preview" or "reviews". Where a
 /// keyword begins or ends with punctuation (`<>`, `/`, `w/`), that end needs
 /// no boundary, so `<>` matches "Alex<>Sam" too. A space inside a keyword
-/// matches any run of whitespace.
-///
-/// Keywords are grouped by which ends need a boundary so the boundary
-/// classes appear at most four times, whatever the number of keywords:
-/// Unicode `\W` is large, and one copy per keyword would bloat the regex.
-/// The boundaries consume a character rather than use `\b`, because the
-/// regex crate's fast engines give up on Unicode `\b` for non-ASCII text,
-/// and titles here are full of names like "Inès" and "Oisín".
-/// The boundaries are the half word-boundary assertions: "start of text or a non-word
-/// character before" and "end of text or a non-word character after", the same test as
-/// `(?:^|\W)`/`(?:$|\W)` without a Unicode class in the pattern. Compiling `\W` (forward
-/// and reversed, for every keyword regex) was most of calaudit's start-up time (~6 ms of
-/// ~11 ms), which is what a one-week report of a small calendar costs.
-const NOT_WORD_BEFORE: &str = r"\b{start-half}";
-const NOT_WORD_AFTER: &str = r"\b{end-half}";
-
+/// matches any run of whitespace. See [`Keywords`] for why this is not a regex.
 fn keywords(
     key: &'static str,
     words: &Option<Vec<String>>,
@@ -447,47 +429,10 @@ fn keywords(
     if words.is_empty() {
         return Err(RuleErrorKind::EmptyList { key: key.into() });
     }
-    // [left boundary][right boundary] -> escaped keyword bodies
-    let mut groups: [[Vec<String>; 2]; 2] = Default::default();
-    for word in words {
-        let parts: Vec<String> = word.split_whitespace().map(regex::escape).collect();
-        let (Some(first), Some(last)) = (word.trim().chars().next(), word.trim().chars().last())
-        else {
-            return Err(RuleErrorKind::EmptyKeyword { key: key.into() });
-        };
-        let is_word = |c: char| c.is_alphanumeric() || c == '_';
-        groups[usize::from(is_word(first))][usize::from(is_word(last))].push(parts.join(r"\s+"));
+    match Keywords::new(words) {
+        Some(k) => Ok(Some(TextRe::Keywords(k))),
+        None => Err(RuleErrorKind::EmptyKeyword { key: key.into() }),
     }
-    let mut alternatives = Vec::new();
-    for (left, row) in groups.iter().enumerate() {
-        for (right, bodies) in row.iter().enumerate() {
-            if bodies.is_empty() {
-                continue;
-            }
-            alternatives.push(format!(
-                "{}(?:{}){}",
-                if left == 1 { NOT_WORD_BEFORE } else { "" },
-                bodies.join("|"),
-                if right == 1 { NOT_WORD_AFTER } else { "" },
-            ));
-        }
-    }
-    use regex_automata::meta;
-    meta::Regex::builder()
-        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
-        .configure(
-            meta::Config::new()
-                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                .dfa(false)
-                .onepass(false)
-                .auto_prefilter(false),
-        )
-        .build(&alternatives.join("|"))
-        .map(|re| Some(TextRe::Keywords(re)))
-        .map_err(|e| RuleErrorKind::InvalidRegex {
-            key: key.into(),
-            reason: e.to_string(),
-        })
 }
 
 #[cfg(test)]
