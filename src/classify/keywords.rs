@@ -17,10 +17,11 @@ use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 #[derive(Clone, Debug)]
 pub(crate) struct Keywords {
     keywords: Vec<Keyword>,
-    /// ASCII bytes that can start a keyword (any case variant), to skip other positions fast.
-    ascii_starts: [bool; 128],
-    /// Whether some keyword can start with a non-ASCII character.
-    non_ascii_starts: bool,
+    /// For each ASCII character, the keywords that can start with it (in any case): a title
+    /// position is only tried against those.
+    by_ascii_start: Vec<Vec<u32>>,
+    /// The keywords that can start with a non-ASCII character.
+    non_ascii_start: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -61,8 +62,8 @@ impl Keywords {
     /// Compiles `words`; `None` when one of them is empty (only whitespace).
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
-        let mut ascii_starts = [false; 128];
-        let mut non_ascii_starts = false;
+        let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut non_ascii_start = Vec::new();
         for word in words {
             let trimmed = word.trim();
             let (first, last) = (trimmed.chars().next()?, trimmed.chars().last()?);
@@ -77,43 +78,56 @@ impl Keywords {
                 right: is_word(last),
             };
             let start = kw.words.first().and_then(|w| w.first())?;
+            let index = keywords.len() as u32;
             for c in std::iter::once(start.c).chain(start.others.iter().copied()) {
-                match u8::try_from(c) {
-                    Ok(b) if b.is_ascii() => ascii_starts[usize::from(b)] = true,
-                    _ => non_ascii_starts = true,
+                let list = match u8::try_from(c) {
+                    Ok(b) if b.is_ascii() => &mut by_ascii_start[usize::from(b)],
+                    _ => &mut non_ascii_start,
+                };
+                if list.last() != Some(&index) {
+                    list.push(index);
                 }
             }
             keywords.push(kw);
         }
         Some(Keywords {
             keywords,
-            ascii_starts,
-            non_ascii_starts,
+            by_ascii_start,
+            non_ascii_start,
         })
     }
 
     /// Whether any keyword occurs in `text`.
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        let mut prev: Option<char> = None;
-        for (at, c) in text.char_indices() {
-            let can_start = match u8::try_from(c) {
-                Ok(b) if b.is_ascii() => self.ascii_starts[usize::from(b)],
-                _ => self.non_ascii_starts,
+        // A byte loop: most positions are rejected by one table look-up, and characters are
+        // only decoded where a keyword could start.
+        for (at, &b) in text.as_bytes().iter().enumerate() {
+            let candidates = if b.is_ascii() {
+                &self.by_ascii_start[usize::from(b)]
+            } else if b >= 0xC0 {
+                // The first byte of a multi-byte character.
+                &self.non_ascii_start
+            } else {
+                continue;
             };
-            if can_start {
-                let free_before = !prev.is_some_and(is_word_char);
-                for kw in &self.keywords {
-                    if kw.left && !free_before {
-                        continue;
-                    }
-                    if let Some(end) = kw.match_at(text, at) {
-                        if !kw.right || !text[end..].chars().next().is_some_and(is_word_char) {
-                            return true;
-                        }
+            if candidates.is_empty() {
+                continue;
+            }
+            // `at` is a character boundary (an ASCII byte or a leading byte).
+            let free_before = !text[..at].chars().next_back().is_some_and(is_word_char);
+            for kw in candidates
+                .iter()
+                .filter_map(|&i| self.keywords.get(i as usize))
+            {
+                if kw.left && !free_before {
+                    continue;
+                }
+                if let Some(end) = kw.match_at(text, at) {
+                    if !kw.right || !text[end..].chars().next().is_some_and(is_word_char) {
+                        return true;
                     }
                 }
             }
-            prev = Some(c);
         }
         false
     }
@@ -146,7 +160,12 @@ impl Keyword {
 }
 
 fn is_word_char(c: char) -> bool {
-    regex_syntax::try_is_word_character(c).unwrap_or(false)
+    if c.is_ascii() {
+        // The same answer as the table below, without its binary search.
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        regex_syntax::try_is_word_character(c).unwrap_or(false)
+    }
 }
 
 #[cfg(test)]
