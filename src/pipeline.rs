@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use crate::classify::{Category, Classifier, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
+use crate::ics::parse::ParseOptions;
 use crate::ics::zone::Zone;
 use crate::ics::{Calendar, Event, Warning};
 use crate::report::nofly::{self, NoFlyWindow, Protected, ProtectedSource, Violation};
@@ -18,6 +19,20 @@ use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
 pub struct FeedInput {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// One feed, already parsed (the CLI parses files as it reads them, see
+/// [`crate::ics::parse::parse_reader`]).
+pub struct ParsedFeed {
+    pub name: String,
+    pub calendar: Calendar,
+}
+
+/// What the parser must keep for this analysis.
+pub fn parse_options(s: &Settings<'_>) -> ParseOptions {
+    ParseOptions {
+        descriptions: s.classifier.reads_description(),
+    }
 }
 
 /// What the analysis needs besides the feeds.
@@ -88,6 +103,22 @@ impl Analysis {
 
 /// Parses, expands, de-duplicates and classifies every feed.
 pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
+    let opts = parse_options(s);
+    let parsed = feeds
+        .into_iter()
+        .map(|f| {
+            let calendar = crate::ics::parse::parse_with(&f.bytes, opts);
+            ParsedFeed {
+                name: f.name,
+                calendar,
+            }
+        })
+        .collect();
+    analyze_parsed(parsed, s)
+}
+
+/// Expands, de-duplicates and classifies every parsed feed.
+pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
     let opts = ExpandOptions {
         window_start: s.window.start_utc(),
         window_end: s.window.end_utc(),
@@ -105,9 +136,12 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
         duplicates: 0,
     };
     let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
+    let n_feeds = feeds.len();
     for (fi, feed) in feeds.into_iter().enumerate() {
-        let mut cal = crate::ics::parse(&feed.bytes);
-        drop(feed.bytes);
+        // Identities are only compared against later feeds: the last (usually the only)
+        // feed need not record its own.
+        let record_keys = fi + 1 < n_feeds;
+        let mut cal = feed.calendar;
         let (resolvers, mut warnings) = expand::resolvers(&mut cal);
         warnings.extend(std::mem::take(&mut cal.warnings));
         let (occs, w) = expand::expand(&cal, &resolvers, &opts);
@@ -115,6 +149,7 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
         warnings.sort_by_key(|w| w.line);
         // Classify each event once; all its occurrences share the decision.
         let mut decisions: Vec<Option<(Category, u32)>> = vec![None; cal.events.len()];
+        let mut scratch: Vec<String> = Vec::new();
         let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, NaiveDateTime)> = Vec::new();
         for occ in occs {
             let ev = &cal.events[occ.event as usize];
@@ -124,12 +159,14 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
                     analysis.duplicates += 1;
                     continue;
                 }
-                keys_this_feed.push(key);
-            } else if !ev.uid.is_empty() {
+                if record_keys {
+                    keys_this_feed.push(key);
+                }
+            } else if record_keys && !ev.uid.is_empty() {
                 keys_this_feed.push((ev.uid.clone(), occ.recurrence_id, identity_time(&occ)));
             }
             let (category, rule) = *decisions[occ.event as usize].get_or_insert_with(|| {
-                let d = classify_event(s.classifier, ev, &feed.name);
+                let d = classify_event_with(s.classifier, ev, &feed.name, &mut scratch);
                 let idx = match rule_names.iter().position(|n| n == d.rule) {
                     Some(i) => i,
                     None => {
@@ -173,15 +210,38 @@ fn identity_time(o: &Occurrence) -> NaiveDateTime {
     }
 }
 
-fn classify_event<'c>(c: &'c Classifier, ev: &Event, feed: &str) -> crate::classify::Decision<'c> {
-    let attendees: Vec<String> = ev.attendees.iter().map(|a| a.addr.clone()).collect();
+/// The classifier's decision for one event (the pipeline asks once per event).
+pub fn classify_event<'c>(
+    c: &'c Classifier,
+    ev: &Event,
+    feed: &str,
+) -> crate::classify::Decision<'c> {
+    classify_event_with(c, ev, feed, &mut Vec::new())
+}
+
+/// [`classify_event`] with a scratch list for the attendee addresses, reused across events so
+/// that the strings' buffers are too (`clone_from`): a fresh Vec of fresh Strings per event
+/// was a twentieth of a large run.
+fn classify_event_with<'c>(
+    c: &'c Classifier,
+    ev: &Event,
+    feed: &str,
+    attendees: &mut Vec<String>,
+) -> crate::classify::Decision<'c> {
+    attendees.truncate(ev.attendees.len());
+    for (i, a) in ev.attendees.iter().enumerate() {
+        match attendees.get_mut(i) {
+            Some(slot) => slot.clone_from(&a.addr),
+            None => attendees.push(a.addr.clone()),
+        }
+    }
     c.classify(&Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
         categories: &ev.categories,
         organizer: ev.organizer.as_deref(),
-        attendees: &attendees,
+        attendees,
         feed,
     })
 }

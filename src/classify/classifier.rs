@@ -128,6 +128,11 @@ impl Classifier {
         self.rules.iter().map(|r| (r.name(), r.category()))
     }
 
+    /// Whether any rule looks at the event's DESCRIPTION.
+    pub fn reads_description(&self) -> bool {
+        self.rules.iter().any(Rule::reads_description)
+    }
+
     /// The compiled rules, in order.
     pub fn rule_list(&self) -> &[Rule] {
         &self.rules

@@ -14,6 +14,7 @@
 mod category;
 mod classifier;
 mod explain;
+mod keywords;
 mod raw_rule;
 mod rule;
 mod rule_error;

@@ -2,6 +2,7 @@
 
 use regex::{Regex, RegexBuilder};
 
+use super::keywords::Keywords;
 use super::{Category, RawRule, RuleError, RuleErrorKind, Subject};
 
 /// One rule, checked and compiled: a name, a category, and matchers that must
@@ -43,6 +44,20 @@ impl Rule {
             .iter()
             .find(|m| !m.is_match(s))
             .map(Matcher::key)
+    }
+
+    /// Whether a matcher reads the event's DESCRIPTION (`description*`, `any_text*`). When no
+    /// rule does, the parser need not keep descriptions, the largest text of a real export.
+    pub fn reads_description(&self) -> bool {
+        self.matchers.iter().any(|m| {
+            matches!(
+                m,
+                Matcher::Text {
+                    field: Field::Description | Field::AnyText,
+                    ..
+                }
+            )
+        })
     }
 
     /// Checks and compiles `raw`, the rule at 1-based position `index`.
@@ -101,7 +116,7 @@ impl Rule {
         ];
         for (field, [kw_key, re_key, not_key], kws, re, not) in fields {
             let text = |key, negate| {
-                move |re: Option<Regex>| {
+                move |re: Option<TextRe>| {
                     re.map(|re| Matcher::Text {
                         key,
                         field,
@@ -159,7 +174,7 @@ enum Field {
 }
 
 impl Field {
-    fn is_match(self, re: &Regex, s: &Subject) -> bool {
+    fn is_match(self, re: &TextRe, s: &Subject) -> bool {
         match self {
             Field::Title => re.is_match(s.summary),
             Field::Description => re.is_match(s.description),
@@ -193,9 +208,25 @@ enum Matcher {
     Text {
         key: &'static str,
         field: Field,
-        re: Regex,
+        re: TextRe,
         negate: bool,
     },
+}
+
+/// A compiled text matcher: the user's own regex, or a keyword list.
+#[derive(Clone, Debug)]
+enum TextRe {
+    User(Regex),
+    Keywords(Keywords),
+}
+
+impl TextRe {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            TextRe::User(re) => re.is_match(s),
+            TextRe::Keywords(re) => re.is_match(s),
+        }
+    }
 }
 
 impl Matcher {
@@ -363,78 +394,45 @@ fn addresses(
         .map(Some)
 }
 
-fn user_regex(key: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, RuleErrorKind> {
+fn user_regex(
+    key: &'static str,
+    pattern: &Option<String>,
+) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(pattern) = pattern else {
         return Ok(None);
     };
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .build()
-        .map(Some)
+        .map(|re| Some(TextRe::User(re)))
         .map_err(|e| RuleErrorKind::InvalidRegex {
             key: key.into(),
             reason: e.to_string(),
         })
 }
 
-/// Folds a keyword list into one case-insensitive, word-aware regex.
+/// Compiles a keyword list into a case-insensitive, word-aware matcher.
 ///
 /// Word-aware means: where a keyword begins (ends) with a letter or digit,
 /// the character before (after) it must not be one, so `review` matches
 /// "Design Review" and "review:" but not "preview" or "reviews". Where a
 /// keyword begins or ends with punctuation (`<>`, `/`, `w/`), that end needs
 /// no boundary, so `<>` matches "Alex<>Sam" too. A space inside a keyword
-/// matches any run of whitespace.
-///
-/// Keywords are grouped by which ends need a boundary so the boundary
-/// classes appear at most four times, whatever the number of keywords:
-/// Unicode `\W` is large, and one copy per keyword would bloat the regex.
-/// The boundaries consume a character rather than use `\b`, because the
-/// regex crate's fast engines give up on Unicode `\b` for non-ASCII text,
-/// and titles here are full of names like "Inès" and "Oisín".
+/// matches any run of whitespace. See [`Keywords`] for why this is not a regex.
 fn keywords(
     key: &'static str,
     words: &Option<Vec<String>>,
-) -> Result<Option<Regex>, RuleErrorKind> {
+) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(words) = words else {
         return Ok(None);
     };
     if words.is_empty() {
         return Err(RuleErrorKind::EmptyList { key: key.into() });
     }
-    // [left boundary][right boundary] -> escaped keyword bodies
-    let mut groups: [[Vec<String>; 2]; 2] = Default::default();
-    for word in words {
-        let parts: Vec<String> = word.split_whitespace().map(regex::escape).collect();
-        let (Some(first), Some(last)) = (word.trim().chars().next(), word.trim().chars().last())
-        else {
-            return Err(RuleErrorKind::EmptyKeyword { key: key.into() });
-        };
-        let is_word = |c: char| c.is_alphanumeric() || c == '_';
-        groups[usize::from(is_word(first))][usize::from(is_word(last))].push(parts.join(r"\s+"));
+    match Keywords::new(words) {
+        Some(k) => Ok(Some(TextRe::Keywords(k))),
+        None => Err(RuleErrorKind::EmptyKeyword { key: key.into() }),
     }
-    let mut alternatives = Vec::new();
-    for (left, row) in groups.iter().enumerate() {
-        for (right, bodies) in row.iter().enumerate() {
-            if bodies.is_empty() {
-                continue;
-            }
-            alternatives.push(format!(
-                "{}(?:{}){}",
-                if left == 1 { r"(?:^|\W)" } else { "" },
-                bodies.join("|"),
-                if right == 1 { r"(?:$|\W)" } else { "" },
-            ));
-        }
-    }
-    RegexBuilder::new(&alternatives.join("|"))
-        .case_insensitive(true)
-        .build()
-        .map(Some)
-        .map_err(|e| RuleErrorKind::InvalidRegex {
-            key: key.into(),
-            reason: e.to_string(),
-        })
 }
 
 #[cfg(test)]

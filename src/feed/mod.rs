@@ -7,4 +7,4 @@ mod source;
 
 pub use source::redact as source_redact;
 pub(crate) use source::scrub as source_scrub;
-pub use source::{fetch, FeedError, Source, MAX_BODY_BYTES};
+pub use source::{fetch, open, Body, FeedError, Source, MAX_BODY_BYTES};

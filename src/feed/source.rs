@@ -90,6 +90,50 @@ pub fn redact(url: &str) -> String {
     format!("{}://{host}{tail}", scheme.to_ascii_lowercase())
 }
 
+/// A feed to read from: an open file, read as it is parsed (a large export is never held
+/// whole in memory), or a downloaded body.
+pub enum Body {
+    File(std::fs::File),
+    Bytes(std::io::Cursor<Vec<u8>>),
+}
+
+impl Read for Body {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Body::File(f) => f.read(buf),
+            Body::Bytes(b) => b.read(buf),
+        }
+    }
+}
+
+/// Opens a file feed, or downloads a URL feed, for reading. Errors never contain a URL's
+/// secret parts. Reading a [`Body::File`] can still fail; the caller names the feed then.
+pub fn open(source: &Source, timeout: Duration) -> Result<Body, FeedError> {
+    match source {
+        Source::Path(p) => {
+            let read_error = |e| FeedError::Read {
+                path: p.display().to_string(),
+                source: e,
+            };
+            let file = std::fs::File::open(p).map_err(read_error)?;
+            let meta = file.metadata().map_err(read_error)?;
+            if meta.is_dir() {
+                return Err(read_error(std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a directory",
+                )));
+            }
+            if meta.len() > MAX_BODY_BYTES {
+                return Err(FeedError::TooLarge {
+                    what: p.display().to_string(),
+                });
+            }
+            Ok(Body::File(file))
+        }
+        Source::Http(_) => fetch(source, timeout).map(|b| Body::Bytes(std::io::Cursor::new(b))),
+    }
+}
+
 /// Reads or downloads a feed's bytes. Errors never contain a URL's secret parts.
 pub fn fetch(source: &Source, timeout: Duration) -> Result<Vec<u8>, FeedError> {
     match source {

@@ -2,6 +2,8 @@
 //! Values are kept as written (local times with their TZID index, DATEs as dates), so no
 //! information is lost before expansion decides what they mean.
 
+use std::borrow::Cow;
+
 use super::rrule::Rule;
 use super::value::{DateValue, Duration};
 use super::zone::VTimezone;
@@ -59,8 +61,8 @@ pub struct Attendee {
     pub raw: String,
     /// `None` when the PARTSTAT parameter is absent (RFC default: NEEDS-ACTION).
     pub partstat: Option<PartStat>,
-    /// The raw upper-cased PARTSTAT text, if present.
-    pub partstat_raw: Option<String>,
+    /// The raw upper-cased PARTSTAT text, if present (the common values are not allocated).
+    pub partstat_raw: Option<Cow<'static, str>>,
 }
 
 /// The end of an RDATE period.
@@ -94,10 +96,10 @@ pub struct Event {
     /// Normalised organizer address.
     pub organizer: Option<String>,
     pub attendees: Vec<Attendee>,
-    /// Raw upper-cased STATUS, if present.
-    pub status: Option<String>,
-    /// Raw upper-cased TRANSP, if present.
-    pub transp: Option<String>,
+    /// Raw upper-cased STATUS, if present (the RFC's values are not allocated).
+    pub status: Option<Cow<'static, str>>,
+    /// Raw upper-cased TRANSP, if present (the RFC's values are not allocated).
+    pub transp: Option<Cow<'static, str>>,
     pub sequence: i64,
     pub dtstart: Option<DateValue>,
     pub dtend: Option<DateValue>,

@@ -36,21 +36,133 @@ const MAX_DEPTH: usize = 64;
 /// Cap on stored warnings per feed, so a garbage feed cannot grow memory without bound.
 const MAX_WARNINGS: usize = 1000;
 
+/// What to extract besides what expansion and exclusion need.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseOptions {
+    /// Keep DESCRIPTION text. It is often a third of an export's bytes, and only
+    /// classification rules on descriptions read it (see `Classifier::reads_description`).
+    pub descriptions: bool,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { descriptions: true }
+    }
+}
+
 /// Parses a whole feed. Never fails: problems become [`Calendar::warnings`].
 pub fn parse(bytes: &[u8]) -> Calendar {
-    let mut p = Parser::default();
+    parse_with(bytes, ParseOptions::default())
+}
+
+/// [`parse`], keeping only what `opts` asks for.
+pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Calendar {
+    let mut p = Parser {
+        keep_descriptions: opts.descriptions,
+        ..Parser::default()
+    };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut lines = LogicalLines::new(bytes);
     while let Some((line_no, line)) = lines.next() {
-        p.line(line_no, &line);
+        p.line(line_no, line);
     }
     p.finish()
+}
+
+/// Size of the window [`parse_reader`] reads through. Big enough that the per-read costs
+/// vanish, small enough to stay in cache and to add nothing to the peak memory of a large
+/// file (a 50 MB export read whole was half of the process's peak RSS, and faulting in the
+/// fresh pages of that buffer cost more than copying the bytes).
+const READ_CHUNK: usize = 256 * 1024;
+
+/// [`parse_with`] over a reader, holding only a window of the input in memory. The result is
+/// the same as parsing all the bytes at once: each window ends where a logical line begins
+/// (after a line break not followed by a fold), so no line is split, and line numbers go on
+/// across windows. A logical line longer than the window grows it.
+pub fn parse_reader<R: std::io::Read>(
+    mut reader: R,
+    opts: ParseOptions,
+) -> std::io::Result<Calendar> {
+    let mut p = Parser {
+        keep_descriptions: opts.descriptions,
+        ..Parser::default()
+    };
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut filled = 0;
+    let mut line_no = 0;
+    let mut at_start = true;
+    loop {
+        // Fill the window (a read may return less than asked).
+        let mut eof = false;
+        while filled < buf.len() {
+            match reader.read(&mut buf[filled..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut from = 0;
+        if at_start {
+            at_start = false;
+            if buf[..filled].starts_with(b"\xEF\xBB\xBF") {
+                from = 3;
+            }
+        }
+        let cut = if eof {
+            filled
+        } else {
+            match last_line_start(&buf[from..filled]) {
+                Some(c) => from + c,
+                None => {
+                    // One logical line fills the window: make room and read on.
+                    let grown = buf.len() * 2;
+                    buf.resize(grown, 0);
+                    if from > 0 {
+                        buf.copy_within(from..filled, 0);
+                        filled -= from;
+                    }
+                    continue;
+                }
+            }
+        };
+        let mut lines = LogicalLines::new(&buf[from..cut]);
+        lines.line_no = line_no;
+        while let Some((n, line)) = lines.next() {
+            p.line(n, line);
+        }
+        line_no = lines.line_no;
+        if eof {
+            return Ok(p.finish());
+        }
+        buf.copy_within(cut..filled, 0);
+        filled -= cut;
+    }
+}
+
+/// The offset just after the last line break in `bytes` that is followed by a byte that does
+/// not continue a folded line: everything before it is complete logical lines.
+fn last_line_start(bytes: &[u8]) -> Option<usize> {
+    let mut end = bytes.len();
+    while let Some(i) = memchr::memrchr(b'\n', &bytes[..end]) {
+        match bytes.get(i + 1) {
+            Some(b' ') | Some(b'\t') | None => end = i,
+            Some(_) => return Some(i + 1),
+        }
+    }
+    None
 }
 
 /// Iterates logical (unfolded) lines with the number of their first physical line.
 struct LogicalLines<'a> {
     rest: &'a [u8],
     line_no: u32,
+    /// Where folded lines are joined; reused, so a folded line costs a copy, not an allocation
+    /// (a Google export folds about a third of its lines).
+    joined: Vec<u8>,
 }
 
 impl<'a> LogicalLines<'a> {
@@ -58,6 +170,7 @@ impl<'a> LogicalLines<'a> {
         LogicalLines {
             rest: bytes,
             line_no: 0,
+            joined: Vec::new(),
         }
     }
 
@@ -71,7 +184,7 @@ impl<'a> LogicalLines<'a> {
         line.strip_suffix(b"\r").unwrap_or(line)
     }
 
-    fn next(&mut self) -> Option<(u32, Cow<'a, [u8]>)> {
+    fn next(&mut self) -> Option<(u32, &[u8])> {
         loop {
             if self.rest.is_empty() {
                 return None;
@@ -87,21 +200,81 @@ impl<'a> LogicalLines<'a> {
                 continue;
             }
             if !matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
-                return Some((first_no, Cow::Borrowed(first)));
+                return Some((first_no, first));
             }
             // Folded: join at the byte level (a fold may split a UTF-8 sequence).
-            let mut buf = first.to_vec();
+            self.joined.clear();
+            self.joined.extend_from_slice(first);
             while matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
                 let cont = self.take_physical();
-                buf.extend_from_slice(&cont[1..]);
+                self.joined.extend_from_slice(&cont[1..]);
             }
-            return Some((first_no, Cow::Owned(buf)));
+            return Some((first_no, &self.joined));
+        }
+    }
+}
+
+/// The property names the parser acts on, recognised once per line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prop {
+    Begin,
+    End,
+    DtStart,
+    DtEnd,
+    RecurrenceId,
+    RDate,
+    ExDate,
+    Uid,
+    Summary,
+    Description,
+    Location,
+    Status,
+    Transp,
+    Categories,
+    Organizer,
+    Attendee,
+    Sequence,
+    Duration,
+    RRule,
+    ExRule,
+    /// Anything else (DTSTAMP, X-…): read by no component, or only by rare ones.
+    Other,
+}
+
+impl Prop {
+    /// Dispatches on the length first, so most names cost one or two comparisons instead of
+    /// a walk down a chain of case-insensitive compares.
+    fn of(name: &[u8]) -> Prop {
+        let is = |s: &[u8]| name.eq_ignore_ascii_case(s);
+        match name.len() {
+            3 if is(b"END") => Prop::End,
+            3 if is(b"UID") => Prop::Uid,
+            5 if is(b"BEGIN") => Prop::Begin,
+            5 if is(b"DTEND") => Prop::DtEnd,
+            5 if is(b"RDATE") => Prop::RDate,
+            5 if is(b"RRULE") => Prop::RRule,
+            6 if is(b"EXDATE") => Prop::ExDate,
+            6 if is(b"STATUS") => Prop::Status,
+            6 if is(b"TRANSP") => Prop::Transp,
+            6 if is(b"EXRULE") => Prop::ExRule,
+            7 if is(b"DTSTART") => Prop::DtStart,
+            7 if is(b"SUMMARY") => Prop::Summary,
+            8 if is(b"LOCATION") => Prop::Location,
+            8 if is(b"ATTENDEE") => Prop::Attendee,
+            8 if is(b"SEQUENCE") => Prop::Sequence,
+            8 if is(b"DURATION") => Prop::Duration,
+            9 if is(b"ORGANIZER") => Prop::Organizer,
+            10 if is(b"CATEGORIES") => Prop::Categories,
+            11 if is(b"DESCRIPTION") => Prop::Description,
+            13 if is(b"RECURRENCE-ID") => Prop::RecurrenceId,
+            _ => Prop::Other,
         }
     }
 }
 
 /// A content line split into name, parameters and value (all still raw bytes).
 struct ContentLine<'l> {
+    kind: Prop,
     name: &'l [u8],
     params: &'l [u8],
     value: &'l [u8],
@@ -113,8 +286,10 @@ fn split_content_line(line: &[u8]) -> Option<ContentLine<'_>> {
     if name.is_empty() {
         return None;
     }
+    let kind = Prop::of(name);
     if line[name_end] == b':' {
         return Some(ContentLine {
+            kind,
             name,
             params: &[],
             value: &line[name_end + 1..],
@@ -126,6 +301,7 @@ fn split_content_line(line: &[u8]) -> Option<ContentLine<'_>> {
             b'"' => in_quotes = !in_quotes,
             b':' if !in_quotes => {
                 return Some(ContentLine {
+                    kind,
                     name,
                     params: &line[name_end + 1..i],
                     value: &line[i + 1..],
@@ -142,17 +318,20 @@ fn params(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut rest = raw;
     std::iter::from_fn(move || {
         while !rest.is_empty() {
+            // Jump between quotes and semicolons (memchr) rather than testing every byte:
+            // ATTENDEE parameters (CN, ROLE, RSVP, …) are long and read once per lookup.
             let mut in_quotes = false;
             let mut end = rest.len();
-            for (i, &b) in rest.iter().enumerate() {
-                match b {
-                    b'"' => in_quotes = !in_quotes,
-                    b';' if !in_quotes => {
-                        end = i;
-                        break;
-                    }
-                    _ => {}
+            let mut at = 0;
+            while let Some(off) = memchr::memchr2(b'"', b';', &rest[at..]) {
+                let i = at + off;
+                if rest[i] == b'"' {
+                    in_quotes = !in_quotes;
+                } else if !in_quotes {
+                    end = i;
+                    break;
                 }
+                at = i + 1;
             }
             let item = &rest[..end];
             rest = if end < rest.len() {
@@ -178,12 +357,38 @@ fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
 }
 
 fn text(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // `from_utf8` has a fast path for ASCII that the lossy conversion lacks; almost every
+    // value is valid UTF-8, so the lossy one only runs on the rest.
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn upper(b: &[u8]) -> String {
     text(b).trim().to_ascii_uppercase()
 }
+
+/// [`upper`] for an enumerated value: one of `known` (upper case) is returned without
+/// allocating, anything else upper-cased. Every event has a STATUS and TRANSP and every
+/// attendee a PARTSTAT, so this saves a few allocations per event.
+fn upper_known(b: &[u8], known: &[&'static str]) -> Cow<'static, str> {
+    let t = b.trim_ascii();
+    match known.iter().find(|k| t.eq_ignore_ascii_case(k.as_bytes())) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(upper(b)),
+    }
+}
+
+const STATUS_VALUES: &[&str] = &["CONFIRMED", "TENTATIVE", "CANCELLED"];
+const TRANSP_VALUES: &[&str] = &["OPAQUE", "TRANSPARENT"];
+const PARTSTAT_VALUES: &[&str] = &[
+    "NEEDS-ACTION",
+    "ACCEPTED",
+    "DECLINED",
+    "TENTATIVE",
+    "DELEGATED",
+];
 
 enum Frame {
     Calendar,
@@ -202,6 +407,8 @@ struct Parser {
     loose_section: Option<u32>,
     current_section: Option<u32>,
     dropped_warnings: usize,
+    /// [`ParseOptions::descriptions`].
+    keep_descriptions: bool,
 }
 
 impl Parser {
@@ -287,12 +494,10 @@ impl Parser {
             self.warn(line_no, format!("not a content line (no ':'): {shown:?}"));
             return;
         };
-        if cl.name.eq_ignore_ascii_case(b"BEGIN") {
-            self.begin(line_no, cl.value);
-        } else if cl.name.eq_ignore_ascii_case(b"END") {
-            self.end(line_no, cl.value);
-        } else {
-            self.property(line_no, &cl);
+        match cl.kind {
+            Prop::Begin => self.begin(line_no, cl.value),
+            Prop::End => self.end(line_no, cl.value),
+            _ => self.property(line_no, &cl),
         }
     }
 
@@ -587,7 +792,6 @@ impl Parser {
     }
 
     fn event_property(&mut self, line_no: u32, cl: &ContentLine<'_>) {
-        let n = cl.name;
         // Values that need `self` (TZID interning, warnings) are computed before borrowing the event.
         enum Set {
             Start(Option<DateValue>),
@@ -597,31 +801,32 @@ impl Parser {
             ExDates(Vec<DateValue>),
             None,
         }
-        let set = if n.eq_ignore_ascii_case(b"DTSTART") {
-            Set::Start(self.date_value(cl.params, cl.value))
-        } else if n.eq_ignore_ascii_case(b"DTEND") {
-            Set::End(self.date_value(cl.params, cl.value))
-        } else if n.eq_ignore_ascii_case(b"RECURRENCE-ID") {
-            let future =
-                param(cl.params, "RANGE").is_some_and(|r| r.eq_ignore_ascii_case(b"THISANDFUTURE"));
-            Set::RecurrenceId(self.date_value(cl.params, cl.value), future)
-        } else if n.eq_ignore_ascii_case(b"RDATE") {
-            Set::RDates(self.rdates(line_no, cl))
-        } else if n.eq_ignore_ascii_case(b"EXDATE") {
-            let v = text(cl.value).into_owned();
-            let mut out = Vec::new();
-            for item in v.split(',').filter(|s| !s.trim().is_empty()) {
-                match self.date_value_str(cl.params, item) {
-                    Some(d) => out.push(d),
-                    None => self.warn(
-                        line_no,
-                        format!("invalid EXDATE value {:?}: ignored", item.trim()),
-                    ),
-                }
+        let set = match cl.kind {
+            Prop::Other => return,
+            Prop::Description if !self.keep_descriptions => return,
+            Prop::DtStart => Set::Start(self.date_value(cl.params, cl.value)),
+            Prop::DtEnd => Set::End(self.date_value(cl.params, cl.value)),
+            Prop::RecurrenceId => {
+                let future = param(cl.params, "RANGE")
+                    .is_some_and(|r| r.eq_ignore_ascii_case(b"THISANDFUTURE"));
+                Set::RecurrenceId(self.date_value(cl.params, cl.value), future)
             }
-            Set::ExDates(out)
-        } else {
-            Set::None
+            Prop::RDate => Set::RDates(self.rdates(line_no, cl)),
+            Prop::ExDate => {
+                let v = text(cl.value).into_owned();
+                let mut out = Vec::new();
+                for item in v.split(',').filter(|s| !s.trim().is_empty()) {
+                    match self.date_value_str(cl.params, item) {
+                        Some(d) => out.push(d),
+                        None => self.warn(
+                            line_no,
+                            format!("invalid EXDATE value {:?}: ignored", item.trim()),
+                        ),
+                    }
+                }
+                Set::ExDates(out)
+            }
+            _ => Set::None,
         };
         let mut warning = None;
         {
@@ -755,45 +960,35 @@ fn frame_name(f: &Frame) -> &[u8] {
 
 /// Properties that need nothing but the event itself. Returns a warning, if any.
 fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String> {
-    let n = cl.name;
-    let eq = |s: &str| n.eq_ignore_ascii_case(s.as_bytes());
-    if eq("UID") {
-        ev.uid = text(cl.value).trim().to_owned();
-    } else if eq("SUMMARY") {
-        ev.summary = Some(unescape_text(&text(cl.value)));
-    } else if eq("DESCRIPTION") {
-        ev.description = unescape_text(&text(cl.value));
-    } else if eq("LOCATION") {
-        ev.location = unescape_text(&text(cl.value));
-    } else if eq("STATUS") {
-        ev.status = Some(upper(cl.value));
-    } else if eq("TRANSP") {
-        ev.transp = Some(upper(cl.value));
-    } else if eq("CATEGORIES") {
-        ev.categories.extend(split_text_list(&text(cl.value)));
-    } else if eq("ORGANIZER") {
-        ev.organizer = Some(normalize_address(&text(cl.value)));
-    } else if eq("ATTENDEE") {
-        let ps = param(cl.params, "PARTSTAT").map(upper);
-        let partstat = ps.as_deref().map(|p| match p {
-            "NEEDS-ACTION" => PartStat::NeedsAction,
-            "ACCEPTED" => PartStat::Accepted,
-            "DECLINED" => PartStat::Declined,
-            "TENTATIVE" => PartStat::Tentative,
-            "DELEGATED" => PartStat::Delegated,
-            _ => PartStat::Other,
-        });
-        let raw = text(cl.value).trim().to_owned();
-        ev.attendees.push(Attendee {
-            addr: normalize_address(&raw),
-            raw,
-            partstat,
-            partstat_raw: ps,
-        });
-    } else if eq("SEQUENCE") {
-        ev.sequence = text(cl.value).trim().parse().unwrap_or(0);
-    } else if eq("DURATION") {
-        match parse_duration(&text(cl.value)) {
+    match cl.kind {
+        Prop::Uid => ev.uid = text(cl.value).trim().to_owned(),
+        Prop::Summary => ev.summary = Some(unescape_text(&text(cl.value))),
+        Prop::Description => ev.description = unescape_text(&text(cl.value)),
+        Prop::Location => ev.location = unescape_text(&text(cl.value)),
+        Prop::Status => ev.status = Some(upper_known(cl.value, STATUS_VALUES)),
+        Prop::Transp => ev.transp = Some(upper_known(cl.value, TRANSP_VALUES)),
+        Prop::Categories => ev.categories.extend(split_text_list(&text(cl.value))),
+        Prop::Organizer => ev.organizer = Some(normalize_address(&text(cl.value))),
+        Prop::Attendee => {
+            let ps = param(cl.params, "PARTSTAT").map(|p| upper_known(p, PARTSTAT_VALUES));
+            let partstat = ps.as_deref().map(|p| match p {
+                "NEEDS-ACTION" => PartStat::NeedsAction,
+                "ACCEPTED" => PartStat::Accepted,
+                "DECLINED" => PartStat::Declined,
+                "TENTATIVE" => PartStat::Tentative,
+                "DELEGATED" => PartStat::Delegated,
+                _ => PartStat::Other,
+            });
+            let raw = text(cl.value).trim().to_owned();
+            ev.attendees.push(Attendee {
+                addr: normalize_address(&raw),
+                raw,
+                partstat,
+                partstat_raw: ps,
+            });
+        }
+        Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
+        Prop::Duration => match parse_duration(&text(cl.value)) {
             Some(d) => ev.duration = Some(d),
             None => {
                 return Some(format!(
@@ -801,19 +996,22 @@ fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String>
                     text(cl.value)
                 ))
             }
-        }
-    } else if eq("RRULE") || eq("EXRULE") {
-        match Rule::parse(&text(cl.value)) {
-            Ok(r) if eq("RRULE") => ev.rrules.push(r),
-            Ok(r) => ev.exrules.push(r),
-            Err(e) => {
-                let which = if eq("RRULE") { "RRULE" } else { "EXRULE" };
-                return Some(format!(
-                    "invalid {which} {:?}: {e}; rule ignored",
-                    text(cl.value)
-                ));
+        },
+        Prop::RRule | Prop::ExRule => {
+            let is_rrule = cl.kind == Prop::RRule;
+            match Rule::parse(&text(cl.value)) {
+                Ok(r) if is_rrule => ev.rrules.push(r),
+                Ok(r) => ev.exrules.push(r),
+                Err(e) => {
+                    let which = if is_rrule { "RRULE" } else { "EXRULE" };
+                    return Some(format!(
+                        "invalid {which} {:?}: {e}; rule ignored",
+                        text(cl.value)
+                    ));
+                }
             }
         }
+        _ => {}
     }
     None
 }
@@ -913,6 +1111,60 @@ mod tests {
         assert_eq!(ev.exdates.len(), 2);
         assert_eq!(cal.warnings.len(), 1, "{:?}", cal.warnings);
         assert_eq!(cal.warnings[0].line, 7);
+    }
+
+    /// A reader that hands out a few bytes at a time, to cross every kind of boundary.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(out.len()).min(self.0.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_in_windows_gives_the_same_calendar() {
+        // Folds, CRLF and LF, a BOM, a line longer than the window, stray and broken lines.
+        let long = "x".repeat(3 * READ_CHUNK);
+        let mut src = String::from("\u{FEFF}BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n");
+        for i in 0..3000 {
+            src.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:e{i}\r\nSUMMARY:Caf\u{e9} {i}\r\n  folded\r\n\tand more\nDTSTART:2024010{}T100000\n",
+                i % 9 + 1
+            ));
+            if i == 1500 {
+                src.push_str(&format!("DESCRIPTION:{long}\r\n {long}\r\njunk line\n\n"));
+            }
+            if i % 700 == 0 {
+                src.push_str("DTEND:bad\n");
+            }
+            src.push_str("END:VEVENT\r\n");
+        }
+        src.push_str("END:VCALENDAR");
+        let whole = parse(src.as_bytes());
+        for step in [1 << 20, 4096, 7] {
+            let streamed = parse_reader(Trickle(src.as_bytes(), step), ParseOptions::default())
+                .expect("in-memory reader");
+            assert_eq!(streamed.events.len(), whole.events.len());
+            assert_eq!(streamed.warnings, whole.warnings);
+            for (a, b) in streamed.events.iter().zip(&whole.events) {
+                assert_eq!((a.line, &a.uid, &a.summary), (b.line, &b.uid, &b.summary));
+                assert_eq!(a.description, b.description);
+                assert_eq!(a.dtstart, b.dtstart);
+            }
+            assert_eq!(
+                streamed.sections[0].x_wr_timezone,
+                whole.sections[0].x_wr_timezone
+            );
+        }
+        assert_eq!(whole.events[1500].description.len(), 6 * READ_CHUNK);
+        assert_eq!(
+            whole.events[0].summary.as_deref(),
+            Some("Caf\u{e9} 0 foldedand more")
+        );
     }
 
     #[test]

@@ -154,22 +154,31 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 /// Undoes TEXT escaping (RFC 5545 3.3.11): `\\`, `\;`, `\,`, `\n`/`\N`. Unknown escapes keep
 /// the character after the backslash, which is what producers that over-escape mean.
 pub fn unescape_text(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_owned();
-    }
+    // Copy the runs between backslashes whole (found with memchr) rather than char by char:
+    // descriptions are long and escape every line break.
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') | Some('N') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
+    let mut start = 0;
+    while let Some(off) = memchr::memchr(b'\\', &b[start..]) {
+        let i = start + off;
+        out.push_str(&s[start..i]);
+        // The escaped character may be multi-byte: take it whole.
+        match s[i + 1..].chars().next() {
+            Some('n') | Some('N') => {
+                out.push('\n');
+                start = i + 2;
+            }
+            Some(other) => {
+                out.push(other);
+                start = i + 1 + other.len_utf8();
+            }
+            None => {
+                out.push('\\');
+                start = i + 1;
+            }
         }
     }
+    out.push_str(&s[start..]);
     out
 }
 
