@@ -361,3 +361,54 @@ fn http_feed_is_fetched_and_secret_urls_are_never_printed() {
         "{e}"
     );
 }
+
+#[test]
+fn the_same_event_in_two_feeds_counts_once() {
+    let one = util::fixture("moved-and-cancelled-instances.ics")
+        .display()
+        .to_string();
+    let dir = util::tempdir();
+    // A second feed: the same series (same UID and instances) plus one event of its own.
+    let other = dir.join("other.ics");
+    let text = std::fs::read_to_string(&one).expect("fixture").replace(
+        "END:VCALENDAR",
+        "BEGIN:VEVENT\r\nUID:only-here@fixtures\r\nDTSTART:20260108T150000Z\r\nDTEND:20260108T160000Z\r\nSUMMARY:1:1 Priya\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
+    std::fs::write(&other, text).expect("write");
+    let args = |feeds: &[&str]| {
+        let mut a = vec![
+            "occurrences",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--tz",
+            "UTC",
+            "--format",
+            "jsonl",
+        ];
+        for f in feeds {
+            a.extend(["--feed", f]);
+        }
+        calaudit(&a.iter().map(|s| &**s).collect::<Vec<&str>>(), None)
+    };
+    let single = args(&[&one]);
+    let both = args(&[&one, other.to_str().unwrap_or("")]);
+    assert!(both.status.success(), "{}", stderr(&both));
+    assert_eq!(stdout(&single).lines().count(), 4);
+    let rows: Vec<Value> = stdout(&both)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        5,
+        "4 shared occurrences once, plus the second feed's own event"
+    );
+    assert_eq!(rows.iter().filter(|r| r["feed"] == "feed2").count(), 1);
+    assert!(
+        stderr(&both).contains("4 occurrences appeared in more than one feed"),
+        "{}",
+        stderr(&both)
+    );
+}
