@@ -238,18 +238,7 @@ fn check_file(dir: &Path, row: &[&str], rec: Option<&Recorded>) -> Outcome {
             }
             exp_weeks.retain(|_, s| *s != 0);
         }
-        let rep = calaudit::pipeline::report(
-            &a,
-            &calaudit::pipeline::Settings {
-                window: util::window(tz, start, end),
-                me: &[],
-                classifier: &calaudit::classify::Classifier::builtin(),
-                week: &calaudit::config::WeekSettings::default(),
-                priority: calaudit::config::DEFAULT_PRIORITY,
-                no_fly: &[],
-                protection: Default::default(),
-            },
-        );
+        let rep = util::report(&a, util::window(tz, start, end));
         let our_weeks: BTreeMap<String, i64> = rep
             .weeks
             .iter()

@@ -216,7 +216,7 @@ fn allday_multiday_and_out_of_office_hours() {
             ("2026-01-08".into(), "2026-01-10".into())
         ]
     );
-    let rep = report(&a, w);
+    let rep = util::report(&a, w);
     let wk = &rep.weeks[0];
     // Three OOO workdays: 40h - 3 × 8h.
     assert_eq!((wk.ooo_days, wk.working_hours), (3, 16.0));
@@ -225,30 +225,12 @@ fn allday_multiday_and_out_of_office_hours() {
     assert!((wk.people_share.unwrap_or(0.0) - 1.0 / 16.0).abs() < 1e-9);
 }
 
-fn report(
-    a: &calaudit::pipeline::Analysis,
-    w: calaudit::report::Window,
-) -> calaudit::report::Report {
-    calaudit::pipeline::report(
-        a,
-        &calaudit::pipeline::Settings {
-            window: w,
-            me: &[],
-            classifier: &calaudit::classify::Classifier::builtin(),
-            week: &calaudit::config::WeekSettings::default(),
-            priority: calaudit::config::DEFAULT_PRIORITY,
-            no_fly: &[],
-            protection: Default::default(),
-        },
-    )
-}
-
 #[test]
 fn overlapping_meetings_count_once_and_meetings_beat_focus() {
     let bytes = std::fs::read(util::fixture("overlapping-meetings.ics")).expect("fixture");
     let w = util::window("UTC", "2026-01-05", "2026-01-12");
     let a = util::analyze(bytes, w, &[]);
-    let wk = &report(&a, w).weeks[0];
+    let wk = &util::report(&a, w).weeks[0];
     assert_eq!(wk.busy_seconds, 3 * 3600);
     assert_eq!(wk.category_seconds(Category::People), 3600);
     assert_eq!(wk.category_seconds(Category::Technical), 1800);
@@ -314,6 +296,6 @@ fn garbage_feeds_never_panic_the_pipeline() {
         }
         let w = util::window("America/Los_Angeles", "2026-01-01", "2026-03-01");
         let a = util::analyze(buf, w, &["me@example.com"]);
-        let _ = report(&a, w);
+        let _ = util::report(&a, w);
     }
 }

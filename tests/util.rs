@@ -98,3 +98,19 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The weekly report of an analysis made by [`analyze`] (built-in rules, default week).
+pub fn report(a: &Analysis, w: Window) -> calaudit::report::Report {
+    let classifier = Classifier::builtin();
+    let week = WeekSettings::default();
+    let s = Settings {
+        window: w,
+        me: &[],
+        classifier: &classifier,
+        week: &week,
+        priority: calaudit::config::DEFAULT_PRIORITY,
+        no_fly: &[],
+        protection: Default::default(),
+    };
+    pipeline::report(a, &s)
+}

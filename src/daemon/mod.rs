@@ -438,7 +438,8 @@ impl Daemon {
         }
         // Weekly history: completed weeks are kept; the current week is the forecast.
         for w in &rep.weeks {
-            let row = week_json(w, rep.people_target);
+            let mut row = crate::report::render::week_summary_json(w);
+            row["people_target"] = json!(rep.people_target);
             let end = detect::week_end_utc(self.cfg.tz, w);
             if end <= now {
                 self.store
@@ -581,25 +582,6 @@ fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
         "resolved": s.resolved,
         "delivered": s.delivered,
         "delivery_failures": s.delivery_failures,
-    })
-}
-
-fn week_json(w: &crate::report::WeekRow, target: f64) -> serde_json::Value {
-    json!({
-        "week": w.week,
-        "week_start": w.week_start.to_string(),
-        "busy_minutes": w.busy_seconds / 60,
-        "minutes": {
-            "people": w.seconds[0] / 60,
-            "technical": w.seconds[1] / 60,
-            "deep_work": w.seconds[2] / 60,
-            "other": w.seconds[3] / 60,
-        },
-        "working_hours": w.working_hours,
-        "people_share": w.people_share,
-        "people_target": target,
-        "people_target_met": w.people_target_met,
-        "no_fly_violations": w.no_fly_violations,
     })
 }
 

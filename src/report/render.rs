@@ -47,6 +47,25 @@ fn week_json(w: &WeekRow) -> Value {
     })
 }
 
+/// A week in whole minutes: what the dashboard API serves and the daemon's history records.
+pub fn week_summary_json(w: &WeekRow) -> Value {
+    json!({
+        "week": w.week,
+        "week_start": date_string(w.week_start),
+        "busy_minutes": w.busy_seconds / 60,
+        "minutes": {
+            "people": w.seconds[0] / 60,
+            "technical": w.seconds[1] / 60,
+            "deep_work": w.seconds[2] / 60,
+            "other": w.seconds[3] / 60,
+        },
+        "working_hours": w.working_hours,
+        "people_share": w.people_share,
+        "people_target_met": w.people_target_met,
+        "no_fly_violations": w.no_fly_violations,
+    })
+}
+
 pub fn report_json(r: &Report) -> String {
     let v = json!({
         "tz": r.window.tz.name(),

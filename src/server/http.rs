@@ -138,7 +138,11 @@ fn respond(req: &tiny_http::Request, snap: &Snapshot, token: Option<&str>) -> Re
             200,
             "text/html; charset=utf-8",
         ),
-        "/api/weeks" => json_resp(json!(snap.weeks.iter().map(week_json).collect::<Vec<_>>())),
+        "/api/weeks" => json_resp(json!(snap
+            .weeks
+            .iter()
+            .map(crate::report::render::week_summary_json)
+            .collect::<Vec<_>>())),
         "/api/occurrences" => {
             let week = query_param(query, "week");
             json_resp(json!(snap
@@ -173,24 +177,6 @@ fn respond(req: &tiny_http::Request, snap: &Snapshot, token: Option<&str>) -> Re
             with_type(b"not found\n".to_vec(), 404, "text/plain")
         }
     }
-}
-
-pub(super) fn week_json(w: &crate::report::WeekRow) -> serde_json::Value {
-    json!({
-        "week": w.week,
-        "week_start": w.week_start.to_string(),
-        "busy_minutes": w.busy_seconds / 60,
-        "minutes": {
-            "people": w.seconds[0] / 60,
-            "technical": w.seconds[1] / 60,
-            "deep_work": w.seconds[2] / 60,
-            "other": w.seconds[3] / 60,
-        },
-        "working_hours": w.working_hours,
-        "people_share": w.people_share,
-        "people_target_met": w.people_target_met,
-        "no_fly_violations": w.no_fly_violations,
-    })
 }
 
 /// Prometheus label values escape `\`, `"` and newlines.
