@@ -997,3 +997,88 @@ fn history_keeps_completed_weeks_after_the_feed_drops_them() {
     assert_eq!(w10["minutes"]["people"], 60);
     assert_eq!(w10["minutes"]["deep_work"], 120);
 }
+
+/// A minimal SMTP server (plain text, RFC 5321 happy path) recording each message's DATA.
+struct Smtp {
+    port: u16,
+    messages: Arc<Mutex<Vec<String>>>,
+}
+
+fn smtp_start() -> Smtp {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind smtp");
+    let port = listener.local_addr().expect("addr").port();
+    let messages: Arc<Mutex<Vec<String>>> = Arc::default();
+    let store = Arc::clone(&messages);
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut w) = conn else { continue };
+            let Ok(r) = w.try_clone() else { continue };
+            let mut r = std::io::BufReader::new(r);
+            let _ = w.write_all(b"220 test ESMTP\r\n");
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if std::io::BufRead::read_line(&mut r, &mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let cmd = line.trim_end().to_ascii_uppercase();
+                if cmd.starts_with("DATA") {
+                    let _ = w.write_all(b"354 go ahead\r\n");
+                    let mut data = String::new();
+                    loop {
+                        line.clear();
+                        if std::io::BufRead::read_line(&mut r, &mut line).unwrap_or(0) == 0
+                            || line.trim_end() == "."
+                        {
+                            break;
+                        }
+                        data.push_str(&line);
+                    }
+                    if let Ok(mut m) = store.lock() {
+                        m.push(data);
+                    }
+                    let _ = w.write_all(b"250 queued\r\n");
+                } else if cmd.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    let _ = w.write_all(b"250 ok\r\n");
+                }
+            }
+        }
+    });
+    Smtp { port, messages }
+}
+
+#[test]
+fn email_sink_sends_each_alert_once() {
+    let smtp = smtp_start();
+    let extra = format!(
+        "[[alerts.email]]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"calaudit <alerts@example.com>\"\nto = [\"Me <me@example.com>\"]\ntimeout = \"5s\"\n",
+        smtp.port
+    );
+    let (server, _hook, cfg, _dir) = setup(&extra);
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(0)).expect("tick");
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T110000Z",
+    );
+    server.set("/work.ics", &cal(&[FOCUS, demo]));
+    d.tick(at(15)).expect("tick");
+    d.tick(at(30)).expect("tick again: nothing new");
+    let m = smtp.messages.lock().map(|m| m.clone()).unwrap_or_default();
+    assert_eq!(m.len(), 1, "{m:#?}");
+    assert!(
+        m[0].contains("Subject: calaudit No-fly zone broken: 'Vendor demo'"),
+        "{}",
+        m[0]
+    );
+    assert!(
+        m[0].contains("To: Me <me@example.com>") && m[0].contains("\"overlap_minutes\": 30"),
+        "{}",
+        m[0]
+    );
+}

@@ -1,17 +1,18 @@
-//! Where alerts go: stdout (log), a JSON webhook, a command. Each delivery either succeeds
+//! Where alerts go: stdout (log), a JSON webhook, a command, email over SMTP. Each delivery either succeeds
 //! (the sink acknowledged it: HTTP 2xx, exit status 0) or fails with a reason; the outbox retries.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::config::{CommandSink, DaemonConfig, WebhookSink};
+use crate::config::{CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
 use crate::feed::source_redact as redact;
 
 pub enum Sink {
     Log,
     Webhook(WebhookSink),
     Command(CommandSink),
+    Email(EmailSink),
 }
 
 /// The configured sinks with their stable names (`log`, `webhook[0]`, `command[0]`).
@@ -25,6 +26,9 @@ pub fn from_config(d: &DaemonConfig) -> Vec<(String, Sink)> {
     }
     for (i, c) in d.commands.iter().enumerate() {
         out.push((format!("command[{i}]"), Sink::Command(c.clone())));
+    }
+    for (i, e) in d.emails.iter().enumerate() {
+        out.push((format!("email[{i}]"), Sink::Email(e.clone())));
     }
     out
 }
@@ -52,6 +56,7 @@ impl Sink {
                     .and_then(|_| out.flush())
                     .map_err(|e| e.to_string())
             }
+            Sink::Email(e) => send_email(e, &v, &field("text"), &field("state")),
             Sink::Webhook(w) => {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .timeout_global(Some(w.timeout))
@@ -123,4 +128,63 @@ fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<
             Err(e) => return Err(e.to_string()),
         }
     }
+}
+
+/// One alert as one email: the subject is the alert's one-line text, the body the text and
+/// the full JSON (with the alert's id, so a reader can match repeats).
+fn send_email(
+    e: &EmailSink,
+    alert: &serde_json::Value,
+    text: &str,
+    state: &str,
+) -> Result<(), String> {
+    use lettre::message::{header::ContentType, Mailbox};
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{Message, SmtpTransport, Transport};
+
+    let parse = |a: &str| {
+        a.parse::<Mailbox>()
+            .map_err(|err| format!("invalid address {a:?}: {err}"))
+    };
+    let prefix = if state == "resolved" {
+        "resolved: "
+    } else {
+        ""
+    };
+    let subject: String = format!("calaudit {prefix}{text}")
+        .chars()
+        .take(200)
+        .collect();
+    let mut msg = Message::builder().from(parse(&e.from)?).subject(subject);
+    for to in &e.to {
+        msg = msg.to(parse(to)?);
+    }
+    let body = format!(
+        "{text}\n\n{}\n",
+        serde_json::to_string_pretty(alert).unwrap_or_default()
+    );
+    let msg = msg
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|err| format!("cannot build the email: {err}"))?;
+    let builder = match e.tls {
+        EmailTls::None => SmtpTransport::builder_dangerous(&e.host),
+        EmailTls::StartTls => SmtpTransport::starttls_relay(&e.host)
+            .map_err(|err| format!("smtp {}: {err}", e.host))?,
+        EmailTls::Tls => {
+            SmtpTransport::relay(&e.host).map_err(|err| format!("smtp {}: {err}", e.host))?
+        }
+    };
+    let mut builder = builder.port(e.port).timeout(Some(e.timeout));
+    if let (Some(user), Some(var)) = (&e.username, &e.password_env) {
+        // The password lives in the environment, never in config or messages.
+        let pw = std::env::var(var)
+            .map_err(|_| format!("environment variable {var} (the SMTP password) is not set"))?;
+        builder = builder.credentials(Credentials::new(user.clone(), pw));
+    }
+    builder
+        .build()
+        .send(&msg)
+        .map(|_| ())
+        .map_err(|err| format!("smtp {}:{}: {err}", e.host, e.port))
 }

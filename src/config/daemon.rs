@@ -36,6 +36,44 @@ pub struct RawCommand {
     pub timeout: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    pub host: String,
+    pub port: Option<u16>,
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub timeout: Option<String>,
+}
+
+/// How an email sink talks to its SMTP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailTls {
+    /// Plain connection upgraded with STARTTLS (port 587), the default.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on this machine (e.g. 127.0.0.1:25).
+    None,
+}
+
+/// An email sink: each alert is one message (subject = the alert's text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailSink {
+    pub host: String,
+    pub port: u16,
+    pub tls: EmailTls,
+    pub username: Option<String>,
+    /// The environment variable holding the password (never the password itself).
+    pub password_env: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub timeout: StdDuration,
+}
+
 /// A webhook sink: the alert is POSTed as JSON (with a Slack-compatible `text`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookSink {
@@ -67,6 +105,7 @@ pub struct DaemonConfig {
     pub log: bool,
     pub webhooks: Vec<WebhookSink>,
     pub commands: Vec<CommandSink>,
+    pub emails: Vec<EmailSink>,
 }
 
 impl Default for DaemonConfig {
@@ -81,6 +120,7 @@ impl Default for DaemonConfig {
             log: true,
             webhooks: Vec::new(),
             commands: Vec::new(),
+            emails: Vec::new(),
         }
     }
 }
@@ -101,6 +141,7 @@ pub struct RawAlertSinks<'a> {
     pub log: Option<bool>,
     pub webhook: &'a [RawWebhook],
     pub command: &'a [RawCommand],
+    pub email: &'a [RawEmail],
 }
 
 pub fn validate(
@@ -178,6 +219,58 @@ pub fn validate(
             ));
         }
         d.commands.push(sink);
+    }
+    for (i, e) in alerts.email.iter().enumerate() {
+        let key = format!("alerts.email[{i}]");
+        let tls = match e.tls.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("starttls") => EmailTls::StartTls,
+            Some("tls") => EmailTls::Tls,
+            Some("none") => EmailTls::None,
+            Some(other) => {
+                problems.push(format!("key `{key}.tls`: unknown value {other:?}; expected \"starttls\", \"tls\" or \"none\""));
+                EmailTls::StartTls
+            }
+        };
+        let mut sink = EmailSink {
+            host: e.host.trim().to_owned(),
+            port: e.port.unwrap_or(match tls {
+                EmailTls::StartTls => 587,
+                EmailTls::Tls => 465,
+                EmailTls::None => 25,
+            }),
+            tls,
+            username: e.username.clone().filter(|u| !u.is_empty()),
+            password_env: e.password_env.clone().filter(|p| !p.is_empty()),
+            from: e.from.trim().to_owned(),
+            to: e.to.iter().map(|t| t.trim().to_owned()).collect(),
+            timeout: StdDuration::from_secs(30),
+        };
+        span(
+            &format!("{key}.timeout"),
+            e.timeout.as_deref(),
+            &mut sink.timeout,
+            "30s",
+            problems,
+        );
+        if sink.host.is_empty() {
+            problems.push(format!(
+                "key `{key}.host`: expected the SMTP server's host name"
+            ));
+        }
+        for (k, addr) in
+            std::iter::once(("from", &sink.from)).chain(sink.to.iter().map(|t| ("to", t)))
+        {
+            if addr.parse::<lettre::message::Mailbox>().is_err() {
+                problems.push(format!("key `{key}.{k}`: invalid address {addr:?}; expected e.g. \"Me <me@example.com>\""));
+            }
+        }
+        if sink.to.is_empty() {
+            problems.push(format!("key `{key}.to`: expected at least one recipient"));
+        }
+        if sink.username.is_some() != sink.password_env.is_some() {
+            problems.push(format!("key `{key}`: `username` and `password_env` go together (the password is read from that environment variable)"));
+        }
+        d.emails.push(sink);
     }
     if let Some(b) = alerts.people_target {
         d.people_target_alert = b;
@@ -268,6 +361,29 @@ mod tests {
             assert!(msg.contains(key), "{key} missing in {msg}");
         }
         assert!(!msg.contains("secret-token"), "{msg}");
+        let email = "[[alerts.email]]\nhost = \"smtp.example.com\"\nfrom = \"calaudit <me@example.com>\"\nto = [\"me@example.com\"]\nusername = \"me\"\npassword_env = \"PW\"\n";
+        let e = &crate::config::Config::parse(email, None)
+            .unwrap()
+            .daemon
+            .emails[0];
+        assert_eq!(
+            (e.port, e.tls, e.password_env.as_deref()),
+            (587, EmailTls::StartTls, Some("PW"))
+        );
+        let bad_email = "[[alerts.email]]\nhost = \"\"\ntls = \"ssl3\"\nfrom = \"not an address\"\nto = []\nusername = \"me\"\n";
+        let msg = crate::config::Config::parse(bad_email, None)
+            .err()
+            .unwrap()
+            .to_string();
+        for key in [
+            "`alerts.email[0].host`",
+            "`alerts.email[0].tls`",
+            "`alerts.email[0].from`",
+            "`alerts.email[0].to`",
+            "`username` and `password_env`",
+        ] {
+            assert!(msg.contains(key), "{key} missing in {msg}");
+        }
         let msg = crate::config::Config::parse("[store]\npaht = \"x\"\n", None)
             .err()
             .unwrap()

@@ -5,7 +5,7 @@ mod daemon;
 mod raw;
 mod validate;
 
-pub use daemon::{parse_duration, CommandSink, DaemonConfig, WebhookSink};
+pub use daemon::{parse_duration, CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
 pub use raw::RawConfig;
 pub use validate::{
     parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,

@@ -70,6 +70,9 @@ pub struct RawAlerts {
     pub webhook: Vec<super::daemon::RawWebhook>,
     #[serde(default)]
     pub command: Vec<super::daemon::RawCommand>,
+    /// Email alerts over SMTP.
+    #[serde(default)]
+    pub email: Vec<super::daemon::RawEmail>,
 }
 
 #[derive(Debug, Deserialize)]

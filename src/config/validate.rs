@@ -330,6 +330,7 @@ impl Config {
                 log: raw.alerts.log,
                 webhook: &raw.alerts.webhook,
                 command: &raw.alerts.command,
+                email: &raw.alerts.email,
             },
             path,
             &mut problems,
