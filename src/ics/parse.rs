@@ -158,13 +158,13 @@ const SPLIT_SEARCH_BYTES: usize = 1 << 20;
 /// Input that can be read at any offset without a shared cursor, so that two threads can
 /// read two parts of it at once: a file (`pread`) or, in tests, bytes in memory.
 pub trait ReadAt: Sync {
-    fn len(&self) -> std::io::Result<u64>;
+    fn size(&self) -> std::io::Result<u64>;
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize>;
 }
 
 #[cfg(unix)]
 impl ReadAt for std::fs::File {
-    fn len(&self) -> std::io::Result<u64> {
+    fn size(&self) -> std::io::Result<u64> {
         Ok(self.metadata()?.len())
     }
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
@@ -173,7 +173,7 @@ impl ReadAt for std::fs::File {
 }
 
 impl ReadAt for [u8] {
-    fn len(&self) -> std::io::Result<u64> {
+    fn size(&self) -> std::io::Result<u64> {
         Ok(<[u8]>::len(self) as u64)
     }
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
@@ -222,7 +222,7 @@ impl<S: ReadAt + ?Sized> std::io::Read for Range<'_, S> {
 ///   half's result is dropped and the first half's parser reads on through it instead:
 ///   unusual files cost more time, never a different result.
 pub fn parse_file<S: ReadAt + ?Sized>(src: &S, opts: ParseOptions) -> std::io::Result<Calendar> {
-    let len = src.len()?;
+    let len = src.size()?;
     let split = if len >= PARALLEL_MIN_BYTES {
         find_split(src, len / 2)?
     } else {
