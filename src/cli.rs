@@ -426,10 +426,15 @@ impl Context_ {
         for (name, src) in &self.feeds {
             let context = || format!("feed {name:?} ({})", src.display());
             let body = crate::feed::open(src, Duration::from_secs(60)).with_context(context)?;
-            // Parsed while it is read: a file is never held whole in memory.
-            let calendar = crate::ics::parse::parse_reader(body, opts)
-                .with_context(|| format!("cannot read {}", src.display()))
-                .with_context(context)?;
+            // Parsed while it is read: a file is never held whole in memory, and a large
+            // one is parsed in two halves at once (`parse_file`).
+            let calendar = match body {
+                #[cfg(unix)]
+                crate::feed::Body::File(file) => crate::ics::parse::parse_file(&file, opts),
+                body => crate::ics::parse::parse_reader(body, opts),
+            }
+            .with_context(|| format!("cannot read {}", src.display()))
+            .with_context(context)?;
             parsed.push(ParsedFeed {
                 name: name.clone(),
                 calendar,
