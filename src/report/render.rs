@@ -118,9 +118,10 @@ pub fn report_table(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "Weeks {} to {} ({}), working week {}h, people target {:.0}%",
+        "{} – {} ({}), working week {}h, people target {:.0}%",
         date_string(r.window.from),
-        date_string(r.window.to),
+        // The window's end is exclusive; people read the last day it includes.
+        date_string(r.window.to.pred_opt().unwrap_or(r.window.to)),
         r.window.tz.name(),
         r.week_hours,
         r.people_target * 100.0
