@@ -33,7 +33,7 @@ pub fn run(cfg: Config) -> Result<()> {
     let (srv_data, srv_stop) = (Arc::clone(&shared), Arc::clone(&stop));
     let server = std::thread::spawn(move || {
         if let Err(e) = crate::server::serve(&server_cfg, srv_data, srv_stop, |addr| {
-            tracing::info!("dashboard on http://{addr}/");
+            eprintln!("calaudit: dashboard on http://{addr}/");
         }) {
             tracing::error!(error = %e, "dashboard not started; the daemon keeps running");
         }
