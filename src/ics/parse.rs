@@ -1248,13 +1248,8 @@ fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String>
                 "DELEGATED" => PartStat::Delegated,
                 _ => PartStat::Other,
             });
-            let raw = text(cl.value).trim().to_owned();
-            ev.attendees.push(Attendee {
-                addr: normalize_address(&raw),
-                raw,
-                partstat,
-                partstat_raw: ps,
-            });
+            ev.attendees
+                .push(Attendee::new(text(cl.value).trim(), partstat, ps));
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
         Prop::Duration => match parse_duration(&text(cl.value)) {
