@@ -137,11 +137,25 @@ impl Keyword {
     /// Where the keyword ends if it occurs at byte `at` of `text`. Deterministic: a keyword's
     /// words hold no whitespace, so a whitespace run between them is taken whole.
     fn match_at(&self, text: &str, at: usize) -> Option<usize> {
-        let mut chars = text[at..].char_indices().peekable();
+        // Walks byte positions and decodes a character only where the byte is not ASCII:
+        // titles are almost all ASCII, and a `Peekable<CharIndices>` per try was most of
+        // the cost of a miss, which is what nearly every try is.
+        let next = |pos: usize| -> Option<(char, usize)> {
+            match text.as_bytes().get(pos) {
+                Some(&b) if b.is_ascii() => Some((char::from(b), pos + 1)),
+                Some(_) => text
+                    .get(pos..)
+                    .and_then(|rest| rest.chars().next())
+                    .map(|c| (c, pos + c.len_utf8())),
+                None => None,
+            }
+        };
+        let mut pos = at;
         for (i, word) in self.words.iter().enumerate() {
             if i > 0 {
                 let mut spaces = 0;
-                while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {
+                while let Some((_, after)) = next(pos).filter(|&(c, _)| c.is_whitespace()) {
+                    pos = after;
                     spaces += 1;
                 }
                 if spaces == 0 {
@@ -149,13 +163,13 @@ impl Keyword {
                 }
             }
             for letter in word {
-                match chars.next() {
-                    Some((_, c)) if letter.matches(c) => {}
+                match next(pos) {
+                    Some((c, after)) if letter.matches(c) => pos = after,
                     _ => return None,
                 }
             }
         }
-        Some(chars.peek().map_or(text.len(), |&(off, _)| at + off))
+        Some(pos)
     }
 }
 
