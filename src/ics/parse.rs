@@ -22,6 +22,16 @@ use super::value::{
 use super::zone::{Observance, ObservanceKind, VTimezone};
 
 /// Components that live directly in a VCALENDAR and never inside each other.
+/// Component names seen in every feed, upper-cased without allocating (see [`upper_known`]).
+const COMPONENT_NAMES: &[&str] = &[
+    "VEVENT",
+    "VCALENDAR",
+    "VALARM",
+    "VTIMEZONE",
+    "STANDARD",
+    "DAYLIGHT",
+];
+
 const CALENDAR_LEVEL: &[&str] = &[
     "VEVENT",
     "VTODO",
@@ -771,22 +781,23 @@ impl Parser {
     }
 
     fn begin(&mut self, line_no: u32, value: &[u8]) {
-        let name = upper(value);
+        let name = upper_known(value, COMPONENT_NAMES);
         if self.stack.len() >= MAX_DEPTH {
             self.warn(
                 line_no,
                 format!("component BEGIN:{name} nested deeper than {MAX_DEPTH} levels: skipped"),
             );
-            self.stack.push((Frame::Other(name.into_bytes()), line_no));
+            self.stack
+                .push((Frame::Other(name.into_owned().into_bytes()), line_no));
             return;
         }
-        if CALENDAR_LEVEL.contains(&name.as_str()) {
+        if CALENDAR_LEVEL.contains(&name.as_ref()) {
             self.close_unclosed_siblings(line_no, &name);
         }
         let inside_other = self.stack.iter().any(|(f, _)| matches!(f, Frame::Other(_)));
         let parent_is_tz = matches!(self.stack.last(), Some((Frame::Timezone(_), _)));
-        let frame = match name.as_str() {
-            _ if inside_other => Frame::Other(name.into_bytes()),
+        let frame = match name.as_ref() {
+            _ if inside_other => Frame::Other(name.into_owned().into_bytes()),
             "VCALENDAR" => {
                 let idx = self.cal.sections.len() as u32;
                 self.cal.sections.push(Section {
@@ -823,7 +834,7 @@ impl Parser {
                 rrule: None,
                 rdates: Vec::new(),
             }),
-            _ => Frame::Other(name.into_bytes()),
+            _ => Frame::Other(name.into_owned().into_bytes()),
         };
         self.stack.push((frame, line_no));
     }
@@ -833,10 +844,12 @@ impl Parser {
     /// as `END:VTOOD`, or a broken export). Close it here instead of swallowing the rest.
     fn close_unclosed_siblings(&mut self, line_no: u32, name: &str) {
         while let Some((frame, begin_line)) = self.stack.last() {
-            let open = String::from_utf8_lossy(frame_name(frame)).into_owned();
-            if !CALENDAR_LEVEL.contains(&open.as_str()) {
+            // Compared as bytes first: the name is only needed as text for the warning.
+            let open = frame_name(frame);
+            if !CALENDAR_LEVEL.iter().any(|c| c.as_bytes() == open) {
                 return;
             }
+            let open = String::from_utf8_lossy(open).into_owned();
             let begin_line = *begin_line;
             self.warn(
                 begin_line,
@@ -849,7 +862,7 @@ impl Parser {
     }
 
     fn end(&mut self, line_no: u32, value: &[u8]) {
-        let name = upper(value);
+        let name = upper_known(value, COMPONENT_NAMES);
         let Some(pos) = self
             .stack
             .iter()
@@ -907,13 +920,19 @@ impl Parser {
 
     fn finish_event(&mut self, mut ev: Event) {
         let line = ev.line;
-        let label = if ev.uid.is_empty() {
-            String::from("VEVENT")
-        } else {
-            format!("VEVENT UID={:?}", ev.uid)
+        // Built only for a warning: formatting it for every event cost an allocation each.
+        let label = |ev: &Event| {
+            if ev.uid.is_empty() {
+                String::from("VEVENT")
+            } else {
+                format!("VEVENT UID={:?}", ev.uid)
+            }
         };
         let Some(start) = ev.dtstart else {
-            self.warn(line, format!("{label} has no valid DTSTART: skipped"));
+            self.warn(
+                line,
+                format!("{} has no valid DTSTART: skipped", label(&ev)),
+            );
             return;
         };
         // Normalise mixed value kinds the way producers mean them (and as the reference does):
@@ -963,7 +982,10 @@ impl Parser {
                     _ => true,
                 };
             if same_zone && e.naive() < s.naive() {
-                self.warn(line, format!("{label} has DTEND before DTSTART: swapped"));
+                self.warn(
+                    line,
+                    format!("{} has DTEND before DTSTART: swapped", label(&ev)),
+                );
                 ev.dtstart = Some(e);
                 ev.dtend = Some(s);
             }
@@ -979,13 +1001,19 @@ impl Parser {
             if ev.dtend.is_some() {
                 self.warn(
                     line,
-                    format!("{label} has both DTEND and DURATION: DURATION ignored"),
+                    format!(
+                        "{} has both DTEND and DURATION: DURATION ignored",
+                        label(&ev)
+                    ),
                 );
                 ev.duration = None;
             } else if d.negative {
                 self.warn(
                     line,
-                    format!("{label} has a negative DURATION: treated as positive"),
+                    format!(
+                        "{} has a negative DURATION: treated as positive",
+                        label(&ev)
+                    ),
                 );
                 ev.duration = Some(super::value::Duration {
                     negative: false,
