@@ -540,6 +540,26 @@ fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
     params(raw).find_map(|(n, v)| n.eq_ignore_ascii_case(name.as_bytes()).then_some(v))
 }
 
+/// `VALUE` and `TZID` (each the first given, as [`param`] finds them) in one pass: every
+/// DTSTART and DTEND asks for both.
+fn value_and_tzid(raw: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+    let (mut value, mut tzid) = (None, None);
+    if raw.is_empty() {
+        return (value, tzid);
+    }
+    for (n, v) in params(raw) {
+        if value.is_none() && n.eq_ignore_ascii_case(b"VALUE") {
+            value = Some(v);
+        } else if tzid.is_none() && n.eq_ignore_ascii_case(b"TZID") {
+            tzid = Some(v);
+        }
+        if value.is_some() && tzid.is_some() {
+            break;
+        }
+    }
+    (value, tzid)
+}
+
 fn text(b: &[u8]) -> Cow<'_, str> {
     // `from_utf8` has a fast path for ASCII that the lossy conversion lacks; almost every
     // value is valid UTF-8, so the lossy one only runs on the rest.
@@ -736,9 +756,10 @@ impl Parser {
     }
 
     fn date_value_str(&mut self, params_raw: &[u8], v: &str) -> Option<DateValue> {
-        let is_date = param(params_raw, "VALUE").is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
+        let (value, tzid) = value_and_tzid(params_raw);
+        let is_date = value.is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
         let v = v.trim();
-        let tzid = param(params_raw, "TZID").filter(|t| !text(t).trim().is_empty());
+        let tzid = tzid.filter(|t| !text(t).trim().is_empty());
         if !is_date && v.len() == 8 {
             // A bare date with a TZID (old Google exports): midnight in that zone, as meant.
             if let (Some(tz), Some(d)) = (tzid, parse_date(v)) {
