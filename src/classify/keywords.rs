@@ -32,6 +32,11 @@ struct Keyword {
     left: bool,
     /// The keyword ends with a letter or digit: the text after it must not be a word char.
     right: bool,
+    /// The keyword's second character when it is ASCII: an ASCII character of the text
+    /// matches it only if equal ignoring ASCII case (the other characters that fold to an
+    /// ASCII letter, KELVIN SIGN and LONG S, are not ASCII). Most tries fail there, so
+    /// checking that byte first skips the full match for them.
+    second: Option<u8>,
 }
 
 /// One character of a keyword and the other characters equal to it ignoring case.
@@ -76,6 +81,16 @@ impl Keywords {
                     .collect(),
                 left: is_word(first),
                 right: is_word(last),
+                second: None,
+            };
+            let kw = Keyword {
+                second: kw
+                    .words
+                    .first()
+                    .and_then(|w| w.get(1))
+                    .and_then(|l| u8::try_from(l.c).ok())
+                    .filter(u8::is_ascii),
+                ..kw
             };
             let start = kw.words.first().and_then(|w| w.first())?;
             let index = keywords.len() as u32;
@@ -113,13 +128,27 @@ impl Keywords {
             if candidates.is_empty() {
                 continue;
             }
-            // `at` is a character boundary (an ASCII byte or a leading byte).
-            let free_before = !text[..at].chars().next_back().is_some_and(is_word_char);
+            // The byte after an ASCII first character is where the second one starts.
+            let next = if b.is_ascii() {
+                text.as_bytes().get(at + 1).copied().filter(u8::is_ascii)
+            } else {
+                None
+            };
+            let mut free_before = None;
             for kw in candidates
                 .iter()
                 .filter_map(|&i| self.keywords.get(i as usize))
             {
-                if kw.left && !free_before {
+                if let (Some(n), Some(want)) = (next, kw.second) {
+                    if !n.eq_ignore_ascii_case(&want) {
+                        continue;
+                    }
+                }
+                // `at` is a character boundary (an ASCII byte or a leading byte).
+                let free = *free_before.get_or_insert_with(|| {
+                    !text[..at].chars().next_back().is_some_and(is_word_char)
+                });
+                if kw.left && !free {
                     continue;
                 }
                 if let Some(end) = kw.match_at(text, at) {
@@ -137,11 +166,25 @@ impl Keyword {
     /// Where the keyword ends if it occurs at byte `at` of `text`. Deterministic: a keyword's
     /// words hold no whitespace, so a whitespace run between them is taken whole.
     fn match_at(&self, text: &str, at: usize) -> Option<usize> {
-        let mut chars = text[at..].char_indices().peekable();
+        // Walks byte positions and decodes a character only where the byte is not ASCII:
+        // titles are almost all ASCII, and a `Peekable<CharIndices>` per try was most of
+        // the cost of a miss, which is what nearly every try is.
+        let next = |pos: usize| -> Option<(char, usize)> {
+            match text.as_bytes().get(pos) {
+                Some(&b) if b.is_ascii() => Some((char::from(b), pos + 1)),
+                Some(_) => text
+                    .get(pos..)
+                    .and_then(|rest| rest.chars().next())
+                    .map(|c| (c, pos + c.len_utf8())),
+                None => None,
+            }
+        };
+        let mut pos = at;
         for (i, word) in self.words.iter().enumerate() {
             if i > 0 {
                 let mut spaces = 0;
-                while chars.next_if(|&(_, c)| c.is_whitespace()).is_some() {
+                while let Some((_, after)) = next(pos).filter(|&(c, _)| c.is_whitespace()) {
+                    pos = after;
                     spaces += 1;
                 }
                 if spaces == 0 {
@@ -149,13 +192,13 @@ impl Keyword {
                 }
             }
             for letter in word {
-                match chars.next() {
-                    Some((_, c)) if letter.matches(c) => {}
+                match next(pos) {
+                    Some((c, after)) if letter.matches(c) => pos = after,
                     _ => return None,
                 }
             }
         }
-        Some(chars.peek().map_or(text.len(), |&(off, _)| at + off))
+        Some(pos)
     }
 }
 

@@ -91,6 +91,10 @@ struct Ctx<'a> {
     opts: &'a ExpandOptions,
     warnings: Vec<Warning>,
     unknown_tzids: Vec<u32>,
+    /// The zone of each TZID index once resolved (`Some(None)`: unknown). Every timed value
+    /// of a feed is placed through here, and the resolver's own cache costs a lock and a
+    /// string hash per look-up: a third of placing a single event's times.
+    zones: Vec<Option<Option<Zone>>>,
 }
 
 /// A DATE-TIME read into a zone: the zone, its local wall-clock value, whether floating.
@@ -132,7 +136,17 @@ impl Ctx<'_> {
                     .get(idx as usize)
                     .map(String::as_str)
                     .unwrap_or("");
-                match self.resolver.resolve(name) {
+                let resolved = match self.zones.get(idx as usize) {
+                    Some(Some(z)) => z.clone(),
+                    _ => {
+                        let z = self.resolver.resolve(name);
+                        if let Some(slot) = self.zones.get_mut(idx as usize) {
+                            *slot = Some(z.clone());
+                        }
+                        z
+                    }
+                };
+                match resolved {
                     Some(zone) => Placed {
                         zone,
                         local: t,
@@ -251,6 +265,7 @@ pub fn expand(
             opts,
             warnings: Vec::new(),
             unknown_tzids: Vec::new(),
+            zones: vec![None; cal.tzids.len()],
         }));
     }
     for group in groups {
@@ -362,6 +377,17 @@ struct Instance {
 }
 
 fn length_of(ctx: &mut Ctx<'_>, ev: &Event, start: DateValue) -> Length {
+    length_from(ctx, ev, start, |ctx| ctx.instant(start, ev.line))
+}
+
+/// [`length_of`] with the start's instant given by `start_utc`, for callers that have it
+/// already (it is only asked for a timed start with a DTEND).
+fn length_from(
+    ctx: &mut Ctx<'_>,
+    ev: &Event,
+    start: DateValue,
+    start_utc: impl FnOnce(&mut Ctx<'_>) -> NaiveDateTime,
+) -> Length {
     if let DateValue::Date(d) = start {
         let days = match (ev.dtend, ev.duration) {
             (Some(DateValue::Date(e)), _) => (e - d).num_days().abs(),
@@ -374,7 +400,7 @@ fn length_of(ctx: &mut Ctx<'_>, ev: &Event, start: DateValue) -> Length {
     }
     match (ev.dtend, ev.duration) {
         (Some(end), _) => {
-            let s = ctx.instant(start, ev.line);
+            let s = start_utc(ctx);
             let e = ctx.instant(end, ev.line);
             Length::Timed {
                 days: 0,
@@ -477,29 +503,30 @@ fn expand_group(ctx: &mut Ctx<'_>, group: &[u32], out: &mut Vec<Occurrence>) {
             continue;
         }
         let Some(start) = ev.dtstart else { continue };
-        let len = length_of(ctx, ev, start);
-        let rid = Some(rid);
-        push_single(ctx, o, start, len, rid, out);
+        push_single(ctx, o, start, Some(rid), out);
     }
 }
 
 /// Emits the occurrence of a non-recurring VEVENT (or of an override) if it overlaps the window.
+/// The start is placed in its zone once, for both its instant and the event's length.
 fn push_single(
     ctx: &mut Ctx<'_>,
     event: u32,
     start: DateValue,
-    len: Length,
     rid: Option<RecurrenceId>,
     out: &mut Vec<Occurrence>,
 ) {
-    let line = ctx.cal.events[event as usize].line;
+    let ev = &ctx.cal.events[event as usize];
     if let DateValue::Date(d) = start {
-        let Length::Days(days) = len else { return };
+        let Length::Days(days) = length_of(ctx, ev, start) else {
+            return;
+        };
         push_allday(ctx, event, d, days, rid, out);
         return;
     }
-    let p = ctx.place(start, line);
+    let p = ctx.place(start, ev.line);
     let utc = p.zone.to_utc(p.local);
+    let len = length_from(ctx, ev, start, |_| utc);
     let end = end_of(&p.zone, p.local, utc, len);
     push_timed(ctx, event, utc, end, rid, p.floating, out);
 }
@@ -574,11 +601,11 @@ fn expand_master(
     let Some(start) = ev.dtstart else {
         return Vec::new();
     };
-    let len = length_of(ctx, ev, start);
     if !ev.is_recurring() {
-        push_single(ctx, m, start, len, None, out);
+        push_single(ctx, m, start, None, out);
         return Vec::new();
     }
+    let len = length_of(ctx, ev, start);
     let allday = start.is_date();
     let placed = ctx.place(start, ev.line);
     let zone = placed.zone.clone();

@@ -22,6 +22,16 @@ use super::value::{
 use super::zone::{Observance, ObservanceKind, VTimezone};
 
 /// Components that live directly in a VCALENDAR and never inside each other.
+/// Component names seen in every feed, upper-cased without allocating (see [`upper_known`]).
+const COMPONENT_NAMES: &[&str] = &[
+    "VEVENT",
+    "VCALENDAR",
+    "VALARM",
+    "VTIMEZONE",
+    "STANDARD",
+    "DAYLIGHT",
+];
+
 const CALENDAR_LEVEL: &[&str] = &[
     "VEVENT",
     "VTODO",
@@ -452,7 +462,9 @@ struct ContentLine<'l> {
 }
 
 fn split_content_line(line: &[u8]) -> Option<ContentLine<'_>> {
-    let name_end = line.iter().position(|&b| b == b';' || b == b':')?;
+    // memchr jumps rather than a test per byte: ATTENDEE lines carry a hundred bytes of
+    // parameters, and this was the larger part of reading a line.
+    let name_end = memchr::memchr2(b';', b':', line)?;
     let name = &line[..name_end];
     if name.is_empty() {
         return None;
@@ -467,19 +479,20 @@ fn split_content_line(line: &[u8]) -> Option<ContentLine<'_>> {
         });
     }
     let mut in_quotes = false;
-    for (i, &b) in line.iter().enumerate().skip(name_end + 1) {
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b':' if !in_quotes => {
-                return Some(ContentLine {
-                    kind,
-                    name,
-                    params: &line[name_end + 1..i],
-                    value: &line[i + 1..],
-                })
-            }
-            _ => {}
+    let mut at = name_end + 1;
+    while let Some(off) = memchr::memchr2(b'"', b':', line.get(at..)?) {
+        let i = at + off;
+        if line[i] == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            return Some(ContentLine {
+                kind,
+                name,
+                params: &line[name_end + 1..i],
+                value: &line[i + 1..],
+            });
         }
+        at = i + 1;
     }
     None
 }
@@ -525,6 +538,26 @@ fn params(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 
 fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
     params(raw).find_map(|(n, v)| n.eq_ignore_ascii_case(name.as_bytes()).then_some(v))
+}
+
+/// `VALUE` and `TZID` (each the first given, as [`param`] finds them) in one pass: every
+/// DTSTART and DTEND asks for both.
+fn value_and_tzid(raw: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+    let (mut value, mut tzid) = (None, None);
+    if raw.is_empty() {
+        return (value, tzid);
+    }
+    for (n, v) in params(raw) {
+        if value.is_none() && n.eq_ignore_ascii_case(b"VALUE") {
+            value = Some(v);
+        } else if tzid.is_none() && n.eq_ignore_ascii_case(b"TZID") {
+            tzid = Some(v);
+        }
+        if value.is_some() && tzid.is_some() {
+            break;
+        }
+    }
+    (value, tzid)
 }
 
 fn text(b: &[u8]) -> Cow<'_, str> {
@@ -723,9 +756,10 @@ impl Parser {
     }
 
     fn date_value_str(&mut self, params_raw: &[u8], v: &str) -> Option<DateValue> {
-        let is_date = param(params_raw, "VALUE").is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
+        let (value, tzid) = value_and_tzid(params_raw);
+        let is_date = value.is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
         let v = v.trim();
-        let tzid = param(params_raw, "TZID").filter(|t| !text(t).trim().is_empty());
+        let tzid = tzid.filter(|t| !text(t).trim().is_empty());
         if !is_date && v.len() == 8 {
             // A bare date with a TZID (old Google exports): midnight in that zone, as meant.
             if let (Some(tz), Some(d)) = (tzid, parse_date(v)) {
@@ -771,22 +805,23 @@ impl Parser {
     }
 
     fn begin(&mut self, line_no: u32, value: &[u8]) {
-        let name = upper(value);
+        let name = upper_known(value, COMPONENT_NAMES);
         if self.stack.len() >= MAX_DEPTH {
             self.warn(
                 line_no,
                 format!("component BEGIN:{name} nested deeper than {MAX_DEPTH} levels: skipped"),
             );
-            self.stack.push((Frame::Other(name.into_bytes()), line_no));
+            self.stack
+                .push((Frame::Other(name.into_owned().into_bytes()), line_no));
             return;
         }
-        if CALENDAR_LEVEL.contains(&name.as_str()) {
+        if CALENDAR_LEVEL.contains(&name.as_ref()) {
             self.close_unclosed_siblings(line_no, &name);
         }
         let inside_other = self.stack.iter().any(|(f, _)| matches!(f, Frame::Other(_)));
         let parent_is_tz = matches!(self.stack.last(), Some((Frame::Timezone(_), _)));
-        let frame = match name.as_str() {
-            _ if inside_other => Frame::Other(name.into_bytes()),
+        let frame = match name.as_ref() {
+            _ if inside_other => Frame::Other(name.into_owned().into_bytes()),
             "VCALENDAR" => {
                 let idx = self.cal.sections.len() as u32;
                 self.cal.sections.push(Section {
@@ -823,7 +858,7 @@ impl Parser {
                 rrule: None,
                 rdates: Vec::new(),
             }),
-            _ => Frame::Other(name.into_bytes()),
+            _ => Frame::Other(name.into_owned().into_bytes()),
         };
         self.stack.push((frame, line_no));
     }
@@ -833,10 +868,12 @@ impl Parser {
     /// as `END:VTOOD`, or a broken export). Close it here instead of swallowing the rest.
     fn close_unclosed_siblings(&mut self, line_no: u32, name: &str) {
         while let Some((frame, begin_line)) = self.stack.last() {
-            let open = String::from_utf8_lossy(frame_name(frame)).into_owned();
-            if !CALENDAR_LEVEL.contains(&open.as_str()) {
+            // Compared as bytes first: the name is only needed as text for the warning.
+            let open = frame_name(frame);
+            if !CALENDAR_LEVEL.iter().any(|c| c.as_bytes() == open) {
                 return;
             }
+            let open = String::from_utf8_lossy(open).into_owned();
             let begin_line = *begin_line;
             self.warn(
                 begin_line,
@@ -849,7 +886,7 @@ impl Parser {
     }
 
     fn end(&mut self, line_no: u32, value: &[u8]) {
-        let name = upper(value);
+        let name = upper_known(value, COMPONENT_NAMES);
         let Some(pos) = self
             .stack
             .iter()
@@ -907,13 +944,19 @@ impl Parser {
 
     fn finish_event(&mut self, mut ev: Event) {
         let line = ev.line;
-        let label = if ev.uid.is_empty() {
-            String::from("VEVENT")
-        } else {
-            format!("VEVENT UID={:?}", ev.uid)
+        // Built only for a warning: formatting it for every event cost an allocation each.
+        let label = |ev: &Event| {
+            if ev.uid.is_empty() {
+                String::from("VEVENT")
+            } else {
+                format!("VEVENT UID={:?}", ev.uid)
+            }
         };
         let Some(start) = ev.dtstart else {
-            self.warn(line, format!("{label} has no valid DTSTART: skipped"));
+            self.warn(
+                line,
+                format!("{} has no valid DTSTART: skipped", label(&ev)),
+            );
             return;
         };
         // Normalise mixed value kinds the way producers mean them (and as the reference does):
@@ -963,7 +1006,10 @@ impl Parser {
                     _ => true,
                 };
             if same_zone && e.naive() < s.naive() {
-                self.warn(line, format!("{label} has DTEND before DTSTART: swapped"));
+                self.warn(
+                    line,
+                    format!("{} has DTEND before DTSTART: swapped", label(&ev)),
+                );
                 ev.dtstart = Some(e);
                 ev.dtend = Some(s);
             }
@@ -979,13 +1025,19 @@ impl Parser {
             if ev.dtend.is_some() {
                 self.warn(
                     line,
-                    format!("{label} has both DTEND and DURATION: DURATION ignored"),
+                    format!(
+                        "{} has both DTEND and DURATION: DURATION ignored",
+                        label(&ev)
+                    ),
                 );
                 ev.duration = None;
             } else if d.negative {
                 self.warn(
                     line,
-                    format!("{label} has a negative DURATION: treated as positive"),
+                    format!(
+                        "{} has a negative DURATION: treated as positive",
+                        label(&ev)
+                    ),
                 );
                 ev.duration = Some(super::value::Duration {
                     negative: false,
@@ -1248,13 +1300,8 @@ fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String>
                 "DELEGATED" => PartStat::Delegated,
                 _ => PartStat::Other,
             });
-            let raw = text(cl.value).trim().to_owned();
-            ev.attendees.push(Attendee {
-                addr: normalize_address(&raw),
-                raw,
-                partstat,
-                partstat_raw: ps,
-            });
+            ev.attendees
+                .push(Attendee::new(text(cl.value).trim(), partstat, ps));
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
         Prop::Duration => match parse_duration(&text(cl.value)) {

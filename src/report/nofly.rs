@@ -107,7 +107,10 @@ pub fn violations(
             continue;
         }
         // Only intervals starting before the meeting ends and not long before it starts.
-        let lo = prot.partition_point(|p| p.start < s - max_len);
+        // The bound is computed once, not at every probe of the search: chrono's date
+        // arithmetic was most of this function's cost.
+        let floor = s - max_len;
+        let lo = prot.partition_point(|p| p.start < floor);
         for p in prot[lo..].iter().take_while(|p| p.start < e) {
             let (os, oe) = (s.max(p.start), e.min(p.end));
             if oe > os && (oe - os).num_seconds() >= min_overlap.max(1) {
