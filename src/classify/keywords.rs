@@ -11,6 +11,9 @@
 //! `regex-syntax` itself, so `k` also matches KELVIN SIGN and `s` LONG S, exactly as before.
 //! Word characters are `regex-syntax`'s (`\w`), whitespace is Unicode `White_Space` (`\s`).
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 
 /// A compiled keyword list: matches if any keyword occurs, word-aware.
@@ -43,24 +46,45 @@ struct Keyword {
 #[derive(Clone, Debug)]
 struct Letter {
     c: char,
-    others: Box<[char]>,
+    others: Cow<'static, [char]>,
 }
 
 impl Letter {
     fn new(c: char) -> Letter {
-        let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
-        class.case_fold_simple();
-        let others = class
-            .iter()
-            .flat_map(|r| r.start()..=r.end())
-            .filter(|&o| o != c)
-            .collect();
+        let others = match u8::try_from(c) {
+            Ok(b) if b.is_ascii() => Cow::Borrowed(ascii_others(b)),
+            _ => Cow::Owned(case_fold_others(c)),
+        };
         Letter { c, others }
     }
 
     fn matches(&self, c: char) -> bool {
         c == self.c || self.others.contains(&c)
     }
+}
+
+/// The characters other than `c` that equal it under Unicode simple case folding.
+fn case_fold_others(c: char) -> Vec<char> {
+    let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+    class.case_fold_simple();
+    class
+        .iter()
+        .flat_map(|r| r.start()..=r.end())
+        .filter(|&o| o != c)
+        .collect()
+}
+
+/// [`case_fold_others`] of an ASCII character, computed once per process for all 128: the
+/// built-in rules spell about 1,400 letters, and a case fold each was a third of start-up's
+/// instructions.
+fn ascii_others(b: u8) -> &'static [char] {
+    static TABLE: OnceLock<Vec<Vec<char>>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..128u8)
+            .map(|b| case_fold_others(char::from(b)))
+            .collect()
+    });
+    table.get(usize::from(b)).map_or(&[], Vec::as_slice)
 }
 
 impl Keywords {
