@@ -193,15 +193,25 @@ pub fn build(
         let u = t.and_utc();
         (u.timestamp(), u.timestamp_subsec_nanos())
     };
-    let mut points: Vec<((i64, u32), i32, usize)> = Vec::new();
+    // A boundary packed into one integer, ordered as the tuple (seconds, nanoseconds, delta,
+    // rank) would be: one u128 comparison per step of the sort instead of four field-wise ones
+    // (the sort was 3.5 % of a five-year report). The sign bit of the seconds is flipped so
+    // that unsigned order is signed order; delta −1/+1 is stored as 0/2.
+    let pack = |(secs, nanos): (i64, u32), delta: i32, rank: usize| -> u128 {
+        (u128::from(secs as u64 ^ (1 << 63)) << 64)
+            | (u128::from(nanos) << 32)
+            | (u128::from((delta + 1) as u8) << 8)
+            | rank as u128
+    };
+    let mut points: Vec<u128> = Vec::new();
     let mut ooo_dates: Vec<NaiveDate> = Vec::new();
     for e in entries {
         match e.kind {
             EntryKind::Counted => {
                 let (s, t) = (e.start.max(ws), e.end.min(we));
                 if t > s {
-                    points.push((key(s), 1, rank(e.category)));
-                    points.push((key(t), -1, rank(e.category)));
+                    points.push(pack(key(s), 1, rank(e.category)));
+                    points.push(pack(key(t), -1, rank(e.category)));
                 }
             }
             EntryKind::Excluded(x) => {
@@ -228,7 +238,11 @@ pub fn build(
     points.sort_unstable();
     let mut active = [0i32; 4];
     let mut prev: Option<NaiveDateTime> = None;
-    for ((secs, nanos), delta, r) in points {
+    for point in points {
+        let secs = ((point >> 64) as u64 ^ (1 << 63)) as i64;
+        let nanos = (point >> 32) as u32;
+        let delta = i32::from((point >> 8) as u8) - 1;
+        let r = usize::from(point as u8);
         // Every key came from a NaiveDateTime, so it converts back.
         let Some(t) = chrono::DateTime::from_timestamp(secs, nanos).map(|d| d.naive_utc()) else {
             continue;
