@@ -99,28 +99,17 @@ pub(crate) fn draw<DB: DrawingBackend>(
 
     let (plot_px, margin_right) = axis.layout(plot.dim_in_pixel().0);
     let slot = axis.slot_px(plot_px);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin_left(frame::MARGIN)
-        .margin_right(margin_right)
-        .margin_bottom(6)
-        .x_label_area_size(frame::X_LABEL_AREA)
-        .y_label_area_size(frame::Y_LABEL_AREA)
-        .build_cartesian_2d(
-            TickAxis::new(axis.range(), axis.ticks(plot_px)),
-            TickAxis::new(0.0..top, y_ticks),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(palette::GRID)
-        .axis_style(MUTED)
-        .x_label_formatter(&|x| axis.label_at(*x))
-        .y_label_formatter(&|y| frame::fmt_num(*y))
-        .x_desc("ISO week (Monday start)")
-        .y_desc("hours")
-        .label_style(frame::style(frame::LABEL_SIZE, INK))
-        .axis_desc_style(frame::style(frame::DESC_SIZE, INK))
-        .draw()?;
+    let mut chart = frame::week_panel(
+        &plot,
+        &axis,
+        plot_px,
+        margin_right,
+        (0, 6),
+        true,
+        (top, y_ticks),
+        "hours",
+        &|y| frame::fmt_num(*y),
+    )?;
 
     // Out-of-office shading goes first so bars and lines stay on top of it.
     let ooo = ooo_weeks(&axis, data);

@@ -6,9 +6,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::frame::{self, DrawResult, Swatch, TickAxis, WeekAxis};
+use super::frame::{self, DrawResult, Swatch, WeekAxis};
 use super::input::{self, ChartInput};
-use super::palette::{self, INK, MUTED, NO_FLY, OOO};
+use super::palette::{self, INK, NO_FLY, OOO};
 use super::series::{points, Series};
 use super::ChartKind;
 use super::{allocation, share};
@@ -84,26 +84,17 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let deep = points(data, DEEP_WORK);
     let max = deep.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let (top, y_ticks) = frame::nice_axis(max, 4.0);
-    let mut chart = ChartBuilder::on(&upper)
-        .margin_left(frame::MARGIN)
-        .margin_right(margin_right)
-        .margin_bottom(4)
-        .x_label_area_size(6)
-        .y_label_area_size(frame::Y_LABEL_AREA)
-        .build_cartesian_2d(
-            TickAxis::new(axis.range(), Vec::new()),
-            TickAxis::new(0.0..top, y_ticks),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(palette::GRID)
-        .axis_style(MUTED)
-        .y_label_formatter(&|y| frame::fmt_num(*y))
-        .y_desc("deep work (hours)")
-        .label_style(frame::style(frame::LABEL_SIZE, INK))
-        .axis_desc_style(frame::style(frame::DESC_SIZE, INK))
-        .draw()?;
+    let mut chart = frame::week_panel(
+        &upper,
+        &axis,
+        plot_px,
+        margin_right,
+        (0, 4),
+        false,
+        (top, y_ticks),
+        "deep work (hours)",
+        &|y| frame::fmt_num(*y),
+    )?;
     let ooo = allocation::ooo_weeks(&axis, data);
     allocation::shade_ooo(&mut chart, &ooo, top)?;
     allocation::ooo_tags(&mut chart, &ooo, top, slot)?;
@@ -125,29 +116,17 @@ pub(crate) fn draw<DB: DrawingBackend>(
         .collect();
     let max = violations.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let (top, y_ticks) = count_axis(max);
-    let mut chart = ChartBuilder::on(&lower)
-        .margin_left(frame::MARGIN)
-        .margin_right(margin_right)
-        .margin_top(8)
-        .margin_bottom(6)
-        .x_label_area_size(frame::X_LABEL_AREA)
-        .y_label_area_size(frame::Y_LABEL_AREA)
-        .build_cartesian_2d(
-            TickAxis::new(axis.range(), axis.ticks(plot_px)),
-            TickAxis::new(0.0..top, y_ticks),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(palette::GRID)
-        .axis_style(MUTED)
-        .x_label_formatter(&|x| axis.label_at(*x))
-        .y_label_formatter(&|y| frame::fmt_num(*y))
-        .x_desc("ISO week (Monday start)")
-        .y_desc("violations")
-        .label_style(frame::style(frame::LABEL_SIZE, INK))
-        .axis_desc_style(frame::style(frame::DESC_SIZE, INK))
-        .draw()?;
+    let mut chart = frame::week_panel(
+        &lower,
+        &axis,
+        plot_px,
+        margin_right,
+        (8, 6),
+        true,
+        (top, y_ticks),
+        "violations",
+        &|y| frame::fmt_num(*y),
+    )?;
     let hits: Vec<(f64, f64)> = violations.into_iter().filter(|(_, v)| *v > 0.0).collect();
     chart.draw_series(
         hits.iter()

@@ -400,6 +400,57 @@ pub(crate) fn fmt_num(v: f64) -> String {
     }
 }
 
+/// The coordinate system of every weekly chart: weeks across, a value axis up.
+pub(crate) type WeekChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, TickAxis>>;
+
+/// One weekly panel, as every week-based chart draws it: the week axis (labelled unless
+/// `x_labels` is false, for a panel stacked above another), a value axis from 0 to `top`, the
+/// horizontal grid, axis titles in our font. `margins` is (top, bottom) in pixels.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn week_panel<'a, DB: DrawingBackend>(
+    area: &'a Area<DB>,
+    axis: &WeekAxis,
+    plot_px: u32,
+    margin_right: u32,
+    margins: (u32, u32),
+    x_labels: bool,
+    (top, y_ticks): (f64, Vec<f64>),
+    y_desc: &str,
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult<WeekChart<'a, DB>, DB> {
+    let x_ticks = if x_labels {
+        axis.ticks(plot_px)
+    } else {
+        Vec::new()
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(MARGIN)
+        .margin_right(margin_right)
+        .margin_top(margins.0)
+        .margin_bottom(margins.1)
+        .x_label_area_size(if x_labels { X_LABEL_AREA } else { 6 })
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(
+            TickAxis::new(axis.range(), x_ticks),
+            TickAxis::new(0.0..top, y_ticks),
+        )?;
+    let x_fmt = |x: &f64| axis.label_at(*x);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .bold_line_style(super::palette::GRID)
+        .axis_style(MUTED)
+        .y_label_formatter(y_fmt)
+        .y_desc(y_desc)
+        .label_style(style(LABEL_SIZE, INK))
+        .axis_desc_style(style(DESC_SIZE, INK));
+    if x_labels {
+        mesh.x_label_formatter(&x_fmt)
+            .x_desc("ISO week (Monday start)");
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

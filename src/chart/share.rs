@@ -5,9 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::frame::{self, DrawResult, Swatch, TickAxis, WeekAxis};
+use super::frame::{self, DrawResult, Swatch, WeekAxis};
 use super::input::{self, ChartInput};
-use super::palette::{self, INK, MUTED, TARGET_BAND};
+use super::palette::{self, INK, TARGET_BAND};
 use super::series::{points, Series};
 use super::ChartKind;
 
@@ -96,28 +96,17 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let (top, y_ticks) = frame::nice_axis(max, (target + 10.0).max(50.0));
     let (plot_px, margin_right) = axis.layout(plot.dim_in_pixel().0);
     let slot = axis.slot_px(plot_px);
-    let mut chart = ChartBuilder::on(&plot)
-        .margin_left(frame::MARGIN)
-        .margin_right(margin_right)
-        .margin_bottom(6)
-        .x_label_area_size(frame::X_LABEL_AREA)
-        .y_label_area_size(frame::Y_LABEL_AREA)
-        .build_cartesian_2d(
-            TickAxis::new(axis.range(), axis.ticks(plot_px)),
-            TickAxis::new(0.0..top, y_ticks),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(palette::GRID)
-        .axis_style(MUTED)
-        .x_label_formatter(&|x| axis.label_at(*x))
-        .y_label_formatter(&|y| format!("{}%", frame::fmt_num(*y)))
-        .x_desc("ISO week (Monday start)")
-        .y_desc("% of working week")
-        .label_style(frame::style(frame::LABEL_SIZE, INK))
-        .axis_desc_style(frame::style(frame::DESC_SIZE, INK))
-        .draw()?;
+    let mut chart = frame::week_panel(
+        &plot,
+        &axis,
+        plot_px,
+        margin_right,
+        (0, 6),
+        true,
+        (top, y_ticks),
+        "% of working week",
+        &|y| format!("{}%", frame::fmt_num(*y)),
+    )?;
 
     // Band first, from the target series itself (one rectangle per week, so a target that
     // ever varies by week is still drawn right).
