@@ -406,7 +406,10 @@ pub(crate) type WeekChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickAxis, T
 /// One weekly panel, as every week-based chart draws it: the week axis (labelled unless
 /// `x_labels` is false, for a panel stacked above another), a value axis from 0 to `top`, the
 /// horizontal grid, axis titles in our font. `margins` is (top, bottom) in pixels.
-#[expect(clippy::too_many_arguments, reason = "a panel is described by these settings; a struct would only rename them")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a panel is described by these settings; a struct would only rename them"
+)]
 pub(crate) fn week_panel<'a, DB: DrawingBackend>(
     area: &'a Area<DB>,
     axis: &WeekAxis,
