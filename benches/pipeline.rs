@@ -184,15 +184,7 @@ fn aggregate_cal_5y(b: Bencher) {
     let me = vec![ME.to_owned()];
     let classifier = Classifier::builtin();
     let week = WeekSettings::default();
-    let s = Settings {
-        window: window(w.from, w.to),
-        me: &me,
-        classifier: &classifier,
-        week: &week,
-        priority: calaudit::config::DEFAULT_PRIORITY,
-        no_fly: &[],
-        protection: Default::default(),
-    };
+    let s = Settings::new(window(w.from, w.to), &me, &classifier, &week);
     let a = pipeline::analyze(
         vec![FeedInput {
             name: "bench".into(),
@@ -211,15 +203,7 @@ fn pipeline_whole_span(b: Bencher, name: &str) {
     let me = vec![ME.to_owned()];
     let classifier = Classifier::builtin();
     let week = WeekSettings::default();
-    let s = Settings {
-        window: window(w.from, w.to),
-        me: &me,
-        classifier: &classifier,
-        week: &week,
-        priority: calaudit::config::DEFAULT_PRIORITY,
-        no_fly: &[],
-        protection: Default::default(),
-    };
+    let s = Settings::new(window(w.from, w.to), &me, &classifier, &week);
     b.counter(BytesCount::of_slice(&w.bytes))
         .with_inputs(|| {
             vec![FeedInput {

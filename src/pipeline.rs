@@ -48,6 +48,25 @@ pub struct Settings<'a> {
 }
 
 impl<'a> Settings<'a> {
+    /// Settings with the default category priority and no protected time: what tests and
+    /// benchmarks need around a given classifier and week.
+    pub fn new(
+        window: Window,
+        me: &'a [String],
+        classifier: &'a Classifier,
+        week: &'a WeekSettings,
+    ) -> Settings<'a> {
+        Settings {
+            window,
+            me,
+            classifier,
+            week,
+            priority: crate::config::DEFAULT_PRIORITY,
+            no_fly: &[],
+            protection: Protection::default(),
+        }
+    }
+
     pub fn from_config(cfg: &'a Config, window: Window, me: &'a [String]) -> Settings<'a> {
         Settings {
             window,

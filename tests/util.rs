@@ -47,15 +47,7 @@ pub fn analyze(bytes: Vec<u8>, w: Window, me: &[&str]) -> Analysis {
         .collect();
     let classifier = Classifier::builtin();
     let week = WeekSettings::default();
-    let s = Settings {
-        window: w,
-        me: &me,
-        classifier: &classifier,
-        week: &week,
-        priority: calaudit::config::DEFAULT_PRIORITY,
-        no_fly: &[],
-        protection: Default::default(),
-    };
+    let s = Settings::new(w, &me, &classifier, &week);
     pipeline::analyze(
         vec![FeedInput {
             name: "test".into(),
@@ -103,14 +95,6 @@ pub fn stderr(o: &Output) -> String {
 pub fn report(a: &Analysis, w: Window) -> calaudit::report::Report {
     let classifier = Classifier::builtin();
     let week = WeekSettings::default();
-    let s = Settings {
-        window: w,
-        me: &[],
-        classifier: &classifier,
-        week: &week,
-        priority: calaudit::config::DEFAULT_PRIORITY,
-        no_fly: &[],
-        protection: Default::default(),
-    };
+    let s = Settings::new(w, &[], &classifier, &week);
     pipeline::report(a, &s)
 }
