@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use chrono::{Datelike, NaiveDate, Utc};
@@ -125,7 +125,7 @@ pub struct Common {
     /// Config file (default: ./config.toml, else $XDG_CONFIG_HOME/calaudit/config.toml).
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Show every input warning instead of the first few per feed.
+    /// Show every input warning instead of the first few per feed, and the time each stage took.
     #[arg(long, short)]
     pub verbose: bool,
 }
@@ -209,13 +209,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Report { common, format } => {
             let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
             let a = ctx.analyze()?;
+            let started = Instant::now();
             let r = pipeline::report(&a, &ctx.settings());
+            let report_time = started.elapsed();
             let out = match format {
                 ReportFormat::Table => render::report_table(&r),
                 ReportFormat::Json => render::report_json(&r),
                 ReportFormat::Csv => render::report_csv(&r),
             };
             print_out(&out)?;
+            if ctx.verbose {
+                eprintln!("timing: weekly report {}", ms(report_time));
+            }
             skip_teardown((ctx, a, r));
             Ok(ExitCode::SUCCESS)
         }
@@ -423,6 +428,7 @@ impl Context_ {
         let settings = self.settings();
         let opts = pipeline::parse_options(&settings);
         let mut parsed = Vec::new();
+        let started = Instant::now();
         for (name, src) in &self.feeds {
             let context = || format!("feed {name:?} ({})", src.display());
             let body = crate::feed::open(src, Duration::from_secs(60)).with_context(context)?;
@@ -440,7 +446,18 @@ impl Context_ {
                 calendar,
             });
         }
+        let parse_time = started.elapsed();
         let a = pipeline::analyze_parsed(parsed, &settings);
+        if self.verbose {
+            let t = a.timings;
+            eprintln!(
+                "timing: read and parse {}, expand {}, classify {}, annotate {}",
+                ms(parse_time),
+                ms(t.expand),
+                ms(t.classify),
+                ms(t.annotate)
+            );
+        }
         self.print_warnings(&a);
         Ok(a)
     }
@@ -486,6 +503,11 @@ impl Context_ {
 }
 
 /// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else built-in defaults (no feeds).
+/// A duration in milliseconds for the `--verbose` timing lines.
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
 fn load_config(explicit: Option<&Path>) -> Result<Config> {
     if let Some(p) = explicit {
         return Ok(Config::load(p)?);

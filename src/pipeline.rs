@@ -3,6 +3,7 @@
 //! CLI (and later the daemon) fetch the bytes and print the results.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
@@ -106,6 +107,19 @@ pub struct Analysis {
     pub warnings: Vec<FeedWarnings>,
     /// Occurrences dropped because an earlier feed had the same UID and RECURRENCE-ID.
     pub duplicates: usize,
+    /// Where the analysis spent its time (`--verbose` prints it).
+    pub timings: StageTimes,
+}
+
+/// Wall time of each stage of an analysis, summed over feeds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StageTimes {
+    /// Expanding events into occurrences in the window (zones and recurrences).
+    pub expand: Duration,
+    /// Classifying the events that have occurrences.
+    pub classify: Duration,
+    /// De-duplicating across feeds and annotating each occurrence (category, exclusion).
+    pub annotate: Duration,
 }
 
 impl Analysis {
@@ -153,6 +167,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         rule_names: Vec::new(),
         warnings: Vec::new(),
         duplicates: 0,
+        timings: StageTimes::default(),
     };
     let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
     let n_feeds = feeds.len();
@@ -161,16 +176,21 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         // feed need not record its own.
         let record_keys = fi + 1 < n_feeds;
         let mut cal = feed.calendar;
+        let t0 = Instant::now();
         let (resolvers, mut warnings) = expand::resolvers(&mut cal);
         warnings.extend(std::mem::take(&mut cal.warnings));
         let (occs, w) = expand::expand(&cal, &resolvers, &opts);
         warnings.extend(w);
         warnings.sort_by_key(|w| w.line);
         // Classify each event with an occurrence once; all its occurrences share the decision.
-        let decisions = classify_events(s.classifier, &cal.events, &occs, &feed.name);
+        let t1 = Instant::now();
+        let decisions = classify_events(s.classifier, &cal.events, &occs, &feed.name, s.me);
+        let t2 = Instant::now();
         // Rule names are numbered in order of first use by an occurrence, as they appear.
         let mut rule_of: Vec<Option<u32>> = vec![None; cal.events.len()];
         let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, NaiveDateTime)> = Vec::new();
+        // Sized once: growing it by doubling copied and page-faulted several times its size.
+        analysis.rows.reserve(occs.len());
         for occ in occs {
             let ev = &cal.events[occ.event as usize];
             if fi > 0 && !ev.uid.is_empty() {
@@ -185,10 +205,11 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
             } else if record_keys && !ev.uid.is_empty() {
                 keys_this_feed.push((ev.uid.clone(), occ.recurrence_id, identity_time(&occ)));
             }
-            let Some(d) = decisions[occ.event as usize] else {
+            let Some(v) = decisions[occ.event as usize] else {
                 // Every event with an occurrence was classified.
                 continue;
             };
+            let d = v.decision;
             let rule = *rule_of[occ.event as usize].get_or_insert_with(|| {
                 let idx = match rule_names.iter().position(|n| n == d.rule) {
                     Some(i) => i,
@@ -200,7 +221,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
                 idx as u32
             });
             let category = d.category;
-            let excluded = exclusion(ev, &occ, s.me);
+            let excluded = v.exclusion(&occ);
             analysis.rows.push(Row {
                 feed: fi as u32,
                 occ,
@@ -210,6 +231,9 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
             });
         }
         seen.extend(keys_this_feed);
+        analysis.timings.expand += t1 - t0;
+        analysis.timings.classify += t2 - t1;
+        analysis.timings.annotate += t2.elapsed();
         analysis.feeds.push(feed.name.clone());
         analysis.warnings.push(FeedWarnings {
             feed: feed.name,
@@ -231,14 +255,54 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
 /// events; cal_stress: 32,000).
 const PARALLEL_CLASSIFY_MIN: usize = 10_000;
 
-/// The decision for every event that has an occurrence in `occs` (`None` for the others),
-/// on two threads when there are many: classification is pure, and a fifth of a large run.
+/// What is decided once per event: its classification and whether it counts at all.
+#[derive(Clone, Copy)]
+struct Verdict<'c> {
+    decision: crate::classify::Decision<'c>,
+    /// Cancelled or declined: every occurrence is excluded for that reason.
+    excluded: Option<Exclusion>,
+    transparent: bool,
+}
+
+impl<'c> Verdict<'c> {
+    fn new(decision: crate::classify::Decision<'c>, ev: &Event, me: &[String]) -> Verdict<'c> {
+        Verdict {
+            decision,
+            excluded: if ev.is_cancelled() {
+                Some(Exclusion::Cancelled)
+            } else if ev.declined_by(me) {
+                Some(Exclusion::Declined)
+            } else {
+                None
+            },
+            transparent: ev.is_transparent(),
+        }
+    }
+
+    /// Why an occurrence of the event does not count, in order of precedence: cancelled,
+    /// declined, all-day, transparent.
+    fn exclusion(&self, occ: &Occurrence) -> Option<Exclusion> {
+        if self.excluded.is_some() {
+            self.excluded
+        } else if occ.is_allday() {
+            Some(Exclusion::Allday)
+        } else if self.transparent {
+            Some(Exclusion::Transparent)
+        } else {
+            None
+        }
+    }
+}
+
+/// The verdict on every event that has an occurrence in `occs` (`None` for the others), on
+/// two threads when there are many: classification is pure, and a fifth of a large run.
 fn classify_events<'c>(
     c: &'c Classifier,
     events: &[Event],
     occs: &[Occurrence],
     feed: &str,
-) -> Vec<Option<crate::classify::Decision<'c>>> {
+    me: &[String],
+) -> Vec<Option<Verdict<'c>>> {
     let mut needed = vec![false; events.len()];
     for o in occs {
         if let Some(n) = needed.get_mut(o.event as usize) {
@@ -246,15 +310,15 @@ fn classify_events<'c>(
         }
     }
     let mut decisions = vec![None; events.len()];
-    let run =
-        |events: &[Event], needed: &[bool], out: &mut [Option<crate::classify::Decision<'c>>]| {
-            let mut scratch = Vec::new();
-            for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
-                if need {
-                    *d = Some(classify_event_with(c, ev, feed, &mut scratch));
-                }
+    let run = |events: &[Event], needed: &[bool], out: &mut [Option<Verdict<'c>>]| {
+        let mut scratch = Vec::new();
+        for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
+            if need {
+                let decision = classify_event_with(c, ev, feed, &mut scratch);
+                *d = Some(Verdict::new(decision, ev, me));
             }
-        };
+        }
+    };
     let count = needed.iter().filter(|&&n| n).count();
     if count < PARALLEL_CLASSIFY_MIN {
         run(events, &needed, &mut decisions);
@@ -311,21 +375,6 @@ fn classify_event_with<'c>(
         attendees,
         feed,
     })
-}
-
-/// Why an occurrence does not count, in order of precedence.
-pub fn exclusion(ev: &Event, occ: &Occurrence, me: &[String]) -> Option<Exclusion> {
-    if ev.is_cancelled() {
-        Some(Exclusion::Cancelled)
-    } else if ev.declined_by(me) {
-        Some(Exclusion::Declined)
-    } else if occ.is_allday() {
-        Some(Exclusion::Allday)
-    } else if ev.is_transparent() {
-        Some(Exclusion::Transparent)
-    } else {
-        None
-    }
 }
 
 /// Whether an all-day title marks the user out of office (word-aware, case-insensitive).

@@ -221,6 +221,47 @@ fn default_config_runs_on_the_bundled_sample() {
     );
 }
 
+/// `--verbose` says where the time went, one stage at a time, on stderr (stdout stays the
+/// report, so it can still be piped).
+#[test]
+fn verbose_report_prints_stage_timings() {
+    let args = [
+        "report",
+        "--feed",
+        &sample(),
+        "--from",
+        "2026-02-02",
+        "--to",
+        "2026-03-02",
+        "--format",
+        "json",
+    ];
+    let quiet = calaudit(&args, None);
+    let o = calaudit(&[&args[..], &["--verbose"]].concat(), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&quiet));
+    let err = stderr(&o);
+    for stage in [
+        "read and parse",
+        "expand",
+        "classify",
+        "annotate",
+        "weekly report",
+    ] {
+        let at = err
+            .find(stage)
+            .unwrap_or_else(|| panic!("no {stage:?} in {err}"));
+        let ms: f64 = err[at + stage.len()..]
+            .trim_start()
+            .split(' ')
+            .next()
+            .and_then(|n| n.trim_end_matches(',').parse().ok())
+            .unwrap_or_else(|| panic!("no time after {stage:?} in {err}"));
+        assert!(ms >= 0.0, "{err}");
+    }
+    assert!(!stderr(&quiet).contains("timing:"), "{}", stderr(&quiet));
+}
+
 #[test]
 fn init_writes_the_documented_config_once() {
     let dir = util::tempdir();
