@@ -193,10 +193,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Absolute instant of a DATE-TIME value.
+    /// Absolute instant of a DATE-TIME value, as an instance of a series in its local time
+    /// would be placed: a UTC value under X-WR-TIMEZONE goes through the zone's wall clock
+    /// (so in a repeated hour it becomes the first of the two instants, as a series instance
+    /// at that wall-clock time does; RECURRENCE-IDs and EXDATEs must match those).
     fn instant(&mut self, v: DateValue, line: u32) -> NaiveDateTime {
         let p = self.place(v, line);
         p.zone.to_utc(p.local)
+    }
+
+    /// Absolute instant of a DATE-TIME value when it is a start or end in its own right: a
+    /// UTC value is that instant (no round trip through a zone's wall clock, which costs two
+    /// zone look-ups and would move a time in a repeated hour).
+    fn exact_instant(&mut self, v: DateValue, line: u32) -> NaiveDateTime {
+        match v {
+            DateValue::Utc(t) => t,
+            v => self.instant(v, line),
+        }
     }
 }
 
@@ -527,7 +540,7 @@ struct Instance {
 }
 
 fn length_of(ctx: &mut Ctx<'_>, ev: &Event, start: DateValue) -> Length {
-    length_from(ctx, ev, start, |ctx| ctx.instant(start, ev.line))
+    length_from(ctx, ev, start, |ctx| ctx.exact_instant(start, ev.line))
 }
 
 /// [`length_of`] with the start's instant given by `start_utc`, for callers that have it
@@ -551,7 +564,7 @@ fn length_from(
     match (ev.dtend, ev.duration) {
         (Some(end), _) => {
             let s = start_utc(ctx);
-            let e = ctx.instant(end, ev.line);
+            let e = ctx.exact_instant(end, ev.line);
             Length::Timed {
                 days: 0,
                 seconds: (e - s).num_seconds().abs(),
@@ -672,6 +685,19 @@ fn push_single(
             return;
         };
         push_allday(ctx, event, d, days, rid, out);
+        return;
+    }
+    if let DateValue::Utc(utc) = start {
+        // Most exported events: the instant is as written, and the wall clock is only needed
+        // for a DURATION in days.
+        let end = match length_from(ctx, ev, start, |_| utc) {
+            Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+            len => {
+                let p = ctx.place(start, ev.line);
+                end_of(&p.zone, p.local, utc, len)
+            }
+        };
+        push_timed(ctx, event, utc, end, rid, false, out);
         return;
     }
     let p = ctx.place(start, ev.line);
@@ -1071,6 +1097,41 @@ mod tests {
         }
         s.push_str("END:VCALENDAR\r\n");
         s.into_bytes()
+    }
+
+    /// A UTC event under X-WR-TIMEZONE keeps its instant, also in the hour that repeats when
+    /// the clocks go back (01:30 PST, the second 01:30 of 2025-11-02 in Los Angeles).
+    #[test]
+    fn utc_single_event_in_a_repeated_hour_keeps_its_instant() {
+        let ics = "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America/Los_Angeles\r\n\
+                   BEGIN:VEVENT\r\nUID:fold\r\nDTSTART:20251102T093000Z\r\n\
+                   DTEND:20251102T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let mut cal = crate::ics::parse::parse(ics.as_bytes());
+        let (resolvers, _) = resolvers(&mut cal);
+        let day = |d: u32| {
+            NaiveDate::from_ymd_opt(2025, 11, d)
+                .unwrap()
+                .and_time(NaiveTime::MIN)
+        };
+        let opts = ExpandOptions {
+            window_start: day(1),
+            window_end: day(3),
+            user_zone: Zone::Utc,
+            ignore_x_wr_timezone: false,
+            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+        };
+        let (occs, _) = expand(&cal, &resolvers, &opts);
+        let got: Vec<_> = occs
+            .iter()
+            .map(|o| (o.start_utc.to_string(), o.end_utc.to_string()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "2025-11-02 09:30:00".to_string(),
+                "2025-11-02 10:00:00".to_string()
+            )]
+        );
     }
 
     /// Chunks are put back in order, and only the first warning about an unknown TZID stays,
