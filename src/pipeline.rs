@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 
-use crate::classify::{Category, Classifier, Subject};
+use crate::classify::{Category, Classifier, ClassifyCache, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::parse::ParseOptions;
@@ -249,9 +249,10 @@ fn classify_events<'c>(
     let run =
         |events: &[Event], needed: &[bool], out: &mut [Option<crate::classify::Decision<'c>>]| {
             let mut scratch = Vec::new();
+            let mut cache = ClassifyCache::new();
             for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
                 if need {
-                    *d = Some(classify_event_with(c, ev, feed, &mut scratch));
+                    *d = Some(classify_event_with(c, ev, feed, &mut scratch, &mut cache));
                 }
             }
         };
@@ -283,7 +284,7 @@ pub fn classify_event<'c>(
     ev: &Event,
     feed: &str,
 ) -> crate::classify::Decision<'c> {
-    classify_event_with(c, ev, feed, &mut Vec::new())
+    classify_event_with(c, ev, feed, &mut Vec::new(), &mut ClassifyCache::new())
 }
 
 /// [`classify_event`] with a scratch list for the attendee addresses, reused across events so
@@ -294,6 +295,7 @@ fn classify_event_with<'c>(
     ev: &Event,
     feed: &str,
     attendees: &mut Vec<String>,
+    cache: &mut ClassifyCache,
 ) -> crate::classify::Decision<'c> {
     attendees.truncate(ev.attendees.len());
     for (i, a) in ev.attendees.iter().enumerate() {
@@ -302,7 +304,7 @@ fn classify_event_with<'c>(
             None => attendees.push(a.addr.clone()),
         }
     }
-    c.classify(&Subject {
+    let subject = Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
@@ -310,7 +312,8 @@ fn classify_event_with<'c>(
         organizer: ev.organizer.as_deref(),
         attendees,
         feed,
-    })
+    };
+    c.classify_cached(&subject, cache)
 }
 
 /// Why an occurrence does not count, in order of precedence.

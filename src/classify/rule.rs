@@ -46,6 +46,37 @@ impl Rule {
             .map(Matcher::key)
     }
 
+    /// [`Rule::first_miss`], with the title matchers' results taken from (or
+    /// recorded in) `memo`, the entry of `s.summary` in a
+    /// [`ClassifyCache`](super::ClassifyCache). The matchers are tried in the
+    /// same order and each gives the same answer, so the result is the same.
+    pub(crate) fn first_miss_memo(
+        &self,
+        s: &Subject,
+        memo: &mut [Option<bool>],
+    ) -> Option<&'static str> {
+        self.matchers
+            .iter()
+            .find(|m| !m.is_match_memo(s, memo))
+            .map(Matcher::key)
+    }
+
+    /// Gives each title matcher its own slot in a title's memo entry, from
+    /// `*next` on, and advances `*next` past them.
+    pub(crate) fn number_title_matchers(&mut self, next: &mut usize) {
+        for m in &mut self.matchers {
+            if let Matcher::Text {
+                field: Field::Title,
+                memo,
+                ..
+            } = m
+            {
+                *memo = Some(*next);
+                *next += 1;
+            }
+        }
+    }
+
     /// Whether a matcher reads the event's DESCRIPTION (`description*`, `any_text*`). When no
     /// rule does, the parser need not keep descriptions, the largest text of a real export.
     pub fn reads_description(&self) -> bool {
@@ -122,6 +153,7 @@ impl Rule {
                         field,
                         re,
                         negate,
+                        memo: None,
                     })
                 }
             };
@@ -210,6 +242,9 @@ enum Matcher {
         field: Field,
         re: TextRe,
         negate: bool,
+        /// For a title matcher, its slot in a title's [`ClassifyCache`](super::ClassifyCache)
+        /// entry, numbered across the classifier; `None` until numbered, and for other fields.
+        memo: Option<usize>,
     },
 }
 
@@ -262,6 +297,23 @@ impl Matcher {
                 field, re, negate, ..
             } => field.is_match(re, s) != *negate,
         }
+    }
+
+    /// [`Matcher::is_match`], remembering a title matcher's answer in `memo`.
+    fn is_match_memo(&self, s: &Subject, memo: &mut [Option<bool>]) -> bool {
+        if let Matcher::Text {
+            field: Field::Title,
+            re,
+            negate,
+            memo: Some(slot),
+            ..
+        } = self
+        {
+            if let Some(state) = memo.get_mut(*slot) {
+                return *state.get_or_insert_with(|| re.is_match(s.summary)) != *negate;
+            }
+        }
+        self.is_match(s)
     }
 }
 
