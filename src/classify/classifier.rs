@@ -170,11 +170,7 @@ impl Classifier {
             return self.classify(s);
         }
         let memo = cache.memo(self.id, self.title_slots, s.summary);
-        Classifier::decision(
-            self.rules
-                .iter()
-                .find(|r| r.first_miss_memo(s, memo).is_none()),
-        )
+        Classifier::decision(self.rules.iter().find(|r| r.is_match_memo(s, memo)))
     }
 
     /// The decision given by the first matching rule, if any.

@@ -46,19 +46,20 @@ impl Rule {
             .map(Matcher::key)
     }
 
-    /// [`Rule::first_miss`], with the title matchers' results taken from (or
+    /// [`Rule::is_match`], with the title matchers' results taken from (or
     /// recorded in) `memo`, the entry of `s.summary` in a
-    /// [`ClassifyCache`](super::ClassifyCache). The matchers are tried in the
-    /// same order and each gives the same answer, so the result is the same.
-    pub(crate) fn first_miss_memo(
-        &self,
-        s: &Subject,
-        memo: &mut [Option<bool>],
-    ) -> Option<&'static str> {
-        self.matchers
-            .iter()
-            .find(|m| !m.is_match_memo(s, memo))
-            .map(Matcher::key)
+    /// [`ClassifyCache`](super::ClassifyCache). Each matcher gives the same
+    /// answer as uncached, so the rule does.
+    ///
+    /// A title matcher already known to miss is looked at first: it rules the
+    /// rule out without counting participants or reading other fields. That
+    /// changes which matcher is found missing first, which is why `first_miss`
+    /// (`--explain`) never goes through here; "all match" does not depend on
+    /// the order. Unknown title matchers still wait their turn, so a new title
+    /// is never matched against more than the uncached path would match it.
+    pub(crate) fn is_match_memo(&self, s: &Subject, memo: &mut [Option<bool>]) -> bool {
+        !self.matchers.iter().any(|m| m.known_miss(memo))
+            && self.matchers.iter().all(|m| m.is_match_memo(s, memo))
     }
 
     /// Gives each title matcher its own slot in a title's memo entry, from
@@ -296,6 +297,18 @@ impl Matcher {
             Matcher::Text {
                 field, re, negate, ..
             } => field.is_match(re, s) != *negate,
+        }
+    }
+
+    /// Whether `memo` already says this (title) matcher does not match.
+    fn known_miss(&self, memo: &[Option<bool>]) -> bool {
+        match self {
+            Matcher::Text {
+                negate,
+                memo: Some(slot),
+                ..
+            } => memo.get(*slot) == Some(&Some(*negate)),
+            _ => false,
         }
     }
 
