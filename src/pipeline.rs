@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::classify::{Category, Classifier, Subject};
+use crate::classify::{Category, Classifier, ClassifyCache, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::parse::ParseOptions;
@@ -312,9 +312,10 @@ fn classify_events<'c>(
     let mut decisions = vec![None; events.len()];
     let run = |events: &[Event], needed: &[bool], out: &mut [Option<Verdict<'c>>]| {
         let mut scratch = Vec::new();
+        let mut cache = ClassifyCache::new();
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
-                let decision = classify_event_with(c, ev, feed, &mut scratch);
+                let decision = classify_event_with(c, ev, feed, &mut scratch, &mut cache);
                 *d = Some(Verdict::new(decision, ev, me));
             }
         }
@@ -347,7 +348,7 @@ pub fn classify_event<'c>(
     ev: &Event,
     feed: &str,
 ) -> crate::classify::Decision<'c> {
-    classify_event_with(c, ev, feed, &mut Vec::new())
+    classify_event_with(c, ev, feed, &mut Vec::new(), &mut ClassifyCache::new())
 }
 
 /// [`classify_event`] with a scratch list for the attendee addresses, reused across events so
@@ -358,6 +359,7 @@ fn classify_event_with<'c>(
     ev: &Event,
     feed: &str,
     attendees: &mut Vec<String>,
+    cache: &mut ClassifyCache,
 ) -> crate::classify::Decision<'c> {
     attendees.truncate(ev.attendees.len());
     for (i, a) in ev.attendees.iter().enumerate() {
@@ -366,7 +368,7 @@ fn classify_event_with<'c>(
             None => attendees.push(a.addr.clone()),
         }
     }
-    c.classify(&Subject {
+    let subject = Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
@@ -374,7 +376,8 @@ fn classify_event_with<'c>(
         organizer: ev.organizer.as_deref(),
         attendees,
         feed,
-    })
+    };
+    c.classify_cached(&subject, cache)
 }
 
 /// Whether an all-day title marks the user out of office (word-aware, case-insensitive).

@@ -1,6 +1,7 @@
 //! The ordered rule list and the first-match-wins decision.
 
-use super::{Category, RawRule, Rule, RuleError, RuleErrorKind, Subject};
+use super::cache::ClassifierId;
+use super::{Category, ClassifyCache, RawRule, Rule, RuleError, RuleErrorKind, Subject};
 
 /// The text of the built-in rules, embedded at build time. `config.toml`
 /// documentation shows it, and users copy from it.
@@ -35,6 +36,10 @@ pub struct Decision<'c> {
 #[derive(Clone, Debug)]
 pub struct Classifier {
     rules: Vec<Rule>,
+    /// Tells a [`ClassifyCache`] whose title-matcher results it holds.
+    id: ClassifierId,
+    /// How many title matchers the rules have (numbered `0..title_slots`).
+    title_slots: usize,
 }
 
 impl Classifier {
@@ -117,7 +122,15 @@ impl Classifier {
             }
         }
         if errors.is_empty() {
-            Ok(Classifier { rules: compiled })
+            let mut title_slots = 0;
+            for rule in &mut compiled {
+                rule.number_title_matchers(&mut title_slots);
+            }
+            Ok(Classifier {
+                rules: compiled,
+                id: ClassifierId::next(),
+                title_slots,
+            })
         } else {
             Err(errors)
         }
@@ -142,7 +155,27 @@ impl Classifier {
     /// name [`DEFAULT_RULE_NAME`]. Allocates nothing beyond what the regex
     /// engine caches internally.
     pub fn classify(&self, s: &Subject) -> Decision<'_> {
-        self.rules.iter().find(|r| r.is_match(s)).map_or(
+        Classifier::decision(self.rules.iter().find(|r| r.is_match(s)))
+    }
+
+    /// The same decision as [`Classifier::classify`], reusing what `cache`
+    /// learnt about `s.summary` from earlier events with the same title (and
+    /// teaching it more). Meant for classifying many events: keep one cache
+    /// per thread. The title is copied into the cache the first time it is
+    /// seen; after that, a title costs a hash look-up instead of matching it
+    /// against the rules' keyword lists.
+    pub fn classify_cached(&self, s: &Subject, cache: &mut ClassifyCache) -> Decision<'_> {
+        if self.title_slots == 0 {
+            // Nothing would be remembered: skip the hashing.
+            return self.classify(s);
+        }
+        let memo = cache.memo(self.id, self.title_slots, s.summary);
+        Classifier::decision(self.rules.iter().find(|r| r.is_match_memo(s, memo)))
+    }
+
+    /// The decision given by the first matching rule, if any.
+    fn decision(rule: Option<&Rule>) -> Decision<'_> {
+        rule.map_or(
             Decision {
                 category: DEFAULT_CATEGORY,
                 rule: DEFAULT_RULE_NAME,

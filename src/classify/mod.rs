@@ -11,6 +11,7 @@
 //! event, and `report` counts the hours of each occurrence under the event's
 //! [`Decision`].
 
+mod cache;
 mod category;
 mod classifier;
 mod explain;
@@ -20,6 +21,7 @@ mod rule;
 mod rule_error;
 mod subject;
 
+pub use cache::ClassifyCache;
 pub use category::{Category, ParseCategoryError};
 pub use classifier::{
     parse_rules_document, Classifier, Decision, DEFAULT_CATEGORY, DEFAULT_RULES_TOML,

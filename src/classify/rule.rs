@@ -46,6 +46,38 @@ impl Rule {
             .map(Matcher::key)
     }
 
+    /// [`Rule::is_match`], with the title matchers' results taken from (or
+    /// recorded in) `memo`, the entry of `s.summary` in a
+    /// [`ClassifyCache`](super::ClassifyCache). Each matcher gives the same
+    /// answer as uncached, so the rule does.
+    ///
+    /// A title matcher already known to miss is looked at first: it rules the
+    /// rule out without counting participants or reading other fields. That
+    /// changes which matcher is found missing first, which is why `first_miss`
+    /// (`--explain`) never goes through here; "all match" does not depend on
+    /// the order. Unknown title matchers still wait their turn, so a new title
+    /// is never matched against more than the uncached path would match it.
+    pub(crate) fn is_match_memo(&self, s: &Subject, memo: &mut [Option<bool>]) -> bool {
+        !self.matchers.iter().any(|m| m.known_miss(memo))
+            && self.matchers.iter().all(|m| m.is_match_memo(s, memo))
+    }
+
+    /// Gives each title matcher its own slot in a title's memo entry, from
+    /// `*next` on, and advances `*next` past them.
+    pub(crate) fn number_title_matchers(&mut self, next: &mut usize) {
+        for m in &mut self.matchers {
+            if let Matcher::Text {
+                field: Field::Title,
+                memo,
+                ..
+            } = m
+            {
+                *memo = Some(*next);
+                *next += 1;
+            }
+        }
+    }
+
     /// Whether a matcher reads the event's DESCRIPTION (`description*`, `any_text*`). When no
     /// rule does, the parser need not keep descriptions, the largest text of a real export.
     pub fn reads_description(&self) -> bool {
@@ -122,6 +154,7 @@ impl Rule {
                         field,
                         re,
                         negate,
+                        memo: None,
                     })
                 }
             };
@@ -210,6 +243,9 @@ enum Matcher {
         field: Field,
         re: TextRe,
         negate: bool,
+        /// For a title matcher, its slot in a title's [`ClassifyCache`](super::ClassifyCache)
+        /// entry, numbered across the classifier; `None` until numbered, and for other fields.
+        memo: Option<usize>,
     },
 }
 
@@ -262,6 +298,35 @@ impl Matcher {
                 field, re, negate, ..
             } => field.is_match(re, s) != *negate,
         }
+    }
+
+    /// Whether `memo` already says this (title) matcher does not match.
+    fn known_miss(&self, memo: &[Option<bool>]) -> bool {
+        match self {
+            Matcher::Text {
+                negate,
+                memo: Some(slot),
+                ..
+            } => memo.get(*slot) == Some(&Some(*negate)),
+            _ => false,
+        }
+    }
+
+    /// [`Matcher::is_match`], remembering a title matcher's answer in `memo`.
+    fn is_match_memo(&self, s: &Subject, memo: &mut [Option<bool>]) -> bool {
+        if let Matcher::Text {
+            field: Field::Title,
+            re,
+            negate,
+            memo: Some(slot),
+            ..
+        } = self
+        {
+            if let Some(state) = memo.get_mut(*slot) {
+                return *state.get_or_insert_with(|| re.is_match(s.summary)) != *negate;
+            }
+        }
+        self.is_match(s)
     }
 }
 
