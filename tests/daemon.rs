@@ -798,6 +798,48 @@ fn fifty_unchanged_feeds_cost_no_reanalysis() {
     assert_eq!(d.stats.analyses, 2);
 }
 
+#[test]
+fn hundred_unchanged_feeds_over_an_hour_one_conditional_request_per_refresh() {
+    // The idle target (benches/daemon_idle.rs measures its CPU and memory): woken every
+    // minute as the run loop is, 100 feeds on a 15-minute refresh cost exactly one request
+    // each per interval, all answered 304, and the first analysis is the only one.
+    let server = FeedServer::start();
+    let hook = Webhook::start();
+    let feeds: Vec<(String, String)> = (0..100)
+        .map(|i| {
+            let path = format!("/h{i}.ics");
+            let (uid, summary) = (format!("h{i}"), format!("Sync {i}"));
+            server.set(
+                &path,
+                &cal(&[
+                    FOCUS,
+                    (&uid, &summary, "20260305T140000Z", "20260305T143000Z"),
+                ]),
+            );
+            (format!("feed{i}"), server.url(&path))
+        })
+        .collect();
+    let dir = util::tempdir();
+    let cfg = load(&dir, &config_text(&feeds, &hook.url, "concurrency = 8\n"));
+    let mut d = Daemon::open(cfg).expect("daemon");
+    let t = d.tick(at(0)).expect("first tick");
+    assert_eq!((t.fetched, t.changed, t.analyzed), (100, 100, true));
+    assert_eq!(server.counts(), (100, 0));
+    for m in 1..=60 {
+        let t = d.tick(at(m)).expect("tick");
+        let due = if m % 15 == 0 { 100 } else { 0 };
+        assert_eq!(
+            (t.fetched, t.changed, t.analyzed),
+            (due, 0, false),
+            "minute {m}"
+        );
+    }
+    assert_eq!(server.counts(), (500, 400), "(requests, 304s)");
+    assert_eq!(d.stats.analyses, 1);
+    assert_eq!((d.stats.unchanged, d.stats.fetch_failures), (400, 0));
+    assert!(hook.calls().is_empty());
+}
+
 // ---------------------------------------------------------------- the real binary
 
 fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
