@@ -231,6 +231,8 @@ pub fn build(
     let mut open: BinaryHeap<Reverse<(NaiveDateTime, usize)>> = BinaryHeap::new();
     let mut active = [0i32; 4];
     let mut prev: Option<NaiveDateTime> = None;
+    // Segments come in time order, so the week of each starts the search from the last one.
+    let mut week_cursor = 0usize;
     let mut next_start = starts.iter().peekable();
     loop {
         // The next boundary: an end first when it is not later than the next start.
@@ -255,7 +257,7 @@ pub fn build(
         if let Some(p) = prev {
             if t > p {
                 if let Some(top) = active.iter().position(|&n| n > 0) {
-                    add_segment(&mut rows, &bounds, p, t, priority[top]);
+                    add_segment(&mut rows, &bounds, &mut week_cursor, p, t, priority[top]);
                 }
             }
         }
@@ -300,15 +302,21 @@ pub fn build(
     }
 }
 
-/// Adds `[a, b)` of category `c` to the weeks it spans.
+/// Adds `[a, b)` of category `c` to the weeks it spans. `cursor` is a week at or before the
+/// one holding `a` (segments are added in time order, so it only moves forward).
 fn add_segment(
     rows: &mut [WeekRow],
     bounds: &[NaiveDateTime],
+    cursor: &mut usize,
     a: NaiveDateTime,
     b: NaiveDateTime,
     c: Category,
 ) {
-    let mut i = bounds.partition_point(|x| *x <= a).saturating_sub(1);
+    let mut i = *cursor;
+    while bounds.get(i + 1).is_some_and(|x| *x <= a) {
+        i += 1;
+    }
+    *cursor = i;
     let mut s = a;
     while s < b && i < rows.len() {
         let e = b.min(bounds[i + 1]);
