@@ -70,7 +70,7 @@ pub fn parse_with(bytes: &[u8], opts: ParseOptions) -> Calendar {
     let mut p = Parser::new(opts);
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut lines = LogicalLines::new(bytes);
-    while let Some((line_no, line)) = lines.next() {
+    while let Some((line_no, line)) = lines.next_unless(|first| p.ignores(first)) {
         p.line(line_no, line);
     }
     p.finish()
@@ -145,7 +145,7 @@ fn read_lines<R: std::io::Read>(
         };
         let mut lines = LogicalLines::new(&buf[from..cut]);
         lines.line_no = line_no;
-        while let Some((n, line)) = lines.next() {
+        while let Some((n, line)) = lines.next_unless(|first| p.ignores(first)) {
             p.line(n, line);
         }
         line_no = lines.line_no;
@@ -365,7 +365,10 @@ impl<'a> LogicalLines<'a> {
         line.strip_suffix(b"\r").unwrap_or(line)
     }
 
-    fn next(&mut self) -> Option<(u32, &[u8])> {
+    /// The next logical line, passing over a folded line without joining it when `ignored`
+    /// says its first physical line is of a property the parser drops: a Google export's
+    /// DESCRIPTIONs are a third of its bytes, folded every 75, and usually not kept.
+    fn next_unless(&mut self, ignored: impl Fn(&[u8]) -> bool) -> Option<(u32, &[u8])> {
         loop {
             if self.rest.is_empty() {
                 return None;
@@ -382,6 +385,12 @@ impl<'a> LogicalLines<'a> {
             }
             if !matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
                 return Some((first_no, first));
+            }
+            if ignored(first) {
+                while matches!(self.rest.first(), Some(b' ') | Some(b'\t')) {
+                    self.take_physical();
+                }
+                continue;
             }
             // Folded: join at the byte level (a fold may split a UTF-8 sequence).
             self.joined.clear();
@@ -785,6 +794,30 @@ impl Parser {
             Some(tz) => Some(DateValue::Zoned(t, self.intern_tzid(tz))),
             None if utc => Some(DateValue::Utc(t)),
             None => Some(DateValue::Floating(t)),
+        }
+    }
+
+    /// Whether a logical line starting with the physical line `first` would be dropped by
+    /// [`Parser::line`] without effect, so that it need not be unfolded. Only says so when
+    /// the name ends at a `:` within `first` (then the line is a content line whatever
+    /// follows, and no warning can come of it) and the open component ignores the property.
+    fn ignores(&self, first: &[u8]) -> bool {
+        let Some((top, _)) = self.stack.last() else {
+            return false;
+        };
+        let Some(end) = memchr::memchr2(b';', b':', first) else {
+            return false;
+        };
+        if end == 0 || first[end] != b':' {
+            return false;
+        }
+        let kind = Prop::of(&first[..end]);
+        match top {
+            Frame::Event(_) => {
+                kind == Prop::Other || (kind == Prop::Description && !self.keep_descriptions)
+            }
+            Frame::Other(_) => !matches!(kind, Prop::Begin | Prop::End),
+            _ => false,
         }
     }
 
@@ -1554,6 +1587,31 @@ mod tests {
         assert!(src[at as usize..].starts_with("BEGIN:VEVENT\n"));
         let cal = parse_file(bytes, ParseOptions::default()).expect("in-memory input");
         assert_eq!(format!("{cal:?}"), format!("{:?}", parse(bytes)));
+    }
+
+    #[test]
+    fn ignored_folded_lines_are_passed_over_alike() {
+        // Folded lines the parser drops (X- properties, DESCRIPTION when not kept, anything
+        // in a VALARM) are passed over without joining; line numbers, warnings and what is
+        // kept must be as when they are joined and read.
+        let src = "BEGIN:VCALENDAR\nX-WR-CALNAME:Fol\n ded\nBEGIN:VEVENT\nUID:a\n\
+                   X-GOOGLE-CONFERENCE:https://meet\n .example/x\nDESCRIPTION:one\n two\n\
+                   DTSTART:20240101T100000Z\nBEGIN:VALARM\nDESCRIPTION:al\n arm\nEND:VALARM\n\
+                   X-THING;P=1\n no colon\nDESCRIP\n TION:folded name\nSUMMARY:s\n ummary\n\
+                   DTEND:bad\nEND:VEVENT\nEND:VCALENDAR\n";
+        for descriptions in [true, false] {
+            let cal = parse_with(src.as_bytes(), ParseOptions { descriptions });
+            assert_eq!(cal.sections[0].name.as_deref(), Some("Folded"));
+            let ev = &cal.events[0];
+            assert_eq!(ev.summary.as_deref(), Some("summary"));
+            let want = if descriptions { "folded name" } else { "" };
+            assert_eq!(ev.description, want);
+            let lines: Vec<u32> = cal.warnings.iter().map(|w| w.line).collect();
+            assert_eq!(lines, vec![15, 21], "{:?}", cal.warnings);
+            let streamed = parse_reader(Trickle(src.as_bytes(), 5), ParseOptions { descriptions })
+                .expect("in-memory reader");
+            assert_eq!(format!("{streamed:?}"), format!("{cal:?}"));
+        }
     }
 
     #[test]
