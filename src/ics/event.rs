@@ -3,6 +3,9 @@
 //! information is lost before expansion decides what they mean.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::rrule::Rule;
 use super::value::{DateValue, Duration};
@@ -55,8 +58,10 @@ pub enum PartStat {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attendee {
-    /// Normalised address: lowercase, without `mailto:`.
-    pub addr: String,
+    /// Normalised address: lowercase, without `mailto:`. Shared between the attendees of a
+    /// feed (see [`Addresses`]): a team calendar names a few dozen people a hundred thousand
+    /// times, and one allocation per mention was a tenth of the parse's memory.
+    pub addr: Arc<str>,
     /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
     /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
     /// one allocation per attendee (large feeds list over a hundred thousand).
@@ -67,12 +72,81 @@ pub struct Attendee {
     pub partstat_raw: Option<Cow<'static, str>>,
 }
 
+/// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
+#[derive(Debug, Default)]
+pub struct Addresses(HashSet<Arc<str>, BuildHasherDefault<WordHash>>);
+
+impl Addresses {
+    /// The shared copy of `addr`.
+    pub fn get(&mut self, addr: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(addr) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(addr);
+        self.0.insert(Arc::clone(&a));
+        a
+    }
+}
+
+/// A multiply-rotate hash, eight bytes at a time (the one rustc uses internally): addresses
+/// are short and looked up once per attendee, where SipHash's defence against hash flooding
+/// buys little (the worst case is a slower parse of a hostile file, not a wrong one).
+#[derive(Default)]
+struct WordHash(u64);
+
+impl WordHash {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for WordHash {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 impl Attendee {
     /// An attendee written as `raw` (trimmed) in the file.
     pub fn new(
         raw: &str,
         partstat: Option<PartStat>,
         partstat_raw: Option<Cow<'static, str>>,
+    ) -> Attendee {
+        Attendee::new_in(raw, partstat, partstat_raw, &mut Addresses::default())
+    }
+
+    /// [`Attendee::new`], sharing the address with the other attendees in `addrs`.
+    pub fn new_in(
+        raw: &str,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+        addrs: &mut Addresses,
     ) -> Attendee {
         // Fast path for how exports write nearly every attendee: `mailto:` and an address
         // that is already normalised (ASCII, no upper case, nothing to trim). One scan and a
@@ -87,7 +161,7 @@ impl Attendee {
                 });
             if normal {
                 return Attendee {
-                    addr: rest.to_owned(),
+                    addr: addrs.get(rest),
                     written: None,
                     partstat,
                     partstat_raw,
@@ -98,7 +172,7 @@ impl Attendee {
         let rebuilt = raw.strip_prefix("mailto:").is_some_and(|rest| rest == addr);
         Attendee {
             written: (!rebuilt).then(|| raw.into()),
-            addr,
+            addr: addrs.get(&addr),
             partstat,
             partstat_raw,
         }
@@ -174,7 +248,7 @@ impl Event {
     pub fn declined_by(&self, me: &[String]) -> bool {
         self.attendees
             .iter()
-            .any(|a| a.partstat == Some(PartStat::Declined) && me.contains(&a.addr))
+            .any(|a| a.partstat == Some(PartStat::Declined) && me.iter().any(|m| **m == *a.addr))
     }
 
     pub fn is_recurring(&self) -> bool {
@@ -204,7 +278,7 @@ mod tests {
         ] {
             let a = Attendee::new(raw, None, None);
             let addr = crate::ics::value::normalize_address(raw);
-            assert_eq!(a.addr, addr, "{raw:?}");
+            assert_eq!(*a.addr, addr, "{raw:?}");
             assert_eq!(a.raw(), raw, "{raw:?}");
         }
     }

@@ -13,7 +13,9 @@
 
 use std::borrow::Cow;
 
-use super::event::{Attendee, Calendar, Event, PartStat, PeriodEnd, RDate, Section, Warning};
+use super::event::{
+    Addresses, Attendee, Calendar, Event, PartStat, PeriodEnd, RDate, Section, Warning,
+};
 use super::rrule::Rule;
 use super::value::{
     normalize_address, parse_date, parse_date_time, parse_duration, split_text_list, unescape_text,
@@ -622,6 +624,8 @@ struct Parser {
     dropped_warnings: usize,
     /// [`ParseOptions::descriptions`].
     keep_descriptions: bool,
+    /// Attendee addresses seen so far, shared by the events that name them.
+    addrs: Addresses,
 }
 
 impl Parser {
@@ -1078,6 +1082,9 @@ impl Parser {
                 });
             }
         }
+        // Attendee lists grow by doubling while read; most events have a few, so the unused
+        // half was a third of their memory. Shrinking a block in place copies nothing.
+        ev.attendees.shrink_to_fit();
         self.cal.events.push(ev);
     }
 
@@ -1212,7 +1219,7 @@ impl Parser {
                 Set::RDates(v) => ev.rdates.extend(v),
                 Set::ExDates(v) => ev.exdates.extend(v),
                 Set::None => {
-                    warning = event_simple_property(ev, cl);
+                    warning = event_simple_property(ev, cl, &mut self.addrs);
                 }
             }
         }
@@ -1313,7 +1320,11 @@ fn frame_name(f: &Frame) -> &[u8] {
 }
 
 /// Properties that need nothing but the event itself. Returns a warning, if any.
-fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String> {
+fn event_simple_property(
+    ev: &mut Event,
+    cl: &ContentLine<'_>,
+    addrs: &mut Addresses,
+) -> Option<String> {
     match cl.kind {
         Prop::Uid => ev.uid = text(cl.value).trim().to_owned(),
         Prop::Summary => ev.summary = Some(unescape_text(&text(cl.value))),
@@ -1334,7 +1345,7 @@ fn event_simple_property(ev: &mut Event, cl: &ContentLine<'_>) -> Option<String>
                 _ => PartStat::Other,
             });
             ev.attendees
-                .push(Attendee::new(text(cl.value).trim(), partstat, ps));
+                .push(Attendee::new_in(text(cl.value).trim(), partstat, ps, addrs));
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
         Prop::Duration => match parse_duration(&text(cl.value)) {
@@ -1391,7 +1402,7 @@ mod tests {
         let ev = &cal.events[0];
         assert_eq!(cal.tzids, vec!["Pacific Standard Time"]);
         assert!(matches!(ev.dtstart, Some(DateValue::Zoned(_, 0))));
-        assert_eq!(ev.attendees[0].addr, "me@example.com");
+        assert_eq!(&*ev.attendees[0].addr, "me@example.com");
         assert_eq!(ev.attendees[0].partstat, Some(PartStat::Declined));
         assert_eq!(ev.summary.as_deref(), Some("a, b; c\nd"));
         assert_eq!(ev.categories, vec!["Meeting", "Planning"]);
@@ -1612,6 +1623,20 @@ mod tests {
                 .expect("in-memory reader");
             assert_eq!(format!("{streamed:?}"), format!("{cal:?}"));
         }
+    }
+
+    #[test]
+    fn attendee_addresses_are_shared_and_lists_exact() {
+        let cal = one("BEGIN:VEVENT\nUID:a\nDTSTART:20240101T100000Z\nATTENDEE:mailto:x@example.com\nATTENDEE:MAILTO:Y@example.com\nATTENDEE:mailto:z@example.com\nEND:VEVENT\nBEGIN:VEVENT\nUID:b\nDTSTART:20240101T100000Z\nATTENDEE;PARTSTAT=declined:mailto:X@Example.com\nATTENDEE:mailto:y@example.com\nEND:VEVENT\n");
+        let (a, b) = (&cal.events[0].attendees, &cal.events[1].attendees);
+        assert!(std::sync::Arc::ptr_eq(&a[0].addr, &b[0].addr));
+        assert!(std::sync::Arc::ptr_eq(&a[1].addr, &b[1].addr));
+        assert_eq!(
+            (&*b[0].addr, b[0].raw().as_ref()),
+            ("x@example.com", "mailto:X@Example.com")
+        );
+        assert_eq!(a[1].raw(), "MAILTO:Y@example.com");
+        assert_eq!((a.capacity(), b.capacity()), (3, 2));
     }
 
     #[test]
