@@ -589,6 +589,12 @@ fn upper(b: &[u8]) -> String {
 /// attendee a PARTSTAT, so this saves a few allocations per event.
 fn upper_known(b: &[u8], known: &[&'static str]) -> Cow<'static, str> {
     let t = b.trim_ascii();
+    // Exact comparisons first: producers write these values upper case, and a plain compare
+    // is a fraction of a case-insensitive one (the `known` values are distinct and upper
+    // case, so an exact match is the case-insensitive match too).
+    if let Some(k) = known.iter().find(|k| k.as_bytes() == t) {
+        return Cow::Borrowed(k);
+    }
     match known.iter().find(|k| t.eq_ignore_ascii_case(k.as_bytes())) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(upper(b)),
