@@ -437,6 +437,25 @@ impl Prop {
     /// Dispatches on the length first, so most names cost one or two comparisons instead of
     /// a walk down a chain of case-insensitive compares.
     fn of(name: &[u8]) -> Prop {
+        // Names as nearly every producer writes them (upper case) are matched exactly first:
+        // a whole-slice compare instead of a case-folding loop, on every line.
+        match name {
+            b"END" => return Prop::End,
+            b"UID" => return Prop::Uid,
+            b"BEGIN" => return Prop::Begin,
+            b"DTEND" => return Prop::DtEnd,
+            b"DTSTART" => return Prop::DtStart,
+            b"SUMMARY" => return Prop::Summary,
+            b"STATUS" => return Prop::Status,
+            b"TRANSP" => return Prop::Transp,
+            b"ATTENDEE" => return Prop::Attendee,
+            b"LOCATION" => return Prop::Location,
+            b"SEQUENCE" => return Prop::Sequence,
+            b"ORGANIZER" => return Prop::Organizer,
+            b"DESCRIPTION" => return Prop::Description,
+            b"DTSTAMP" | b"CREATED" | b"LAST-MODIFIED" => return Prop::Other,
+            _ => {}
+        }
         let is = |s: &[u8]| name.eq_ignore_ascii_case(s);
         match name.len() {
             3 if is(b"END") => Prop::End,
@@ -1643,6 +1662,46 @@ mod tests {
         );
         assert_eq!(a[1].raw(), "MAILTO:Y@example.com");
         assert_eq!((a.capacity(), b.capacity()), (3, 2));
+    }
+
+    #[test]
+    fn property_names_match_in_any_case() {
+        for name in [
+            "END",
+            "UID",
+            "BEGIN",
+            "DTEND",
+            "RDATE",
+            "RRULE",
+            "EXDATE",
+            "STATUS",
+            "TRANSP",
+            "EXRULE",
+            "DTSTART",
+            "SUMMARY",
+            "LOCATION",
+            "ATTENDEE",
+            "SEQUENCE",
+            "DURATION",
+            "ORGANIZER",
+            "CATEGORIES",
+            "DESCRIPTION",
+            "RECURRENCE-ID",
+            "DTSTAMP",
+            "CREATED",
+            "LAST-MODIFIED",
+            "X-GOOGLE-CONFERENCE",
+        ] {
+            let kind = Prop::of(name.as_bytes());
+            for other in [
+                name.to_ascii_lowercase(),
+                format!("{}{}", &name[..1], name[1..].to_ascii_lowercase()),
+            ] {
+                assert!(Prop::of(other.as_bytes()) == kind, "{other}");
+            }
+        }
+        assert!(Prop::of(b"ATTENDEE") == Prop::Attendee && Prop::of(b"DTSTAMP") == Prop::Other);
+        assert!(Prop::of(b"Recurrence-Id") == Prop::RecurrenceId);
     }
 
     #[test]
