@@ -3,7 +3,7 @@
 //! information is lost before expansion decides what they mean.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -74,16 +74,23 @@ pub struct Attendee {
 
 /// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
 #[derive(Debug, Default)]
-pub struct Addresses(HashSet<Arc<str>, BuildHasherDefault<WordHash>>);
+pub struct Addresses(HashMap<Box<[u8]>, Arc<str>, BuildHasherDefault<WordHash>>);
 
 impl Addresses {
     /// The shared copy of `addr`.
     pub fn get(&mut self, addr: &str) -> Arc<str> {
+        self.get_bytes(addr.as_bytes())
+    }
+
+    /// [`Addresses::get`] by bytes, so that the parser need not validate an address it has
+    /// already checked is ASCII (see [`Attendee::plain_mailto`]). Bytes that are not UTF-8
+    /// are stored as [`String::from_utf8_lossy`] makes them.
+    pub fn get_bytes(&mut self, addr: &[u8]) -> Arc<str> {
         if let Some(a) = self.0.get(addr) {
             return Arc::clone(a);
         }
-        let a: Arc<str> = Arc::from(addr);
-        self.0.insert(Arc::clone(&a));
+        let a: Arc<str> = Arc::from(String::from_utf8_lossy(addr));
+        self.0.insert(addr.into(), Arc::clone(&a));
         a
     }
 }
@@ -151,28 +158,45 @@ impl Attendee {
         // Fast path for how exports write nearly every attendee: `mailto:` and an address
         // that is already normalised (ASCII, no upper case, nothing to trim). One scan and a
         // copy instead of trimming, lower-casing and comparing with `raw`; same result.
-        if let Some(rest) = raw.strip_prefix("mailto:") {
-            let b = rest.as_bytes();
-            let normal = b.first().is_some_and(|c| !c.is_ascii_whitespace())
-                && b.last().is_some_and(|c| !c.is_ascii_whitespace())
-                // No early exit, so the compiler can test many bytes at once.
-                && !b.iter().fold(false, |bad, &c| {
-                    bad | !c.is_ascii() | c.is_ascii_uppercase() | (c == 0x0b)
-                });
-            if normal {
-                return Attendee {
-                    addr: addrs.get(rest),
-                    written: None,
-                    partstat,
-                    partstat_raw,
-                };
-            }
+        if let Some(rest) = Attendee::plain_mailto(raw.as_bytes()) {
+            return Attendee::mailto(addrs.get_bytes(rest), partstat, partstat_raw);
         }
         let addr = super::value::normalize_address(raw);
         let rebuilt = raw.strip_prefix("mailto:").is_some_and(|rest| rest == addr);
         Attendee {
             written: (!rebuilt).then(|| raw.into()),
             addr: addrs.get(&addr),
+            partstat,
+            partstat_raw,
+        }
+    }
+
+    /// The address in `value` if it is `mailto:` and an address that is already normalised:
+    /// ASCII, no upper case, nothing to trim. That is how exports write nearly every
+    /// attendee; then the value needs no UTF-8 validation, trimming or lower-casing, and
+    /// [`Attendee::new`] of it is [`Attendee::mailto`] of the address.
+    pub fn plain_mailto(value: &[u8]) -> Option<&[u8]> {
+        let b = value.strip_prefix(b"mailto:")?;
+        // Trimming also removes U+000B, which `is_ascii_whitespace` does not cover: it is
+        // refused anywhere, with upper case and non-ASCII bytes.
+        let normal = b.first().is_some_and(|c| !c.is_ascii_whitespace())
+            && b.last().is_some_and(|c| !c.is_ascii_whitespace())
+            // No early exit, so the compiler can test many bytes at once.
+            && !b.iter().fold(false, |bad, &c| {
+                bad | !c.is_ascii() | c.is_ascii_uppercase() | (c == 0x0b)
+            });
+        normal.then_some(b)
+    }
+
+    /// An attendee written `mailto:` followed by `addr` (already normalised).
+    pub fn mailto(
+        addr: Arc<str>,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+    ) -> Attendee {
+        Attendee {
+            addr,
+            written: None,
             partstat,
             partstat_raw,
         }
@@ -265,6 +289,8 @@ mod tests {
     fn attendee_fast_path_matches_normalising() {
         for raw in [
             "mailto:a@example.com",
+            "mailto:a@example.com ",
+            " mailto:a@example.com",
             "mailto:A@example.com",
             "MAILTO:a@example.com",
             "mailto:",
@@ -277,6 +303,10 @@ mod tests {
             "a@example.com",
         ] {
             let a = Attendee::new(raw, None, None);
+            if let Some(rest) = Attendee::plain_mailto(raw.as_bytes()) {
+                let b = Attendee::mailto(Addresses::default().get_bytes(rest), None, None);
+                assert_eq!(a, b, "{raw:?}");
+            }
             let addr = crate::ics::value::normalize_address(raw);
             assert_eq!(*a.addr, addr, "{raw:?}");
             assert_eq!(a.raw(), raw, "{raw:?}");

@@ -1380,8 +1380,11 @@ fn event_simple_property(
                 "DELEGATED" => PartStat::Delegated,
                 _ => PartStat::Other,
             });
-            ev.attendees
-                .push(Attendee::new_in(text(cl.value).trim(), partstat, ps, addrs));
+            // Checked on the bytes first: nearly every attendee is a plain `mailto:`.
+            ev.attendees.push(match Attendee::plain_mailto(cl.value) {
+                Some(addr) => Attendee::mailto(addrs.get_bytes(addr), partstat, ps),
+                None => Attendee::new_in(text(cl.value).trim(), partstat, ps, addrs),
+            });
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
         Prop::Duration => match parse_duration(&text(cl.value)) {
