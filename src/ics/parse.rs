@@ -808,7 +808,10 @@ impl Parser {
         let (value, tzid) = value_and_tzid(params_raw);
         let is_date = value.is_some_and(|t| t.eq_ignore_ascii_case(b"DATE"));
         let v = v.trim();
-        let tzid = tzid.filter(|t| !text(t).trim().is_empty());
+        // A TZID that starts with a visible ASCII character is not blank: decided without
+        // converting it (the usual case); others are trimmed as text to see.
+        let tzid = tzid
+            .filter(|t| t.first().is_some_and(u8::is_ascii_graphic) || !text(t).trim().is_empty());
         if !is_date && v.len() == 8 {
             // A bare date with a TZID (old Google exports): midnight in that zone, as meant.
             if let (Some(tz), Some(d)) = (tzid, parse_date(v)) {
@@ -1369,7 +1372,14 @@ fn event_simple_property(
         Prop::Status => ev.status = Some(upper_known(cl.value, STATUS_VALUES)),
         Prop::Transp => ev.transp = Some(upper_known(cl.value, TRANSP_VALUES)),
         Prop::Categories => ev.categories.extend(split_text_list(&text(cl.value))),
-        Prop::Organizer => ev.organizer = Some(normalize_address(&text(cl.value))),
+        Prop::Organizer => {
+            // A plain `mailto:` value normalises to the address after it (see
+            // `Attendee::plain_mailto`): no conversion, trimming or lower-casing needed.
+            ev.organizer = Some(match Attendee::plain_mailto(cl.value) {
+                Some(addr) => String::from_utf8_lossy(addr).into_owned(),
+                None => normalize_address(&text(cl.value)),
+            })
+        }
         Prop::Attendee => {
             let ps = param(cl.params, "PARTSTAT").map(|p| upper_known(p, PARTSTAT_VALUES));
             let partstat = ps.as_deref().map(|p| match p {
@@ -1716,6 +1726,21 @@ mod tests {
         }
         assert!(Prop::of(b"ATTENDEE") == Prop::Attendee && Prop::of(b"DTSTAMP") == Prop::Other);
         assert!(Prop::of(b"Recurrence-Id") == Prop::RecurrenceId);
+    }
+
+    #[test]
+    fn organizer_plain_and_otherwise() {
+        let cal = one("BEGIN:VEVENT\nUID:a\nDTSTART;TZID= :20240101T100000\nORGANIZER:mailto:boss@example.com\nEND:VEVENT\nBEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Berlin:20240101T100000\nORGANIZER;CN=B:MAILTO:Boss@Example.com \nEND:VEVENT\n");
+        let orgs: Vec<_> = cal.events.iter().map(|e| e.organizer.as_deref()).collect();
+        assert_eq!(
+            orgs,
+            vec![Some("boss@example.com"), Some("boss@example.com")]
+        );
+        assert!(matches!(
+            cal.events[0].dtstart,
+            Some(DateValue::Floating(_))
+        ));
+        assert_eq!(cal.tzids, vec!["Europe/Berlin"]);
     }
 
     #[test]
