@@ -364,8 +364,11 @@ fn classify_event_with<'c>(
     attendees.truncate(ev.attendees.len());
     for (i, a) in ev.attendees.iter().enumerate() {
         match attendees.get_mut(i) {
-            Some(slot) => slot.clone_from(&a.addr),
-            None => attendees.push(a.addr.clone()),
+            Some(slot) => {
+                slot.clear();
+                slot.push_str(&a.addr);
+            }
+            None => attendees.push(a.addr.to_string()),
         }
     }
     let subject = Subject {

@@ -244,7 +244,7 @@ fn read_people(ics: &str) -> HashMap<String, EventPeople> {
             ev.uid.clone(),
             EventPeople {
                 organizer: ev.organizer.clone(),
-                attendees: ev.attendees.iter().map(|a| a.addr.clone()).collect(),
+                attendees: ev.attendees.iter().map(|a| a.addr.to_string()).collect(),
             },
         );
     }

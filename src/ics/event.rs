@@ -3,6 +3,9 @@
 //! information is lost before expansion decides what they mean.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::rrule::Rule;
 use super::value::{DateValue, Duration};
@@ -55,8 +58,10 @@ pub enum PartStat {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attendee {
-    /// Normalised address: lowercase, without `mailto:`.
-    pub addr: String,
+    /// Normalised address: lowercase, without `mailto:`. Shared between the attendees of a
+    /// feed (see [`Addresses`]): a team calendar names a few dozen people a hundred thousand
+    /// times, and one allocation per mention was a tenth of the parse's memory.
+    pub addr: Arc<str>,
     /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
     /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
     /// one allocation per attendee (large feeds list over a hundred thousand).
@@ -67,6 +72,72 @@ pub struct Attendee {
     pub partstat_raw: Option<Cow<'static, str>>,
 }
 
+/// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
+#[derive(Debug, Default)]
+pub struct Addresses(HashMap<Box<[u8]>, Arc<str>, BuildHasherDefault<WordHash>>);
+
+impl Addresses {
+    /// The shared copy of `addr`.
+    pub fn get(&mut self, addr: &str) -> Arc<str> {
+        self.get_bytes(addr.as_bytes())
+    }
+
+    /// [`Addresses::get`] by bytes, so that the parser need not validate an address it has
+    /// already checked is ASCII (see [`Attendee::plain_mailto`]). Bytes that are not UTF-8
+    /// are stored as [`String::from_utf8_lossy`] makes them.
+    pub fn get_bytes(&mut self, addr: &[u8]) -> Arc<str> {
+        if let Some(a) = self.0.get(addr) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(String::from_utf8_lossy(addr));
+        self.0.insert(addr.into(), Arc::clone(&a));
+        a
+    }
+}
+
+/// A multiply-rotate hash, eight bytes at a time (the one rustc uses internally): addresses
+/// are short and looked up once per attendee, where SipHash's defence against hash flooding
+/// buys little (the worst case is a slower parse of a hostile file, not a wrong one).
+#[derive(Default)]
+struct WordHash(u64);
+
+impl WordHash {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for WordHash {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 impl Attendee {
     /// An attendee written as `raw` (trimmed) in the file.
     pub fn new(
@@ -74,31 +145,58 @@ impl Attendee {
         partstat: Option<PartStat>,
         partstat_raw: Option<Cow<'static, str>>,
     ) -> Attendee {
+        Attendee::new_in(raw, partstat, partstat_raw, &mut Addresses::default())
+    }
+
+    /// [`Attendee::new`], sharing the address with the other attendees in `addrs`.
+    pub fn new_in(
+        raw: &str,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+        addrs: &mut Addresses,
+    ) -> Attendee {
         // Fast path for how exports write nearly every attendee: `mailto:` and an address
         // that is already normalised (ASCII, no upper case, nothing to trim). One scan and a
         // copy instead of trimming, lower-casing and comparing with `raw`; same result.
-        if let Some(rest) = raw.strip_prefix("mailto:") {
-            let b = rest.as_bytes();
-            let normal = b.first().is_some_and(|c| !c.is_ascii_whitespace())
-                && b.last().is_some_and(|c| !c.is_ascii_whitespace())
-                // No early exit, so the compiler can test many bytes at once.
-                && !b.iter().fold(false, |bad, &c| {
-                    bad | !c.is_ascii() | c.is_ascii_uppercase() | (c == 0x0b)
-                });
-            if normal {
-                return Attendee {
-                    addr: rest.to_owned(),
-                    written: None,
-                    partstat,
-                    partstat_raw,
-                };
-            }
+        if let Some(rest) = Attendee::plain_mailto(raw.as_bytes()) {
+            return Attendee::mailto(addrs.get_bytes(rest), partstat, partstat_raw);
         }
         let addr = super::value::normalize_address(raw);
         let rebuilt = raw.strip_prefix("mailto:").is_some_and(|rest| rest == addr);
         Attendee {
             written: (!rebuilt).then(|| raw.into()),
+            addr: addrs.get(&addr),
+            partstat,
+            partstat_raw,
+        }
+    }
+
+    /// The address in `value` if it is `mailto:` and an address that is already normalised:
+    /// ASCII, no upper case, nothing to trim. That is how exports write nearly every
+    /// attendee; then the value needs no UTF-8 validation, trimming or lower-casing, and
+    /// [`Attendee::new`] of it is [`Attendee::mailto`] of the address.
+    pub fn plain_mailto(value: &[u8]) -> Option<&[u8]> {
+        let b = value.strip_prefix(b"mailto:")?;
+        // Trimming also removes U+000B, which `is_ascii_whitespace` does not cover: it is
+        // refused anywhere, with upper case and non-ASCII bytes.
+        let normal = b.first().is_some_and(|c| !c.is_ascii_whitespace())
+            && b.last().is_some_and(|c| !c.is_ascii_whitespace())
+            // No early exit, so the compiler can test many bytes at once.
+            && !b.iter().fold(false, |bad, &c| {
+                bad | !c.is_ascii() | c.is_ascii_uppercase() | (c == 0x0b)
+            });
+        normal.then_some(b)
+    }
+
+    /// An attendee written `mailto:` followed by `addr` (already normalised).
+    pub fn mailto(
+        addr: Arc<str>,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+    ) -> Attendee {
+        Attendee {
             addr,
+            written: None,
             partstat,
             partstat_raw,
         }
@@ -174,7 +272,7 @@ impl Event {
     pub fn declined_by(&self, me: &[String]) -> bool {
         self.attendees
             .iter()
-            .any(|a| a.partstat == Some(PartStat::Declined) && me.contains(&a.addr))
+            .any(|a| a.partstat == Some(PartStat::Declined) && me.iter().any(|m| **m == *a.addr))
     }
 
     pub fn is_recurring(&self) -> bool {
@@ -191,6 +289,8 @@ mod tests {
     fn attendee_fast_path_matches_normalising() {
         for raw in [
             "mailto:a@example.com",
+            "mailto:a@example.com ",
+            " mailto:a@example.com",
             "mailto:A@example.com",
             "MAILTO:a@example.com",
             "mailto:",
@@ -203,8 +303,12 @@ mod tests {
             "a@example.com",
         ] {
             let a = Attendee::new(raw, None, None);
+            if let Some(rest) = Attendee::plain_mailto(raw.as_bytes()) {
+                let b = Attendee::mailto(Addresses::default().get_bytes(rest), None, None);
+                assert_eq!(a, b, "{raw:?}");
+            }
             let addr = crate::ics::value::normalize_address(raw);
-            assert_eq!(a.addr, addr, "{raw:?}");
+            assert_eq!(*a.addr, addr, "{raw:?}");
             assert_eq!(a.raw(), raw, "{raw:?}");
         }
     }
