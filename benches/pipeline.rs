@@ -176,7 +176,7 @@ fn classify_cal_5y(b: Bencher, mode: &str) {
     let attendees: Vec<Vec<String>> = cal
         .events
         .iter()
-        .map(|ev| ev.attendees.iter().map(|a| a.addr.clone()).collect())
+        .map(|ev| ev.attendees.iter().map(|a| a.addr.to_string()).collect())
         .collect();
     let subject = |i: usize| {
         let ev = &cal.events[i];
