@@ -1090,8 +1090,12 @@ fn expand_master(
             push_allday(ctx, event, d, days, Some(rid), out);
         } else {
             let utc = inst.utc + ChronoDuration::seconds(shift);
-            let local = zone.to_local(utc);
-            let end = end_of(&zone, local, utc, length);
+            // The wall clock is only needed for a length in days (a zone look-up per instance
+            // otherwise spent for nothing).
+            let end = match length {
+                Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+                _ => end_of(&zone, zone.to_local(utc), utc, length),
+            };
             push_timed(ctx, event, utc, end, Some(rid), floating, out);
         }
     }
