@@ -1030,9 +1030,14 @@ fn expand_master(
             ex_instants.push(to_utc(t));
         }
     }
+    // Sorted, so that each instance is looked up rather than compared with every one: a
+    // series can have hundreds of instances, EXDATEs and overrides.
+    ex_instants.sort_unstable();
+    ex_dates.sort_unstable();
     let mut deleted = Vec::new();
     instances.retain(|i| {
-        let gone = ex_instants.contains(&i.utc) || ex_dates.contains(&i.local.date());
+        let gone = ex_instants.binary_search(&i.utc).is_ok()
+            || ex_dates.binary_search(&i.local.date()).is_ok();
         if gone {
             deleted.push(if allday {
                 RecurrenceId::Date(i.local.date())
@@ -1047,30 +1052,40 @@ fn expand_master(
         let rid = r.key;
         let gone = match rid {
             RecurrenceId::Utc(u) => {
-                ex_instants.contains(&u) || ex_dates.contains(&zone.to_local(u).date())
+                ex_instants.binary_search(&u).is_ok()
+                    || ex_dates.binary_search(&zone.to_local(u).date()).is_ok()
             }
-            RecurrenceId::Date(d) => ex_dates.contains(&d),
+            RecurrenceId::Date(d) => ex_dates.binary_search(&d).is_ok(),
         };
         if gone && !deleted.contains(&rid) {
             deleted.push(rid);
         }
     }
 
+    // The instances that single-instance overrides replace (those are emitted by the caller):
+    // by date for DATE ids and for all-day series, by instant otherwise.
+    let mut overridden_dates: Vec<NaiveDate> = Vec::new();
+    let mut overridden_instants: Vec<NaiveDateTime> = Vec::new();
+    for r in rids {
+        if cal.events[r.event as usize].this_and_future {
+            continue;
+        }
+        match r.key {
+            RecurrenceId::Date(d) => overridden_dates.push(d),
+            RecurrenceId::Utc(_) if allday => overridden_dates.push(r.date),
+            RecurrenceId::Utc(u) => overridden_instants.push(u),
+        }
+    }
+    overridden_dates.sort_unstable();
+    overridden_instants.sort_unstable();
     for inst in instances {
         let rid = if allday {
             RecurrenceId::Date(inst.local.date())
         } else {
             RecurrenceId::Utc(inst.utc)
         };
-        // A single-instance override replaces this instance (it is emitted by the caller).
-        let overridden = rids.iter().any(|r| {
-            !cal.events[r.event as usize].this_and_future
-                && match r.key {
-                    RecurrenceId::Date(d) => d == inst.local.date(),
-                    RecurrenceId::Utc(_) if allday => r.date == inst.local.date(),
-                    RecurrenceId::Utc(_) => r.key == rid,
-                }
-        });
+        let overridden = overridden_dates.binary_search(&inst.local.date()).is_ok()
+            || (!allday && overridden_instants.binary_search(&inst.utc).is_ok());
         if overridden {
             continue;
         }
