@@ -241,18 +241,19 @@ fn expand_with(
     let mut index: HashMap<(u32, &str), u32, BuildHasherDefault<FastHash>> =
         HashMap::with_capacity_and_hasher(cal.events.len(), Default::default());
     for ev in &cal.events {
-        let g = if ev.uid.is_empty() {
-            None
-        } else {
-            index.get(&(ev.section, ev.uid.as_str())).copied()
-        };
-        group_of.push(g.unwrap_or_else(|| {
-            if !ev.uid.is_empty() {
-                index.insert((ev.section, ev.uid.as_str()), n_groups);
-            }
+        let mut new_group = || {
             n_groups += 1;
             n_groups - 1
-        }));
+        };
+        // One hash and probe per event: most UIDs are new.
+        let g = if ev.uid.is_empty() {
+            new_group()
+        } else {
+            *index
+                .entry((ev.section, ev.uid.as_str()))
+                .or_insert_with(new_group)
+        };
+        group_of.push(g);
     }
     drop(index);
     let mut starts = vec![0u32; n_groups as usize + 1];
