@@ -749,6 +749,16 @@ fn push_single(
         push_allday(ctx, event, d, days, rid, out);
         return;
     }
+    if far_from_window(ctx.opts, ev, start) {
+        // Nothing of it can be in the window: skip the zone arithmetic. The zones are still
+        // placed, so that an unknown TZID is reported as it would be otherwise.
+        for v in [Some(start), ev.dtend].into_iter().flatten() {
+            if let DateValue::Zoned(..) = v {
+                ctx.place(v, ev.line);
+            }
+        }
+        return;
+    }
     if let DateValue::Utc(utc) = start {
         // Most exported events: the instant is as written, and the wall clock is only needed
         // for a DURATION in days.
@@ -767,6 +777,37 @@ fn push_single(
     let len = length_from(ctx, ev, start, |_| utc);
     let end = end_of(&p.zone, p.local, utc, len);
     push_timed(ctx, event, utc, end, rid, p.floating, out);
+}
+
+/// Whether a single event starting at `start` (a DATE-TIME) certainly ends before the window
+/// or starts after it, judged from the values as written, before any zone is applied. A
+/// zone's offset is under a day either way, so an instant is within a day of its wall-clock
+/// value, and the event's length within two days of the written span (DTEND may be in another
+/// zone; a DURATION's days follow the clock); four days of slack cover all of it. This keeps
+/// a one-week report over years of history from converting every event of those years.
+fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue) -> bool {
+    const SLACK: i64 = 4 * 86_400;
+    let s = start.naive();
+    let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
+    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
+        return true;
+    }
+    let span = match (ev.dtend, ev.duration) {
+        (Some(e), _) => (e.naive() - s).num_seconds().saturating_abs(),
+        (None, Some(d)) => d
+            .days
+            .saturating_abs()
+            .saturating_mul(86_400)
+            .saturating_add(d.seconds.saturating_abs()),
+        (None, None) => 0,
+    };
+    ahead(
+        s,
+        span.max(86_400)
+            .saturating_add(SLACK)
+            .min(400 * 365 * 86_400),
+    )
+    .is_some_and(|end| end < opts.window_start)
 }
 
 fn push_allday(
@@ -1275,6 +1316,75 @@ mod tests {
             want.sort();
             assert_eq!(got.len(), uids.len() * 3);
             assert_eq!(got, want, "parallel_min {parallel_min}");
+        }
+    }
+
+    /// A narrow window gets exactly the occurrences of a wide one that overlap it (the check
+    /// that skips events far from the window never skips one that is in it), also for zones
+    /// at the ends of the offset range and a DTEND in another zone; and an unknown TZID far
+    /// from the window is still reported.
+    #[test]
+    fn a_narrow_window_is_the_wide_one_filtered() {
+        let mut ics = String::from_utf8(mixed_feed(600)).unwrap();
+        ics.truncate(ics.len() - "END:VCALENDAR\r\n".len());
+        for (i, (start, end)) in [
+            (
+                "DTSTART;TZID=Pacific/Kiritimati:20250305T090000",
+                "DTEND:20250304T200000Z",
+            ),
+            (
+                "DTSTART;TZID=Pacific/Pago_Pago:20250303T200000",
+                "DURATION:PT10H",
+            ),
+            (
+                "DTSTART:20250302T230000",
+                "DTEND;TZID=Pacific/Kiritimati:20250304T010000",
+            ),
+            ("DTSTART;TZID=Mars/Deimos:20200101T090000", "DURATION:PT1H"),
+            ("DTSTART:20250301T000000Z", "DURATION:P3D"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            ics.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:edge{i}\r\n{start}\r\n{end}\r\nEND:VEVENT\r\n"
+            ));
+        }
+        ics.push_str("END:VCALENDAR\r\n");
+        let mut cal = crate::ics::parse::parse(ics.as_bytes());
+        let (resolvers, _) = resolvers(&mut cal);
+        let day = |d: i64| {
+            NaiveDate::from_ymd_opt(2025, 2, 20)
+                .unwrap()
+                .and_time(NaiveTime::MIN)
+                + ChronoDuration::days(d)
+        };
+        let opts = |from: NaiveDateTime, to: NaiveDateTime| ExpandOptions {
+            window_start: from,
+            window_end: to,
+            user_zone: Zone::Utc,
+            ignore_x_wr_timezone: false,
+            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+        };
+        let (wide, _) = expand(&cal, &resolvers, &opts(day(-400), day(400)));
+        for d in 0..60 {
+            for hours in [1, 24] {
+                let (from, to) = (
+                    day(d) + ChronoDuration::hours(5),
+                    day(d) + ChronoDuration::hours(5 + hours),
+                );
+                let (narrow, warnings) = expand(&cal, &resolvers, &opts(from, to));
+                let expected: Vec<_> = wide
+                    .iter()
+                    .filter(|o| overlaps(o.start_utc, o.end_utc, from, to))
+                    .cloned()
+                    .collect();
+                assert_eq!(narrow, expected, "window {from}..{to}");
+                assert!(
+                    warnings.iter().any(|w| w.message.contains("Mars/Deimos")),
+                    "{warnings:?}"
+                );
+            }
         }
     }
 
