@@ -227,6 +227,10 @@ pub struct RDate {
 
 /// A VEVENT as written: a series master, a single event, or an override of one instance
 /// (`recurrence_id` set).
+///
+/// The lists are boxed slices rather than `Vec`s: they are complete once the event is, and
+/// a slice is a word smaller. A large feed holds tens of thousands of events, and their size
+/// is most of the parse's memory and page faults (the parser collects them in `Vec`s).
 #[derive(Clone, Debug, Default)]
 pub struct Event {
     /// Index of its [`Section`] in [`Calendar::sections`].
@@ -238,10 +242,10 @@ pub struct Event {
     pub summary: Option<String>,
     pub description: String,
     pub location: String,
-    pub categories: Vec<String>,
+    pub categories: Box<[String]>,
     /// Normalised organizer address.
     pub organizer: Option<String>,
-    pub attendees: Vec<Attendee>,
+    pub attendees: Box<[Attendee]>,
     /// Raw upper-cased STATUS, if present (the RFC's values are not allocated).
     pub status: Option<Cow<'static, str>>,
     /// Raw upper-cased TRANSP, if present (the RFC's values are not allocated).
@@ -250,10 +254,10 @@ pub struct Event {
     pub dtstart: Option<DateValue>,
     pub dtend: Option<DateValue>,
     pub duration: Option<Duration>,
-    pub rrules: Vec<Rule>,
-    pub exrules: Vec<Rule>,
-    pub rdates: Vec<RDate>,
-    pub exdates: Vec<DateValue>,
+    pub rrules: Box<[Rule]>,
+    pub exrules: Box<[Rule]>,
+    pub rdates: Box<[RDate]>,
+    pub exdates: Box<[DateValue]>,
     pub recurrence_id: Option<DateValue>,
     /// `RANGE=THISANDFUTURE` on the RECURRENCE-ID.
     pub this_and_future: bool,
