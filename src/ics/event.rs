@@ -56,20 +56,46 @@ pub enum PartStat {
     Other,
 }
 
+impl PartStat {
+    /// The RFC 5545 name, upper case (`None` for [`PartStat::Other`]).
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            PartStat::NeedsAction => Some("NEEDS-ACTION"),
+            PartStat::Accepted => Some("ACCEPTED"),
+            PartStat::Declined => Some("DECLINED"),
+            PartStat::Tentative => Some("TENTATIVE"),
+            PartStat::Delegated => Some("DELEGATED"),
+            PartStat::Other => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attendee {
     /// Normalised address: lowercase, without `mailto:`. Shared between the attendees of a
     /// feed (see [`Addresses`]): a team calendar names a few dozen people a hundred thousand
     /// times, and one allocation per mention was a tenth of the parse's memory.
     pub addr: Arc<str>,
-    /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
-    /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
-    /// one allocation per attendee (large feeds list over a hundred thousand).
-    written: Option<Box<str>>,
     /// `None` when the PARTSTAT parameter is absent (RFC default: NEEDS-ACTION).
     pub partstat: Option<PartStat>,
-    /// The raw upper-cased PARTSTAT text, if present (the common values are not allocated).
-    pub partstat_raw: Option<Cow<'static, str>>,
+    /// Whether the raw PARTSTAT is the name of `partstat` (see [`Attendee::partstat_raw`]),
+    /// as it nearly always is: then it is not stored.
+    raw_is_name: bool,
+    /// What almost no attendee has, out of line: an attendee is 32 bytes instead of 64, and
+    /// large feeds list over a hundred thousand of them.
+    rare: Option<Box<RareAttendee>>,
+}
+
+/// The parts of an [`Attendee`] that are seldom set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RareAttendee {
+    /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
+    /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
+    /// one allocation per attendee.
+    written: Option<Box<str>>,
+    /// The raw upper-cased PARTSTAT text when it is not the name of the attendee's
+    /// [`PartStat`] (an X- or IANA value).
+    partstat_raw: Option<Box<str>>,
 }
 
 /// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
@@ -163,12 +189,47 @@ impl Attendee {
         }
         let addr = super::value::normalize_address(raw);
         let rebuilt = raw.strip_prefix("mailto:").is_some_and(|rest| rest == addr);
-        Attendee {
-            written: (!rebuilt).then(|| raw.into()),
-            addr: addrs.get(&addr),
+        Attendee::with(
+            addrs.get(&addr),
+            (!rebuilt).then(|| raw.into()),
             partstat,
             partstat_raw,
+        )
+    }
+
+    /// An attendee from its parts, storing the raw PARTSTAT only when it is not the name of
+    /// `partstat`, and the rare parts only when there are any.
+    fn with(
+        addr: Arc<str>,
+        written: Option<Box<str>>,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+    ) -> Attendee {
+        let raw_is_name =
+            partstat_raw.is_some() && partstat_raw.as_deref() == partstat.and_then(PartStat::name);
+        let partstat_raw = partstat_raw
+            .filter(|_| !raw_is_name)
+            .map(|r| Box::<str>::from(r.as_ref()));
+        let rare = (written.is_some() || partstat_raw.is_some()).then(|| {
+            Box::new(RareAttendee {
+                written,
+                partstat_raw,
+            })
+        });
+        Attendee {
+            addr,
+            partstat,
+            raw_is_name,
+            rare,
         }
+    }
+
+    /// The raw upper-cased PARTSTAT text, if the parameter is present.
+    pub fn partstat_raw(&self) -> Option<&str> {
+        if self.raw_is_name {
+            return self.partstat.and_then(PartStat::name);
+        }
+        self.rare.as_ref().and_then(|r| r.partstat_raw.as_deref())
     }
 
     /// The address in `value` if it is `mailto:` and an address that is already normalised:
@@ -194,17 +255,12 @@ impl Attendee {
         partstat: Option<PartStat>,
         partstat_raw: Option<Cow<'static, str>>,
     ) -> Attendee {
-        Attendee {
-            addr,
-            written: None,
-            partstat,
-            partstat_raw,
-        }
+        Attendee::with(addr, None, partstat, partstat_raw)
     }
 
     /// The address as written (for output that mirrors the file).
     pub fn raw(&self) -> Cow<'_, str> {
-        match &self.written {
+        match self.rare.as_ref().and_then(|r| r.written.as_deref()) {
             Some(w) => Cow::Borrowed(w),
             None => Cow::Owned(format!("mailto:{}", self.addr)),
         }
@@ -315,5 +371,29 @@ mod tests {
             assert_eq!(*a.addr, addr, "{raw:?}");
             assert_eq!(a.raw(), raw, "{raw:?}");
         }
+    }
+
+    /// The raw PARTSTAT reads back as given, whether or not it is stored.
+    #[test]
+    fn partstat_raw_round_trips() {
+        let cases: [(Option<PartStat>, Option<&'static str>); 7] = [
+            (None, None),
+            (Some(PartStat::Accepted), Some("ACCEPTED")),
+            (Some(PartStat::Declined), Some("DECLINED")),
+            (Some(PartStat::NeedsAction), Some("NEEDS-ACTION")),
+            (Some(PartStat::Other), Some("X-MAYBE")),
+            (Some(PartStat::Accepted), None),
+            (Some(PartStat::Accepted), Some("DECLINED")),
+        ];
+        for (ps, raw) in cases {
+            for written in ["mailto:a@example.com", "A@example.com"] {
+                let a = Attendee::new(written, ps, raw.map(Cow::Borrowed));
+                assert_eq!((a.partstat, a.partstat_raw()), (ps, raw), "{ps:?} {raw:?}");
+                assert_eq!(a.raw(), written);
+                let owned = Attendee::new(written, ps, raw.map(|r| Cow::Owned(r.to_owned())));
+                assert_eq!(owned, a);
+            }
+        }
+        assert_eq!(std::mem::size_of::<Attendee>(), 32);
     }
 }
