@@ -57,16 +57,28 @@ pub enum PartStat {
 }
 
 impl PartStat {
+    /// The RFC 5545 names, upper case, of all but [`PartStat::Other`]. The parser matches
+    /// PARTSTAT values against these same strings, so [`Attendee::with`] can tell a name by
+    /// its address.
+    pub(crate) const NAMES: [&'static str; 5] = [
+        "NEEDS-ACTION",
+        "ACCEPTED",
+        "DECLINED",
+        "TENTATIVE",
+        "DELEGATED",
+    ];
+
     /// The RFC 5545 name, upper case (`None` for [`PartStat::Other`]).
     pub fn name(self) -> Option<&'static str> {
-        match self {
-            PartStat::NeedsAction => Some("NEEDS-ACTION"),
-            PartStat::Accepted => Some("ACCEPTED"),
-            PartStat::Declined => Some("DECLINED"),
-            PartStat::Tentative => Some("TENTATIVE"),
-            PartStat::Delegated => Some("DELEGATED"),
-            PartStat::Other => None,
-        }
+        let i = match self {
+            PartStat::NeedsAction => 0,
+            PartStat::Accepted => 1,
+            PartStat::Declined => 2,
+            PartStat::Tentative => 3,
+            PartStat::Delegated => 4,
+            PartStat::Other => return None,
+        };
+        Some(PartStat::NAMES[i])
     }
 }
 
@@ -197,16 +209,22 @@ impl Attendee {
         )
     }
 
-    /// An attendee from its parts, storing the raw PARTSTAT only when it is not the name of
+    /// An attendee from its parts (inlined: the parser calls it for every attendee), storing the raw PARTSTAT only when it is not the name of
     /// `partstat`, and the rare parts only when there are any.
+    #[inline]
     fn with(
         addr: Arc<str>,
         written: Option<Box<str>>,
         partstat: Option<PartStat>,
         partstat_raw: Option<Cow<'static, str>>,
     ) -> Attendee {
-        let raw_is_name =
-            partstat_raw.is_some() && partstat_raw.as_deref() == partstat.and_then(PartStat::name);
+        let raw_is_name = match (&partstat_raw, partstat.and_then(PartStat::name)) {
+            // The parser passes the very string that `name` returns (one literal, as a rule):
+            // then no comparison of the text is needed. Otherwise the texts are compared.
+            (Some(Cow::Borrowed(r)), Some(n)) if std::ptr::eq(*r, n) => true,
+            (Some(r), Some(n)) => r == n,
+            _ => false,
+        };
         let partstat_raw = partstat_raw
             .filter(|_| !raw_is_name)
             .map(|r| Box::<str>::from(r.as_ref()));

@@ -628,13 +628,7 @@ fn upper_known(b: &[u8], known: &[&'static str]) -> Cow<'static, str> {
 
 const STATUS_VALUES: &[&str] = &["CONFIRMED", "TENTATIVE", "CANCELLED"];
 const TRANSP_VALUES: &[&str] = &["OPAQUE", "TRANSPARENT"];
-const PARTSTAT_VALUES: &[&str] = &[
-    "NEEDS-ACTION",
-    "ACCEPTED",
-    "DECLINED",
-    "TENTATIVE",
-    "DELEGATED",
-];
+const PARTSTAT_VALUES: &[&str] = &PartStat::NAMES;
 
 enum Frame {
     Calendar,
@@ -663,13 +657,21 @@ struct Draft {
 impl Draft {
     /// The event with its lists, leaving the draft empty for the next event.
     fn take_event(&mut self) -> Event {
+        /// The list's items, exactly allocated; most lists are empty, which needs no work.
+        fn boxed<T>(v: &mut Vec<T>) -> Box<[T]> {
+            if v.is_empty() {
+                Box::default()
+            } else {
+                v.drain(..).collect()
+            }
+        }
         let mut ev = std::mem::take(&mut self.ev);
-        ev.categories = self.categories.drain(..).collect();
-        ev.attendees = self.attendees.drain(..).collect();
-        ev.rrules = self.rrules.drain(..).collect();
-        ev.exrules = self.exrules.drain(..).collect();
-        ev.rdates = self.rdates.drain(..).collect();
-        ev.exdates = self.exdates.drain(..).collect();
+        ev.categories = boxed(&mut self.categories);
+        ev.attendees = boxed(&mut self.attendees);
+        ev.rrules = boxed(&mut self.rrules);
+        ev.exrules = boxed(&mut self.exrules);
+        ev.rdates = boxed(&mut self.rdates);
+        ev.exdates = boxed(&mut self.exdates);
         ev
     }
 }
