@@ -56,20 +56,58 @@ pub enum PartStat {
     Other,
 }
 
+impl PartStat {
+    /// The RFC 5545 names, upper case, of all but [`PartStat::Other`]. The parser matches
+    /// PARTSTAT values against these same strings, so [`Attendee::with`] can tell a name by
+    /// its address.
+    pub(crate) const NAMES: [&'static str; 5] = [
+        "NEEDS-ACTION",
+        "ACCEPTED",
+        "DECLINED",
+        "TENTATIVE",
+        "DELEGATED",
+    ];
+
+    /// The RFC 5545 name, upper case (`None` for [`PartStat::Other`]).
+    pub fn name(self) -> Option<&'static str> {
+        let i = match self {
+            PartStat::NeedsAction => 0,
+            PartStat::Accepted => 1,
+            PartStat::Declined => 2,
+            PartStat::Tentative => 3,
+            PartStat::Delegated => 4,
+            PartStat::Other => return None,
+        };
+        Some(PartStat::NAMES[i])
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attendee {
     /// Normalised address: lowercase, without `mailto:`. Shared between the attendees of a
     /// feed (see [`Addresses`]): a team calendar names a few dozen people a hundred thousand
     /// times, and one allocation per mention was a tenth of the parse's memory.
     pub addr: Arc<str>,
-    /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
-    /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
-    /// one allocation per attendee (large feeds list over a hundred thousand).
-    written: Option<Box<str>>,
     /// `None` when the PARTSTAT parameter is absent (RFC default: NEEDS-ACTION).
     pub partstat: Option<PartStat>,
-    /// The raw upper-cased PARTSTAT text, if present (the common values are not allocated).
-    pub partstat_raw: Option<Cow<'static, str>>,
+    /// Whether the raw PARTSTAT is the name of `partstat` (see [`Attendee::partstat_raw`]),
+    /// as it nearly always is: then it is not stored.
+    raw_is_name: bool,
+    /// What almost no attendee has, out of line: an attendee is 32 bytes instead of 64, and
+    /// large feeds list over a hundred thousand of them.
+    rare: Option<Box<RareAttendee>>,
+}
+
+/// The parts of an [`Attendee`] that are seldom set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct RareAttendee {
+    /// The address as written, kept only when it is not `mailto:` followed by `addr`: that
+    /// is how almost every export writes it, and [`Attendee::raw`] rebuilds it, which saves
+    /// one allocation per attendee.
+    written: Option<Box<str>>,
+    /// The raw upper-cased PARTSTAT text when it is not the name of the attendee's
+    /// [`PartStat`] (an X- or IANA value).
+    partstat_raw: Option<Box<str>>,
 }
 
 /// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
@@ -163,12 +201,53 @@ impl Attendee {
         }
         let addr = super::value::normalize_address(raw);
         let rebuilt = raw.strip_prefix("mailto:").is_some_and(|rest| rest == addr);
-        Attendee {
-            written: (!rebuilt).then(|| raw.into()),
-            addr: addrs.get(&addr),
+        Attendee::with(
+            addrs.get(&addr),
+            (!rebuilt).then(|| raw.into()),
             partstat,
             partstat_raw,
+        )
+    }
+
+    /// An attendee from its parts (inlined: the parser calls it for every attendee), storing the raw PARTSTAT only when it is not the name of
+    /// `partstat`, and the rare parts only when there are any.
+    #[inline]
+    fn with(
+        addr: Arc<str>,
+        written: Option<Box<str>>,
+        partstat: Option<PartStat>,
+        partstat_raw: Option<Cow<'static, str>>,
+    ) -> Attendee {
+        let raw_is_name = match (&partstat_raw, partstat.and_then(PartStat::name)) {
+            // The parser passes the very string that `name` returns (one literal, as a rule):
+            // then no comparison of the text is needed. Otherwise the texts are compared.
+            (Some(Cow::Borrowed(r)), Some(n)) if std::ptr::eq(*r, n) => true,
+            (Some(r), Some(n)) => r == n,
+            _ => false,
+        };
+        let partstat_raw = partstat_raw
+            .filter(|_| !raw_is_name)
+            .map(|r| Box::<str>::from(r.as_ref()));
+        let rare = (written.is_some() || partstat_raw.is_some()).then(|| {
+            Box::new(RareAttendee {
+                written,
+                partstat_raw,
+            })
+        });
+        Attendee {
+            addr,
+            partstat,
+            raw_is_name,
+            rare,
         }
+    }
+
+    /// The raw upper-cased PARTSTAT text, if the parameter is present.
+    pub fn partstat_raw(&self) -> Option<&str> {
+        if self.raw_is_name {
+            return self.partstat.and_then(PartStat::name);
+        }
+        self.rare.as_ref().and_then(|r| r.partstat_raw.as_deref())
     }
 
     /// The address in `value` if it is `mailto:` and an address that is already normalised:
@@ -194,17 +273,12 @@ impl Attendee {
         partstat: Option<PartStat>,
         partstat_raw: Option<Cow<'static, str>>,
     ) -> Attendee {
-        Attendee {
-            addr,
-            written: None,
-            partstat,
-            partstat_raw,
-        }
+        Attendee::with(addr, None, partstat, partstat_raw)
     }
 
     /// The address as written (for output that mirrors the file).
     pub fn raw(&self) -> Cow<'_, str> {
-        match &self.written {
+        match self.rare.as_ref().and_then(|r| r.written.as_deref()) {
             Some(w) => Cow::Borrowed(w),
             None => Cow::Owned(format!("mailto:{}", self.addr)),
         }
@@ -227,6 +301,10 @@ pub struct RDate {
 
 /// A VEVENT as written: a series master, a single event, or an override of one instance
 /// (`recurrence_id` set).
+///
+/// The lists are boxed slices rather than `Vec`s: they are complete once the event is, and
+/// a slice is a word smaller. A large feed holds tens of thousands of events, and their size
+/// is most of the parse's memory and page faults (the parser collects them in `Vec`s).
 #[derive(Clone, Debug, Default)]
 pub struct Event {
     /// Index of its [`Section`] in [`Calendar::sections`].
@@ -238,10 +316,10 @@ pub struct Event {
     pub summary: Option<String>,
     pub description: String,
     pub location: String,
-    pub categories: Vec<String>,
+    pub categories: Box<[String]>,
     /// Normalised organizer address.
     pub organizer: Option<String>,
-    pub attendees: Vec<Attendee>,
+    pub attendees: Box<[Attendee]>,
     /// Raw upper-cased STATUS, if present (the RFC's values are not allocated).
     pub status: Option<Cow<'static, str>>,
     /// Raw upper-cased TRANSP, if present (the RFC's values are not allocated).
@@ -250,10 +328,10 @@ pub struct Event {
     pub dtstart: Option<DateValue>,
     pub dtend: Option<DateValue>,
     pub duration: Option<Duration>,
-    pub rrules: Vec<Rule>,
-    pub exrules: Vec<Rule>,
-    pub rdates: Vec<RDate>,
-    pub exdates: Vec<DateValue>,
+    pub rrules: Box<[Rule]>,
+    pub exrules: Box<[Rule]>,
+    pub rdates: Box<[RDate]>,
+    pub exdates: Box<[DateValue]>,
     pub recurrence_id: Option<DateValue>,
     /// `RANGE=THISANDFUTURE` on the RECURRENCE-ID.
     pub this_and_future: bool,
@@ -311,5 +389,29 @@ mod tests {
             assert_eq!(*a.addr, addr, "{raw:?}");
             assert_eq!(a.raw(), raw, "{raw:?}");
         }
+    }
+
+    /// The raw PARTSTAT reads back as given, whether or not it is stored.
+    #[test]
+    fn partstat_raw_round_trips() {
+        let cases: [(Option<PartStat>, Option<&'static str>); 7] = [
+            (None, None),
+            (Some(PartStat::Accepted), Some("ACCEPTED")),
+            (Some(PartStat::Declined), Some("DECLINED")),
+            (Some(PartStat::NeedsAction), Some("NEEDS-ACTION")),
+            (Some(PartStat::Other), Some("X-MAYBE")),
+            (Some(PartStat::Accepted), None),
+            (Some(PartStat::Accepted), Some("DECLINED")),
+        ];
+        for (ps, raw) in cases {
+            for written in ["mailto:a@example.com", "A@example.com"] {
+                let a = Attendee::new(written, ps, raw.map(Cow::Borrowed));
+                assert_eq!((a.partstat, a.partstat_raw()), (ps, raw), "{ps:?} {raw:?}");
+                assert_eq!(a.raw(), written);
+                let owned = Attendee::new(written, ps, raw.map(|r| Cow::Owned(r.to_owned())));
+                assert_eq!(owned, a);
+            }
+        }
+        assert_eq!(std::mem::size_of::<Attendee>(), 32);
     }
 }

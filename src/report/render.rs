@@ -311,7 +311,7 @@ pub fn occurrence_json(a: &Analysis, row: &Row) -> Value {
         "floating": row.occ.floating,
         "status": ev.status,
         "transp": ev.transp,
-        "attendees": ev.attendees.iter().map(|x| json!({"addr": x.raw(), "partstat": x.partstat_raw})).collect::<Vec<_>>(),
+        "attendees": ev.attendees.iter().map(|x| json!({"addr": x.raw(), "partstat": x.partstat_raw()})).collect::<Vec<_>>(),
         "category": row.category.as_str(),
         "rule": a.rule_name(row),
         "counted": a.counted(row),
