@@ -504,15 +504,14 @@ fn sort_occurrences(cal: &Calendar, out: &mut Vec<Occurrence>, parallel: bool) {
         keys.extend(second);
         keys.sort_by(order);
         let (first, second) = keys.split_at(n / 2);
-        let (mut a, b) = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let b = scope.spawn(|| gather(second));
-            (
-                gather(first),
-                b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            )
-        });
-        a.extend(b);
-        a
+            // Sized for both halves at once: growing it would copy the first.
+            let mut all = Vec::with_capacity(n);
+            all.extend(first.iter().map(|k| occs[k.3 as usize].clone()));
+            all.extend(b.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            all
+        })
     } else {
         let mut keys = keys_of(0, n);
         keys.sort_by(order);
