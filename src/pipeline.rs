@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::classify::{Category, Classifier, ClassifyCache, Subject};
+use crate::classify::{Addresses, Category, Classifier, ClassifyCache, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::parse::ParseOptions;
 use crate::ics::zone::Zone;
-use crate::ics::{Calendar, Event, Warning};
+use crate::ics::{Attendee, Calendar, Event, Warning};
 use crate::report::nofly::{self, NoFlyWindow, Protected, ProtectedSource, Violation};
 use crate::report::{self, Entry, EntryKind, Exclusion, Report, Window};
 
@@ -311,11 +311,10 @@ fn classify_events<'c>(
     }
     let mut decisions = vec![None; events.len()];
     let run = |events: &[Event], needed: &[bool], out: &mut [Option<Verdict<'c>>]| {
-        let mut scratch = Vec::new();
         let mut cache = ClassifyCache::new();
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
-                let decision = classify_event_with(c, ev, feed, &mut scratch, &mut cache);
+                let decision = classify_event_with(c, ev, feed, &mut cache);
                 *d = Some(Verdict::new(decision, ev, me));
             }
         }
@@ -348,39 +347,36 @@ pub fn classify_event<'c>(
     ev: &Event,
     feed: &str,
 ) -> crate::classify::Decision<'c> {
-    classify_event_with(c, ev, feed, &mut Vec::new(), &mut ClassifyCache::new())
+    classify_event_with(c, ev, feed, &mut ClassifyCache::new())
 }
 
-/// [`classify_event`] with a scratch list for the attendee addresses, reused across events so
-/// that the strings' buffers are too (`clone_from`): a fresh Vec of fresh Strings per event
-/// was a twentieth of a large run.
+/// [`classify_event`] with a cache of title decisions shared across events.
 fn classify_event_with<'c>(
     c: &'c Classifier,
     ev: &Event,
     feed: &str,
-    attendees: &mut Vec<String>,
     cache: &mut ClassifyCache,
 ) -> crate::classify::Decision<'c> {
-    attendees.truncate(ev.attendees.len());
-    for (i, a) in ev.attendees.iter().enumerate() {
-        match attendees.get_mut(i) {
-            Some(slot) => {
-                slot.clear();
-                slot.push_str(&a.addr);
-            }
-            None => attendees.push(a.addr.to_string()),
-        }
-    }
     let subject = Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
         categories: &ev.categories,
         organizer: ev.organizer.as_deref(),
-        attendees,
+        attendees: &ev.attendees,
         feed,
     };
     c.classify_cached(&subject, cache)
+}
+
+/// The classifier reads a parsed event's attendee list where it is.
+impl Addresses for Box<[Attendee]> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn address(&self, i: usize) -> &str {
+        &self[i].addr
+    }
 }
 
 /// Whether an all-day title marks the user out of office (word-aware, case-insensitive).

@@ -21,9 +21,52 @@ pub struct Subject<'a> {
     /// Attendee addresses: lowercase, without `mailto:`, as listed. Outlook
     /// leaves the organizer out of this list and Google puts it in, so
     /// counting goes through [`Subject::participants_up_to`].
-    pub attendees: &'a [String],
+    pub attendees: &'a dyn Addresses,
     /// The name of the feed the event came from.
     pub feed: &'a str,
+}
+
+/// A list of attendee addresses, whatever holds them: the pipeline lends a parsed event's
+/// own attendee list (copying every address into a `Vec<String>` per event was a fortieth
+/// of a five-year report), tests and callers a `Vec<String>` or an array.
+pub trait Addresses: std::fmt::Debug {
+    fn count(&self) -> usize;
+    /// The `i`-th address (`i < count()`).
+    fn address(&self, i: usize) -> &str;
+}
+
+impl Addresses for Vec<String> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn address(&self, i: usize) -> &str {
+        &self[i]
+    }
+}
+
+impl Addresses for &[String] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn address(&self, i: usize) -> &str {
+        &self[i]
+    }
+}
+
+impl<const N: usize> Addresses for [String; N] {
+    fn count(&self) -> usize {
+        N
+    }
+    fn address(&self, i: usize) -> &str {
+        &self[i]
+    }
+}
+
+impl Default for &dyn Addresses {
+    fn default() -> Self {
+        const NONE: &[String; 0] = &[];
+        NONE
+    }
 }
 
 impl Subject<'_> {
@@ -33,7 +76,7 @@ impl Subject<'_> {
     pub(crate) fn participants(&self) -> impl Iterator<Item = &str> {
         self.organizer
             .into_iter()
-            .chain(self.attendees.iter().map(String::as_str))
+            .chain((0..self.attendees.count()).map(|i| self.attendees.address(i)))
             .filter(|a| !a.is_empty())
     }
 
@@ -91,7 +134,7 @@ mod tests {
         for (organizer, attendees, want) in table {
             let s = Subject {
                 organizer,
-                attendees,
+                attendees: &attendees,
                 ..Subject::default()
             };
             assert_eq!(s.participants_up_to(usize::MAX), want, "{s:?}");
