@@ -210,7 +210,9 @@ fn run() -> Result<bool, String> {
     // First tick: every feed fetched (200) and analysed once.
     let (cpu_a, first_wall) = (cpu_us(), Instant::now());
     let first = d.tick(t0).map_err(|e| e.to_string())?;
-    write_stats_row(&d, t0)?;
+    // `calaudit run` records its counters after every wake; so does the benchmark, so the
+    // idle cost includes that write.
+    d.record_stats(t0).map_err(|e| e.to_string())?;
     let first_wall = first_wall.elapsed();
     let cpu_b = cpu_us();
     let first_analyses = d.stats.analyses;
@@ -245,7 +247,7 @@ fn run() -> Result<bool, String> {
         now = wake;
         let before = cpu_us();
         let t = d.tick(now).map_err(|e| e.to_string())?;
-        write_stats_row(&d, now)?;
+        d.record_stats(now).map_err(|e| e.to_string())?;
         let spent = cpu_us() - before;
         ticks += 1;
         if t.fetched > 0 {
@@ -389,29 +391,6 @@ fn run() -> Result<bool, String> {
         }
         Ok(false)
     }
-}
-
-/// `calaudit run` writes its counters to the store after every wake; so does the benchmark,
-/// so the idle cost includes that write.
-fn write_stats_row(d: &Daemon, now: NaiveDateTime) -> Result<(), String> {
-    let s = &d.stats;
-    let row = serde_json::json!({
-        "as_of": now.and_utc().timestamp(),
-        "pid": std::process::id(),
-        "ticks": s.ticks,
-        "fetches": s.fetches,
-        "unchanged": s.unchanged,
-        "changed": s.changed,
-        "fetch_failures": s.fetch_failures,
-        "analyses": s.analyses,
-        "raised": s.raised,
-        "resolved": s.resolved,
-        "delivered": s.delivered,
-        "delivery_failures": s.delivery_failures,
-    });
-    d.store()
-        .set("stats", &row.to_string())
-        .map_err(|e| e.to_string())
 }
 
 // ---------------------------------------------------------------- the feed server (child)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::classify::{Addresses, Category, Classifier, ClassifyCache, Subject};
+use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::parse::ParseOptions;
@@ -314,7 +314,7 @@ fn classify_events<'c>(
         let mut cache = ClassifyCache::new();
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
-                let decision = classify_event_with(c, ev, feed, &mut cache);
+                let decision = classify_event(c, ev, feed, &mut cache);
                 *d = Some(Verdict::new(decision, ev, me));
             }
         }
@@ -341,17 +341,9 @@ fn identity_time(o: &Occurrence) -> NaiveDateTime {
     }
 }
 
-/// The classifier's decision for one event (the pipeline asks once per event).
-pub fn classify_event<'c>(
-    c: &'c Classifier,
-    ev: &Event,
-    feed: &str,
-) -> crate::classify::Decision<'c> {
-    classify_event_with(c, ev, feed, &mut ClassifyCache::new())
-}
-
-/// [`classify_event`] with a cache of title decisions shared across events.
-fn classify_event_with<'c>(
+/// The classifier's decision for one event (asked once per event), with a cache of title
+/// decisions shared across events.
+fn classify_event<'c>(
     c: &'c Classifier,
     ev: &Event,
     feed: &str,
@@ -370,7 +362,7 @@ fn classify_event_with<'c>(
 }
 
 /// The classifier reads a parsed event's attendee list where it is.
-impl Addresses for Box<[Attendee]> {
+impl AttendeeList for Box<[Attendee]> {
     fn count(&self) -> usize {
         self.len()
     }

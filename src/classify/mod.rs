@@ -31,4 +31,4 @@ pub use explain::{Explanation, Step};
 pub use raw_rule::RawRule;
 pub use rule::Rule;
 pub use rule_error::{RuleError, RuleErrorKind};
-pub use subject::{Addresses, Subject};
+pub use subject::{AttendeeList, Subject};

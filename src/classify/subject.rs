@@ -21,7 +21,7 @@ pub struct Subject<'a> {
     /// Attendee addresses: lowercase, without `mailto:`, as listed. Outlook
     /// leaves the organizer out of this list and Google puts it in, so
     /// counting goes through [`Subject::participants_up_to`].
-    pub attendees: &'a dyn Addresses,
+    pub attendees: &'a dyn AttendeeList,
     /// The name of the feed the event came from.
     pub feed: &'a str,
 }
@@ -29,13 +29,13 @@ pub struct Subject<'a> {
 /// A list of attendee addresses, whatever holds them: the pipeline lends a parsed event's
 /// own attendee list (copying every address into a `Vec<String>` per event was a fortieth
 /// of a five-year report), tests and callers a `Vec<String>` or an array.
-pub trait Addresses: std::fmt::Debug {
+pub trait AttendeeList: std::fmt::Debug {
     fn count(&self) -> usize;
     /// The `i`-th address (`i < count()`).
     fn address(&self, i: usize) -> &str;
 }
 
-impl Addresses for Vec<String> {
+impl AttendeeList for Vec<String> {
     fn count(&self) -> usize {
         self.len()
     }
@@ -44,7 +44,7 @@ impl Addresses for Vec<String> {
     }
 }
 
-impl Addresses for &[String] {
+impl AttendeeList for &[String] {
     fn count(&self) -> usize {
         self.len()
     }
@@ -53,7 +53,7 @@ impl Addresses for &[String] {
     }
 }
 
-impl<const N: usize> Addresses for [String; N] {
+impl<const N: usize> AttendeeList for [String; N] {
     fn count(&self) -> usize {
         N
     }
@@ -62,7 +62,7 @@ impl<const N: usize> Addresses for [String; N] {
     }
 }
 
-impl Default for &dyn Addresses {
+impl Default for &dyn AttendeeList {
     fn default() -> Self {
         const NONE: &[String; 0] = &[];
         NONE

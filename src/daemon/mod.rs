@@ -220,6 +220,14 @@ impl Daemon {
         &self.store
     }
 
+    /// Writes the counters to the store (what `calaudit status` shows), as `run` does after
+    /// every wake.
+    pub fn record_stats(&self, now: NaiveDateTime) -> Result<(), DaemonError> {
+        self.store
+            .set("stats", &stats_json(&self.stats, now).to_string())?;
+        Ok(())
+    }
+
     /// One round: pull due feeds, detect, deliver.
     pub fn tick(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
         let mut t = self.poll_and_detect(now)?;
@@ -620,7 +628,7 @@ pub fn run_with_dashboard(
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "round failed; retrying"),
         }
-        let _ = d.store.set("stats", &stats_json(&d.stats, now).to_string());
+        let _ = d.record_stats(now);
         let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
         while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now().naive_utc() < wake {
             std::thread::sleep(StdDuration::from_millis(100));

@@ -13,11 +13,12 @@
 //! (declined, counted, category) is decided by later stages.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use chrono::{Duration as ChronoDuration, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::event::{Calendar, Event, PeriodEnd, Warning};
+use super::hash::WordHash;
 use super::rrule::{Rule, Until};
 use super::value::{DateValue, Duration};
 use super::zone::{Zone, ZoneResolver};
@@ -238,7 +239,7 @@ fn expand_with(
     // rather than as a Vec per group: most groups are a single event.
     let mut group_of: Vec<u32> = Vec::with_capacity(cal.events.len());
     let mut n_groups: u32 = 0;
-    let mut index: HashMap<(u32, &str), u32, BuildHasherDefault<FastHash>> =
+    let mut index: HashMap<(u32, &str), u32, BuildHasherDefault<WordHash>> =
         HashMap::with_capacity_and_hasher(cal.events.len(), Default::default());
     for ev in &cal.events {
         let mut new_group = || {
@@ -518,53 +519,6 @@ fn sort_occurrences(cal: &Calendar, out: &mut Vec<Occurrence>, parallel: bool) {
         gather(&keys)
     };
     *out = sorted;
-}
-
-/// A multiply-rotate hash, eight bytes at a time (the one rustc uses internally): the UID index
-/// hashes tens of thousands of 30–60 byte keys per feed, where SipHash's defence against hash
-/// flooding buys little (the worst case is a slower run on a hostile file, not a wrong one).
-#[derive(Default)]
-struct FastHash(u64);
-
-impl FastHash {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for FastHash {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Builds one zone resolver per section, taking the VTIMEZONEs out of the calendar. Returns

@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod expand;
+mod hash;
 pub mod parse;
 pub mod rrule;
 pub mod value;
