@@ -94,6 +94,9 @@ pub struct Attendee {
     /// Whether the raw PARTSTAT is the name of `partstat` (see [`Attendee::partstat_raw`]),
     /// as it nearly always is: then it is not stored.
     raw_is_name: bool,
+    /// `CUTYPE=ROOM` or `CUTYPE=RESOURCE`: a meeting room or a piece of equipment, not a
+    /// person (it never counts as one when classifying or matching 1:1s).
+    pub resource: bool,
     /// What almost no attendee has, out of line: an attendee is 32 bytes instead of 64, and
     /// large feeds list over a hundred thousand of them.
     rare: Option<Box<RareAttendee>>,
@@ -196,7 +199,16 @@ impl Attendee {
             addr,
             partstat,
             raw_is_name,
+            resource: false,
             rare,
+        }
+    }
+
+    /// The same attendee, marked as a room or resource (`CUTYPE=ROOM|RESOURCE`).
+    pub fn into_resource(self) -> Attendee {
+        Attendee {
+            resource: true,
+            ..self
         }
     }
 
@@ -313,6 +325,31 @@ impl Event {
 
     pub fn is_recurring(&self) -> bool {
         !self.rrules.is_empty() || !self.rdates.is_empty()
+    }
+
+    /// The event's length in minutes as written (DTEND − DTSTART by their written clocks, or
+    /// DURATION), for classification: "a 25-minute meeting", not an exact span. `None` without
+    /// an end, or for lengths that are negative or over a year.
+    pub fn nominal_minutes(&self) -> Option<u32> {
+        let start = self.dtstart.as_ref()?;
+        let minutes = match (&self.duration, &self.dtend) {
+            (Some(d), _) => {
+                let m = d.days.checked_mul(1440)?.checked_add(d.seconds / 60)?;
+                if d.negative {
+                    return None;
+                }
+                m
+            }
+            (None, Some(end)) => {
+                let wall = |v: &DateValue| match *v {
+                    DateValue::Date(d) => d.and_time(chrono::NaiveTime::MIN),
+                    DateValue::Floating(t) | DateValue::Utc(t) | DateValue::Zoned(t, _) => t,
+                };
+                (wall(end) - wall(start)).num_minutes()
+            }
+            (None, None) => return None,
+        };
+        u32::try_from(minutes).ok().filter(|&m| m <= 366 * 1440)
     }
 }
 

@@ -1416,7 +1416,16 @@ fn event_simple_property(
             })
         }
         Prop::Attendee => {
-            let ps = param(cl.params, "PARTSTAT").map(|p| upper_known(p, PARTSTAT_VALUES));
+            // PARTSTAT and CUTYPE in one pass over the parameters.
+            let (mut ps, mut resource) = (None, false);
+            for (n, v) in params(cl.params) {
+                if ps.is_none() && is_name(n, b"PARTSTAT") {
+                    ps = Some(upper_known(v, PARTSTAT_VALUES));
+                } else if is_name(n, b"CUTYPE") {
+                    resource =
+                        v.eq_ignore_ascii_case(b"ROOM") || v.eq_ignore_ascii_case(b"RESOURCE");
+                }
+            }
             let partstat = ps.as_deref().map(|p| match p {
                 "NEEDS-ACTION" => PartStat::NeedsAction,
                 "ACCEPTED" => PartStat::Accepted,
@@ -1426,12 +1435,15 @@ fn event_simple_property(
                 _ => PartStat::Other,
             });
             // Checked on the bytes first: nearly every attendee is a plain `mailto:`.
-            draft
-                .attendees
-                .push(match Attendee::plain_mailto(cl.value) {
-                    Some(addr) => Attendee::mailto(addrs.get_bytes(addr), partstat, ps),
-                    None => Attendee::new_in(text(cl.value).trim(), partstat, ps, addrs),
-                });
+            let attendee = match Attendee::plain_mailto(cl.value) {
+                Some(addr) => Attendee::mailto(addrs.get_bytes(addr), partstat, ps),
+                None => Attendee::new_in(text(cl.value).trim(), partstat, ps, addrs),
+            };
+            draft.attendees.push(if resource {
+                attendee.into_resource()
+            } else {
+                attendee
+            });
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
         Prop::Duration => match parse_duration(&text(cl.value)) {
