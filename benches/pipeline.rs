@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use calaudit::classify::{Classifier, ClassifyCache, Subject};
+use calaudit::classify::{Classifier, ClassifyCache};
 use calaudit::config::WeekSettings;
 use calaudit::ics::expand::{self, ExpandOptions, MAX_INSTANCES_PER_SERIES};
 use calaudit::ics::zone::Zone;
@@ -171,25 +171,9 @@ fn classify_cal_5y(b: Bencher, mode: &str) {
     let w = workload("cal_5y");
     let cal: Calendar = calaudit::ics::parse(&w.bytes);
     let classifier = Classifier::builtin();
-    // `Subject` borrows the addresses as strings; the pipeline copies them per event, which
-    // is not classification, so it is done once here.
-    let attendees: Vec<Vec<String>> = cal
-        .events
-        .iter()
-        .map(|ev| ev.attendees.iter().map(|a| a.addr.to_string()).collect())
-        .collect();
-    let subject = |i: usize| {
-        let ev = &cal.events[i];
-        Subject {
-            summary: ev.summary.as_deref().unwrap_or(""),
-            description: &ev.description,
-            location: &ev.location,
-            categories: &ev.categories,
-            organizer: ev.organizer.as_deref(),
-            attendees: &attendees[i],
-            feed: "bench",
-        }
-    };
+    // Whose calendar it is, as the pipeline guesses it when `me` is not configured.
+    let me: Vec<String> = calaudit::pipeline::guess_owner(&cal).into_iter().collect();
+    let subject = |i: usize| calaudit::pipeline::subject(&cal.events[i], "bench", &me);
     b.counter(ItemsCount::new(cal.events.len())).bench(|| {
         let mut cache = ClassifyCache::new();
         for i in 0..cal.events.len() {

@@ -2,12 +2,12 @@
 //! annotated with category, rule and whether they count → weekly report. No I/O here: the
 //! CLI (and later the daemon) fetch the bytes and print the results.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Subject};
+use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Outcome, Subject};
 use crate::config::{Config, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
 use crate::ics::parse::ParseOptions;
@@ -90,6 +90,17 @@ pub struct Row {
     /// Index into [`Analysis::rule_names`].
     pub rule: u32,
     pub excluded: Option<Exclusion>,
+}
+
+impl Row {
+    /// The category's name, or `personal` for a personal appointment (whose `category` is
+    /// [`Category::Other`] only so that the type needs no empty case: it never counts).
+    pub fn label(&self) -> &'static str {
+        match self.excluded {
+            Some(Exclusion::Personal) => "personal",
+            _ => self.category.as_str(),
+        }
+    }
 }
 
 /// Warnings of one feed.
@@ -184,10 +195,20 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         warnings.sort_by_key(|w| w.line);
         // Classify each event with an occurrence once; all its occurrences share the decision.
         let t1 = Instant::now();
-        let decisions = classify_events(s.classifier, &cal.events, &occs, &feed.name, s.me);
+        let owner = if s.me.is_empty() {
+            guess_owner(&cal)
+        } else {
+            None
+        };
+        let decisions = classify_events(s.classifier, &cal.events, &occs, &feed.name, s.me, owner);
         let t2 = Instant::now();
         // Rule names are numbered in order of first use by an occurrence, as they appear.
         let mut rule_of: Vec<Option<u32>> = vec![None; cal.events.len()];
+        let mut rule_index: HashMap<String, u32> = rule_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
         let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, NaiveDateTime)> = Vec::new();
         // Sized once: growing it by doubling copied and page-faulted several times its size.
         analysis.rows.reserve(occs.len());
@@ -211,16 +232,22 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
             };
             let d = v.decision;
             let rule = *rule_of[occ.event as usize].get_or_insert_with(|| {
-                let idx = match rule_names.iter().position(|n| n == d.rule) {
-                    Some(i) => i,
-                    None => {
-                        rule_names.push(d.rule.to_owned());
-                        rule_names.len() - 1
-                    }
+                // A fallback decision is named with its reasons, so it has a name of its own.
+                let name = match d.because {
+                    None => std::borrow::Cow::Borrowed(d.rule),
+                    Some(_) => std::borrow::Cow::Owned(d.describe()),
                 };
-                idx as u32
+                match rule_index.get(name.as_ref()) {
+                    Some(&i) => i,
+                    None => {
+                        let i = rule_names.len() as u32;
+                        rule_names.push(name.clone().into_owned());
+                        rule_index.insert(name.into_owned(), i);
+                        i
+                    }
+                }
             });
-            let category = d.category;
+            let category = d.outcome.category().unwrap_or(Category::Other);
             let excluded = v.exclusion(&occ);
             analysis.rows.push(Row {
                 feed: fi as u32,
@@ -261,6 +288,8 @@ struct Verdict<'c> {
     decision: crate::classify::Decision<'c>,
     /// Cancelled or declined: every occurrence is excluded for that reason.
     excluded: Option<Exclusion>,
+    /// A personal appointment: not work time.
+    personal: bool,
     transparent: bool,
 }
 
@@ -275,12 +304,14 @@ impl<'c> Verdict<'c> {
             } else {
                 None
             },
+            personal: decision.outcome == Outcome::Personal,
             transparent: ev.is_transparent(),
         }
     }
 
     /// Why an occurrence of the event does not count, in order of precedence: cancelled,
-    /// declined, all-day, transparent.
+    /// declined, all-day (which may mark a day out of office), transparent (what the
+    /// calendar itself says), then personal (what classification says).
     fn exclusion(&self, occ: &Occurrence) -> Option<Exclusion> {
         if self.excluded.is_some() {
             self.excluded
@@ -288,6 +319,8 @@ impl<'c> Verdict<'c> {
             Some(Exclusion::Allday)
         } else if self.transparent {
             Some(Exclusion::Transparent)
+        } else if self.personal {
+            Some(Exclusion::Personal)
         } else {
             None
         }
@@ -302,6 +335,7 @@ fn classify_events<'c>(
     occs: &[Occurrence],
     feed: &str,
     me: &[String],
+    owner: Option<String>,
 ) -> Vec<Option<Verdict<'c>>> {
     let mut needed = vec![false; events.len()];
     for o in occs {
@@ -310,11 +344,18 @@ fn classify_events<'c>(
         }
     }
     let mut decisions = vec![None; events.len()];
+    // Without a configured `me`, classification still needs to know whose calendar it is.
+    let guessed: Vec<String> = if me.is_empty() {
+        owner.into_iter().collect()
+    } else {
+        Vec::new()
+    };
+    let who: &[String] = if me.is_empty() { &guessed } else { me };
     let run = |events: &[Event], needed: &[bool], out: &mut [Option<Verdict<'c>>]| {
         let mut cache = ClassifyCache::new();
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
-                let decision = classify_event(c, ev, feed, &mut cache);
+                let decision = classify_event(c, ev, feed, who, &mut cache);
                 *d = Some(Verdict::new(decision, ev, me));
             }
         }
@@ -347,9 +388,15 @@ fn classify_event<'c>(
     c: &'c Classifier,
     ev: &Event,
     feed: &str,
+    me: &[String],
     cache: &mut ClassifyCache,
 ) -> crate::classify::Decision<'c> {
-    let subject = Subject {
+    c.classify_cached(&subject(ev, feed, me), cache)
+}
+
+/// An event as the classifier sees it.
+pub fn subject<'a>(ev: &'a Event, feed: &'a str, me: &'a [String]) -> Subject<'a> {
+    Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
@@ -357,8 +404,50 @@ fn classify_event<'c>(
         organizer: ev.organizer.as_deref(),
         attendees: &ev.attendees,
         feed,
-    };
-    c.classify_cached(&subject, cache)
+        me,
+        minutes: ev.nominal_minutes(),
+        recurring: ev.is_recurring() || ev.recurrence_id.is_some(),
+    }
+}
+
+/// Whose calendar this is, when `me` is not configured: Google names a calendar after its
+/// owner's address (`X-WR-CALNAME`); otherwise the address on most events (the owner is on
+/// nearly all of them, as organizer or attendee). Only the first events are looked at: the
+/// owner shows up at once, and a guess need not cost a pass over a large feed.
+pub fn guess_owner(cal: &Calendar) -> Option<String> {
+    const LOOK_AT: usize = 500;
+    if let Some(name) = cal.sections.iter().find_map(|s| s.name.as_deref()) {
+        let n = name.trim();
+        if n.contains('@') && !n.contains(char::is_whitespace) {
+            return Some(n.to_lowercase());
+        }
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut with_people = 0;
+    for ev in cal.events.iter().take(LOOK_AT) {
+        if ev.attendees.is_empty() {
+            continue;
+        }
+        with_people += 1;
+        let mut seen: Vec<&str> = Vec::new();
+        for a in ev
+            .organizer
+            .as_deref()
+            .into_iter()
+            .chain(ev.attendees.iter().map(|a| &*a.addr))
+        {
+            if !a.is_empty() && !seen.contains(&a) {
+                seen.push(a);
+                *counts.entry(a).or_default() += 1;
+            }
+        }
+    }
+    // The owner is on at least half of the events that list people.
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n * 2 >= with_people && with_people >= 2)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+        .map(|(a, _)| a.to_owned())
 }
 
 /// The classifier reads a parsed event's attendee list where it is.
@@ -368,6 +457,9 @@ impl AttendeeList for Box<[Attendee]> {
     }
     fn address(&self, i: usize) -> &str {
         &self[i].addr
+    }
+    fn is_resource(&self, i: usize) -> bool {
+        self[i].resource
     }
 }
 

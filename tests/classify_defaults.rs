@@ -18,96 +18,107 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use calaudit::classify::{Category, Classifier, Subject};
+use calaudit::classify::{Category, Classifier, Outcome, Subject};
 use regex::Regex;
 
-use Category::{DeepWork, Other, People, Technical};
+const PEOPLE: Outcome = Outcome::Work(Category::People);
+const TECHNICAL: Outcome = Outcome::Work(Category::Technical);
+const DEEP_WORK: Outcome = Outcome::Work(Category::DeepWork);
+const OTHER: Outcome = Outcome::Work(Category::Other);
+const PERSONAL: Outcome = Outcome::Personal;
 
 /// Title pattern (matched against the title without the generator's
 /// " (moved)" / " - rescheduled" / " [new time]" suffixes) → the category a
 /// new engineering manager would give it. First matching row wins.
-const EXPECTED: &[(&str, Category)] = &[
+const EXPECTED: &[(&str, Outcome)] = &[
     // Focus blocks (series, Tue/Thu).
-    (r"^Focus time$", DeepWork),
-    (r"^No-fly zone: deep work$", DeepWork),
-    (r"^Deep work \(no meetings\)$", DeepWork),
+    (r"^Focus time$", DEEP_WORK),
+    (r"^No-fly zone: deep work$", DEEP_WORK),
+    (r"^Deep work \(no meetings\)$", DEEP_WORK),
     // 1:1s with reports and own manager, in the generator's title forms.
-    (r"^Onboarding 1:1: .+ / .+$", People),
-    (r"^.+ / .+ weekly 1:1$", People),
-    (r"^.+ / .+ 1:1$", People),
-    (r"^1:1 .+ <> .+$", People),
-    (r"^.+ <> .+ 1-on-1$", People),
+    (r"^Onboarding 1:1: .+ / .+$", PEOPLE),
+    (r"^.+ / .+ weekly 1:1$", PEOPLE),
+    (r"^.+ / .+ 1:1$", PEOPLE),
+    (r"^1:1 .+ <> .+$", PEOPLE),
+    (r"^.+ <> .+ 1-on-1$", PEOPLE),
     // The trap: no keyword at all, only two names and two people.
-    (r"^[\p{L}'-]+ <> [\p{L}'-]+$", People),
-    (r"^Skip-level: .+ / .+$", People),
-    (r"^Hiring sync$", People),
-    (r"^Interview: .+ - .+ \(.+\)$", People),
-    (r"^Hiring debrief: .+$", People),
-    (r"^Coaching: .+ - growth plan$", People),
-    (r"^Career conversation: .+$", People),
-    (r"^Performance calibration \(H[12] \d{4}\)$", People),
-    (r"^Calibration pre-read \(H[12]\)$", People),
-    (r"^Performance review: .+$", People),
-    (r"^Onboarding check-in: .+$", People),
-    (r"^Promo packet review: .+$", People),
+    (r"^[\p{L}'-]+ <> [\p{L}'-]+$", PEOPLE),
+    (r"^Skip-level: .+ / .+$", PEOPLE),
+    (r"^Hiring sync$", PEOPLE),
+    (r"^Interview: .+ - .+ \(.+\)$", PEOPLE),
+    (r"^Hiring debrief: .+$", PEOPLE),
+    (r"^Coaching: .+ - growth plan$", PEOPLE),
+    (r"^Career conversation: .+$", PEOPLE),
+    (r"^Performance calibration \(H[12] \d{4}\)$", PEOPLE),
+    (r"^Calibration pre-read \(H[12]\)$", PEOPLE),
+    (r"^Performance review: .+$", PEOPLE),
+    (r"^Onboarding check-in: .+$", PEOPLE),
+    (r"^Promo packet review: .+$", PEOPLE),
     // Technical rituals and one-offs.
-    (r"^Daily standup$", Technical),
-    (r"^Design review$", Technical),
-    (r"^Design review: .+$", Technical),
-    (r"^Architecture review board$", Technical),
-    (r"^Architecture (deep-dive|review): .+$", Technical),
-    (r"^Code review: .+ PR #\d+$", Technical),
-    (r"^Sprint planning$", Technical),
-    (r"^Sprint retro$", Technical),
-    (r"^Weekly incident review$", Technical),
-    (r"^Incident postmortem: SEV\d .+$", Technical),
-    (r"^Dublin on-call handoff$", Technical),
-    (r"^URGENT: .+ escalation$", Technical),
-    (r"^Tech debt triage$", Technical),
-    (r"^Launch readiness: .+$", Technical),
-    (r"^On-call \(secondary\)$", Technical),
+    (r"^Daily standup$", TECHNICAL),
+    (r"^Design review$", TECHNICAL),
+    (r"^Design review: .+$", TECHNICAL),
+    (r"^Architecture review board$", TECHNICAL),
+    (r"^Architecture (deep-dive|review): .+$", TECHNICAL),
+    (r"^Code review: .+ PR #\d+$", TECHNICAL),
+    (r"^Sprint planning$", TECHNICAL),
+    (r"^Sprint retro$", TECHNICAL),
+    (r"^Weekly incident review$", TECHNICAL),
+    (r"^Incident postmortem: SEV\d .+$", TECHNICAL),
+    (r"^Dublin on-call handoff$", TECHNICAL),
+    (r"^URGENT: .+ escalation$", TECHNICAL),
+    (r"^Tech debt triage$", TECHNICAL),
+    (r"^Launch readiness: .+$", TECHNICAL),
+    (r"^On-call \(secondary\)$", TECHNICAL),
     // Everything else a manager's week holds.
     (
         r"^(Platform team weekly|Team meeting|Platform team sync)$",
-        Other,
+        OTHER,
     ),
-    (r"^Eng leadership staff meeting$", Other),
-    (r"^Engineering all-hands$", Other),
-    (r"^Bangalore platform sync$", Other),
-    (r"^Lunch & Learn$", Other),
-    (r"^Lunch$", Other),
-    (r"^Customer call: [^,]+(, escalation follow-up)?$", Other),
-    (r"^Quick sync: .+$", Other),
-    (r"^Roadmap sync w/ .+$", Other),
-    (r"^Quarterly planning: Q\d \d{4}$", Other),
-    (r"^Budget review$", Other),
-    (r"^Headcount planning$", Other),
-    (r"^Vendor call: .+$", Other),
-    (r"^Coffee chat w/ .+$", Other),
-    (r"^Lunch w/ .+$", Other),
-    (r"^OKR review; Q\d$", Other),
-    (r"^Office hours$", Other),
-    (r"^Security training \(mandatory\)$", Other),
-    (r"^Cross-team sync: .+$", Other),
-    (r"^(Dentist|Parent-teacher conference|Car service)$", Other),
-    (r"^(Pick up kids|Gym|Commute)$", Other),
-    (r"^Hold: .+ prep$", Other),
-    (r"^Optional: Tech talk - .+$", Other),
-    (r"^Product demo: .+$", Other),
-    (r"^Exec review: .+$", Other),
+    (r"^Eng leadership staff meeting$", OTHER),
+    (r"^Engineering all-hands$", OTHER),
+    (r"^Bangalore platform sync$", OTHER),
+    (r"^Lunch & Learn$", OTHER),
+    (r"^Lunch$", PERSONAL),
+    (r"^Customer call: [^,]+(, escalation follow-up)?$", OTHER),
+    (
+        r"^Quick sync: (auth token rotation|mobile sync protocol|multi-region failover)$",
+        TECHNICAL,
+    ),
+    (r"^Quick sync: .+$", OTHER),
+    (r"^Roadmap sync w/ .+$", OTHER),
+    (r"^Quarterly planning: Q\d \d{4}$", OTHER),
+    (r"^Budget review$", OTHER),
+    (r"^Headcount planning$", PEOPLE),
+    (r"^Vendor call: .+$", OTHER),
+    (r"^Coffee chat w/ .+$", OTHER), // with 3 to 7 people: not a 1:1
+    (r"^Lunch w/ .+$", PEOPLE),
+    (r"^OKR review; Q\d$", OTHER),
+    (r"^Office hours$", OTHER),
+    (r"^Security training \(mandatory\)$", OTHER),
+    (r"^Cross-team sync: .+$", OTHER),
+    (
+        r"^(Dentist|Parent-teacher conference|Car service)$",
+        PERSONAL,
+    ),
+    (r"^(Pick up kids|Gym|Commute)$", PERSONAL),
+    (r"^Hold: .+ prep$", DEEP_WORK),
+    (r"^Optional: Tech talk - .+$", OTHER),
+    (r"^Product demo: .+$", OTHER),
+    (r"^Exec review: .+$", OTHER),
     // All-day events (excluded from hours elsewhere, classified anyway).
-    (r"^.+ \(company holiday\)$", Other),
+    (r"^.+ \(company holiday\)$", PERSONAL),
     (
         r"^(OOO - vacation|OOO \(holiday break\)|OOO|Out of office|PTO - long weekend|Sick day)$",
-        Other,
+        PERSONAL,
     ),
-    (r"^Dublin office visit$", Other),
+    (r"^Dublin office visit$", OTHER),
     (
         r"^Flight to (Dublin \(EI 60\)|Los Angeles \(EI 61\))$",
-        Other,
+        PERSONAL,
     ),
-    (r"^.+'s (work anniversary|birthday)$", Other),
-    (r"^Release freeze$", Other),
+    (r"^.+'s (work anniversary|birthday)$", PERSONAL),
+    (r"^Release freeze$", TECHNICAL),
 ];
 
 #[test]
@@ -150,16 +161,17 @@ fn check_style(generator: &Path, dir: &Path, style: &str) {
     assert!(status.success(), "gen_calendar.py failed: {status}");
 
     let people = read_people(&std::fs::read_to_string(&ics).unwrap());
-    let table: Vec<(Regex, Category)> = EXPECTED
+    let table: Vec<(Regex, Outcome)> = EXPECTED
         .iter()
         .map(|(p, c)| (Regex::new(p).unwrap(), *c))
         .collect();
     let suffix = Regex::new(r"( \(moved\)| - rescheduled| \[new time\])$").unwrap();
     let classifier = Classifier::builtin();
+    let social = Regex::new(r"^(Coffee chat|Lunch) w/ ").unwrap();
 
     let mut unknown_titles = BTreeMap::new();
     let mut wrong = BTreeMap::new();
-    let mut kept_by_category: BTreeMap<Category, usize> = BTreeMap::new();
+    let mut kept_by_category: BTreeMap<&str, usize> = BTreeMap::new();
     let mut kept = 0usize;
     let no_people = EventPeople::default();
     for line in std::fs::read_to_string(&truth).unwrap().lines() {
@@ -176,17 +188,30 @@ fn check_style(generator: &Path, dir: &Path, style: &str) {
         };
         let decision = classifier.classify(&subject);
         let bare = suffix.replace(title, "");
-        match table.iter().find(|(re, _)| re.is_match(&bare)) {
+        // A coffee or lunch with one colleague is a 1:1 without the word; with several
+        // people it is a social meeting.
+        let pair_rule = if social.is_match(&bare) {
+            let n = subject.participants_up_to(usize::MAX);
+            Some(if n == 2 { PEOPLE } else { OTHER })
+        } else {
+            None
+        };
+        match pair_rule.map(|want| (&social, want)).or_else(|| {
+            table
+                .iter()
+                .find(|(re, _)| re.is_match(&bare))
+                .map(|(re, w)| (re, *w))
+        }) {
             None => {
-                unknown_titles.insert(title.to_owned(), decision.category);
+                unknown_titles.insert(title.to_owned(), decision.outcome);
             }
-            Some((_, want)) if *want != decision.category => {
+            Some((_, want)) if want != decision.outcome => {
                 wrong.insert(
                     title.to_owned(),
                     format!(
                         "want {want}, got {} via rule {:?} ({} participants)",
-                        decision.category,
-                        decision.rule,
+                        decision.outcome,
+                        decision.describe(),
                         subject.participants_up_to(usize::MAX)
                     ),
                 );
@@ -198,7 +223,9 @@ fn check_style(generator: &Path, dir: &Path, style: &str) {
             .any(|k| occ[k].as_bool() == Some(true));
         if !dropped {
             kept += 1;
-            *kept_by_category.entry(decision.category).or_default() += 1;
+            *kept_by_category
+                .entry(decision.outcome.as_str())
+                .or_default() += 1;
         }
     }
     assert!(
@@ -211,10 +238,10 @@ fn check_style(generator: &Path, dir: &Path, style: &str) {
     );
     assert!(kept > 1000, "{style}: only {kept} kept occurrences");
 
-    let shares: Vec<String> = Category::ALL
+    let shares: Vec<String> = Outcome::ALL
         .iter()
         .map(|c| {
-            let n = kept_by_category.get(c).copied().unwrap_or(0);
+            let n = kept_by_category.get(c.as_str()).copied().unwrap_or(0);
             format!("{c} {:.0}%", 100.0 * n as f64 / kept as f64)
         })
         .collect();

@@ -2,6 +2,7 @@
 
 mod charts;
 mod classify_defaults;
+mod classify_eval;
 mod cli;
 mod conformance;
 mod daemon;

@@ -41,13 +41,26 @@ pub fn window(tz: &str, from: &str, to: &str) -> Window {
 
 /// Runs the pure pipeline (built-in rules, default week) on one feed's bytes.
 pub fn analyze(bytes: Vec<u8>, w: Window, me: &[&str]) -> Analysis {
+    analyze_with(bytes, w, me, &Classifier::builtin())
+}
+
+/// [`analyze`] with every event counted as "other": for tests of calendar math against a
+/// reference that knows nothing of classification (personal appointments would leave the
+/// totals).
+pub fn analyze_unclassified(bytes: Vec<u8>, w: Window, me: &[&str]) -> Analysis {
+    let none = Classifier::from_rules(&[])
+        .expect("no rules")
+        .with_fallback(false);
+    analyze_with(bytes, w, me, &none)
+}
+
+pub fn analyze_with(bytes: Vec<u8>, w: Window, me: &[&str], classifier: &Classifier) -> Analysis {
     let me: Vec<String> = me
         .iter()
         .map(|s| calaudit::ics::value::normalize_address(s))
         .collect();
-    let classifier = Classifier::builtin();
     let week = WeekSettings::default();
-    let s = Settings::new(w, &me, &classifier, &week);
+    let s = Settings::new(w, &me, classifier, &week);
     pipeline::analyze(
         vec![FeedInput {
             name: "test".into(),

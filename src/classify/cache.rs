@@ -14,6 +14,8 @@
 //! nearly all distinct, so hashing them would cost what matching them does.
 
 use std::collections::HashMap;
+
+use super::fallback::{Model, TitleScore};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Past this many distinct titles the cache starts over, so a cache kept for
@@ -39,6 +41,8 @@ pub struct ClassifyCache {
     /// Per title, per title matcher: `None` not computed yet, else whether the
     /// matcher's text pattern occurs in the title (before any `not_` negation).
     states: Vec<Option<bool>>,
+    /// Title → its share of the fallback model's score (only titles no rule matched).
+    fallback: HashMap<Box<str>, TitleScore>,
 }
 
 impl ClassifyCache {
@@ -76,6 +80,20 @@ impl ClassifyCache {
         };
         // Every entry in `titles` has `slots` states from its start.
         &mut self.states[start..start + slots]
+    }
+}
+
+impl ClassifyCache {
+    /// `title`'s share of `model`'s score, computed once per title. (There is one model, the
+    /// built-in one, so entries need no owner.)
+    pub(crate) fn title_score(&mut self, model: &Model, title: &str) -> &TitleScore {
+        if !self.fallback.contains_key(title) {
+            if self.fallback.len() >= MAX_TITLES {
+                self.fallback.clear();
+            }
+            self.fallback.insert(title.into(), model.title_score(title));
+        }
+        &self.fallback[title]
     }
 }
 
@@ -192,6 +210,9 @@ mod tests {
                 organizer: [None, Some("boss@corp.example.com"), Some("me@example.com")][i % 3],
                 attendees: &people[(i / 3) % people.len()],
                 feed: ["work", "home"][(i / 5) % 2],
+                minutes: [None, Some(30), Some(60)][i % 3],
+                recurring: i % 2 == 0,
+                ..Subject::default()
             });
         }
         out

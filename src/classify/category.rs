@@ -80,6 +80,67 @@ impl FromStr for Category {
     }
 }
 
+/// What a rule decides about an event: which kind of work time it is, or that it is not
+/// work time at all (a doctor's appointment, the school run, a flight home).
+///
+/// Personal time is listed with `excluded: "personal"` and never counts as busy work time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Work(Category),
+    Personal,
+}
+
+impl Outcome {
+    /// Every outcome: the categories in report order, then personal.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Work(Category::People),
+        Outcome::Work(Category::Technical),
+        Outcome::Work(Category::DeepWork),
+        Outcome::Work(Category::Other),
+        Outcome::Personal,
+    ];
+
+    /// The name used in `config.toml` and outputs (`personal` or a category's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Work(c) => c.as_str(),
+            Outcome::Personal => "personal",
+        }
+    }
+
+    /// The category the time counts under, if it is work time.
+    pub fn category(self) -> Option<Category> {
+        match self {
+            Outcome::Work(c) => Some(c),
+            Outcome::Personal => None,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Category> for Outcome {
+    fn from(c: Category) -> Outcome {
+        Outcome::Work(c)
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = ParseCategoryError;
+
+    /// A category name as [`Category::from_str`] reads it, or `personal` (any case).
+    fn from_str(s: &str) -> Result<Outcome, ParseCategoryError> {
+        if s.trim().eq_ignore_ascii_case("personal") {
+            return Ok(Outcome::Personal);
+        }
+        s.parse().map(Outcome::Work)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +154,11 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", c.as_str()));
             assert_eq!(serde_json::from_str::<Category>(&json).unwrap(), c);
         }
+        for o in Outcome::ALL {
+            assert_eq!(o.as_str().parse::<Outcome>(), Ok(o));
+        }
+        assert_eq!(" Personal ".parse::<Outcome>(), Ok(Outcome::Personal));
+        assert_eq!(Outcome::Personal.category(), None);
     }
 
     #[test]

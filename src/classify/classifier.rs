@@ -1,7 +1,8 @@
 //! The ordered rule list and the first-match-wins decision.
 
 use super::cache::ClassifierId;
-use super::{Category, ClassifyCache, RawRule, Rule, RuleError, RuleErrorKind, Subject};
+use super::fallback::{Because, Model};
+use super::{Category, ClassifyCache, Outcome, RawRule, Rule, RuleError, RuleErrorKind, Subject};
 
 /// The text of the built-in rules, embedded at build time. `config.toml`
 /// documentation shows it, and users copy from it.
@@ -10,16 +11,33 @@ pub const DEFAULT_RULES_TOML: &str = include_str!("default_rules.toml");
 /// The name reported when no rule matches.
 pub const DEFAULT_RULE_NAME: &str = "default";
 
-/// The category of events no rule matches.
+/// The name reported when no rule matched and the fallback model decided.
+pub const FALLBACK_RULE_NAME: &str = "fallback";
+
+/// The category of events no rule matches, when the fallback is off.
 pub const DEFAULT_CATEGORY: Category = Category::Other;
 
-/// Which category an event got, and which rule gave it.
+/// What an event got, and which rule gave it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision<'c> {
-    /// The category assigned.
-    pub category: Category,
-    /// The matching rule's name, or `"default"` when no rule matched.
+    /// The category assigned, or personal time.
+    pub outcome: Outcome,
+    /// The matching rule's name; `"fallback"` when no rule matched and the fallback model
+    /// decided; `"default"` when no rule matched and the fallback is off.
     pub rule: &'c str,
+    /// For the fallback, what weighed most.
+    pub because: Option<Because>,
+}
+
+impl Decision<'_> {
+    /// The rule's name, or for the fallback its name and reasons:
+    /// `fallback: "sync" + one other person`.
+    pub fn describe(&self) -> String {
+        match &self.because {
+            Some(b) => format!("{}: {}", self.rule, b.describe()),
+            None => self.rule.to_owned(),
+        }
+    }
 }
 
 /// Ordered rules; the first rule that matches an event decides its category.
@@ -27,11 +45,11 @@ pub struct Decision<'c> {
 /// # Example
 ///
 /// ```
-/// use calaudit::classify::{Category, Classifier, Subject};
+/// use calaudit::classify::{Category, Classifier, Outcome, Subject};
 ///
 /// let c = Classifier::builtin();
 /// let s = Subject { summary: "Sprint retro", ..Subject::default() };
-/// assert_eq!(c.classify(&s).category, Category::Technical);
+/// assert_eq!(c.classify(&s).outcome, Outcome::Work(Category::Technical));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Classifier {
@@ -40,6 +58,8 @@ pub struct Classifier {
     id: ClassifierId,
     /// How many title matchers the rules have (numbered `0..title_slots`).
     title_slots: usize,
+    /// Decides events no rule matches; `None` leaves them to [`DEFAULT_CATEGORY`].
+    fallback: Option<&'static Model>,
 }
 
 impl Classifier {
@@ -130,15 +150,31 @@ impl Classifier {
                 rules: compiled,
                 id: ClassifierId::next(),
                 title_slots,
+                fallback: Some(Model::builtin()),
             })
         } else {
             Err(errors)
         }
     }
 
-    /// The rules' names and categories, in order (for `--explain` listings).
-    pub fn rules(&self) -> impl Iterator<Item = (&str, Category)> {
-        self.rules.iter().map(|r| (r.name(), r.category()))
+    /// The same rules, with the fallback model on or off. It is on unless switched off:
+    /// without it, events no rule matches are "other".
+    pub fn with_fallback(self, on: bool) -> Classifier {
+        Classifier {
+            fallback: on.then(Model::builtin),
+            id: ClassifierId::next(),
+            ..self
+        }
+    }
+
+    /// Whether events no rule matches go to the fallback model.
+    pub fn has_fallback(&self) -> bool {
+        self.fallback.is_some()
+    }
+
+    /// The rules' names and outcomes, in order (for `--explain` listings).
+    pub fn rules(&self) -> impl Iterator<Item = (&str, Outcome)> {
+        self.rules.iter().map(|r| (r.name(), r.outcome()))
     }
 
     /// Whether any rule looks at the event's DESCRIPTION.
@@ -155,7 +191,30 @@ impl Classifier {
     /// name [`DEFAULT_RULE_NAME`]. Allocates nothing beyond what the regex
     /// engine caches internally.
     pub fn classify(&self, s: &Subject) -> Decision<'_> {
-        Classifier::decision(self.rules.iter().find(|r| r.is_match(s)))
+        match self.rules.iter().find(|r| r.is_match(s)) {
+            Some(r) => Classifier::decision(r),
+            None => self.unmatched(s, None),
+        }
+    }
+
+    /// The decision for an event no rule matched: the fallback's, else the default.
+    fn unmatched(&self, s: &Subject, cache: Option<&mut ClassifyCache>) -> Decision<'_> {
+        let Some(model) = self.fallback else {
+            return Decision {
+                outcome: Outcome::Work(DEFAULT_CATEGORY),
+                rule: DEFAULT_RULE_NAME,
+                because: None,
+            };
+        };
+        let (outcome, because) = match cache {
+            Some(cache) => model.predict_with(cache.title_score(model, s.summary), s),
+            None => model.predict(s),
+        };
+        Decision {
+            outcome,
+            rule: FALLBACK_RULE_NAME,
+            because: Some(because),
+        }
     }
 
     /// The same decision as [`Classifier::classify`], reusing what `cache`
@@ -170,21 +229,19 @@ impl Classifier {
             return self.classify(s);
         }
         let memo = cache.memo(self.id, self.title_slots, s.summary);
-        Classifier::decision(self.rules.iter().find(|r| r.is_match_memo(s, memo)))
+        match self.rules.iter().find(|r| r.is_match_memo(s, memo)) {
+            Some(r) => Classifier::decision(r),
+            None => self.unmatched(s, Some(cache)),
+        }
     }
 
-    /// The decision given by the first matching rule, if any.
-    fn decision(rule: Option<&Rule>) -> Decision<'_> {
-        rule.map_or(
-            Decision {
-                category: DEFAULT_CATEGORY,
-                rule: DEFAULT_RULE_NAME,
-            },
-            |r| Decision {
-                category: r.category(),
-                rule: r.name(),
-            },
-        )
+    /// The decision given by a matching rule.
+    fn decision(rule: &Rule) -> Decision<'_> {
+        Decision {
+            outcome: rule.outcome(),
+            rule: rule.name(),
+            because: None,
+        }
     }
 }
 
@@ -262,7 +319,8 @@ mod tests {
             category = "people"
             title = ["1:1"]
             "#,
-        );
+        )
+        .with_fallback(false);
         let table = [
             ("Focus: design review", Category::DeepWork, "focus"),
             ("1:1 design review", Category::Technical, "reviews"),
@@ -275,15 +333,20 @@ mod tests {
                 summary,
                 ..Subject::default()
             };
-            assert_eq!(c.classify(&s), Decision { category, rule }, "{summary:?}");
+            let want = Decision {
+                outcome: Outcome::Work(category),
+                rule,
+                because: None,
+            };
+            assert_eq!(c.classify(&s), want, "{summary:?}");
         }
         let names: Vec<_> = c.rules().collect();
         assert_eq!(
             names,
             [
-                ("focus", Category::DeepWork),
-                ("reviews", Category::Technical),
-                ("one-on-ones", Category::People)
+                ("focus", Outcome::Work(Category::DeepWork)),
+                ("reviews", Outcome::Work(Category::Technical)),
+                ("one-on-ones", Outcome::Work(Category::People))
             ]
         );
     }
@@ -305,7 +368,8 @@ mod tests {
             category = "people"
             title = ["review"]
             "#,
-        );
+        )
+        .with_fallback(false);
         let s = Subject {
             summary: "Code review",
             ..Subject::default()
@@ -505,6 +569,8 @@ mod tests {
             .contains("expected a table"));
         assert_eq!(parse_rules_document("").unwrap(), Vec::new());
         let empty = Classifier::from_rules(&[]).unwrap();
+        assert_eq!(empty.classify(&Subject::default()).rule, "fallback");
+        let empty = empty.with_fallback(false);
         assert_eq!(empty.classify(&Subject::default()).rule, "default");
     }
 
@@ -515,7 +581,9 @@ mod tests {
         let mut table = toml::Table::new();
         for key in RawRule::KEYS {
             let value: toml::Value = match *key {
-                "attendees" | "min_attendees" | "max_attendees" => 1.into(),
+                "attendees" | "min_attendees" | "max_attendees" | "others" | "min_others"
+                | "max_others" | "min_minutes" | "max_minutes" => 1.into(),
+                "recurring" => true.into(),
                 k if k.ends_with("_regex") || k == "name" || k == "category" => "x".into(),
                 _ => toml::Value::Array(vec!["x@y.z".into()]),
             };
@@ -531,77 +599,83 @@ mod tests {
     fn builtin_rules_parse_and_cover_the_brief() {
         let c = Classifier::builtin();
         assert!(c.rules().count() >= 10);
+        let me = vec!["me@example.com".to_string()];
         let pair = vec!["me@example.com".to_string(), "alex@example.com".to_string()];
         let crowd: Vec<String> = (0..6).map(|i| format!("p{i}@example.com")).collect();
-        let table: &[(&str, &[String], Category)] = &[
-            ("Alex <> Sam", &pair, Category::People),
-            ("Alex / Sam", &pair, Category::People),
-            ("Alex/Sam", &pair, Category::People),
-            ("Alex <> Sam", &crowd, Category::Other),
-            ("Lunch w/ Alex", &pair, Category::Other),
-            ("Roadmap sync w/ Kim", &pair, Category::Other),
-            ("Sam / Alex 1:1", &pair, Category::People),
-            ("1:1 architecture deep dive", &pair, Category::Technical),
-            ("Design review", &pair, Category::Technical),
-            ("Design review", &crowd, Category::Technical),
+        use Category::{DeepWork, Other, People, Technical};
+        let personal = Outcome::Personal;
+        let w = Outcome::Work;
+        let table: &[(&str, &[String], Outcome)] = &[
+            ("Alex <> Sam", &pair, w(People)),
+            ("Alex / Sam", &pair, w(People)),
+            ("Alex/Sam", &pair, w(People)),
+            // Two people, a colleague: people work unless the title says otherwise.
+            ("Lunch w/ Alex", &pair, w(People)),
+            ("Quick chat", &pair, w(People)),
+            ("Roadmap sync w/ Kim", &pair, w(Other)),
+            ("Sam / Alex 1:1", &pair, w(People)),
+            ("1:1 architecture deep dive", &pair, w(Technical)),
+            ("Design review", &pair, w(Technical)),
+            ("Design review", &crowd, w(Technical)),
             (
                 "Interview: Kim Lee - Staff Engineer (system design)",
                 &pair,
-                Category::People,
+                w(People),
             ),
-            ("Hiring debrief: Kim Lee", &crowd, Category::People),
-            ("Debrief - Kim Lee", &crowd, Category::People),
-            ("Incident debrief: SEV2", &crowd, Category::Technical),
-            (
-                "Performance calibration (H1 2025)",
-                &crowd,
-                Category::People,
-            ),
-            ("Skip-level: Dana / Sam", &pair, Category::People),
-            ("Career conversation: Alex", &pair, Category::People),
-            ("Weekly incident review", &crowd, Category::Technical),
-            ("Daily standup", &crowd, Category::Technical),
-            ("Sprint planning", &crowd, Category::Technical),
-            ("Sprint retro", &crowd, Category::Technical),
-            ("Dublin on-call handoff", &crowd, Category::Technical),
-            ("URGENT: kafka escalation", &crowd, Category::Technical),
+            ("Hiring debrief: Kim Lee", &crowd, w(People)),
+            ("Debrief - Kim Lee", &crowd, w(People)),
+            ("Incident debrief: SEV2", &crowd, w(Technical)),
+            ("Performance calibration (H1 2025)", &crowd, w(People)),
+            ("Skip-level: Dana / Sam", &pair, w(People)),
+            ("Career conversation: Alex", &pair, w(People)),
+            ("Weekly incident review", &crowd, w(Technical)),
+            ("Daily standup", &crowd, w(Technical)),
+            ("Sprint planning", &crowd, w(Technical)),
+            ("Sprint retro", &crowd, w(Technical)),
+            ("Dublin on-call handoff", &crowd, w(Technical)),
+            ("URGENT: kafka escalation", &crowd, w(Technical)),
+            ("Event-sourcing approach", &crowd, w(Technical)),
             (
                 "Customer call: Acme Corp, escalation follow-up",
                 &crowd,
-                Category::Other,
+                w(Other),
             ),
-            ("Focus time", &[], Category::DeepWork),
-            ("No-fly zone: deep work", &[], Category::DeepWork),
-            ("Deep work", &[], Category::DeepWork),
-            ("No meetings", &[], Category::DeepWork),
-            ("Heads down", &[], Category::DeepWork),
-            ("Lunch", &[], Category::Other),
-            ("Engineering all-hands", &crowd, Category::Other),
-            ("Flight to Dublin (EI 60)", &[], Category::Other),
-            ("OOO - vacation", &[], Category::Other),
-            ("Christmas Day (company holiday)", &[], Category::Other),
-            (
-                "Optional: Tech talk - Writing good RFCs",
-                &crowd,
-                Category::Other,
-            ),
-            ("Cross-team sync: Growth", &crowd, Category::Other),
+            ("Focus time", &[], w(DeepWork)),
+            ("No-fly zone: deep work", &[], w(DeepWork)),
+            ("Fokuszeit", &[], w(DeepWork)),
+            ("No meetings", &[], w(DeepWork)),
+            ("Heads down", &[], w(DeepWork)),
+            ("Lunch", &[], personal),
+            ("Team lunch", &crowd, w(Other)),
+            ("Engineering all-hands", &crowd, w(Other)),
+            ("Flight to Dublin (EI 60)", &[], personal),
+            ("OOO - vacation", &[], personal),
+            ("Zahnarzt", &[], personal),
+            ("Optional: Tech talk - Writing good RFCs", &crowd, w(Other)),
+            ("Cross-team sync: Growth", &crowd, w(Other)),
         ];
+        let mut wrong = Vec::new();
         for (summary, attendees, want) in table {
             let s = Subject {
                 summary,
                 organizer: Some("me@example.com"),
                 attendees,
+                me: &me,
                 ..Subject::default()
             };
             let d = c.classify(&s);
-            assert_eq!(
-                d.category,
-                *want,
-                "{summary:?} ({} people) via {}",
-                attendees.len(),
-                d.rule
-            );
+            if d.outcome != *want || d.rule == "fallback" {
+                wrong.push(format!(
+                    "{summary:?} ({} listed): {} via {}",
+                    attendees.len(),
+                    d.outcome,
+                    d.describe()
+                ));
+            }
         }
+        assert!(
+            wrong.is_empty(),
+            "want a rule to decide each of these as listed:\n{wrong:#?}"
+        );
     }
 }

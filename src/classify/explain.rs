@@ -1,15 +1,15 @@
 //! Why an event got its category: the rules tried, in order, and what each
 //! one missed on.
 
-use super::{Category, Classifier, Decision, Subject};
+use super::{Classifier, Decision, Outcome, Subject};
 
 /// One rule tried while classifying an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step<'c> {
     /// The rule's name.
     pub rule: &'c str,
-    /// The category it would have given.
-    pub category: Category,
+    /// The outcome it would have given.
+    pub outcome: Outcome,
     /// The config key of the first matcher that did not match, or `None` for
     /// the rule that matched (always the last step, if any rule matched).
     pub missed_on: Option<&'static str>,
@@ -33,7 +33,7 @@ impl Classifier {
             let missed_on = rule.first_miss(s);
             steps.push(Step {
                 rule: rule.name(),
-                category: rule.category(),
+                outcome: rule.outcome(),
                 missed_on,
             });
             if missed_on.is_none() {

@@ -15,20 +15,24 @@ mod cache;
 mod category;
 mod classifier;
 mod explain;
+pub mod fallback;
+mod fold;
 mod keywords;
+pub mod labelled;
 mod raw_rule;
 mod rule;
 mod rule_error;
 mod subject;
 
 pub use cache::ClassifyCache;
-pub use category::{Category, ParseCategoryError};
+pub use category::{Category, Outcome, ParseCategoryError};
 pub use classifier::{
     parse_rules_document, Classifier, Decision, DEFAULT_CATEGORY, DEFAULT_RULES_TOML,
-    DEFAULT_RULE_NAME,
+    DEFAULT_RULE_NAME, FALLBACK_RULE_NAME,
 };
 pub use explain::{Explanation, Step};
+pub use fold::fold;
 pub use raw_rule::RawRule;
 pub use rule::Rule;
 pub use rule_error::{RuleError, RuleErrorKind};
-pub use subject::{AttendeeList, Subject};
+pub use subject::{AttendeeList, OrganizerKind, Subject};

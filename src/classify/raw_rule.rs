@@ -22,7 +22,7 @@ use super::{RuleError, RuleErrorKind};
 pub struct RawRule {
     /// Shown by `--explain` and in errors; unique within a rule list.
     pub name: String,
-    /// One of `people`, `technical`, `deep_work`, `other`.
+    /// One of `people`, `technical`, `deep_work`, `other`, or `personal` (not work time).
     pub category: String,
 
     /// Keywords, any of which must appear in the SUMMARY (word-aware, any case).
@@ -126,6 +126,31 @@ pub struct RawRule {
     /// At most this many distinct participants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_attendees: Option<u32>,
+    /// Exact number of people other than me (rooms and resources left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub others: Option<u32>,
+    /// At least this many people other than me.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_others: Option<u32>,
+    /// At most this many people other than me.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_others: Option<u32>,
+    /// Who organised it: any of `me`, `internal`, `external`, `none`.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organizer_kind: Option<Vec<String>>,
+    /// Whether the event is (part of) a recurring series.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<bool>,
+    /// At least this long, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_minutes: Option<u32>,
+    /// At most this long, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_minutes: Option<u32>,
     /// Feed names, any of which must be the event's feed (exact match).
     #[serde(
         default,
@@ -158,6 +183,13 @@ impl RawRule {
         "attendees",
         "min_attendees",
         "max_attendees",
+        "others",
+        "min_others",
+        "max_others",
+        "organizer_kind",
+        "recurring",
+        "min_minutes",
+        "max_minutes",
         "feed",
     ];
 

@@ -3,7 +3,8 @@
 use regex::{Regex, RegexBuilder};
 
 use super::keywords::Keywords;
-use super::{Category, RawRule, RuleError, RuleErrorKind, Subject};
+use super::subject::OrganizerKind;
+use super::{Outcome, RawRule, RuleError, RuleErrorKind, Subject};
 
 /// One rule, checked and compiled: a name, a category, and matchers that must
 /// all match.
@@ -14,7 +15,7 @@ use super::{Category, RawRule, RuleError, RuleErrorKind, Subject};
 #[derive(Clone, Debug)]
 pub struct Rule {
     name: String,
-    category: Category,
+    outcome: Outcome,
     /// Cheapest first (counts and addresses before text, titles before
     /// descriptions), because evaluation stops at the first miss.
     matchers: Vec<Matcher>,
@@ -26,9 +27,9 @@ impl Rule {
         &self.name
     }
 
-    /// The category the rule assigns.
-    pub fn category(&self) -> Category {
-        self.category
+    /// What the rule decides: a category, or personal time.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
     }
 
     /// Whether every matcher matches `s`.
@@ -101,7 +102,7 @@ impl Rule {
         if raw.name.trim().is_empty() {
             kinds.push(RuleErrorKind::EmptyName);
         }
-        let category = raw.category.parse::<Category>();
+        let category = raw.category.parse::<Outcome>();
         if let Err(e) = &category {
             kinds.push(RuleErrorKind::UnknownCategory {
                 value: e.value.clone(),
@@ -110,6 +111,10 @@ impl Rule {
 
         let mut results = vec![
             participants(raw),
+            others(raw),
+            organizer_kinds(raw),
+            Ok(raw.recurring.map(Matcher::Recurring)),
+            minutes(raw),
             string_list("feed", &raw.feed, str::to_owned).map(|o| o.map(Matcher::Feed)),
             string_list("categories", &raw.categories, str::to_lowercase)
                 .map(|o| o.map(Matcher::Categories)),
@@ -179,9 +184,9 @@ impl Rule {
             kinds.push(RuleErrorKind::NoMatchers);
         }
         match category {
-            Ok(category) if kinds.is_empty() => Ok(Rule {
+            Ok(outcome) if kinds.is_empty() => Ok(Rule {
                 name: raw.name.clone(),
-                category,
+                outcome,
                 matchers,
             }),
             _ => Err(kinds
@@ -229,6 +234,23 @@ enum Matcher {
         min: usize,
         max: Option<usize>,
     },
+    /// Distinct people other than me (rooms left out) within `min..=max`.
+    Others {
+        key: &'static str,
+        min: usize,
+        max: Option<usize>,
+    },
+    /// The organizer is one of these kinds.
+    OrganizerKind(Vec<OrganizerKind>),
+    /// The event is recurring (or not).
+    Recurring(bool),
+    /// The nominal length in minutes is within `min..=max`; an event without a length
+    /// never matches.
+    Minutes {
+        key: &'static str,
+        min: u32,
+        max: Option<u32>,
+    },
     /// The event's feed is one of these (exact).
     Feed(Vec<String>),
     /// One of the event's CATEGORIES is one of these (stored lowercase).
@@ -268,7 +290,12 @@ impl TextRe {
 impl Matcher {
     fn key(&self) -> &'static str {
         match self {
-            Matcher::Participants { key, .. } | Matcher::Text { key, .. } => key,
+            Matcher::Participants { key, .. }
+            | Matcher::Others { key, .. }
+            | Matcher::Minutes { key, .. }
+            | Matcher::Text { key, .. } => key,
+            Matcher::OrganizerKind(_) => "organizer_kind",
+            Matcher::Recurring(_) => "recurring",
             Matcher::Feed(_) => "feed",
             Matcher::Categories(_) => "categories",
             Matcher::Organizer(_) => "organizer",
@@ -285,6 +312,16 @@ impl Matcher {
                 let n = s.participants_up_to(cap);
                 n >= *min && max.is_none_or(|m| n <= m)
             }
+            Matcher::Others { min, max, .. } => {
+                let cap = max.map_or(*min, |m| m.saturating_add(1));
+                let n = s.others_up_to(cap);
+                n >= *min && max.is_none_or(|m| n <= m)
+            }
+            Matcher::OrganizerKind(kinds) => kinds.contains(&s.organizer_kind()),
+            Matcher::Recurring(want) => s.recurring == *want,
+            Matcher::Minutes { min, max, .. } => s
+                .minutes
+                .is_some_and(|n| n >= *min && max.is_none_or(|m| n <= m)),
             Matcher::Feed(feeds) => feeds.iter().any(|f| f == s.feed),
             Matcher::Categories(wanted) => s
                 .categories
@@ -383,29 +420,95 @@ fn eq_caseless(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
-fn participants(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
-    let to_usize = |n: u32| usize::try_from(n).unwrap_or(usize::MAX);
-    match (raw.attendees, raw.min_attendees, raw.max_attendees) {
+/// An exact count, or a `min_`/`max_` range, checked: (the key to report, min, max).
+type CountRange = Option<(&'static str, u32, Option<u32>)>;
+
+fn count_range(
+    keys: [&'static str; 3],
+    (exact, min, max): (Option<u32>, Option<u32>, Option<u32>),
+) -> Result<CountRange, RuleErrorKind> {
+    let [exact_key, min_key, max_key] = keys;
+    match (exact, min, max) {
         (None, None, None) => Ok(None),
-        (Some(n), None, None) => Ok(Some(Matcher::Participants {
-            key: "attendees",
-            min: to_usize(n),
-            max: Some(to_usize(n)),
-        })),
-        (Some(_), _, _) => Err(RuleErrorKind::ConflictingCounts),
-        (None, Some(min), Some(max)) if min > max => {
-            Err(RuleErrorKind::EmptyCountRange { min, max })
-        }
-        (None, min, max) => Ok(Some(Matcher::Participants {
-            key: if min.is_some() {
-                "min_attendees"
-            } else {
-                "max_attendees"
-            },
-            min: min.map_or(0, to_usize),
-            max: max.map(to_usize),
-        })),
+        (Some(n), None, None) => Ok(Some((exact_key, n, Some(n)))),
+        (Some(_), _, _) => Err(RuleErrorKind::ConflictingCounts {
+            key: exact_key.into(),
+        }),
+        (None, Some(min), Some(max)) if min > max => Err(RuleErrorKind::EmptyCountRange {
+            key: min_key.into(),
+            min,
+            max,
+        }),
+        (None, min, max) => Ok(Some((
+            if min.is_some() { min_key } else { max_key },
+            min.unwrap_or(0),
+            max,
+        ))),
     }
+}
+
+fn to_usize(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn participants(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
+    let range = count_range(
+        ["attendees", "min_attendees", "max_attendees"],
+        (raw.attendees, raw.min_attendees, raw.max_attendees),
+    )?;
+    Ok(range.map(|(key, min, max)| Matcher::Participants {
+        key,
+        min: to_usize(min),
+        max: max.map(to_usize),
+    }))
+}
+
+fn others(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
+    let range = count_range(
+        ["others", "min_others", "max_others"],
+        (raw.others, raw.min_others, raw.max_others),
+    )?;
+    Ok(range.map(|(key, min, max)| Matcher::Others {
+        key,
+        min: to_usize(min),
+        max: max.map(to_usize),
+    }))
+}
+
+fn minutes(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
+    // There is no exact `minutes` key: lengths are ranges.
+    let range = count_range(
+        ["min_minutes", "min_minutes", "max_minutes"],
+        (None, raw.min_minutes, raw.max_minutes),
+    )?;
+    Ok(range.map(|(key, min, max)| Matcher::Minutes { key, min, max }))
+}
+
+fn organizer_kinds(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
+    let Some(values) = &raw.organizer_kind else {
+        return Ok(None);
+    };
+    if values.is_empty() {
+        return Err(RuleErrorKind::EmptyList {
+            key: "organizer_kind".into(),
+        });
+    }
+    values
+        .iter()
+        .map(|v| {
+            OrganizerKind::NAMES
+                .iter()
+                .find(|(name, _)| v.trim().eq_ignore_ascii_case(name))
+                .map(|&(_, kind)| kind)
+                .ok_or_else(|| RuleErrorKind::InvalidValue {
+                    key: "organizer_kind".into(),
+                    message: format!(
+                        "{v:?} is not one of \"me\", \"internal\", \"external\", \"none\""
+                    ),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|kinds| Some(Matcher::OrganizerKind(kinds)))
 }
 
 fn string_list(
@@ -509,7 +612,9 @@ mod tests {
     fn one_rule(matchers: &str) -> Classifier {
         let doc = format!("[[rules]]\nname = \"r\"\ncategory = \"people\"\n{matchers}\n");
         let raw = parse_rules_document(&doc).unwrap_or_else(|e| panic!("{doc}: {e:?}"));
-        Classifier::from_rules(&raw).unwrap_or_else(|e| panic!("{doc}: {e:?}"))
+        Classifier::from_rules(&raw)
+            .unwrap_or_else(|e| panic!("{doc}: {e:?}"))
+            .with_fallback(false)
     }
 
     fn title(summary: &str) -> Subject<'_> {
@@ -527,11 +632,12 @@ mod tests {
             (r#"title = ["review"]"#, "review: payments", true),
             (r#"title = ["review"]"#, "REVIEW", true),
             (r#"title = ["review"]"#, "preview of Q3", false),
-            (r#"title = ["review"]"#, "reviews", false),
+            (r#"title = ["review"]"#, "reviews", true),
+            (r#"title = ["review"]"#, "reviewer", false),
             (r#"title = ["review"]"#, "re-review", true),
             (r#"title = ["review"]"#, "review_bot", false),
             (r#"title = ["design review"]"#, "Design  review", true),
-            (r#"title = ["design review"]"#, "Design-review", false),
+            (r#"title = ["design review"]"#, "Design-review", true),
             (r#"title = ["1:1"]"#, "Sam / Alex 1:1", true),
             (r#"title = ["1:1"]"#, "1:1: Alex", true),
             (r#"title = ["1:1"]"#, "11:15 sync", false),

@@ -34,8 +34,8 @@ impl RuleError {
             | InvalidRegex { key, .. }
             | InvalidAddress { key, .. }
             | EmptyFeed { key } => Some(key),
-            ConflictingCounts => Some("attendees"),
-            EmptyCountRange { .. } => Some("min_attendees"),
+            ConflictingCounts { key } => Some(key),
+            EmptyCountRange { key, .. } => Some(key),
             NoMatchers | NotATable => None,
         }
     }
@@ -60,9 +60,9 @@ pub enum RuleErrorKind {
     EmptyName,
     #[error("duplicate `name`: rule {first} has the same name, and `--explain` could not tell them apart")]
     DuplicateName { first: usize },
-    #[error("unknown category {value:?} in `category`: expected one of people, technical, deep_work, other")]
+    #[error("unknown category {value:?} in `category`: expected one of people, technical, deep_work, other, personal")]
     UnknownCategory { value: String },
-    #[error("no matchers: give at least one of `title`, `description`, `location`, `any_text`, their `_regex` and `not_` forms, `categories`, `organizer`, `attendee`, `attendees`, `min_attendees`, `max_attendees` or `feed`")]
+    #[error("no matchers: give at least one of `title`, `description`, `location`, `any_text`, their `_regex` and `not_` forms, `categories`, `organizer`, `attendee`, `attendees`, `others` and their `min_`/`max_` forms, `organizer_kind`, `recurring`, `min_minutes`, `max_minutes` or `feed`")]
     NoMatchers,
     #[error("`{key}` is an empty list, which could never match: give at least one value or remove the key")]
     EmptyList { key: String },
@@ -74,12 +74,12 @@ pub enum RuleErrorKind {
     InvalidAddress { key: String, value: String },
     #[error("empty feed name in `{key}`")]
     EmptyFeed { key: String },
-    #[error(
-        "`attendees` (an exact count) cannot be combined with `min_attendees` or `max_attendees`"
-    )]
-    ConflictingCounts,
-    #[error("`min_attendees` ({min}) is greater than `max_attendees` ({max}), so the rule could never match")]
-    EmptyCountRange { min: u32, max: u32 },
+    /// `key` is the exact count (`attendees`, `others`).
+    #[error("`{key}` (an exact count) cannot be combined with `min_{key}` or `max_{key}`")]
+    ConflictingCounts { key: String },
+    /// `key` is the `min_` key (`min_attendees`, `min_others`, `min_minutes`).
+    #[error("`{key}` ({min}) is greater than `max_{}` ({max}), so the rule could never match", key.trim_start_matches("min_"))]
+    EmptyCountRange { key: String, min: u32, max: u32 },
 }
 
 /// Shows a rule name quoted, or `unnamed` when there is none.

@@ -24,6 +24,46 @@ pub struct Subject<'a> {
     pub attendees: &'a dyn AttendeeList,
     /// The name of the feed the event came from.
     pub feed: &'a str,
+    /// My addresses (lowercase, without `mailto:`): configured as `me`, or guessed from the
+    /// feed. Empty when unknown; then "others" counts every participant but one (the owner
+    /// of a calendar is on nearly every event in it, as organizer or attendee).
+    pub me: &'a [String],
+    /// The event's nominal length in minutes, when it has an end or a duration.
+    pub minutes: Option<u32>,
+    /// Whether the event is a recurring series (RRULE or RDATE) or an instance of one.
+    pub recurring: bool,
+}
+
+/// Who organised an event, seen from the calendar owner's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrganizerKind {
+    /// I did (my own block, or a meeting I called).
+    Me,
+    /// A colleague: an address in one of my addresses' domains.
+    Internal,
+    /// Someone at another domain: a candidate's scheduler, a vendor, a customer, a doctor.
+    External,
+    /// No organizer at all (a personal event in Apple Calendar, most imported events).
+    None,
+}
+
+impl OrganizerKind {
+    /// The names rules use (`organizer_kind = "internal"`).
+    pub const NAMES: [(&'static str, OrganizerKind); 4] = [
+        ("me", OrganizerKind::Me),
+        ("internal", OrganizerKind::Internal),
+        ("external", OrganizerKind::External),
+        ("none", OrganizerKind::None),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganizerKind::Me => "me",
+            OrganizerKind::Internal => "internal",
+            OrganizerKind::External => "external",
+            OrganizerKind::None => "none",
+        }
+    }
 }
 
 /// A list of attendee addresses, whatever holds them: the pipeline lends a parsed event's
@@ -33,6 +73,25 @@ pub trait AttendeeList: std::fmt::Debug {
     fn count(&self) -> usize;
     /// The `i`-th address (`i < count()`).
     fn address(&self, i: usize) -> &str;
+    /// Whether the `i`-th attendee is a room or a resource (`CUTYPE=ROOM|RESOURCE`).
+    fn is_resource(&self, _i: usize) -> bool {
+        false
+    }
+}
+
+/// Google lists booked rooms as attendees at this domain, often without a CUTYPE.
+const GOOGLE_RESOURCE_DOMAIN: &str = "@resource.calendar.google.com";
+
+fn is_google_resource(addr: &str) -> bool {
+    addr.len()
+        .checked_sub(GOOGLE_RESOURCE_DOMAIN.len())
+        .and_then(|i| addr.get(i..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(GOOGLE_RESOURCE_DOMAIN))
+}
+
+/// The domain part of an address, with its `@` (`None` without one).
+fn domain(addr: &str) -> Option<&str> {
+    addr.rfind('@').map(|i| &addr[i..])
 }
 
 impl AttendeeList for Vec<String> {
@@ -78,6 +137,80 @@ impl Subject<'_> {
             .into_iter()
             .chain((0..self.attendees.count()).map(|i| self.attendees.address(i)))
             .filter(|a| !a.is_empty())
+    }
+
+    /// Whether `addr` is one of mine.
+    pub fn is_me(&self, addr: &str) -> bool {
+        self.me.iter().any(|m| m.eq_ignore_ascii_case(addr))
+    }
+
+    /// Who organised the event. Without a known `me`, an organizer cannot be told apart from
+    /// a colleague: it is `Internal` when it shares a domain with an attendee, else `External`.
+    pub fn organizer_kind(&self) -> OrganizerKind {
+        let Some(org) = self.organizer.filter(|o| !o.is_empty()) else {
+            return OrganizerKind::None;
+        };
+        // Without `me`, an event whose only participant is its organizer is the owner's
+        // own block.
+        let alone = (0..self.attendees.count())
+            .map(|i| self.attendees.address(i))
+            .all(|a| a.is_empty() || a.eq_ignore_ascii_case(org));
+        if self.is_me(org) || (self.me.is_empty() && alone) {
+            return OrganizerKind::Me;
+        }
+        let Some(d) = domain(org) else {
+            return OrganizerKind::External;
+        };
+        let same = |a: &str| domain(a).is_some_and(|x| x.eq_ignore_ascii_case(d));
+        let internal = if self.me.is_empty() {
+            (0..self.attendees.count())
+                .map(|i| self.attendees.address(i))
+                .any(|a| !a.eq_ignore_ascii_case(org) && same(a))
+        } else {
+            self.me.iter().any(|m| same(m))
+        };
+        if internal {
+            OrganizerKind::Internal
+        } else {
+            OrganizerKind::External
+        }
+    }
+
+    /// The number of distinct people on the event other than me, rooms and resources left
+    /// out, counting stops past `cap`. Without a known `me`, every participant but one.
+    pub fn others_up_to(&self, cap: usize) -> usize {
+        // Without `me`, one more is counted and then taken off for the owner.
+        let unknown_me = self.me.is_empty();
+        let limit = cap.saturating_add(1 + usize::from(unknown_me));
+        let people = || {
+            self.organizer
+                .into_iter()
+                .map(|a| (a, false))
+                .chain(
+                    (0..self.attendees.count())
+                        .map(|i| (self.attendees.address(i), self.attendees.is_resource(i))),
+                )
+                .filter(|(a, _)| !a.is_empty())
+        };
+        let mut count = 0;
+        for (i, (addr, resource)) in people().enumerate() {
+            if count >= limit {
+                break;
+            }
+            if resource || is_google_resource(addr) || self.is_me(addr) {
+                continue;
+            }
+            let seen = people()
+                .take(i)
+                .any(|(earlier, _)| earlier.eq_ignore_ascii_case(addr));
+            if !seen {
+                count += 1;
+            }
+        }
+        if unknown_me {
+            count = count.saturating_sub(1);
+        }
+        count
     }
 
     /// The number of distinct people on the event (attendees plus organizer,

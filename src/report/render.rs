@@ -129,6 +129,8 @@ impl JsonOut {
         self.num(&x.cancelled);
         self.raw(",\n        \"declined\": ");
         self.num(&x.declined);
+        self.raw(",\n        \"personal\": ");
+        self.num(&x.personal);
         self.raw(",\n        \"transparent\": ");
         self.num(&x.transparent);
         self.raw("\n      },\n      \"minutes\": {");
@@ -170,11 +172,11 @@ impl std::fmt::Write for IoFmt<'_> {
 }
 
 pub fn report_csv(r: &Report) -> String {
-    let mut s = String::from("week,week_start,people_min,technical_min,deep_work_min,other_min,busy_min,working_hours,people_share,people_target_met,declined,cancelled,transparent,allday,no_fly_violations\n");
+    let mut s = String::from("week,week_start,people_min,technical_min,deep_work_min,other_min,busy_min,working_hours,people_share,people_target_met,declined,cancelled,transparent,allday,no_fly_violations,personal\n");
     for w in &r.weeks {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             w.week,
             date_string(w.week_start),
             w.seconds[0] / 60,
@@ -194,6 +196,7 @@ pub fn report_csv(r: &Report) -> String {
             w.excluded.transparent,
             w.excluded.allday,
             w.no_fly_violations,
+            w.excluded.personal,
         );
     }
     s
@@ -246,6 +249,7 @@ pub fn report_table(r: &Report) -> String {
             (x.cancelled, "cancelled"),
             (x.transparent, "free"),
             (x.allday, "all-day"),
+            (x.personal, "personal"),
         ] {
             if n > 0 {
                 ex.push(format!("{n} {label}"));
@@ -312,7 +316,7 @@ pub fn occurrence_json(a: &Analysis, row: &Row) -> Value {
         "status": ev.status,
         "transp": ev.transp,
         "attendees": ev.attendees.iter().map(|x| json!({"addr": x.raw(), "partstat": x.partstat_raw()})).collect::<Vec<_>>(),
-        "category": row.category.as_str(),
+        "category": row.label(),
         "rule": a.rule_name(row),
         "counted": a.counted(row),
         "excluded": row.excluded.map(|x| x.as_str()),
@@ -365,7 +369,7 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
             "{:<16} {:>6} {:<10} {:<24} {:<12} {}",
             when,
             len,
-            row.category.as_str(),
+            row.label(),
             a.rule_name(row),
             counts,
             summary
@@ -446,6 +450,7 @@ mod tests {
                 cancelled: 2 * n,
                 transparent: 0,
                 allday: 7,
+                personal: n % 2,
             },
             no_fly_violations: n % 2,
         }

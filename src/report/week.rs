@@ -23,6 +23,8 @@ pub enum Exclusion {
     Cancelled,
     Transparent,
     Allday,
+    /// A personal appointment (doctor, school run, a flight): not work time.
+    Personal,
 }
 
 impl Exclusion {
@@ -32,6 +34,7 @@ impl Exclusion {
             Exclusion::Cancelled => "cancelled",
             Exclusion::Transparent => "transparent",
             Exclusion::Allday => "allday",
+            Exclusion::Personal => "personal",
         }
     }
 }
@@ -83,6 +86,7 @@ pub struct ExcludedCounts {
     pub cancelled: u32,
     pub transparent: u32,
     pub allday: u32,
+    pub personal: u32,
 }
 
 /// One ISO week.
@@ -213,6 +217,7 @@ pub fn build(
                         Exclusion::Cancelled => c.cancelled += 1,
                         Exclusion::Transparent => c.transparent += 1,
                         Exclusion::Allday => c.allday += 1,
+                        Exclusion::Personal => c.personal += 1,
                     }
                 }
                 if let (Exclusion::Allday, Some((from, to, true))) = (x, e.allday) {

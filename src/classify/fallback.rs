@@ -1,0 +1,338 @@
+//! The fallback: a small linear model that decides when no rule matches.
+//!
+//! Rules are what a user reads and edits, but no list of keywords covers every way people name
+//! meetings. When none matches, a multinomial logistic model over the title's words and the
+//! invite's shape (how many others, who organised it, length, recurrence) picks the outcome.
+//! It is trained by `cargo run --example train_fallback` from the tuning half of the labelled
+//! set only, and shipped as data (`fallback_model.tsv`): no network, nothing downloaded.
+//!
+//! It stays explainable: every decision names the features that weighed most for it
+//! ("sync", "one other person"), and `occurrences` shows them as the rule.
+//!
+//! It never decides `personal`: taking time out of the totals is left to rules a user can
+//! read and change, so a guess can move an hour between categories but never hide it.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::fold::fold;
+use super::subject::OrganizerKind;
+use super::{Outcome, Subject};
+
+/// The shipped model, trained from `tests/data/classify-eval/tuning.tsv`.
+pub const MODEL_TSV: &str = include_str!("fallback_model.tsv");
+
+/// How many outcomes the model scores, in [`Outcome::ALL`] order.
+pub const CLASSES: usize = 5;
+
+/// Per-class weights.
+pub type Weights = [f32; CLASSES];
+
+/// What the fallback decided and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Because {
+    /// Up to three features that weighed most for the outcome, in human words.
+    pub features: [Option<&'static str>; 3],
+}
+
+impl Because {
+    /// `"sync" + one other person`-style text for listings.
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = self.features.iter().flatten().copied().collect();
+        if parts.is_empty() {
+            "no strong signal".to_owned()
+        } else {
+            parts.join(" + ")
+        }
+    }
+}
+
+/// A trained model: a bias and a weight vector per feature.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub bias: Weights,
+    pub weights: HashMap<String, Weights>,
+}
+
+/// A title's share of the score (the title's features' weights summed), which a cache keeps
+/// per title.
+#[derive(Clone, Debug, Default)]
+pub struct TitleScore {
+    scores: Weights,
+    /// The title's features known to the model, as (feature, weights).
+    features: Vec<(String, Weights)>,
+}
+
+impl Model {
+    /// The shipped model, read once. It is checked by this module's tests, so a released build
+    /// cannot fail here; if it did, that is a bug in calaudit, and the fallback is then off
+    /// (an empty model decides "other" with no signal) rather than the program crashing.
+    pub fn builtin() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| Model::parse(MODEL_TSV).unwrap_or_default())
+    }
+
+    /// Reads a model: `bias` then one `feature` line each, a weight per class, tab-separated.
+    pub fn parse(text: &str) -> Result<Model, String> {
+        let mut model = Model::default();
+        for (i, line) in text.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut cols = line.split('\t');
+            let name = cols.next().unwrap_or_default();
+            let mut w = [0f32; CLASSES];
+            for slot in &mut w {
+                *slot = cols
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| format!("line {}: expected {CLASSES} weights", i + 1))?;
+            }
+            if name == "bias" {
+                model.bias = w;
+            } else {
+                model.weights.insert(name.to_owned(), w);
+            }
+        }
+        Ok(model)
+    }
+
+    /// The model as [`Model::parse`] reads it, features sorted.
+    pub fn to_tsv(&self) -> String {
+        let header = Outcome::ALL.map(Outcome::as_str).join("\t");
+        let mut out = format!("# feature\t{header}\n");
+        let line = |name: &str, w: &Weights| {
+            let ws: Vec<String> = w.iter().map(|x| format!("{x:.3}")).collect();
+            format!("{name}\t{}\n", ws.join("\t"))
+        };
+        out.push_str(&line("bias", &self.bias));
+        let mut names: Vec<&String> = self.weights.keys().collect();
+        names.sort();
+        for name in names {
+            out.push_str(&line(name, &self.weights[name]));
+        }
+        out
+    }
+
+    /// The title's share of the score.
+    pub fn title_score(&self, title: &str) -> TitleScore {
+        let mut score = TitleScore::default();
+        for f in title_features(title) {
+            if let Some(w) = self.weights.get(&f) {
+                add(&mut score.scores, w);
+                score.features.push((f, *w));
+            }
+        }
+        score
+    }
+
+    /// The outcome for `s`, with the title's score computed here.
+    pub fn predict(&'static self, s: &Subject) -> (Outcome, Because) {
+        self.predict_with(&self.title_score(s.summary), s)
+    }
+
+    /// The outcome for `s`, given its title's score.
+    pub fn predict_with(&'static self, title: &TitleScore, s: &Subject) -> (Outcome, Because) {
+        let mut scores = self.bias;
+        add(&mut scores, &title.scores);
+        let shape = shape_features(s);
+        let shape_weights: Vec<(&'static str, &Weights)> = shape
+            .iter()
+            .filter_map(|f| self.weights.get_key_value(*f).map(|(k, w)| (k.as_str(), w)))
+            .collect();
+        for (_, w) in &shape_weights {
+            add(&mut scores, w);
+        }
+        // Never personal: time leaves the totals only through a rule the user can read.
+        let best = argmax_work(&scores);
+        // A feature's pull towards the outcome: its weight there against its mean weight.
+        let pull = |w: &Weights| w[best] - w.iter().sum::<f32>() / CLASSES as f32;
+        let mut pulls: Vec<(f32, &'static str)> = shape_weights
+            .iter()
+            .map(|&(k, w)| (pull(w), k))
+            .chain(title.features.iter().filter_map(|(k, w)| {
+                self.weights
+                    .get_key_value(k.as_str())
+                    .map(|(k, _)| (pull(w), k.as_str()))
+            }))
+            .filter(|(p, _)| *p > 0.0)
+            .collect();
+        pulls.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut because = Because {
+            features: [None; 3],
+        };
+        for (slot, (_, name)) in because.features.iter_mut().zip(pulls) {
+            *slot = Some(name);
+        }
+        (Outcome::ALL[best], because)
+    }
+}
+
+fn add(into: &mut Weights, w: &Weights) {
+    for (a, b) in into.iter_mut().zip(w) {
+        *a += b;
+    }
+}
+
+/// The index of the highest score among the work outcomes (every class but personal).
+pub fn argmax_work(scores: &Weights) -> usize {
+    let personal = Outcome::ALL
+        .iter()
+        .position(|o| *o == Outcome::Personal)
+        .unwrap_or(CLASSES);
+    let mut best = if personal == 0 { 1 } else { 0 };
+    for (i, s) in scores.iter().enumerate() {
+        if i != personal && *s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The index of the highest score (the first on ties: classes are in [`Outcome::ALL`] order).
+pub fn argmax(scores: &Weights) -> usize {
+    let mut best = 0;
+    for (i, s) in scores.iter().enumerate() {
+        if *s > scores[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The title's features: its words (accent- and case-folded, a plural `s` taken off), each
+/// pair of neighbouring words, and marks that pair titles use (`<>`, `/`, `&`, `x`).
+/// Features read as text: `"catch up"`, `"sync"`, `<>`.
+pub fn title_features(title: &str) -> Vec<String> {
+    let folded = fold(title);
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(stem)
+        .collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len() * 2 + 2);
+    for w in &words {
+        out.push(format!("\"{w}\""));
+    }
+    for pair in words.windows(2) {
+        out.push(format!("\"{} {}\"", pair[0], pair[1]));
+    }
+    for mark in ["<>", "/", "&", "+", "|"] {
+        if folded.contains(mark) {
+            out.push(mark.to_owned());
+        }
+    }
+    if words.is_empty() {
+        out.push("no title words".to_owned());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A word as a feature: numbers become one token, a plural -s goes.
+fn stem(w: &str) -> String {
+    if w.chars().all(|c| c.is_ascii_digit()) {
+        return if w.len() <= 2 {
+            w.to_owned()
+        } else {
+            "#".to_owned()
+        };
+    }
+    match w.strip_suffix('s') {
+        Some(base) if base.chars().count() >= 3 && !base.ends_with('s') => base.to_owned(),
+        _ => w.to_owned(),
+    }
+}
+
+/// The invite's shape as features, named in human words.
+pub fn shape_features(s: &Subject) -> [&'static str; 4] {
+    let others = match s.others_up_to(30) {
+        0 => "no one else",
+        1 => "one other person",
+        2..=3 => "2-3 others",
+        4..=9 => "4-9 others",
+        10..=29 => "10-29 others",
+        _ => "30+ others",
+    };
+    let organizer = match s.organizer_kind() {
+        OrganizerKind::Me => "organised by me",
+        OrganizerKind::Internal => "organised by a colleague",
+        OrganizerKind::External => "organised outside",
+        OrganizerKind::None => "no organiser",
+    };
+    let length = match s.minutes {
+        None => "no length",
+        Some(0..=30) => "30 min or less",
+        Some(31..=60) => "31-60 min",
+        Some(61..=150) => "1-2.5 h",
+        Some(_) => "over 2.5 h",
+    };
+    let recurring = if s.recurring { "recurring" } else { "one-off" };
+    [others, organizer, length, recurring]
+}
+
+/// Every feature of an event, title and shape (what the trainer learns from).
+pub fn features(s: &Subject) -> Vec<String> {
+    let mut f = title_features(s.summary);
+    f.extend(shape_features(s).iter().map(|x| (*x).to_owned()));
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_model_reads_and_round_trips() {
+        let m = Model::parse(MODEL_TSV).expect("fallback_model.tsv");
+        assert!(m.weights.len() > 100, "{} features", m.weights.len());
+        let again = Model::parse(&m.to_tsv()).unwrap();
+        assert_eq!(again.weights.len(), m.weights.len());
+        assert_eq!(again.bias, m.bias);
+    }
+
+    #[test]
+    fn title_features_fold_and_pair_words() {
+        let f = title_features("Café ☕ Chats w/ Zoë <> Sam");
+        for want in [
+            "\"cafe\"",
+            "\"chat\"",
+            "\"zoe\"",
+            "\"cafe chat\"",
+            "<>",
+            "/",
+        ] {
+            assert!(f.contains(&want.to_owned()), "{want} in {f:?}");
+        }
+        assert_eq!(title_features("🎯"), vec!["no title words".to_owned()]);
+        assert!(title_features("INC-48213 follow-ups").contains(&"\"#\"".to_owned()));
+    }
+
+    #[test]
+    fn a_decision_names_what_weighed_most() {
+        let mut m = Model::default();
+        m.weights
+            .insert("\"dentist\"".into(), [0.0, 0.0, 0.0, 0.0, 3.0]);
+        m.weights
+            .insert("no one else".into(), [0.0, 0.0, 1.0, 0.0, 1.0]);
+        m.weights
+            .insert("\"sync\"".into(), [2.0, 1.0, 0.0, 0.5, 0.0]);
+        let m: &'static Model = Box::leak(Box::new(m));
+        let s = Subject {
+            summary: "Dentist",
+            ..Subject::default()
+        };
+        // Personal scores highest, but the fallback only chooses among work outcomes.
+        let (outcome, because) = m.predict(&s);
+        assert_eq!(outcome, Outcome::Work(super::super::Category::DeepWork));
+        assert_eq!(because.describe(), "no one else");
+        let s = Subject {
+            summary: "Quick sync",
+            ..Subject::default()
+        };
+        let (outcome, because) = m.predict(&s);
+        assert_eq!(outcome, Outcome::Work(super::super::Category::People));
+        assert_eq!(because.features[0], Some("\"sync\""));
+    }
+}
