@@ -96,12 +96,32 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Help with classification rules.
+    Rules {
+        #[command(subcommand)]
+        action: RulesCommand,
+    },
     /// Write the documented default config to PATH (default: ./config.toml).
     Init {
         path: Option<PathBuf>,
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// The titles no rule decided in the window, by minutes, each with a rule to paste.
+    Suggest {
+        #[command(flatten)]
+        common: Common,
+        /// How many titles to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// One JSON array instead of the table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -233,6 +253,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             };
             print_out(&out)?;
             skip_teardown((ctx, a));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules {
+            action:
+                RulesCommand::Suggest {
+                    common,
+                    limit,
+                    json,
+                },
+        } => {
+            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
+            let a = ctx.analyze()?;
+            let list = crate::report::suggest::suggest(&a, limit);
+            let out = if json {
+                let mut text = serde_json::to_string_pretty(&list)?;
+                text.push('\n');
+                text
+            } else {
+                crate::report::suggest::suggest_table(&list)
+            };
+            print_out(&out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Charts { common, out } => {

@@ -453,3 +453,56 @@ fn the_same_event_in_two_feeds_counts_once() {
         stderr(&both)
     );
 }
+
+#[test]
+fn rules_suggest_lists_undecided_titles_with_a_rule_to_paste() {
+    let dir = util::tempdir();
+    let ics = dir.join("team.ics");
+    // "Project Mercury" matches no built-in rule: two occurrences of an hour with five people.
+    // "Sprint planning" is decided by a rule and must not be listed.
+    let mut text = String::from("BEGIN:VCALENDAR\n");
+    for (uid, day, title) in [
+        ("a", "20260106", "Project Mercury"),
+        ("b", "20260107", "Project Mercury"),
+        ("c", "20260108", "Sprint planning"),
+    ] {
+        text.push_str(&format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:{day}T090000Z\nDTEND:{day}T100000Z\nSUMMARY:{title}\n\
+             ORGANIZER:mailto:me@corp.example\nATTENDEE:mailto:me@corp.example\n\
+             ATTENDEE:mailto:a@corp.example\nATTENDEE:mailto:b@corp.example\n\
+             ATTENDEE:mailto:c@corp.example\nATTENDEE:mailto:d@corp.example\n\
+             ATTENDEE:mailto:e@corp.example\nEND:VEVENT\n"
+        ));
+    }
+    text.push_str("END:VCALENDAR\n");
+    std::fs::write(&ics, text).expect("write");
+    let feed = ics.display().to_string();
+    let args = [
+        "rules",
+        "suggest",
+        "--feed",
+        &feed,
+        "--from",
+        "2026-01-05",
+        "--to",
+        "2026-01-12",
+        "--tz",
+        "UTC",
+        "--me",
+        "me@corp.example",
+        "--json",
+    ];
+    let o = calaudit(&args, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: Vec<Value> = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["title"], "Project Mercury");
+    assert_eq!(list[0]["minutes"], 120);
+    assert_eq!(list[0]["occurrences"], 2);
+    let rule = list[0]["rule_toml"].as_str().expect("rule");
+    let rules = calaudit::classify::parse_rules_document(rule).expect("pastable TOML");
+    assert_eq!(rules[0].category, list[0]["guess"].as_str().unwrap());
+    // The table form shows the same title and the rule.
+    let o = calaudit(&args[..args.len() - 1], None);
+    assert!(stdout(&o).contains("Project Mercury") && stdout(&o).contains("[[rules]]"));
+}

@@ -3,6 +3,7 @@
 
 pub mod nofly;
 pub mod render;
+pub mod suggest;
 mod week;
 
 pub use week::{build, Entry, EntryKind, Exclusion, Report, WeekRow, Window};
