@@ -20,6 +20,9 @@ pub struct RawConfig {
     pub report: RawReport,
     /// Classification rules; when absent, the built-in defaults apply.
     pub rules: Option<Vec<RawRule>>,
+    /// How events no rule matches are classified.
+    #[serde(default)]
+    pub classify: RawClassify,
     /// Protected windows that meetings must not break.
     #[serde(default)]
     pub no_fly: Vec<RawNoFly>,
@@ -33,6 +36,13 @@ pub struct RawConfig {
     /// How the daemon fetches.
     #[serde(default)]
     pub daemon: super::daemon::RawDaemon,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassify {
+    /// The built-in model decides events no rule matches (default); false: they are "other".
+    pub fallback: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

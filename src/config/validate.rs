@@ -240,7 +240,8 @@ impl Config {
                 problems.extend(errs.into_iter().map(|e| format!("`rules`: {e}")));
                 Classifier::builtin()
             }),
-        };
+        }
+        .with_fallback(raw.classify.fallback.unwrap_or(true));
         let mut no_fly = Vec::new();
         for (i, w) in raw.no_fly.iter().enumerate() {
             let key = format!("no_fly[{i}]");
@@ -486,6 +487,20 @@ mod tests {
         assert!(msg.contains("hourz") && msg.contains("line 3"), "{msg}");
         let err = Config::parse("me = 3\n", None).err().unwrap();
         assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn the_fallback_is_on_unless_switched_off() {
+        let on = Config::parse("tz = \"UTC\"\n", None).unwrap();
+        assert!(on.classifier.has_fallback());
+        let off = Config::parse("tz = \"UTC\"\n[classify]\nfallback = false\n", None).unwrap();
+        assert!(!off.classifier.has_fallback());
+        let documented = Config::parse(super::super::DEFAULT_CONFIG_TOML, None).unwrap();
+        assert!(documented.classifier.has_fallback());
+        let err = Config::parse("[classify]\nfallbak = false\n", None)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("fallbak"), "{err}");
     }
 
     #[test]
