@@ -41,6 +41,10 @@ fn hours(seconds: i64) -> String {
 }
 
 fn category_cell(cat: &str) -> String {
+    if cat == "personal" {
+        // Not work time: no category colour.
+        return "<span class=\"swatch\" style=\"background:#bbbbbb\"></span>personal".to_owned();
+    }
     let i = match cat {
         "people" => 0,
         "technical" => 1,
@@ -154,6 +158,25 @@ pub fn index(s: &Snapshot) -> String {
         }
         b.push_str("</table>");
     }
+    b.push_str("<h2>Titles no rule decided</h2>");
+    if s.suggestions.is_empty() {
+        b.push_str("<p>Every meeting in the window was decided by a rule.</p>");
+    } else {
+        b.push_str("<p>Biggest first. Paste a rule into <code>config.toml</code> to decide one yourself (<code>calaudit rules suggest</code> lists the same).</p><table id=\"suggestions\"><tr><th>minutes</th><th>times</th><th>counted as</th><th>title</th><th>decided by</th></tr>");
+        for x in &s.suggestions {
+            let _ = write!(
+                b,
+                "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}<details><summary>rule</summary><pre>{}</pre></details></td></tr>",
+                x.minutes,
+                x.occurrences,
+                category_cell(&x.guess),
+                escape(&x.title),
+                escape(&x.decided_by),
+                escape(&x.rule_toml)
+            );
+        }
+        b.push_str("</table>");
+    }
     b.push_str("<h2>Feeds</h2><table><tr><th>feed</th><th>source</th><th>last success</th><th>last error</th><th>next pull</th><th>events</th></tr>");
     for f in &s.feeds {
         let _ = write!(
@@ -214,7 +237,33 @@ pub fn week(s: &Snapshot, week: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, index};
+    use crate::report::suggest::Suggestion;
+    use crate::server::Snapshot;
+
+    #[test]
+    fn undecided_titles_are_listed_escaped_with_their_rule() {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("now");
+        let mut s = Snapshot::empty(chrono_tz::UTC, now);
+        let page = index(&s);
+        assert!(page.contains("Every meeting in the window was decided by a rule."));
+        s.suggestions.push(Suggestion {
+            title: "<script>alert(1)</script> sync".into(),
+            minutes: 90,
+            occurrences: 3,
+            guess: "people".into(),
+            decided_by: "fallback: \"sync\" + one other person".into(),
+            rule_toml: "[[rules]]\nname = \"my-x\"\ncategory = \"people\"\ntitle = [\"<script>\"]\n".into(),
+        });
+        let page = index(&s);
+        assert!(page.contains("id=\"suggestions\""));
+        assert!(!page.contains("<script>"), "unescaped title in the page");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; sync"));
+        assert!(page.contains("fallback: &quot;sync&quot; + one other person"));
+        assert!(page.contains("title = [&quot;&lt;script&gt;&quot;]"));
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

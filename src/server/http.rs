@@ -154,6 +154,7 @@ fn respond(req: &tiny_http::Request, snap: &Snapshot, token: Option<&str>) -> Re
         "/api/violations" => json_resp(json!(snap.violations)),
         "/api/alerts" => json_resp(json!(snap.alerts)),
         "/api/feeds" => json_resp(json!(snap.feeds)),
+        "/api/suggestions" => json_resp(json!(snap.suggestions)),
         "/favicon.ico" | "/favicon.svg" => {
             with_type(FAVICON.as_bytes().to_vec(), 200, "image/svg+xml")
         }

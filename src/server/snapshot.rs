@@ -5,6 +5,7 @@ use chrono::{Datelike, NaiveDateTime, TimeZone};
 use crate::chart::ChartKind;
 use crate::pipeline::{self, Analysis, Settings};
 use crate::report::nofly::ProtectedSource;
+use crate::report::suggest::{self, Suggestion};
 use crate::report::{Report, WeekRow};
 
 /// One occurrence, as the explain view lists it.
@@ -73,7 +74,12 @@ pub struct Snapshot {
     pub feeds: Vec<FeedView>,
     /// Rendered charts: kind, SVG text.
     pub charts: Vec<(ChartKind, String)>,
+    /// Titles no rule decided, by minutes (what `calaudit rules suggest` lists).
+    pub suggestions: Vec<Suggestion>,
 }
+
+/// How many undecided titles the dashboard lists.
+const SUGGESTIONS: usize = 15;
 
 fn local(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
     tz.from_utc_datetime(&t)
@@ -114,7 +120,7 @@ impl Snapshot {
                     summary: ev.summary.clone().unwrap_or_default(),
                     start,
                     end,
-                    category: r.category.as_str().to_owned(),
+                    category: r.label().to_owned(),
                     rule: a.rule_name(r).to_owned(),
                     counted: r.excluded.is_none(),
                     excluded: r.excluded.map(|x| x.as_str().to_owned()),
@@ -175,6 +181,7 @@ impl Snapshot {
             alerts,
             feeds,
             charts,
+            suggestions: suggest::suggest(a, SUGGESTIONS),
         }
     }
 
@@ -191,6 +198,7 @@ impl Snapshot {
             alerts: Vec::new(),
             feeds: Vec::new(),
             charts: Vec::new(),
+            suggestions: Vec::new(),
         }
     }
 
