@@ -353,3 +353,105 @@ fn fragmentation_follows_the_configured_working_day() {
         (&json!(5), &json!(360))
     );
 }
+
+/// The sample's autumn, as of 2026-12-05 00:00 PST (08:00Z), window 2026-09-12 .. 12-05:
+/// Alex: twelve Mondays, a career conversation on 05-12, more than 90 days ago. Priya: twelve
+/// Tuesdays and a 45-minute career conversation on 09-15 (named in its description), 13 held,
+/// 405 minutes, 80 days ago. Jordan: twelve Wednesdays, two turned into schema design reviews
+/// (technical). Mei: twelve Thursdays, one declined (11-19) and one cancelled (11-26), plus
+/// a 20-minute ad-hoc "1:1 Mei" without attendees: 11 held, 320 minutes, 2 skipped. Tomas:
+/// his series ends on 10-30, seven Fridays, the last 35 days 11 hours ago: overdue, no next.
+#[test]
+fn reports_on_the_bundled_sample_in_december() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = calaudit(&["reports", "--to", "2026-12-05"], Some(root));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let want: [&[&str]; 5] = [
+        &[
+            "Alex",
+            "7d",
+            "12",
+            "0",
+            "2026-11-30",
+            "4",
+            "360",
+            "0",
+            "0",
+            "2026-05-12",
+            "2026-12-07",
+            "career",
+            "talk",
+            "due",
+        ],
+        &[
+            "Priya",
+            "7d",
+            "13",
+            "0",
+            "2026-12-01",
+            "3",
+            "405",
+            "0",
+            "0",
+            "2026-09-15",
+            "2026-12-08",
+            "-",
+        ],
+        &[
+            "Jordan",
+            "7d",
+            "12",
+            "0",
+            "2026-12-02",
+            "2",
+            "360",
+            "2",
+            "0",
+            "-",
+            "2026-12-09",
+            "career",
+            "talk",
+            "due",
+        ],
+        &[
+            "Mei",
+            "7d",
+            "11",
+            "2",
+            "2026-12-03",
+            "1",
+            "320",
+            "0",
+            "0",
+            "-",
+            "2026-12-10",
+            "career",
+            "talk",
+            "due",
+        ],
+        &[
+            "Tomas",
+            "7d",
+            "7",
+            "0",
+            "2026-10-30",
+            "35",
+            "210",
+            "0",
+            "0",
+            "-",
+            "-",
+            "OVERDUE,",
+            "career",
+            "talk",
+            "due",
+        ],
+    ];
+    assert_eq!(rows, want, "{out}");
+}
