@@ -145,3 +145,142 @@ fn record(f: &mut Fragments, free: Duration) {
     }
     f.longest_free_minutes = f.longest_free_minutes.max(free.num_minutes());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test time")
+    }
+
+    fn meeting(a: &str, b: &str, category: Category, created: Option<&str>) -> Entry {
+        Entry {
+            start: t(a),
+            end: t(b),
+            category,
+            kind: EntryKind::Counted,
+            allday: None,
+            created: created.map(t),
+        }
+    }
+
+    fn run(
+        entries: &[Entry],
+        tz: chrono_tz::Tz,
+        from: &str,
+        to: &str,
+        days: &[Weekday],
+    ) -> Fragments {
+        let window = Window {
+            tz,
+            from: from.parse().expect("date"),
+            to: to.parse().expect("date"),
+        };
+        let settings = WeekSettings {
+            workdays: days.to_vec(),
+            ..WeekSettings::default()
+        };
+        let monday =
+            window.from - Duration::days(i64::from(window.from.weekday().num_days_from_monday()));
+        measure(entries, window, &settings, &[monday], &[])[0]
+    }
+
+    /// 2026-03-08, a Sunday, is when Los Angeles moves from UTC-8 to UTC-7. The working day is
+    /// 09:00-17:00 local = 16:00Z-00:00Z; after a 09:00-10:00 PDT meeting (16:00Z-17:00Z), 420
+    /// minutes are left. Reading the day with the morning's offset would give 17:00Z-01:00Z
+    /// and 480 minutes.
+    #[test]
+    fn working_hours_follow_dst() {
+        let f = run(
+            &[meeting(
+                "2026-03-08 16:00:00",
+                "2026-03-08 17:00:00",
+                Category::People,
+                None,
+            )],
+            chrono_tz::America::Los_Angeles,
+            "2026-03-08",
+            "2026-03-09",
+            &[Weekday::Sun],
+        );
+        assert_eq!((f.focus_blocks, f.longest_free_minutes), (1, 420));
+    }
+
+    /// A meeting running from Monday 08:00 to Wednesday 12:00 (UTC) covers Monday and Tuesday
+    /// whole; Wednesday keeps 12:00-17:00 (300 minutes). The 1:1 inside it on Monday still
+    /// follows it that day: one switch.
+    #[test]
+    fn a_meeting_over_several_days() {
+        let f = run(
+            &[
+                meeting(
+                    "2026-01-05 08:00:00",
+                    "2026-01-07 12:00:00",
+                    Category::Technical,
+                    None,
+                ),
+                meeting(
+                    "2026-01-05 13:00:00",
+                    "2026-01-05 14:00:00",
+                    Category::People,
+                    None,
+                ),
+            ],
+            chrono_tz::UTC,
+            "2026-01-05",
+            "2026-01-08",
+            &[Weekday::Mon, Weekday::Tue, Weekday::Wed],
+        );
+        assert_eq!(
+            f,
+            Fragments {
+                focus_blocks: 1,
+                longest_free_minutes: 300,
+                switches: 1,
+                reactive_share: None
+            }
+        );
+    }
+
+    /// Created exactly 24 hours ahead is not reactive, one second later is; created after the
+    /// start (entered afterwards) is; no CREATED leaves the meeting out of the share: 2 of 3.
+    #[test]
+    fn reactive_boundary() {
+        let f = run(
+            &[
+                meeting(
+                    "2026-01-06 10:00:00",
+                    "2026-01-06 10:30:00",
+                    Category::People,
+                    Some("2026-01-05 10:00:00"),
+                ),
+                meeting(
+                    "2026-01-06 11:00:00",
+                    "2026-01-06 11:30:00",
+                    Category::People,
+                    Some("2026-01-05 11:00:01"),
+                ),
+                meeting(
+                    "2026-01-06 12:00:00",
+                    "2026-01-06 12:30:00",
+                    Category::People,
+                    Some("2026-01-06 12:10:00"),
+                ),
+                meeting(
+                    "2026-01-06 13:00:00",
+                    "2026-01-06 13:30:00",
+                    Category::People,
+                    None,
+                ),
+            ],
+            chrono_tz::UTC,
+            "2026-01-05",
+            "2026-01-12",
+            &[Weekday::Mon],
+        );
+        assert_eq!(f.reactive_share, Some(2.0 / 3.0));
+        assert_eq!(f.switches, 0);
+    }
+}
