@@ -217,7 +217,14 @@ mod tests {
         let reports = roster();
         let r = Roster::new(&reports);
         let me = vec!["me@corp.example".to_owned()];
-        let cases: &[(&str, Option<&str>, &[(&str, bool)], Option<usize>)] = &[
+        // (title, organizer, attendees with their room flag, the report it is a 1:1 with)
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a [(&'a str, bool)],
+            Option<usize>,
+        );
+        let cases: &[Case<'_>] = &[
             // Me and a report.
             (
                 "sync",
