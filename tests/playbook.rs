@@ -57,12 +57,12 @@ fn fixture(name: &str) -> String {
 /// 02-23 18:00Z held; 03-02 moved to 03-03 11:00 PST = 19:00Z, held, "design doc review" is
 /// technical; 03-09 10:00 PDT = 17:00Z held (DST began 03-08: same local time, one hour
 /// earlier in UTC); 03-16 EXDATEd, gone without a trace; 03-23 a cancelled stub without
-/// attendees (still her 1:1: cancelled); 03-30 declined by me (its "status update" is a flag,
-/// not a count: only held 1:1s are counted as status updates). Held 3 × 30 = 90 minutes. Last
-/// held 03-09 17:00Z, 27 days 14 hours before the as-of time: 27 days, more than 10.5, so
-/// overdue. The next one is 04-06 10:00 PDT = 17:00Z. Her career conversation (named in the
-/// description) was 01-15 16:00 PST = 01-16 00:00Z, before the window but in the feed: 80
-/// days before the as-of time, within 90.
+/// attendees or title (still her 1:1, cancelled, shown with the series' title); 03-30
+/// declined by me (its "status update" is a flag, not a count: only held 1:1s are counted as
+/// status updates). Held 3 × 30 = 90 minutes. Last held 03-09 17:00Z, 27 days 14 hours
+/// before the as-of time: 27 days, more than 10.5, so overdue. The next one is 04-06 10:00
+/// PDT = 17:00Z. Her career conversation (named in the description) was 01-15 16:00 PST =
+/// 01-16 00:00Z, before the window but in the feed: 80 days before the as-of time, within 90.
 ///
 /// Jordan (`one-on-one-two-addresses-adhoc.ics`), cadence 2w, career 30d: 03-25 14:00 PDT =
 /// 21:00Z for 45 minutes, organized from one address with the other one (mixed case) and two
@@ -123,7 +123,7 @@ fn reports_json_counts_hand_made_one_on_ones() {
                     {"start": "2026-02-23T18:00:00Z", "end": "2026-02-23T18:30:00Z", "summary": "Priya / Sam", "flags": []},
                     {"start": "2026-03-03T19:00:00Z", "end": "2026-03-03T19:30:00Z", "summary": "Priya / Sam (moved): design doc review", "flags": ["technical"]},
                     {"start": "2026-03-09T17:00:00Z", "end": "2026-03-09T17:30:00Z", "summary": "Priya / Sam", "flags": []},
-                    {"start": "2026-03-23T17:00:00Z", "end": "2026-03-23T17:30:00Z", "summary": "", "flags": ["cancelled"]},
+                    {"start": "2026-03-23T17:00:00Z", "end": "2026-03-23T17:30:00Z", "summary": "Priya / Sam", "flags": ["cancelled"]},
                     {"start": "2026-03-30T17:00:00Z", "end": "2026-03-30T17:30:00Z", "summary": "Priya / Sam", "flags": ["declined", "status"]},
                 ],
             },

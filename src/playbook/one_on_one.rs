@@ -80,7 +80,30 @@ impl OneOnOne {
 pub fn one_on_ones(a: &Analysis, roster: &Roster<'_>, me: &[String]) -> Vec<OneOnOne> {
     // Decided once per event: who it is with, and what its text says.
     let mut per_event: Vec<Vec<Option<(usize, words::Reading)>>> = Vec::new();
+    // Whose title to show: a stub override without SUMMARY (a cancelled instance, as often
+    // written) shows its series' title.
+    let mut titled: Vec<Vec<u32>> = Vec::new();
     for cal in &a.calendars {
+        let masters: std::collections::HashMap<(u32, &str), u32> = cal
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, ev)| ev.recurrence_id.is_none() && !ev.uid.is_empty())
+            .map(|(i, ev)| ((ev.section, ev.uid.as_str()), i as u32))
+            .collect();
+        titled.push(
+            cal.events
+                .iter()
+                .enumerate()
+                .map(|(i, ev)| match ev.summary {
+                    None => masters
+                        .get(&(ev.section, ev.uid.as_str()))
+                        .copied()
+                        .unwrap_or(i as u32),
+                    Some(_) => i as u32,
+                })
+                .collect(),
+        );
         let who = super::roster::whose(cal, me);
         per_event.push(
             cal.events
@@ -115,7 +138,11 @@ pub fn one_on_ones(a: &Analysis, roster: &Roster<'_>, me: &[String]) -> Vec<OneO
             report,
             start: row.occ.start_utc,
             end: row.occ.end_utc,
-            summary: a.event(row).summary.clone().unwrap_or_default(),
+            summary: a.calendars[row.feed as usize].events
+                [titled[row.feed as usize][row.occ.event as usize] as usize]
+                .summary
+                .clone()
+                .unwrap_or_default(),
             state,
             technical: reading.technical,
             status: reading.status,
