@@ -42,6 +42,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OccurrencesFormat::Table)]
         format: OccurrencesFormat,
     },
+    /// Each direct report's 1:1s ([[reports]] in the config): held, skipped, overdue, technical
+    /// or status updates, the last career conversation and the next 1:1. As of --to (default:
+    /// now); the window defaults to the last `report.weeks` weeks through today.
+    Reports {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = ReportsFormat::Table)]
+        format: ReportsFormat,
+    },
     /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
     Check {
         #[command(flatten)]
@@ -165,6 +174,12 @@ pub enum ReportFormat {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportsFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OccurrencesFormat {
     Table,
     Jsonl,
@@ -242,6 +257,23 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 eprintln!("timing: weekly report {}", ms(report_time));
             }
             skip_teardown((ctx, a, r));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reports { common, format } => {
+            let now = Utc::now().naive_utc();
+            let ctx = Context_::load(&common, WindowDefault::ThroughToday)?;
+            // As of the window's end when it is given, else now (the window then ends tonight).
+            let as_of = if common.to.is_some() {
+                ctx.window.end_utc()
+            } else {
+                now
+            };
+            let p = ctx.playbook(as_of)?;
+            let out = match format {
+                ReportsFormat::Table => crate::playbook::render::reports_table(&p),
+                ReportsFormat::Json => crate::playbook::render::reports_json(&p),
+            };
+            print_out(&out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Occurrences { common, format } => {
@@ -380,6 +412,8 @@ fn print_out(s: &str) -> Result<()> {
 enum WindowDefault {
     RecentWeeks,
     LastCompleteWeek,
+    /// `report.weeks` weeks ending with today (`reports`: as of now).
+    ThroughToday,
 }
 
 /// Everything a command needs, resolved from flags and config.
@@ -433,8 +467,14 @@ impl Context_ {
         let today = Utc::now().with_timezone(&tz).date_naive();
         let this_monday =
             today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let tomorrow = today + chrono::Duration::days(1);
         let (from, to) = match (c.from, c.to, default) {
             (Some(f), Some(t), _) => (f, t),
+            (Some(f), None, WindowDefault::ThroughToday) => (f, tomorrow),
+            (None, None, WindowDefault::ThroughToday) => (
+                tomorrow - chrono::Duration::weeks(i64::from(cfg.report_weeks)),
+                tomorrow,
+            ),
             (Some(f), None, _) => (f, this_monday + chrono::Duration::days(7)),
             (None, Some(t), _) => (t - chrono::Duration::weeks(i64::from(cfg.report_weeks)), t),
             (None, None, WindowDefault::RecentWeeks) => {
@@ -467,7 +507,78 @@ impl Context_ {
 
     fn analyze(&self) -> Result<Analysis> {
         let settings = self.settings();
-        let opts = pipeline::parse_options(&settings);
+        let (parsed, parse_time) = self.parse(pipeline::parse_options(&settings))?;
+        let a = pipeline::analyze_parsed(parsed, &settings);
+        self.print_timings(parse_time, &a);
+        self.print_warnings(&a);
+        Ok(a)
+    }
+
+    /// The `reports` answer as of `as_of` (UTC). Only the events that can be 1:1s with a
+    /// report are expanded, but over the whole feed (from the earliest of them to 400 days
+    /// after `as_of`), so that the last 1:1, the last career conversation and the next 1:1
+    /// are found wherever they are; the counts are then taken over the window.
+    fn playbook(&self, as_of: chrono::NaiveDateTime) -> Result<crate::playbook::Playbook> {
+        use crate::playbook::{self, Roster};
+        let roster = Roster::new(&self.cfg.reports);
+        // Descriptions say whether a 1:1 was technical, a status update or about careers.
+        let (parsed, parse_time) =
+            self.parse(crate::ics::parse::ParseOptions { descriptions: true })?;
+        let parsed: Vec<ParsedFeed> = parsed
+            .into_iter()
+            .map(|f| ParsedFeed {
+                calendar: roster.candidates(f.calendar, &self.me),
+                name: f.name,
+            })
+            .collect();
+        let earliest = parsed
+            .iter()
+            .flat_map(|f| &f.calendar.events)
+            .flat_map(|ev| [ev.dtstart, ev.recurrence_id])
+            .flatten()
+            .map(|v| v.naive().date())
+            .min();
+        let as_of_date = chrono::TimeZone::from_utc_datetime(&self.tz, &as_of).date_naive();
+        let history = Window {
+            tz: self.tz,
+            // A day's margin either way: the dates are as written, in any zone.
+            from: earliest
+                .map(|d| d - chrono::Duration::days(2))
+                .unwrap_or(self.window.from)
+                .min(self.window.from),
+            to: as_of_date + chrono::Duration::days(400),
+        };
+        let settings = Settings::from_config(&self.cfg, history, &self.me);
+        let a = pipeline::analyze_parsed(parsed, &settings);
+        self.print_timings(parse_time, &a);
+        self.print_warnings(&a);
+        let all = playbook::one_on_ones(&a, &roster, &self.me);
+        let reports = playbook::summarize(&all, &roster, self.window.start_utc(), as_of, self.tz);
+        skip_teardown(a);
+        Ok(playbook::Playbook {
+            tz: self.tz,
+            from: self.window.from,
+            to: self.window.to,
+            reports,
+        })
+    }
+
+    fn print_timings(&self, parse_time: Duration, a: &Analysis) {
+        if self.verbose {
+            let t = a.timings;
+            eprintln!(
+                "timing: read and parse {}, expand {}, classify {}, annotate {}",
+                ms(parse_time),
+                ms(t.expand),
+                ms(t.classify),
+                ms(t.annotate)
+            );
+        }
+    }
+
+    /// Reads and parses every feed, keeping what `opts` asks for; returns the feeds and the
+    /// time it took.
+    fn parse(&self, opts: crate::ics::parse::ParseOptions) -> Result<(Vec<ParsedFeed>, Duration)> {
         let mut parsed = Vec::new();
         let started = Instant::now();
         for (name, src) in &self.feeds {
@@ -487,20 +598,7 @@ impl Context_ {
                 calendar,
             });
         }
-        let parse_time = started.elapsed();
-        let a = pipeline::analyze_parsed(parsed, &settings);
-        if self.verbose {
-            let t = a.timings;
-            eprintln!(
-                "timing: read and parse {}, expand {}, classify {}, annotate {}",
-                ms(parse_time),
-                ms(t.expand),
-                ms(t.classify),
-                ms(t.annotate)
-            );
-        }
-        self.print_warnings(&a);
-        Ok(a)
+        Ok((parsed, started.elapsed()))
     }
 
     fn print_warnings(&self, a: &Analysis) {

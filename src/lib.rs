@@ -6,6 +6,7 @@
 //! - [`ics`]: parse RFC 5545 text and expand events into occurrences in a window.
 //! - [`classify`]: rules from `config.toml` give each event a category, with the reason.
 //! - [`report`]: weekly aggregation (union of busy time, category priority) and targets.
+//! - [`playbook`]: the manager's habits: 1:1s with each direct report and their cadence.
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
 
@@ -18,6 +19,7 @@ pub mod daemon;
 pub mod feed;
 pub mod ics;
 pub mod pipeline;
+pub mod playbook;
 pub mod report;
 pub mod server;
 pub mod store;

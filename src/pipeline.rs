@@ -500,6 +500,7 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
                     Some(x) => EntryKind::Excluded(x),
                 },
                 allday,
+                created: a.event(r).created,
             }
         })
         .collect();

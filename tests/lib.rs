@@ -8,6 +8,7 @@ mod conformance;
 mod daemon;
 mod dashboard;
 mod fixtures;
+mod playbook;
 mod rrule_vectors;
 mod server;
 mod truth;

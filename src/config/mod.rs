@@ -3,10 +3,12 @@
 
 mod daemon;
 mod raw;
+mod reports;
 mod validate;
 
 pub use daemon::{parse_duration, CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
 pub use raw::RawConfig;
+pub use reports::{DirectReport, RawDirectReport, DEFAULT_CADENCE_DAYS, DEFAULT_CAREER_DAYS};
 pub use validate::{
     parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,
     DEFAULT_PRIORITY,

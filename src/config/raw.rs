@@ -36,6 +36,9 @@ pub struct RawConfig {
     /// How the daemon fetches.
     #[serde(default)]
     pub daemon: super::daemon::RawDaemon,
+    /// Direct reports, for the 1:1 cadence (`calaudit reports`).
+    #[serde(default)]
+    pub reports: Vec<super::reports::RawDirectReport>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -100,6 +103,9 @@ pub struct RawWeek {
     pub people_target: Option<f64>,
     pub workdays: Option<Vec<String>>,
     pub ooo_keywords: Option<Vec<String>>,
+    /// The working day's local start and end on workdays (`"09:00"`, `"17:00"`).
+    pub day_start: Option<String>,
+    pub day_end: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
-use chrono::Weekday;
+use chrono::{NaiveTime, Weekday};
 
 use super::raw::RawConfig;
 use crate::classify::{Category, Classifier};
@@ -33,6 +33,8 @@ pub struct Config {
     pub charts_dir: Option<PathBuf>,
     /// `calaudit run`: store, fetching, alert sinks.
     pub daemon: super::DaemonConfig,
+    /// Direct reports (`[[reports]]`), in the order written.
+    pub reports: Vec<super::DirectReport>,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -72,6 +74,10 @@ pub struct WeekSettings {
     /// All-day events whose title contains one of these (word-aware, case-insensitive) are
     /// out-of-office days and lower that week's working hours.
     pub ooo_keywords: Vec<String>,
+    /// The working day on workdays, local time (default 09:00 to 17:00): where focus blocks
+    /// are looked for (`report::fragment`). `day_end` is after `day_start`.
+    pub day_start: NaiveTime,
+    pub day_end: NaiveTime,
 }
 
 impl Default for WeekSettings {
@@ -100,6 +106,8 @@ impl Default for WeekSettings {
             .into_iter()
             .map(String::from)
             .collect(),
+            day_start: NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN),
+            day_end: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or(NaiveTime::MIN),
         }
     }
 }
@@ -138,10 +146,11 @@ impl Config {
             file: file.clone(),
             problems: vec![e.to_string().trim_end().replace('\n', "\n  ")],
         })?;
-        Config::from_raw(raw, path).map_err(|problems| ConfigError { file, problems })
+        Config::from_raw(raw, text, path).map_err(|problems| ConfigError { file, problems })
     }
 
-    fn from_raw(raw: RawConfig, path: Option<&Path>) -> Result<Config, Vec<String>> {
+    /// `text` is what `raw` was read from: problems found later name its lines.
+    fn from_raw(raw: RawConfig, text: &str, path: Option<&Path>) -> Result<Config, Vec<String>> {
         let mut problems = Vec::new();
         let tz = match raw.tz.as_deref() {
             Some(name) => parse_tz(name).unwrap_or_else(|| {
@@ -152,7 +161,7 @@ impl Config {
             }),
             None => system_tz(),
         };
-        let me = raw
+        let me: Vec<String> = raw
             .me
             .iter()
             .map(|m| crate::ics::value::normalize_address(m))
@@ -220,6 +229,26 @@ impl Config {
         if let Some(k) = raw.week.ooo_keywords {
             week.ooo_keywords = k.into_iter().map(|s| s.to_lowercase()).collect();
         }
+        for (k, v, slot) in [
+            ("day_start", &raw.week.day_start, &mut week.day_start),
+            ("day_end", &raw.week.day_end, &mut week.day_end),
+        ] {
+            let Some(v) = v.as_deref() else { continue };
+            match parse_clock(v, k == "day_end") {
+                Some(t) => *slot = t,
+                None => problems.push(format!(
+                    "key `week.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
+                )),
+            }
+        }
+        if week.day_end <= week.day_start {
+            problems.push(format!(
+                "key `week.day_end`: {} must be after `week.day_start` {}",
+                week.day_end.format("%H:%M"),
+                week.day_start.format("%H:%M")
+            ));
+        }
+        let reports = super::reports::validate(&raw.reports, text, &me, &mut problems);
         let mut priority = DEFAULT_PRIORITY;
         if let Some(p) = raw.report.priority {
             let parsed: Vec<Option<Category>> = p.iter().map(|s| s.parse().ok()).collect();
@@ -349,6 +378,7 @@ impl Config {
                 }
             }),
             daemon,
+            reports,
             no_fly,
             protection,
             path: path.map(Path::to_owned),
@@ -393,6 +423,14 @@ pub fn system_tz() -> chrono_tz::Tz {
         }
     }
     chrono_tz::UTC
+}
+
+/// `HH:MM`; `24:00` too when `end_of_day` (read as 23:59:59, as `[[no_fly]]` does).
+fn parse_clock(s: &str, end_of_day: bool) -> Option<NaiveTime> {
+    if end_of_day && s.trim() == "24:00" {
+        return NaiveTime::from_hms_opt(23, 59, 59);
+    }
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
 fn parse_weekday(s: &str) -> Option<Weekday> {
@@ -451,6 +489,17 @@ mod tests {
         assert_eq!(cfg.week.people_target, 0.30);
         assert_eq!(cfg.priority, DEFAULT_PRIORITY);
         assert_eq!(cfg.feeds.len(), 1);
+        assert_eq!(
+            cfg.week.day_start,
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+        );
+        assert_eq!(cfg.week.day_end, NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        let names: Vec<&str> = cfg.reports.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Alex", "Priya", "Jordan", "Mei", "Tomas"]);
+        assert!(cfg
+            .reports
+            .iter()
+            .all(|r| r.cadence_days == 7 && r.career_days == 90));
     }
 
     #[test]
@@ -473,6 +522,33 @@ mod tests {
             assert!(msg.contains(key), "{key} missing in {msg}");
         }
         assert!(msg.contains("my.toml"));
+    }
+
+    #[test]
+    fn working_day_bounds() {
+        let cfg =
+            Config::parse("[week]\nday_start = \"08:30\"\nday_end = \"24:00\"\n", None).unwrap();
+        assert_eq!(
+            cfg.week.day_start,
+            NaiveTime::from_hms_opt(8, 30, 0).unwrap()
+        );
+        assert_eq!(
+            cfg.week.day_end,
+            NaiveTime::from_hms_opt(23, 59, 59).unwrap()
+        );
+        let msg = Config::parse("[week]\nday_start = \"9am\"\nday_end = \"08:00\"\n", None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            msg.contains("key `week.day_start`: invalid time \"9am\""),
+            "{msg}"
+        );
+        // 9am is unreadable, so the default 09:00 is compared: 08:00 is before it.
+        assert!(
+            msg.contains("key `week.day_end`: 08:00 must be after `week.day_start` 09:00"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -295,6 +295,8 @@ pub struct Event {
     /// Raw upper-cased TRANSP, if present (the RFC's values are not allocated).
     pub transp: Option<Cow<'static, str>>,
     pub sequence: i64,
+    /// CREATED, when written in UTC as RFC 5545 requires (`None` otherwise).
+    pub created: Option<chrono::NaiveDateTime>,
     pub dtstart: Option<DateValue>,
     pub dtend: Option<DateValue>,
     pub duration: Option<Duration>,

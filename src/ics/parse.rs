@@ -429,6 +429,8 @@ enum Prop {
     Duration,
     RRule,
     ExRule,
+    /// CREATED: when the event was first put in the calendar (the reactive share).
+    Created,
     /// Anything else (DTSTAMP, X-…): read by no component, or only by rare ones.
     Other,
 }
@@ -453,7 +455,8 @@ impl Prop {
             b"SEQUENCE" => return Prop::Sequence,
             b"ORGANIZER" => return Prop::Organizer,
             b"DESCRIPTION" => return Prop::Description,
-            b"DTSTAMP" | b"CREATED" | b"LAST-MODIFIED" => return Prop::Other,
+            b"CREATED" => return Prop::Created,
+            b"DTSTAMP" | b"LAST-MODIFIED" => return Prop::Other,
             _ => {}
         }
         let is = |s: &[u8]| name.eq_ignore_ascii_case(s);
@@ -470,6 +473,7 @@ impl Prop {
             6 if is(b"EXRULE") => Prop::ExRule,
             7 if is(b"DTSTART") => Prop::DtStart,
             7 if is(b"SUMMARY") => Prop::Summary,
+            7 if is(b"CREATED") => Prop::Created,
             8 if is(b"LOCATION") => Prop::Location,
             8 if is(b"ATTENDEE") => Prop::Attendee,
             8 if is(b"SEQUENCE") => Prop::Sequence,
@@ -1446,6 +1450,12 @@ fn event_simple_property(
             });
         }
         Prop::Sequence => ev.sequence = text(cl.value).trim().parse().unwrap_or(0),
+        // RFC 5545 3.8.7.1: always UTC. A value without `Z` (or unreadable) is left out, as
+        // if absent: CREATED only feeds a statistic, never a time on the calendar.
+        Prop::Created => {
+            ev.created =
+                parse_date_time(text(cl.value).trim()).and_then(|(t, utc)| utc.then_some(t));
+        }
         Prop::Duration => match parse_duration(&text(cl.value)) {
             Some(d) => ev.duration = Some(d),
             None => {
@@ -1776,6 +1786,26 @@ mod tests {
         }
         assert!(Prop::of(b"ATTENDEE") == Prop::Attendee && Prop::of(b"DTSTAMP") == Prop::Other);
         assert!(Prop::of(b"Recurrence-Id") == Prop::RecurrenceId);
+    }
+
+    /// CREATED is kept when it is UTC (RFC 5545 3.8.7.1), in any case of the name; a local or
+    /// unreadable value is as if absent.
+    #[test]
+    fn created_is_read_in_utc_only() {
+        let cal = one("BEGIN:VEVENT\nUID:a\nDTSTART:20240102T100000Z\nCREATED:20240101T083000Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:b\nDTSTART:20240102T100000Z\ncreated:20231231T235959Z\nEND:VEVENT\nBEGIN:VEVENT\nUID:c\nDTSTART:20240102T100000Z\nCREATED:20240101T083000\nEND:VEVENT\nBEGIN:VEVENT\nUID:d\nDTSTART:20240102T100000Z\nCREATED:yesterday\nEND:VEVENT\nBEGIN:VEVENT\nUID:e\nDTSTART:20240102T100000Z\nEND:VEVENT\n");
+        let t = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
+        let created: Vec<_> = cal.events.iter().map(|e| e.created).collect();
+        assert_eq!(
+            created,
+            vec![
+                t("2024-01-01 08:30:00"),
+                t("2023-12-31 23:59:59"),
+                None,
+                None,
+                None
+            ]
+        );
+        assert!(cal.warnings.is_empty(), "{:?}", cal.warnings);
     }
 
     #[test]

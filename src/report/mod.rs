@@ -1,6 +1,7 @@
 //! The `report` stage: counted occurrences → one row per ISO week, with the people-time
 //! target. Pure functions over plain data; rendering lives in [`render`].
 
+pub mod fragment;
 pub mod nofly;
 pub mod render;
 pub mod suggest;

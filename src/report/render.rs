@@ -133,7 +133,11 @@ impl JsonOut {
         self.num(&x.personal);
         self.raw(",\n        \"transparent\": ");
         self.num(&x.transparent);
-        self.raw("\n      },\n      \"minutes\": {");
+        self.raw("\n      },\n      \"focus_blocks\": ");
+        self.num(&w.focus_blocks);
+        self.raw(",\n      \"longest_free_minutes\": ");
+        self.num(&w.longest_free_minutes);
+        self.raw(",\n      \"minutes\": {");
         // Keys in alphabetical order, as serde_json's map (a BTreeMap) wrote them.
         let mut cats = CATEGORIES;
         cats.sort_unstable_by_key(|c| c.as_str());
@@ -151,6 +155,10 @@ impl JsonOut {
         self.num(&w.people_share.map(|s| (s * 10_000.0).round() / 10_000.0));
         self.raw(",\n      \"people_target_met\": ");
         self.num(&w.people_target_met);
+        self.raw(",\n      \"reactive_share\": ");
+        self.num(&w.reactive_share.map(|s| (s * 10_000.0).round() / 10_000.0));
+        self.raw(",\n      \"switches\": ");
+        self.num(&w.switches);
         self.raw(",\n      \"week\": ");
         self.num(w.week.as_str());
         self.raw(",\n      \"week_start\": ");
@@ -416,6 +424,10 @@ mod tests {
             "people_target_met": w.people_target_met,
             "excluded": w.excluded,
             "no_fly_violations": w.no_fly_violations,
+            "focus_blocks": w.focus_blocks,
+            "longest_free_minutes": w.longest_free_minutes,
+            "switches": w.switches,
+            "reactive_share": w.reactive_share.map(|s| (s * 10_000.0).round() / 10_000.0),
         })
     }
 
@@ -453,6 +465,10 @@ mod tests {
                 personal: n % 2,
             },
             no_fly_violations: n % 2,
+            focus_blocks: n,
+            longest_free_minutes: i64::from(n) * 37,
+            switches: 3 * n,
+            reactive_share: share.map(|s| s / 3.0),
         }
     }
 

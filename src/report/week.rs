@@ -56,6 +56,8 @@ pub struct Entry {
     /// For all-day occurrences: the local dates (end exclusive) and whether they mark the
     /// user out of office.
     pub allday: Option<(NaiveDate, NaiveDate, bool)>,
+    /// The event's CREATED time (UTC), for the reactive share.
+    pub created: Option<NaiveDateTime>,
 }
 
 /// The report window: local dates in `tz`, `to` exclusive.
@@ -110,6 +112,15 @@ pub struct WeekRow {
     pub excluded: ExcludedCounts,
     /// Meetings that broke protected time (counted in the week they start).
     pub no_fly_violations: u32,
+    /// Meeting-free stretches of working hours of at least two hours ([`super::fragment`]).
+    pub focus_blocks: u32,
+    /// The longest meeting-free stretch of working hours, in minutes.
+    pub longest_free_minutes: i64,
+    /// Changes of category between consecutive meetings of a day, summed over the week.
+    pub switches: u32,
+    /// Share of the week's meetings with a CREATED time that were created less than 24 h
+    /// before they started; `None` when none had one.
+    pub reactive_share: Option<f64>,
 }
 
 impl WeekRow {
@@ -181,6 +192,10 @@ pub fn build(
                 people_target_met: None,
                 excluded: ExcludedCounts::default(),
                 no_fly_violations: 0,
+                focus_blocks: 0,
+                longest_free_minutes: 0,
+                switches: 0,
+                reactive_share: None,
             }
         })
         .collect();
@@ -277,6 +292,13 @@ pub fn build(
     } else {
         settings.hours / settings.workdays.len() as f64
     };
+    let fragments = super::fragment::measure(entries, window, settings, &mondays, &ooo_dates);
+    for (row, f) in rows.iter_mut().zip(fragments) {
+        row.focus_blocks = f.focus_blocks;
+        row.longest_free_minutes = f.longest_free_minutes;
+        row.switches = f.switches;
+        row.reactive_share = f.reactive_share;
+    }
     for row in &mut rows {
         let mut hours = 0.0;
         for k in 0..7 {
@@ -350,6 +372,7 @@ mod tests {
             category: c,
             kind: EntryKind::Counted,
             allday: None,
+            created: None,
         }
     }
 
@@ -407,6 +430,7 @@ mod tests {
                 category: cats[(i % 4) as usize],
                 kind: EntryKind::Counted,
                 allday: None,
+                created: None,
             });
         }
         // An exact duplicate and an interval touching another.
@@ -469,6 +493,7 @@ mod tests {
                 "2026-01-17".parse().unwrap(),
                 true,
             )),
+            created: None,
         });
         let r = build(
             &entries,
