@@ -34,6 +34,10 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// How long a statement waits for another connection's lock (the daemon's writes are short;
+/// `status` and `alerts` read beside it).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct Store {
     conn: Connection,
 }
@@ -96,8 +100,8 @@ impl Store {
             path: shown.clone(),
             source,
         })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        enable_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         migrations::migrate(&conn, &shown)?;
         Ok(Store { conn })
@@ -393,6 +397,26 @@ impl Store {
     }
 }
 
+/// Switches to write-ahead logging (readers never wait for the daemon). Changing the journal
+/// mode of a fresh file takes an exclusive lock without SQLite's busy handler, so a second
+/// process opening the file at that instant gets SQLITE_BUSY: retried for as long as the busy
+/// timeout would have waited.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     Ok(FeedState {
         name: r.get(0)?,
@@ -457,5 +481,36 @@ mod tests {
         assert_eq!(s.due_deliveries(16).unwrap().len(), 4);
         assert_eq!(s.next_delivery_at().unwrap(), Some(13));
         let _ = std::fs::remove_file(&path);
+    }
+
+    /// Issue 12, item 5: two processes starting on a fresh store raced on the migration and
+    /// one died with "table feed_state already exists".
+    #[test]
+    fn a_fresh_store_opened_by_many_at_once_is_migrated_once() {
+        for round in 0..10 {
+            let path = tmp(&format!("race-{round}.db"));
+            let barrier = std::sync::Barrier::new(6);
+            let errors: Vec<String> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            Store::open(&path).err().map(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().expect("opener thread"))
+                    .collect()
+            });
+            assert!(errors.is_empty(), "round {round}: {errors:?}");
+            let s = Store::open(&path).unwrap();
+            assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+            drop(s);
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+            }
+        }
     }
 }
