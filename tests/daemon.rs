@@ -281,7 +281,7 @@ fn serve_hook(mut s: TcpStream, st: &Mutex<HookState>) {
 // ---------------------------------------------------------------- calendars and config
 
 /// A calendar of UTC events: (uid, summary, start, end) with times as `20260303T103000Z`.
-pub fn cal(events: &[(&str, &str, &str, &str)]) -> String {
+pub(crate) fn cal(events: &[(&str, &str, &str, &str)]) -> String {
     let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n");
     for (uid, summary, start, end) in events {
         s.push_str(&format!(
@@ -292,7 +292,7 @@ pub fn cal(events: &[(&str, &str, &str, &str)]) -> String {
     s
 }
 
-const FOCUS: (&str, &str, &str, &str) = (
+pub(crate) const FOCUS: (&str, &str, &str, &str) = (
     "focus-1",
     "Focus time",
     "20260304T090000Z",
@@ -316,7 +316,7 @@ pub fn config_text(feeds: &[(String, String)], hook: &str, extra: &str) -> Strin
     s
 }
 
-fn load(dir: &Path, text: &str) -> Config {
+pub(crate) fn load(dir: &Path, text: &str) -> Config {
     let p = dir.join("config.toml");
     std::fs::write(&p, text).expect("write config");
     Config::load(&p).expect("valid config")
@@ -327,11 +327,11 @@ fn t0() -> NaiveDateTime {
     "2026-03-02T08:00:00".parse().expect("time")
 }
 
-fn at(min: i64) -> NaiveDateTime {
+pub(crate) fn at(min: i64) -> NaiveDateTime {
     t0() + chrono::Duration::minutes(min)
 }
 
-fn setup(extra: &str) -> (FeedServer, Webhook, Config, std::path::PathBuf) {
+pub(crate) fn setup(extra: &str) -> (FeedServer, Webhook, Config, std::path::PathBuf) {
     let server = FeedServer::start();
     let hook = Webhook::start();
     server.set("/work.ics", &cal(&[FOCUS]));
@@ -842,7 +842,7 @@ fn hundred_unchanged_feeds_over_an_hour_one_conditional_request_per_refresh() {
 
 // ---------------------------------------------------------------- the real binary
 
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -850,7 +850,7 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn spawn_daemon(cfg: &Path) -> std::process::Child {
+pub(crate) fn spawn_daemon(cfg: &Path) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_calaudit"))
         .args(["run", "--config"])
         .arg(cfg)

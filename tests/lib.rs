@@ -9,5 +9,6 @@ mod dashboard;
 mod fixtures;
 mod rrule_vectors;
 mod server;
+mod store_faults;
 mod truth;
 mod util;

@@ -107,7 +107,7 @@ fn seed(s: &str) -> u64 {
 impl Daemon {
     /// Opens the state database (creating it) and checks every feed address.
     pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
-        let store = Store::open(&cfg.daemon.store_path)?;
+        let store = Store::open_exclusive(&cfg.daemon.store_path)?;
         let feeds = cfg
             .feeds
             .iter()

@@ -1,0 +1,184 @@
+//! The state database under faults (issue 12, item 5): a second daemon on the same store, a
+//! store truncated to nothing, random bytes, a read-only file. Each is refused at start with a
+//! message that says what to do, never a panic and never a silent fresh start.
+//! <https://github.com/calaudit/calaudit/issues/12>
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use calaudit::daemon::Daemon;
+
+use crate::daemon::{load, setup, spawn_daemon, wait_until};
+
+fn reload(dir: &Path) -> calaudit::config::Config {
+    let text = std::fs::read_to_string(dir.join("config.toml")).expect("config");
+    load(dir, &text)
+}
+
+fn open_err(dir: &Path) -> String {
+    match Daemon::open(reload(dir)) {
+        Ok(_) => panic!("the daemon started"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Runs `cmd` to completion, or kills it after `limit` (a daemon that should have refused to
+/// start but did not): then the status is `None`.
+pub(crate) fn output_within(
+    cmd: &mut std::process::Command,
+    limit: Duration,
+) -> (Option<i32>, String) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut s);
+        s
+    });
+    let start = std::time::Instant::now();
+    let code = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st.code();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (code, reader.join().unwrap_or_default())
+}
+
+fn run_cmd(cfg: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_calaudit"));
+    c.args(["run", "--config"]).arg(cfg);
+    c
+}
+
+fn store(dir: &Path) -> PathBuf {
+    dir.join("state.db")
+}
+
+#[test]
+fn a_second_daemon_on_the_same_store_is_refused() {
+    let (_server, _hook, cfg, dir) = setup("");
+    let first = Daemon::open(cfg).expect("first daemon");
+    let err = open_err(&dir);
+    assert!(
+        err.contains("another calaudit daemon") && err.contains("state.db"),
+        "{err}"
+    );
+    drop(first);
+    Daemon::open(reload(&dir)).expect("the store is free once the first daemon is gone");
+}
+
+#[test]
+fn a_second_daemon_process_exits_and_kill_9_leaves_no_stale_lock() {
+    let (_server, _hook, _cfg, dir) = setup("");
+    let cfg = dir.join("config.toml");
+    let mut first = spawn_daemon(&cfg);
+    wait_until("the first daemon's store", Duration::from_secs(30), || {
+        store(&dir).exists()
+    });
+    let (code, err) = output_within(&mut run_cmd(&cfg), Duration::from_secs(20));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("another calaudit daemon"), "{err}");
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    // The kernel dropped the dead process's lock: no stale lock file to remove by hand.
+    Daemon::open(reload(&dir)).expect("a daemon starts after kill -9");
+}
+
+#[test]
+fn a_store_truncated_to_nothing_is_refused_not_recreated() {
+    let (_server, _hook, cfg, dir) = setup("");
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(crate::daemon::at(0)).expect("tick");
+    drop(d);
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", store(&dir).display()));
+    }
+    std::fs::write(store(&dir), b"").expect("truncate");
+    let err = open_err(&dir);
+    assert!(
+        err.contains("is empty") && err.contains("already sent"),
+        "{err}"
+    );
+    assert_eq!(std::fs::metadata(store(&dir)).expect("store").len(), 0);
+}
+
+/// Deterministic "random" bytes (xorshift).
+fn noise(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+#[test]
+fn a_store_of_random_bytes_is_a_clear_error() {
+    let (_server, _hook, _cfg, dir) = setup("");
+    std::fs::write(store(&dir), noise(64 * 1024)).expect("write noise");
+    let err = open_err(&dir);
+    assert!(
+        err.contains("state.db") && err.contains("corrupt") && err.contains("backup"),
+        "{err}"
+    );
+    let (code, e) = output_within(
+        &mut run_cmd(&dir.join("config.toml")),
+        Duration::from_secs(20),
+    );
+    assert_eq!(code, Some(2), "{e}");
+    assert!(e.contains("corrupt") && !e.contains("panicked"), "{e}");
+}
+
+#[test]
+fn a_store_with_a_damaged_schema_page_is_a_clear_error() {
+    let (_server, _hook, cfg, dir) = setup("");
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(crate::daemon::at(0)).expect("tick");
+    drop(d);
+    let mut bytes = std::fs::read(store(&dir)).expect("store");
+    assert!(bytes.len() > 4096, "a real store");
+    // Keep SQLite's 100-byte header, wreck the rest of page 1 (the schema).
+    bytes[100..4096].copy_from_slice(&noise(3996));
+    std::fs::write(store(&dir), &bytes).expect("write");
+    let err = open_err(&dir);
+    assert!(err.contains("corrupt") && err.contains("backup"), "{err}");
+}
+
+#[test]
+fn a_read_only_store_is_refused_with_a_clear_message() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let (_server, _hook, cfg, dir) = setup("");
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(crate::daemon::at(0)).expect("tick");
+    drop(d);
+    let mode = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod")
+    };
+    // The folder stays writable (the lock file and SQLite's -shm live there); the file is not.
+    mode(&dir, 0o777);
+    mode(&store(&dir), 0o444);
+    mode(&dir.join("config.toml"), 0o644);
+    let mut cmd = run_cmd(&dir.join("config.toml"));
+    // Root may write any file: run as nobody there.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.uid(65534).gid(65534);
+    }
+    let (code, e) = output_within(&mut cmd, Duration::from_secs(20));
+    assert_eq!(code, Some(2), "{e}");
+    assert!(e.contains("read-only") && !e.contains("panicked"), "{e}");
+}
