@@ -1124,3 +1124,31 @@ fn email_sink_sends_each_alert_once() {
         m[0]
     );
 }
+
+/// Issue 12, item 7: after the clock jumped back a day, every schedule lay a day ahead and
+/// nothing was pulled or retried until the clock caught up. A schedule further ahead than its
+/// longest wait is clamped to now.
+#[test]
+fn a_backward_clock_jump_does_not_stop_pulls_or_retries() {
+    let (server, hook, cfg, _dir) = setup("");
+    hook.up(false);
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T110000Z",
+    );
+    server.set("/work.ics", &cal(&[FOCUS, demo]));
+    let mut d = Daemon::open(cfg).expect("daemon");
+    let t = d.tick(at(24 * 60)).expect("tick");
+    assert_eq!((t.fetched, t.delivery_failures), (1, 1), "{t:?}");
+    hook.up(true);
+    // The clock jumps back a day.
+    let t = d.tick(at(1)).expect("tick after the jump");
+    assert_eq!((t.fetched, t.delivered), (1, 1), "{t:?}");
+    let t = d.tick(at(5)).expect("tick");
+    assert_eq!(t.fetched, 0, "the normal cadence resumes: {t:?}");
+    let t = d.tick(at(17)).expect("tick");
+    assert_eq!(t.fetched, 1, "{t:?}");
+    assert_eq!(hook.calls().len(), 1);
+}

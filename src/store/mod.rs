@@ -86,6 +86,14 @@ impl StoreError {
             },
         }
     }
+
+    /// True when writing failed for lack of room (disk full, or the file's size limit).
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Sql(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -206,6 +214,19 @@ impl Store {
         Ok(Store { conn, _lock: lock })
     }
 
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count`, this connection only):
+    /// a write that needs more fails with SQLITE_FULL, as on a full disk. Tests use it to
+    /// simulate one; returns the current page count.
+    pub fn limit_pages(&self, pages: Option<u64>) -> Result<u64> {
+        let max = pages.unwrap_or(u64::from(u32::MAX - 1));
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {max}"), [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        let count: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
@@ -239,9 +260,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Writes a feed's state; `body` replaces the last good copy when given.
+    /// Writes a feed's state; `body` replaces the last good copy when given. One
+    /// transaction: a new fingerprint is never recorded without its body (the next pull would
+    /// take the feed for unchanged and the new body would never be analysed).
     pub fn save_feed(&self, s: &FeedState, body: Option<&[u8]>) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
             "INSERT INTO feed_state (name, etag, last_modified, fingerprint, events, last_attempt,
                  last_success, last_change, last_error, error_since, failures, next_pull)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -264,11 +288,12 @@ impl Store {
             ],
         )?;
         if let Some(b) = body {
-            self.conn.execute(
+            tx.execute(
                 "UPDATE feed_state SET body = ?2 WHERE name = ?1",
                 params![s.name, b],
             )?;
         }
+        tx.commit()?;
         Ok(())
     }
 
@@ -415,13 +440,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Deliveries whose time has come, oldest first.
-    pub fn due_deliveries(&self, now: i64) -> Result<Vec<Delivery>> {
+    /// Deliveries whose time has come, oldest first. A retry scheduled more than `max_wait`
+    /// seconds ahead was scheduled before the clock jumped back: it is due now.
+    pub fn due_deliveries(&self, now: i64, max_wait: i64) -> Result<Vec<Delivery>> {
         let mut st = self.conn.prepare(
             "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
-             WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id",
+             WHERE state = 'pending' AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
+             ORDER BY id",
         )?;
-        let rows = st.query_map([now], |r| {
+        let rows = st.query_map([now, max_wait], |r| {
             Ok(Delivery {
                 id: r.get(0)?,
                 alert_id: r.get(1)?,
@@ -664,19 +691,19 @@ mod tests {
             .raise("k", "no_fly", &p, None, &sinks, 12)
             .unwrap()
             .is_none());
-        assert_eq!(s.due_deliveries(12).unwrap().len(), 2);
+        assert_eq!(s.due_deliveries(12, 1000).unwrap().len(), 2);
         assert!(s.resolve("k", "gone", &sinks, 13).unwrap());
         assert!(!s.resolve("k", "gone", &sinks, 14).unwrap());
-        assert_eq!(s.due_deliveries(14).unwrap().len(), 4);
+        assert_eq!(s.due_deliveries(14, 1000).unwrap().len(), 4);
         assert!(s
             .raise("k", "no_fly", &p, None, &sinks, 15)
             .unwrap()
             .is_some());
-        let d = s.due_deliveries(15).unwrap();
+        let d = s.due_deliveries(15, 1000).unwrap();
         assert_eq!(d.len(), 6);
         s.mark_delivered(d[0].id, 16).unwrap();
         s.mark_failed(d[1].id, "down", 100).unwrap();
-        assert_eq!(s.due_deliveries(16).unwrap().len(), 4);
+        assert_eq!(s.due_deliveries(16, 1000).unwrap().len(), 4);
         assert_eq!(s.next_delivery_at().unwrap(), Some(13));
         let _ = std::fs::remove_file(&path);
     }
