@@ -8,6 +8,8 @@
 //! - [`report`]: weekly aggregation (union of busy time, category priority) and targets.
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
+//! - [`untrusted`]: feed text made safe for terminals and logs; [`logging`]: the subscriber
+//!   that keeps the HTTP libraries' secret-bearing lines out.
 
 pub mod alert;
 pub mod chart;
@@ -17,7 +19,9 @@ pub mod config;
 pub mod daemon;
 pub mod feed;
 pub mod ics;
+pub mod logging;
 pub mod pipeline;
 pub mod report;
 pub mod server;
 pub mod store;
+pub mod untrusted;

@@ -11,4 +11,5 @@ mod rrule_vectors;
 mod server;
 mod store_faults;
 mod truth;
+mod untrusted;
 mod util;

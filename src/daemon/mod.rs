@@ -82,6 +82,8 @@ pub struct Daemon {
     /// Set while the state database cannot be written (a full disk, a read-only or failing
     /// file): rounds wait for `retry_at` instead of failing again at once.
     store_fault: Option<StoreFault>,
+    /// What `/healthz` reports: the store's last error, shared with the dashboard.
+    health: crate::server::Health,
 }
 
 /// The state database failing: since when, how often, and when the next round may try.
@@ -156,6 +158,7 @@ impl Daemon {
             dashboard: None,
             view: None,
             store_fault: None,
+            health: crate::server::Health::default(),
         })
     }
 
@@ -273,6 +276,7 @@ impl Daemon {
                         failed_rounds = f.failures,
                         "state database writable again; pulls and deliveries resume"
                     );
+                    self.health.set(None);
                 }
                 Ok(t)
             }
@@ -287,6 +291,7 @@ impl Daemon {
                         "state database cannot be written{hint}: pulls and deliveries wait, retrying with backoff (said once; a line follows when it works again)"
                     );
                 }
+                self.health.set(Some(e.to_string()));
                 self.store_fault = Some(StoreFault {
                     failures,
                     retry_at: now + Duration::seconds(wait),
@@ -295,6 +300,11 @@ impl Daemon {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The health `/healthz` reports for this daemon (shared; updated by [`Daemon::tick`]).
+    pub fn health(&self) -> crate::server::Health {
+        self.health.clone()
     }
 
     fn round(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
@@ -421,7 +431,7 @@ impl Daemon {
                             seed(&feed.name) ^ n as u64,
                         );
                         st.next_pull = n + wait;
-                        tracing::warn!(feed = %feed.name, error = %e, failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
+                        tracing::warn!(feed = %feed.name, error = %crate::untrusted::shown(&e.to_string()), failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
                         self.store.save_feed(&st, None)?;
                     }
                 }
@@ -565,7 +575,7 @@ impl Daemon {
                 tracing::info!(
                     id,
                     kind = c.kind,
-                    text = c.payload["text"].as_str().unwrap_or(""),
+                    text = %crate::untrusted::shown(c.payload["text"].as_str().unwrap_or("")),
                     "alert raised"
                 );
             }
@@ -622,7 +632,7 @@ impl Daemon {
                 }
                 Err(e) => {
                     let wait = backoff(d.attempts + 1, 10, 900, seed(&d.sink) ^ d.id as u64);
-                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %e, retry_in_s = wait, "delivery failed; will retry");
+                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %crate::untrusted::shown(&e), retry_in_s = wait, "delivery failed; will retry");
                     self.store.mark_failed(d.id, &e, n + wait)?;
                     t.delivery_failures += 1;
                     self.stats.delivery_failures += 1;
@@ -671,16 +681,21 @@ fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
 
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat.
 pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
-    run_with_dashboard(cfg, shutdown, None)
+    run_with_dashboard(cfg, shutdown, None, None)
 }
 
-/// [`run`], publishing dashboard snapshots to `dashboard` after each change.
+/// [`run`], publishing dashboard snapshots to `dashboard` after each change, and the store's
+/// errors to `health` (what `/healthz` reports).
 pub fn run_with_dashboard(
     cfg: Config,
     shutdown: &AtomicBool,
     dashboard: Option<crate::server::SharedSnapshot>,
+    health: Option<crate::server::Health>,
 ) -> Result<Stats, DaemonError> {
     let mut d = Daemon::open(cfg)?;
+    if let Some(h) = health {
+        d.health = h;
+    }
     if let Some(shared) = dashboard {
         d.publish_to(shared);
     }

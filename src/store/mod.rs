@@ -214,6 +214,18 @@ impl Store {
         Ok(Store { conn, _lock: lock })
     }
 
+    /// Opens `path` read-only and reads its schema and the alerts table: what `/healthz`
+    /// checks on each request. Never creates or changes the file.
+    pub fn check_readable(path: &Path) -> Result<()> {
+        let shown = path.display().to_string();
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::at_open(e, &shown))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| StoreError::at_open(e, &shown))?;
+        Ok(())
+    }
+
     /// Caps the database at `pages` pages (`PRAGMA max_page_count`, this connection only):
     /// a write that needs more fails with SQLITE_FULL, as on a full disk. Tests use it to
     /// simulate one; returns the current page count.
