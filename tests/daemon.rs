@@ -199,6 +199,8 @@ struct HookState {
     hold: bool,
     held: usize,
     aborted: usize,
+    /// Wait this long before answering (a slow receiver: kills land mid-delivery).
+    delay: Duration,
     calls: Vec<Value>,
 }
 
@@ -233,6 +235,9 @@ impl Webhook {
     pub fn up(&self, up: bool) {
         self.state.lock().unwrap().up = up;
     }
+    pub(crate) fn delay(&self, d: Duration) {
+        self.state.lock().unwrap().delay = d;
+    }
     fn hold(&self, h: bool) {
         self.state.lock().unwrap().hold = h;
     }
@@ -253,10 +258,11 @@ fn serve_hook(mut s: TcpStream, st: &Mutex<HookState>) {
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
-    let (up, hold) = {
+    let (up, hold, delay) = {
         let g = st.lock().unwrap();
-        (g.up, g.hold)
+        (g.up, g.hold, g.delay)
     };
+    std::thread::sleep(delay);
     if hold {
         st.lock().unwrap().held += 1;
         // Wait until the sender dies: it never got an answer, so this is not a delivery.

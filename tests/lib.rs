@@ -6,6 +6,7 @@ mod cli;
 mod conformance;
 mod daemon;
 mod dashboard;
+mod fault_harness;
 mod fixtures;
 mod rrule_vectors;
 mod server;
