@@ -305,3 +305,27 @@ fn healthz_reports_an_unreadable_store() {
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("state database"), "{body}");
 }
+
+/// The explain table printed a title's escape sequences raw to the terminal.
+#[test]
+fn the_occurrences_table_prints_no_control_characters() {
+    let dir = util::tempdir();
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:e1\r\nDTSTART:20260303T100000Z\r\nDTEND:20260303T110000Z\r\nSUMMARY:Sync \u{1b}[2J\u{1b}]0;pwned\u{7}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let feed = dir.join("esc.ics");
+    std::fs::write(&feed, ics).expect("write");
+    let o = util::calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            feed.to_str().expect("path"),
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-09",
+        ],
+        None,
+    );
+    let out = util::stdout(&o);
+    assert!(out.contains("Sync"), "{out}{}", util::stderr(&o));
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+}
