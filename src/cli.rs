@@ -348,6 +348,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let cfg = crate::server::ServerConfig {
                 bind: bind.unwrap_or(ctx.cfg.server_bind),
                 token: token.or_else(|| ctx.cfg.server_token.clone()),
+                health: crate::server::Health::default(),
             };
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             crate::server::serve(&cfg, shared, stop, |addr| {
@@ -606,22 +607,17 @@ impl Context_ {
         for (fw, (_, src)) in a.warnings.iter().zip(&self.feeds) {
             let n = fw.warnings.len();
             let shown = if self.verbose { n } else { n.min(SHOWN) };
+            // Messages quote feed text: one short printable line each.
+            let src = crate::untrusted::shown(&src.display());
             for w in &fw.warnings[..shown] {
+                let message = crate::untrusted::shown(&w.message);
                 if w.line > 0 {
                     eprintln!(
-                        "warning: feed {:?} ({}) line {}: {}",
-                        fw.feed,
-                        src.display(),
-                        w.line,
-                        w.message
+                        "warning: feed {:?} ({src}) line {}: {message}",
+                        fw.feed, w.line,
                     );
                 } else {
-                    eprintln!(
-                        "warning: feed {:?} ({}): {}",
-                        fw.feed,
-                        src.display(),
-                        w.message
-                    );
+                    eprintln!("warning: feed {:?} ({src}): {message}", fw.feed);
                 }
             }
             if n > shown {

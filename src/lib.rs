@@ -9,6 +9,8 @@
 //! - [`playbook`]: the manager's habits: 1:1s with each direct report and their cadence.
 //! - [`config`]: the documented `config.toml`, parsed and validated.
 //! - [`cli`]: the command line; `main.rs` only calls [`cli::run`].
+//! - [`untrusted`]: feed text made safe for terminals and logs; [`logging`]: the subscriber
+//!   that keeps the HTTP libraries' secret-bearing lines out.
 
 pub mod alert;
 pub mod chart;
@@ -18,8 +20,10 @@ pub mod config;
 pub mod daemon;
 pub mod feed;
 pub mod ics;
+pub mod logging;
 pub mod pipeline;
 pub mod playbook;
 pub mod report;
 pub mod server;
 pub mod store;
+pub mod untrusted;

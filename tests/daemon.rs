@@ -199,6 +199,8 @@ struct HookState {
     hold: bool,
     held: usize,
     aborted: usize,
+    /// Wait this long before answering (a slow receiver: kills land mid-delivery).
+    delay: Duration,
     calls: Vec<Value>,
 }
 
@@ -233,6 +235,9 @@ impl Webhook {
     pub fn up(&self, up: bool) {
         self.state.lock().unwrap().up = up;
     }
+    pub(crate) fn delay(&self, d: Duration) {
+        self.state.lock().unwrap().delay = d;
+    }
     fn hold(&self, h: bool) {
         self.state.lock().unwrap().hold = h;
     }
@@ -253,10 +258,11 @@ fn serve_hook(mut s: TcpStream, st: &Mutex<HookState>) {
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
-    let (up, hold) = {
+    let (up, hold, delay) = {
         let g = st.lock().unwrap();
-        (g.up, g.hold)
+        (g.up, g.hold, g.delay)
     };
+    std::thread::sleep(delay);
     if hold {
         st.lock().unwrap().held += 1;
         // Wait until the sender dies: it never got an answer, so this is not a delivery.
@@ -281,7 +287,7 @@ fn serve_hook(mut s: TcpStream, st: &Mutex<HookState>) {
 // ---------------------------------------------------------------- calendars and config
 
 /// A calendar of UTC events: (uid, summary, start, end) with times as `20260303T103000Z`.
-pub fn cal(events: &[(&str, &str, &str, &str)]) -> String {
+pub(crate) fn cal(events: &[(&str, &str, &str, &str)]) -> String {
     let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n");
     for (uid, summary, start, end) in events {
         s.push_str(&format!(
@@ -292,7 +298,7 @@ pub fn cal(events: &[(&str, &str, &str, &str)]) -> String {
     s
 }
 
-const FOCUS: (&str, &str, &str, &str) = (
+pub(crate) const FOCUS: (&str, &str, &str, &str) = (
     "focus-1",
     "Focus time",
     "20260304T090000Z",
@@ -316,7 +322,7 @@ pub fn config_text(feeds: &[(String, String)], hook: &str, extra: &str) -> Strin
     s
 }
 
-fn load(dir: &Path, text: &str) -> Config {
+pub(crate) fn load(dir: &Path, text: &str) -> Config {
     let p = dir.join("config.toml");
     std::fs::write(&p, text).expect("write config");
     Config::load(&p).expect("valid config")
@@ -327,11 +333,11 @@ fn t0() -> NaiveDateTime {
     "2026-03-02T08:00:00".parse().expect("time")
 }
 
-fn at(min: i64) -> NaiveDateTime {
+pub(crate) fn at(min: i64) -> NaiveDateTime {
     t0() + chrono::Duration::minutes(min)
 }
 
-fn setup(extra: &str) -> (FeedServer, Webhook, Config, std::path::PathBuf) {
+pub(crate) fn setup(extra: &str) -> (FeedServer, Webhook, Config, std::path::PathBuf) {
     let server = FeedServer::start();
     let hook = Webhook::start();
     server.set("/work.ics", &cal(&[FOCUS]));
@@ -842,7 +848,7 @@ fn hundred_unchanged_feeds_over_an_hour_one_conditional_request_per_refresh() {
 
 // ---------------------------------------------------------------- the real binary
 
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -850,7 +856,7 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn spawn_daemon(cfg: &Path) -> std::process::Child {
+pub(crate) fn spawn_daemon(cfg: &Path) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_calaudit"))
         .args(["run", "--config"])
         .arg(cfg)
@@ -1123,4 +1129,32 @@ fn email_sink_sends_each_alert_once() {
         "{}",
         m[0]
     );
+}
+
+/// Issue 12, item 7: after the clock jumped back a day, every schedule lay a day ahead and
+/// nothing was pulled or retried until the clock caught up. A schedule further ahead than its
+/// longest wait is clamped to now.
+#[test]
+fn a_backward_clock_jump_does_not_stop_pulls_or_retries() {
+    let (server, hook, cfg, _dir) = setup("");
+    hook.up(false);
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T110000Z",
+    );
+    server.set("/work.ics", &cal(&[FOCUS, demo]));
+    let mut d = Daemon::open(cfg).expect("daemon");
+    let t = d.tick(at(24 * 60)).expect("tick");
+    assert_eq!((t.fetched, t.delivery_failures), (1, 1), "{t:?}");
+    hook.up(true);
+    // The clock jumps back a day.
+    let t = d.tick(at(1)).expect("tick after the jump");
+    assert_eq!((t.fetched, t.delivered), (1, 1), "{t:?}");
+    let t = d.tick(at(5)).expect("tick");
+    assert_eq!(t.fetched, 0, "the normal cadence resumes: {t:?}");
+    let t = d.tick(at(17)).expect("tick");
+    assert_eq!(t.fetched, 1, "{t:?}");
+    assert_eq!(hook.calls().len(), 1);
 }

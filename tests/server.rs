@@ -48,6 +48,7 @@ fn start(
     let cfg = ServerConfig {
         bind: bind.parse().expect("addr"),
         token: token.map(str::to_owned),
+        health: server::Health::default(),
     };
     let (tx, rx) = mpsc::channel();
     let stop2 = Arc::clone(&stop);

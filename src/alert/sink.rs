@@ -7,6 +7,22 @@ use std::time::{Duration, Instant};
 
 use crate::config::{CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
 use crate::feed::source_redact as redact;
+use crate::untrusted::{one_line, shown};
+
+/// Longest alert text put in `CALAUDIT_ALERT_TEXT`; the whole alert is on stdin.
+const ENV_TEXT_CHARS: usize = 4000;
+/// `CALAUDIT_ALERT_JSON` is left empty above this size (one environment string may not
+/// exceed 128 KiB on Linux, and the command could not start at all); stdin has it whole.
+const ENV_JSON_BYTES: usize = 64 * 1024;
+
+/// An environment value: NUL bytes (which no environment variable can hold: the command would
+/// never start, on every retry) become U+FFFD; long values are cut.
+fn env_value(s: &str, max_chars: usize) -> String {
+    s.chars()
+        .take(max_chars)
+        .map(|c| if c == '\0' { '\u{fffd}' } else { c })
+        .collect()
+}
 
 pub enum Sink {
     Log,
@@ -40,6 +56,7 @@ impl Sink {
         let field = |k: &str| v[k].as_str().unwrap_or("").to_owned();
         match self {
             Sink::Log => {
+                // One alert, one line: a title's newline or escape sequence is shown escaped.
                 let line = format!(
                     "{} {} {}: {}",
                     if field("state") == "resolved" {
@@ -47,9 +64,9 @@ impl Sink {
                     } else {
                         "ALERT"
                     },
-                    field("id"),
-                    field("kind"),
-                    field("text")
+                    shown(&field("id")),
+                    shown(&field("kind")),
+                    one_line(&field("text"), 2000)
                 );
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{line}")
@@ -93,10 +110,18 @@ fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<
     let Some((prog, args)) = c.run.split_first() else {
         return Err("empty command".into());
     };
-    let env = |k: &str| match &v[k] {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+    let env = |k: &str| {
+        let raw = match &v[k] {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        env_value(&raw, ENV_TEXT_CHARS)
+    };
+    let json_env = if payload.len() <= ENV_JSON_BYTES {
+        payload
+    } else {
+        ""
     };
     let mut child = Command::new(prog)
         .args(args)
@@ -107,13 +132,20 @@ fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<
         .env("CALAUDIT_ALERT_STATE", env("state"))
         .env("CALAUDIT_ALERT_TEXT", env("text"))
         .env("CALAUDIT_ALERT_FEED", env("feed"))
-        .env("CALAUDIT_ALERT_JSON", payload)
+        .env("CALAUDIT_ALERT_JSON", json_env)
         .spawn()
         .map_err(|e| format!("cannot start {prog:?}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that ignores stdin closes it early; that is not a failure.
-        let _ = stdin.write_all(payload.as_bytes());
-    }
+    // Written from a thread: a command that never reads its stdin would block a large write
+    // until it exits, and the timeout below would never be checked. A command that ignores
+    // stdin closes it early; that is not a failure.
+    let writer = child.stdin.take().map(|mut stdin| {
+        let bytes = payload.as_bytes().to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        })
+    });
+    // The writer ends when the command exits or is killed (its stdin closes).
+    let _writer = writer;
     let deadline = Instant::now() + c.timeout;
     loop {
         match child.try_wait() {
@@ -187,4 +219,35 @@ fn send_email(
         .send(&msg)
         .map(|_| ())
         .map_err(|err| format!("smtp {}:{}: {err}", e.host, e.port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(script: &str, timeout: Duration) -> Sink {
+        Sink::Command(CommandSink {
+            run: vec!["sh".into(), "-c".into(), script.into()],
+            timeout,
+        })
+    }
+
+    /// Issue 12, item 9: a command that never reads its stdin, given an alert larger than
+    /// the pipe's buffer, blocked the daemon in the write until the command exited on its
+    /// own; the timeout was only checked afterwards.
+    #[test]
+    fn a_command_that_ignores_a_large_alert_still_times_out() {
+        let big = serde_json::json!({"id": "1-open-1", "text": "x".repeat(100_000)}).to_string();
+        let r = command("sleep 3", Duration::from_millis(200)).deliver(&big);
+        assert!(r.as_ref().is_err_and(|e| e.contains("timed out")), "{r:?}");
+    }
+
+    /// Issue 12, item 9: a megabyte title went into the environment whole and the command
+    /// could not start (E2BIG), on every retry.
+    #[test]
+    fn a_megabyte_alert_reaches_a_command() {
+        let big = serde_json::json!({"id": "1-open-1", "text": "x".repeat(1 << 20)}).to_string();
+        let r = command("cat > /dev/null", Duration::from_secs(20)).deliver(&big);
+        assert_eq!(r, Ok(()));
+    }
 }

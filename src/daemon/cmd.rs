@@ -29,7 +29,9 @@ pub fn run(cfg: Config) -> Result<()> {
     let server_cfg = crate::server::ServerConfig {
         bind: cfg.server_bind,
         token: cfg.server_token.clone(),
+        health: crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
     };
+    let health = server_cfg.health.clone();
     let (srv_data, srv_stop) = (Arc::clone(&shared), Arc::clone(&stop));
     let server = std::thread::spawn(move || {
         if let Err(e) = crate::server::serve(&server_cfg, srv_data, srv_stop, |addr| {
@@ -38,7 +40,7 @@ pub fn run(cfg: Config) -> Result<()> {
             tracing::error!(error = %e, "dashboard not started; the daemon keeps running");
         }
     });
-    super::run_with_dashboard(cfg, &stop, Some(shared))?;
+    super::run_with_dashboard(cfg, &stop, Some(shared), Some(health))?;
     let _ = server.join();
     Ok(())
 }
@@ -136,7 +138,10 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
     let more = open.len().saturating_sub(SHOWN);
     for (_, payload, _) in open.into_iter().take(SHOWN) {
         let v: serde_json::Value = serde_json::from_str(&payload)?;
-        out.push_str(&format!("  {}\n", v["text"].as_str().unwrap_or("")));
+        out.push_str(&format!(
+            "  {}\n",
+            crate::untrusted::shown(v["text"].as_str().unwrap_or(""))
+        ));
     }
     if more > 0 {
         out.push_str(&format!(
@@ -193,7 +198,7 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
             a.resolved_at
                 .map(|t| format!(" at {}", when(tz, Some(t))))
                 .unwrap_or_default(),
-            v["text"].as_str().unwrap_or("")
+            crate::untrusted::shown(v["text"].as_str().unwrap_or(""))
         ));
         for (sink, event, state, attempts, err) in &a.deliveries {
             out.push_str(&format!(

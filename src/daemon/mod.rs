@@ -79,6 +79,31 @@ pub struct Daemon {
     dashboard: Option<crate::server::SharedSnapshot>,
     /// The last analysis as the dashboard shows it (feeds and alerts are refreshed each round).
     view: Option<crate::server::Snapshot>,
+    /// Set while the state database cannot be written (a full disk, a read-only or failing
+    /// file): rounds wait for `retry_at` instead of failing again at once.
+    store_fault: Option<StoreFault>,
+    /// What `/healthz` reports: the store's last error, shared with the dashboard.
+    health: crate::server::Health,
+}
+
+/// The state database failing: since when, how often, and when the next round may try.
+#[derive(Clone, Debug)]
+struct StoreFault {
+    failures: i64,
+    retry_at: NaiveDateTime,
+}
+
+/// Store retries wait `backoff(n, 10, 300)`: at most this long.
+const STORE_MAX_WAIT: i64 = 300 * 6 / 5 + 1;
+
+/// Delivery retries wait `backoff(n, 10, 900)`: at most this long (the cap plus 20% jitter).
+const DELIVERY_MAX_WAIT: i64 = 900 * 6 / 5 + 1;
+
+/// The longest wait a feed's schedule can hold: its refresh after a success, the capped
+/// backoff (plus jitter) after a failure. A `next_pull` further ahead than this was written
+/// under a clock that has since jumped back, and is clamped to now.
+fn max_pull_wait(refresh: i64) -> i64 {
+    refresh.max(30) * 6 / 5 + 1
 }
 
 fn ts(t: NaiveDateTime) -> i64 {
@@ -107,7 +132,7 @@ fn seed(s: &str) -> u64 {
 impl Daemon {
     /// Opens the state database (creating it) and checks every feed address.
     pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
-        let store = Store::open(&cfg.daemon.store_path)?;
+        let store = Store::open_exclusive(&cfg.daemon.store_path)?;
         let feeds = cfg
             .feeds
             .iter()
@@ -132,6 +157,8 @@ impl Daemon {
             stats: Stats::default(),
             dashboard: None,
             view: None,
+            store_fault: None,
+            health: crate::server::Health::default(),
         })
     }
 
@@ -229,7 +256,58 @@ impl Daemon {
     }
 
     /// One round: pull due feeds, detect, deliver.
+    ///
+    /// When the state database cannot be written (disk full, read-only, failing), the round
+    /// fails with [`DaemonError::Store`], the error is logged once, and the following rounds
+    /// do nothing until a backoff (10 s doubling to 5 min) has passed: no busy loop, no flood
+    /// of log lines. The first round that succeeds again says so, once.
     pub fn tick(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+        if let Some(f) = &self.store_fault {
+            // A retry time more than the longest backoff ahead: the clock jumped back.
+            let clamped = f.retry_at > now + Duration::seconds(STORE_MAX_WAIT);
+            if now < f.retry_at && !clamped {
+                return Ok(Tick::default());
+            }
+        }
+        match self.round(now) {
+            Ok(t) => {
+                if let Some(f) = self.store_fault.take() {
+                    tracing::warn!(
+                        failed_rounds = f.failures,
+                        "state database writable again; pulls and deliveries resume"
+                    );
+                    self.health.set(None);
+                }
+                Ok(t)
+            }
+            Err(DaemonError::Store(e)) => {
+                let failures = self.store_fault.as_ref().map_or(0, |f| f.failures) + 1;
+                let wait = backoff(failures, 10, 300, seed("store"));
+                if self.store_fault.is_none() {
+                    let hint = if e.is_full() { " (disk full?)" } else { "" };
+                    tracing::error!(
+                        error = %e,
+                        retry_in_s = wait,
+                        "state database cannot be written{hint}: pulls and deliveries wait, retrying with backoff (said once; a line follows when it works again)"
+                    );
+                }
+                self.health.set(Some(e.to_string()));
+                self.store_fault = Some(StoreFault {
+                    failures,
+                    retry_at: now + Duration::seconds(wait),
+                });
+                Err(DaemonError::Store(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The health `/healthz` reports for this daemon (shared; updated by [`Daemon::tick`]).
+    pub fn health(&self) -> crate::server::Health {
+        self.health.clone()
+    }
+
+    fn round(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
         let mut t = self.poll_and_detect(now)?;
         self.deliver(now, &mut t)?;
         if t.fetched > 0 || t.delivered > 0 || t.raised > 0 || t.analyzed {
@@ -257,7 +335,9 @@ impl Daemon {
         let mut due = Vec::new();
         for (i, f) in self.feeds.iter().enumerate() {
             let st = self.store.feed_state(&f.name)?;
-            if st.next_pull <= n {
+            let limit = max_pull_wait(f.refresh.as_secs().max(1) as i64);
+            // A schedule further ahead than it can be was made before the clock jumped back.
+            if st.next_pull <= n || st.next_pull > n + limit {
                 due.push((i, st));
             }
         }
@@ -351,7 +431,7 @@ impl Daemon {
                             seed(&feed.name) ^ n as u64,
                         );
                         st.next_pull = n + wait;
-                        tracing::warn!(feed = %feed.name, error = %e, failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
+                        tracing::warn!(feed = %feed.name, error = %crate::untrusted::shown(&e.to_string()), failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
                         self.store.save_feed(&st, None)?;
                     }
                 }
@@ -495,7 +575,7 @@ impl Daemon {
                 tracing::info!(
                     id,
                     kind = c.kind,
-                    text = c.payload["text"].as_str().unwrap_or(""),
+                    text = %crate::untrusted::shown(c.payload["text"].as_str().unwrap_or("")),
                     "alert raised"
                 );
             }
@@ -537,7 +617,7 @@ impl Daemon {
     pub fn deliver(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let mut down: HashSet<String> = HashSet::new();
-        for d in self.store.due_deliveries(n)? {
+        for d in self.store.due_deliveries(n, DELIVERY_MAX_WAIT)? {
             if down.contains(&d.sink) {
                 continue;
             }
@@ -552,7 +632,7 @@ impl Daemon {
                 }
                 Err(e) => {
                     let wait = backoff(d.attempts + 1, 10, 900, seed(&d.sink) ^ d.id as u64);
-                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %e, retry_in_s = wait, "delivery failed; will retry");
+                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %crate::untrusted::shown(&e), retry_in_s = wait, "delivery failed; will retry");
                     self.store.mark_failed(d.id, &e, n + wait)?;
                     t.delivery_failures += 1;
                     self.stats.delivery_failures += 1;
@@ -565,6 +645,12 @@ impl Daemon {
 
     /// When the next round is due: the earliest feed pull or delivery retry, at most a minute.
     pub fn next_wake(&self, now: NaiveDateTime) -> Result<NaiveDateTime, DaemonError> {
+        if let Some(f) = &self.store_fault {
+            return Ok(f
+                .retry_at
+                .min(now + Duration::seconds(STORE_MAX_WAIT))
+                .max(now));
+        }
         let mut next = ts(now) + 60;
         for f in &self.feeds {
             next = next.min(self.store.feed_state(&f.name)?.next_pull);
@@ -595,16 +681,21 @@ fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
 
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat.
 pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
-    run_with_dashboard(cfg, shutdown, None)
+    run_with_dashboard(cfg, shutdown, None, None)
 }
 
-/// [`run`], publishing dashboard snapshots to `dashboard` after each change.
+/// [`run`], publishing dashboard snapshots to `dashboard` after each change, and the store's
+/// errors to `health` (what `/healthz` reports).
 pub fn run_with_dashboard(
     cfg: Config,
     shutdown: &AtomicBool,
     dashboard: Option<crate::server::SharedSnapshot>,
+    health: Option<crate::server::Health>,
 ) -> Result<Stats, DaemonError> {
     let mut d = Daemon::open(cfg)?;
+    if let Some(h) = health {
+        d.health = h;
+    }
     if let Some(shared) = dashboard {
         d.publish_to(shared);
     }
@@ -626,6 +717,8 @@ pub fn run_with_dashboard(
                 );
             }
             Ok(_) => {}
+            // Said once by `tick`, which also backs off.
+            Err(DaemonError::Store(_)) => {}
             Err(e) => tracing::error!(error = %e, "round failed; retrying"),
         }
         let _ = d.record_stats(now);

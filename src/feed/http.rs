@@ -88,30 +88,28 @@ fn fetch_http(url: &str, prev: &Validators, opts: &FetchOptions) -> Result<Fetch
         url: shown.clone(),
         reason: scrub(&reason, url),
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(opts.timeout))
-        .http_status_as_error(false)
-        .max_redirects(5)
-        .build()
-        .into();
-    let mut req = agent.get(url).header(
-        "User-Agent",
-        concat!("calaudit/", env!("CARGO_PKG_VERSION")),
-    );
+    let mut headers: Vec<(&str, &str)> = Vec::new();
     if let Some(e) = &prev.etag {
-        req = req.header("If-None-Match", e);
+        headers.push(("If-None-Match", e));
     }
     if let Some(m) = &prev.last_modified {
-        req = req.header("If-Modified-Since", m);
+        headers.push(("If-Modified-Since", m));
     }
-    let resp = req.call().map_err(|e| transport(e.to_string()))?;
+    let resp = super::source::get_following(url, opts.timeout, &headers).map_err(|reason| {
+        FetchError::Transport {
+            url: shown.clone(),
+            reason,
+        }
+    })?;
     let status = resp.status().as_u16();
     if status == 304 {
         return Ok(Fetched::NotModified);
     }
     if (300..400).contains(&status) {
-        // ureq follows redirects; one left over means too many of them (a loop).
-        return Err(transport(format!("too many redirects (HTTP {status})")));
+        // A redirect without a usable Location (the others were followed).
+        return Err(transport(format!(
+            "redirect without a usable Location (HTTP {status})"
+        )));
     }
     if status != 200 {
         return Err(FetchError::Status { url: shown, status });

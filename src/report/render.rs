@@ -367,11 +367,13 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
             None => "yes".to_owned(),
             Some(x) => format!("no:{}", x.as_str()),
         };
-        let summary: String = ev
-            .summary
-            .as_deref()
-            .unwrap_or("(no title)")
-            .replace(['\n', '\r'], " ");
+        // A title is a stranger's text on a terminal: one line, no escape sequences.
+        let summary = crate::untrusted::shown(
+            &ev.summary
+                .as_deref()
+                .unwrap_or("(no title)")
+                .replace(['\n', '\r'], " "),
+        );
         let _ = writeln!(
             s,
             "{:<16} {:>6} {:<10} {:<24} {:<12} {}",

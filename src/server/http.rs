@@ -13,10 +13,52 @@ use super::snapshot::Snapshot;
 /// The latest snapshot, replaced whole by its publisher; readers clone the `Arc`.
 pub type SharedSnapshot = Arc<RwLock<Arc<Snapshot>>>;
 
+/// What `/healthz` checks beyond "the server answers": the error the daemon last met on its
+/// state database (set by [`crate::daemon::Daemon::tick`]), and the store file itself, opened
+/// read-only with its schema read on each request. Cheap to clone; clones share the error.
+#[derive(Clone, Debug, Default)]
+pub struct Health {
+    error: Arc<RwLock<Option<String>>>,
+    store: Option<std::path::PathBuf>,
+}
+
+impl Health {
+    /// Also checks the store file at `path` on each request.
+    pub fn with_store(mut self, path: std::path::PathBuf) -> Health {
+        self.store = Some(path);
+        self
+    }
+
+    /// Records the store's current error (`None`: working).
+    pub fn set(&self, error: Option<String>) {
+        match self.error.write() {
+            Ok(mut g) => *g = error,
+            Err(p) => *p.into_inner() = error,
+        }
+    }
+
+    /// `Err(reason)` when the store is unreadable or the daemon cannot write it.
+    pub fn check(&self) -> Result<(), String> {
+        let error = match self.error.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if let Some(e) = error {
+            return Err(e);
+        }
+        match &self.store {
+            Some(p) => crate::store::Store::check_readable(p).map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
 pub struct ServerConfig {
     pub bind: SocketAddr,
     /// Required when `bind` is not a loopback address.
     pub token: Option<String>,
+    /// What `/healthz` checks (the daemon's store); the default checks nothing.
+    pub health: Health,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +104,7 @@ pub fn serve(
             Ok(g) => Arc::clone(&g),
             Err(p) => Arc::clone(&p.into_inner()),
         };
-        let resp = respond(&req, &snap, cfg.token.as_deref());
+        let resp = respond(&req, &snap, cfg.token.as_deref(), &cfg.health);
         if let Err(e) = req.respond(resp) {
             tracing::debug!(error = %e, "dashboard: client went away");
         }
@@ -116,11 +158,24 @@ fn authorized(req: &tiny_http::Request, query: &str, token: Option<&str>) -> boo
     header_ok || query_param(query, "token") == Some(token)
 }
 
-fn respond(req: &tiny_http::Request, snap: &Snapshot, token: Option<&str>) -> Resp {
+fn respond(
+    req: &tiny_http::Request,
+    snap: &Snapshot,
+    token: Option<&str>,
+    health: &Health,
+) -> Resp {
     let url = req.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
     if path == "/healthz" {
-        return with_type(b"ok\n".to_vec(), 200, "text/plain");
+        // Not ok while the daemon's store is unreadable or cannot be written.
+        return match health.check() {
+            Ok(()) => with_type(b"ok\n".to_vec(), 200, "text/plain"),
+            Err(e) => with_type(
+                format!("unhealthy: {}\n", crate::untrusted::shown(&e)).into_bytes(),
+                503,
+                "text/plain",
+            ),
+        };
     }
     if !authorized(req, query, token) {
         return with_type(

@@ -9,5 +9,5 @@ mod html;
 mod http;
 mod snapshot;
 
-pub use http::{serve, ServerConfig, ServerError, SharedSnapshot};
+pub use http::{serve, Health, ServerConfig, ServerError, SharedSnapshot};
 pub use snapshot::{AlertView, FeedView, OccurrenceView, Snapshot, ViolationView};

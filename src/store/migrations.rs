@@ -58,8 +58,17 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// Brings the schema up to [`SCHEMA_VERSION`] in one `BEGIN IMMEDIATE` transaction: the
+/// version is read under the write lock and bumped inside the same transaction, so two
+/// processes opening a fresh store at once cannot both apply a migration (the second waits,
+/// then finds nothing to do), and a crash leaves the schema as it was.
 pub(super) fn migrate(conn: &Connection, shown: &str) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             path: shown.to_owned(),
@@ -67,12 +76,14 @@ pub(super) fn migrate(conn: &Connection, shown: &str) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.unchecked_transaction()?;
+    let from = version.max(0) as usize;
+    for sql in MIGRATIONS.iter().skip(from) {
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-        tracing::info!(version = i + 1, "state database migrated");
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    if from < MIGRATIONS.len() {
+        tracing::info!(from, to = SCHEMA_VERSION, "state database migrated");
     }
     Ok(())
 }

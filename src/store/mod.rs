@@ -6,6 +6,17 @@
 //! same violation again inserts nothing. An alert and its pending deliveries are written in one
 //! transaction, so a crash between detection and delivery loses nothing; a delivery is marked
 //! done only after the sink acknowledged it.
+//!
+//! One daemon per store: [`Store::open_exclusive`] holds an exclusive `flock(2)` on the sidecar
+//! `<store>.lock` for the daemon's lifetime. The kernel drops it when the process dies, so a
+//! kill -9 leaves nothing to clean up. A new store is built under a temporary name and renamed
+//! into place once migrated, so a store file is never half made.
+//!
+//! A store that exists but is empty (0 bytes: truncated, or replaced by an empty file) is
+//! refused, not silently recreated: a fresh store knows no alert, so every alert already sent
+//! would be sent again. The operator decides (restore the backup, or delete the file to start
+//! afresh knowingly). Random bytes, a damaged schema and a read-only file are refused at start
+//! with a message that says what to do.
 
 mod migrations;
 
@@ -28,14 +39,73 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own `[store] path`")]
+    Locked {
+        path: String,
+        lock: String,
+        /// " (pid N)" when the holder wrote its pid, else empty.
+        holder: String,
+    },
+    #[error("cannot lock the state database {path}: cannot open {lock}: {source}")]
+    Lock {
+        path: String,
+        lock: String,
+        source: std::io::Error,
+    },
+    #[error("the state database {path} is empty (0 bytes): it was truncated or replaced. A new store would send every alert already sent again, so calaudit refuses: restore it from a backup, or delete the file to start afresh knowingly")]
+    Empty { path: String },
+    #[error("the state database {path} is corrupt or not a calaudit state database ({reason}): restore it from a backup, or move it away to start afresh (alerts already sent would be sent again)")]
+    Corrupt { path: String, reason: String },
+    #[error("the state database {path} is read-only ({reason}): the daemon records every pull and delivery there; make the file and its folder writable by this user")]
+    ReadOnly { path: String, reason: String },
+    #[error("cannot create the state database {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
 }
 
+impl StoreError {
+    /// Names what an SQLite error at open time means for the operator.
+    fn at_open(e: rusqlite::Error, path: &str) -> StoreError {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::NotADatabase | C::DatabaseCorrupt) => StoreError::Corrupt {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            },
+            Some(C::ReadOnly) => StoreError::ReadOnly {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            },
+            _ => StoreError::Open {
+                path: path.to_owned(),
+                source: e,
+            },
+        }
+    }
+
+    /// True when writing failed for lack of room (disk full, or the file's size limit).
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Sql(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How long a statement waits for another connection's lock (the daemon's writes are short;
+/// `status` and `alerts` read beside it).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct Store {
     conn: Connection,
+    /// The open lock file of [`Store::open_exclusive`]; closing it releases the lock.
+    _lock: Option<std::fs::File>,
 }
 
 /// What the daemon remembers about one feed.
@@ -84,23 +154,89 @@ pub struct AlertRow {
 }
 
 impl Store {
-    /// Opens (creating it and its folder on first run) and migrates the database.
+    /// Opens (creating it and its folder on first run) and migrates the database, without
+    /// the daemon's lock: for `status`, `alerts` and `history`, which read beside it.
     pub fn open(path: &Path) -> Result<Store> {
         let shown = path.display().to_string();
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                let _ = std::fs::create_dir_all(dir);
-            }
+        if !path.exists() {
+            create(path, &shown)?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: shown.clone(),
-            source,
+        Store::open_file(path, &shown, None)
+    }
+
+    /// Opens the store for the daemon: takes the exclusive lock on `<store>.lock` first (a
+    /// second daemon gets [`StoreError::Locked`]), then creates, checks and migrates it.
+    /// A read-only store is refused: the daemon must write its outbox.
+    pub fn open_exclusive(path: &Path) -> Result<Store> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let lock = lock(path, &shown)?;
+        if !path.exists() {
+            create(path, &shown)?;
+        }
+        let store = Store::open_file(path, &shown, Some(lock))?;
+        if store.conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly {
+                path: shown,
+                reason: "the file cannot be written".into(),
+            });
+        }
+        Ok(store)
+    }
+
+    fn open_file(path: &Path, shown: &str, lock: Option<std::fs::File>) -> Result<Store> {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            return Err(StoreError::Empty {
+                path: shown.to_owned(),
+            });
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::at_open(e, shown))?;
+        let setup = || -> rusqlite::Result<()> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            // Reads the schema: random bytes or a damaged first page fail here.
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(())
+        };
+        setup().map_err(|e| StoreError::at_open(e, shown))?;
+        let more = || -> Result<()> {
+            enable_wal(&conn)?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            migrations::migrate(&conn, shown)
+        };
+        more().map_err(|e| match e {
+            StoreError::Sql(e) => StoreError::at_open(e, shown),
+            e => e,
         })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        migrations::migrate(&conn, &shown)?;
-        Ok(Store { conn })
+        Ok(Store { conn, _lock: lock })
+    }
+
+    /// Opens `path` read-only and reads its schema and the alerts table: what `/healthz`
+    /// checks on each request. Never creates or changes the file.
+    pub fn check_readable(path: &Path) -> Result<()> {
+        let shown = path.display().to_string();
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| StoreError::at_open(e, &shown))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| StoreError::at_open(e, &shown))?;
+        Ok(())
+    }
+
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count`, this connection only):
+    /// a write that needs more fails with SQLITE_FULL, as on a full disk. Tests use it to
+    /// simulate one; returns the current page count.
+    pub fn limit_pages(&self, pages: Option<u64>) -> Result<u64> {
+        let max = pages.unwrap_or(u64::from(u32::MAX - 1));
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {max}"), [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        let count: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        Ok(count.max(0) as u64)
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -136,9 +272,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Writes a feed's state; `body` replaces the last good copy when given.
+    /// Writes a feed's state; `body` replaces the last good copy when given. One
+    /// transaction: a new fingerprint is never recorded without its body (the next pull would
+    /// take the feed for unchanged and the new body would never be analysed).
     pub fn save_feed(&self, s: &FeedState, body: Option<&[u8]>) -> Result<()> {
-        self.conn.execute(
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
             "INSERT INTO feed_state (name, etag, last_modified, fingerprint, events, last_attempt,
                  last_success, last_change, last_error, error_since, failures, next_pull)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -161,11 +300,12 @@ impl Store {
             ],
         )?;
         if let Some(b) = body {
-            self.conn.execute(
+            tx.execute(
                 "UPDATE feed_state SET body = ?2 WHERE name = ?1",
                 params![s.name, b],
             )?;
         }
+        tx.commit()?;
         Ok(())
     }
 
@@ -312,13 +452,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Deliveries whose time has come, oldest first.
-    pub fn due_deliveries(&self, now: i64) -> Result<Vec<Delivery>> {
+    /// Deliveries whose time has come, oldest first. A retry scheduled more than `max_wait`
+    /// seconds ahead was scheduled before the clock jumped back: it is due now.
+    pub fn due_deliveries(&self, now: i64, max_wait: i64) -> Result<Vec<Delivery>> {
         let mut st = self.conn.prepare(
             "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
-             WHERE state = 'pending' AND next_attempt <= ?1 ORDER BY id",
+             WHERE state = 'pending' AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
+             ORDER BY id",
         )?;
-        let rows = st.query_map([now], |r| {
+        let rows = st.query_map([now, max_wait], |r| {
             Ok(Delivery {
                 id: r.get(0)?,
                 alert_id: r.get(1)?,
@@ -393,6 +535,125 @@ impl Store {
     }
 }
 
+/// Takes the daemon's lock: an exclusive, non-blocking `flock(2)` on `<store>.lock`, held as
+/// long as the returned file is open. The holder's pid is written into the file for the
+/// message a second daemon prints.
+fn lock(path: &Path, shown: &str) -> Result<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::AsRawFd;
+    let lock_path = format!("{}.lock", path.display());
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        // flock needs no write access: a lock file made by another user still locks.
+        .or_else(|_| std::fs::File::open(&lock_path))
+        .map_err(|source| StoreError::Lock {
+            path: shown.to_owned(),
+            lock: lock_path.clone(),
+            source,
+        })?;
+    // SAFETY: flock on a file descriptor this function owns; no memory is passed.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(StoreError::Lock {
+                path: shown.to_owned(),
+                lock: lock_path,
+                source: err,
+            });
+        }
+        let mut pid = String::new();
+        let _ = f.read_to_string(&mut pid);
+        let pid = pid.trim();
+        return Err(StoreError::Locked {
+            path: shown.to_owned(),
+            lock: lock_path,
+            holder: if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
+                format!(" (pid {pid})")
+            } else {
+                String::new()
+            },
+        });
+    }
+    // Best effort: the pid is only for the message.
+    let _ = f
+        .set_len(0)
+        .and_then(|()| f.rewind())
+        .and_then(|()| write!(f, "{}", std::process::id()));
+    Ok(f)
+}
+
+/// Builds a new store under a temporary name (`<store>.new-…`), migrated and closed (so its
+/// write-ahead log is folded in), then links it into place: a crash leaves either no store
+/// or a whole one, never an empty file that [`Store::open`] would refuse.
+fn create(path: &Path, shown: &str) -> Result<()> {
+    let create_err = |source| StoreError::Create {
+        path: shown.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(create_err)?;
+    }
+    // Unique per process and thread: two readers creating at once each build their own.
+    let tmp = std::path::PathBuf::from(format!(
+        "{}.new-{}-{:?}",
+        path.display(),
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let remove_tmp = || {
+        for ext in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
+        }
+    };
+    remove_tmp();
+    let built = (|| -> Result<()> {
+        let conn = Connection::open(&tmp)?;
+        enable_wal(&conn)?;
+        migrations::migrate(&conn, shown)?;
+        conn.close().map_err(|(_, e)| e)?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(create_err)?;
+        // A hard link never replaces: when another opener finished first, theirs is kept.
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(create_err(e)),
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    })();
+    remove_tmp();
+    built
+}
+
+/// Switches to write-ahead logging (readers never wait for the daemon). Changing the journal
+/// mode of a fresh file takes an exclusive lock without SQLite's busy handler, so a second
+/// process opening the file at that instant gets SQLITE_BUSY: retried for as long as the busy
+/// timeout would have waited.
+fn enable_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     Ok(FeedState {
         name: r.get(0)?,
@@ -442,20 +703,51 @@ mod tests {
             .raise("k", "no_fly", &p, None, &sinks, 12)
             .unwrap()
             .is_none());
-        assert_eq!(s.due_deliveries(12).unwrap().len(), 2);
+        assert_eq!(s.due_deliveries(12, 1000).unwrap().len(), 2);
         assert!(s.resolve("k", "gone", &sinks, 13).unwrap());
         assert!(!s.resolve("k", "gone", &sinks, 14).unwrap());
-        assert_eq!(s.due_deliveries(14).unwrap().len(), 4);
+        assert_eq!(s.due_deliveries(14, 1000).unwrap().len(), 4);
         assert!(s
             .raise("k", "no_fly", &p, None, &sinks, 15)
             .unwrap()
             .is_some());
-        let d = s.due_deliveries(15).unwrap();
+        let d = s.due_deliveries(15, 1000).unwrap();
         assert_eq!(d.len(), 6);
         s.mark_delivered(d[0].id, 16).unwrap();
         s.mark_failed(d[1].id, "down", 100).unwrap();
-        assert_eq!(s.due_deliveries(16).unwrap().len(), 4);
+        assert_eq!(s.due_deliveries(16, 1000).unwrap().len(), 4);
         assert_eq!(s.next_delivery_at().unwrap(), Some(13));
         let _ = std::fs::remove_file(&path);
+    }
+
+    /// Issue 12, item 5: two processes starting on a fresh store raced on the migration and
+    /// one died with "table feed_state already exists".
+    #[test]
+    fn a_fresh_store_opened_by_many_at_once_is_migrated_once() {
+        for round in 0..10 {
+            let path = tmp(&format!("race-{round}.db"));
+            let barrier = std::sync::Barrier::new(6);
+            let errors: Vec<String> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            Store::open(&path).err().map(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().expect("opener thread"))
+                    .collect()
+            });
+            assert!(errors.is_empty(), "round {round}: {errors:?}");
+            let s = Store::open(&path).unwrap();
+            assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+            drop(s);
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+            }
+        }
     }
 }
