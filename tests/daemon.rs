@@ -872,7 +872,10 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
     let server = FeedServer::start();
     let hook = Webhook::start();
     // Real time here: a meeting two days from now, inside an all-week no-fly window.
-    let start = chrono::Utc::now().naive_utc() + chrono::Duration::days(2);
+    // Noon UTC two days on: a meeting that crossed midnight would break two days' windows.
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(2))
+        .and_hms_opt(12, 0, 0)
+        .expect("noon");
     let f = |t: NaiveDateTime| t.format("%Y%m%dT%H%M00Z").to_string();
     let (s, e) = (f(start), f(start + chrono::Duration::minutes(30)));
     server.set("/k.ics", &cal(&[("kill-1", "Budget review", &s, &e)]));

@@ -26,7 +26,10 @@ fn ics_text(s: &str) -> String {
 /// no-fly window, titled `title`.
 fn hostile_setup(title: &str, hook_url: &str, extra: &str) -> (FeedServer, std::path::PathBuf) {
     let server = FeedServer::start();
-    let start = chrono::Utc::now().naive_utc() + chrono::Duration::days(2);
+    // Noon UTC two days on: a meeting that crossed midnight would break two days' windows.
+    let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(2))
+        .and_hms_opt(12, 0, 0)
+        .expect("noon");
     let f = |t: chrono::NaiveDateTime| t.format("%Y%m%dT%H%M00Z").to_string();
     let (s, e) = (f(start), f(start + chrono::Duration::minutes(30)));
     let body = crate::daemon::cal(&[("evil-1", "TITLE", &s, &e)])
