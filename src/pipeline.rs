@@ -396,7 +396,7 @@ fn classify_event<'c>(
 
 /// An event as the classifier sees it.
 pub fn subject<'a>(ev: &'a Event, feed: &'a str, me: &'a [String]) -> Subject<'a> {
-    Subject {
+    let s = Subject {
         summary: ev.summary.as_deref().unwrap_or(""),
         description: &ev.description,
         location: &ev.location,
@@ -407,6 +407,12 @@ pub fn subject<'a>(ev: &'a Event, feed: &'a str, me: &'a [String]) -> Subject<'a
         me,
         minutes: ev.nominal_minutes(),
         recurring: ev.is_recurring() || ev.recurrence_id.is_some(),
+        others_known: None,
+    };
+    // Counted once here: several rules ask.
+    Subject {
+        others_known: Some(s.others()),
+        ..s
     }
 }
 

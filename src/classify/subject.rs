@@ -32,6 +32,10 @@ pub struct Subject<'a> {
     pub minutes: Option<u32>,
     /// Whether the event is a recurring series (RRULE or RDATE) or an instance of one.
     pub recurring: bool,
+    /// [`Subject::others`] computed once by whoever built the subject (the pipeline does, so
+    /// that rules with count matchers do not each count the attendees again); `None`: count
+    /// when asked.
+    pub others_known: Option<usize>,
 }
 
 /// Who organised an event, seen from the calendar owner's side.
@@ -179,6 +183,9 @@ impl Subject<'_> {
     /// The number of distinct people on the event other than me, rooms and resources left
     /// out, counting stops past `cap`. Without a known `me`, every participant but one.
     pub fn others_up_to(&self, cap: usize) -> usize {
+        if let Some(n) = self.others_known {
+            return n;
+        }
         // Without `me`, one more is counted and then taken off for the owner.
         let unknown_me = self.me.is_empty();
         let limit = cap.saturating_add(1 + usize::from(unknown_me));
@@ -211,6 +218,41 @@ impl Subject<'_> {
             count = count.saturating_sub(1);
         }
         count
+    }
+
+    /// The exact number of people other than me ([`Subject::others_up_to`] without a cap),
+    /// in O(n log n): all-hands list hundreds of people.
+    pub fn others(&self) -> usize {
+        if let Some(n) = self.others_known {
+            return n;
+        }
+        let mut people: Vec<&str> = self
+            .organizer
+            .into_iter()
+            .map(|a| (a, false))
+            .chain(
+                (0..self.attendees.count())
+                    .map(|i| (self.attendees.address(i), self.attendees.is_resource(i))),
+            )
+            .filter(|(a, resource)| {
+                !a.is_empty() && !resource && !is_google_resource(a) && !self.is_me(a)
+            })
+            .map(|(a, _)| a)
+            .collect();
+        if people.len() > 1 {
+            people.sort_unstable_by(|a, b| {
+                a.bytes()
+                    .map(|x| x.to_ascii_lowercase())
+                    .cmp(b.bytes().map(|x| x.to_ascii_lowercase()))
+            });
+            people.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        }
+        let n = people.len();
+        if self.me.is_empty() {
+            n.saturating_sub(1)
+        } else {
+            n
+        }
     }
 
     /// The number of distinct people on the event (attendees plus organizer,
@@ -271,6 +313,46 @@ mod tests {
                 ..Subject::default()
             };
             assert_eq!(s.participants_up_to(usize::MAX), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn exact_and_capped_counts_of_others_agree() {
+        let me = ["me@corp.example".to_string()];
+        let lists: [Vec<String>; 4] = [
+            vec![],
+            vec![
+                "me@corp.example".into(),
+                "A@corp.example".into(),
+                "a@corp.example".into(),
+            ],
+            (0..40)
+                .map(|i| format!("p{}@corp.example", i % 25))
+                .collect(),
+            vec![
+                "room1@resource.calendar.google.com".into(),
+                "b@corp.example".into(),
+            ],
+        ];
+        for list in &lists {
+            for (org, me) in [
+                (Some("me@corp.example"), &me[..]),
+                (Some("x@corp.example"), &[][..]),
+                (None, &me[..]),
+            ] {
+                let s = Subject {
+                    organizer: org,
+                    attendees: list,
+                    me,
+                    ..Subject::default()
+                };
+                assert_eq!(s.others(), s.others_up_to(usize::MAX), "{s:?}");
+                let known = Subject {
+                    others_known: Some(s.others()),
+                    ..s
+                };
+                assert_eq!(known.others_up_to(3), s.others());
+            }
         }
     }
 
