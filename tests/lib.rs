@@ -7,6 +7,7 @@ mod conformance;
 mod daemon;
 mod dashboard;
 mod fixtures;
+mod hostile;
 mod rrule_vectors;
 mod server;
 mod truth;

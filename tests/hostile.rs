@@ -1,0 +1,73 @@
+//! Feeds written to break us (issue 12): each test is a regression test for one way a feed
+//! crashed, stalled or fooled the ICS layer. Bad input never crashes or stalls, every problem
+//! is a warning that names the feed, the line and the key, and the rest of the feed is used.
+
+use calaudit::pipeline::Analysis;
+
+use crate::util::{self, calaudit, stderr, stdout};
+
+/// The start of every occurrence of an analysis, with its event's UID.
+fn uids(a: &Analysis) -> Vec<(String, String)> {
+    a.rows
+        .iter()
+        .map(|r| (a.event(r).uid.clone(), r.occ.start_utc.to_string()))
+        .collect()
+}
+
+/// All warnings of an analysis as `line: message`.
+fn warnings(a: &Analysis) -> Vec<String> {
+    a.warnings
+        .iter()
+        .flat_map(|f| f.warnings.iter())
+        .map(|w| format!("{}: {}", w.line, w.message))
+        .collect()
+}
+
+/// `calaudit <command> --feed <fixture>` over the week of 2026-01-05 in UTC, plus `extra`.
+fn run_fixture(command: &str, fixture: &str, extra: &[&str]) -> std::process::Output {
+    let path = util::fixture(fixture);
+    let mut args = vec![
+        command,
+        "--feed",
+        path.to_str().unwrap_or(""),
+        "--from",
+        "2026-01-05",
+        "--to",
+        "2026-01-12",
+        "--tz",
+        "UTC",
+        "--format",
+        if command == "report" { "json" } else { "jsonl" },
+    ];
+    args.extend_from_slice(extra);
+    calaudit(&args, None)
+}
+
+#[test]
+fn multibyte_addresses_are_read_not_sliced() {
+    let bytes = std::fs::read(util::fixture("multibyte-address.ics")).expect("fixture");
+    let a = util::analyze(
+        bytes,
+        util::window("UTC", "2026-01-05", "2026-01-12"),
+        &["abcde€@X.org"],
+    );
+    // The first event is declined by `abcde€@x.org` (me), the second accepted.
+    let counted: Vec<_> = a
+        .rows
+        .iter()
+        .map(|r| (a.event(r).uid.as_str(), a.counted(r)))
+        .collect();
+    assert_eq!(
+        counted,
+        [("multibyte@fixtures", false), ("normal@fixtures", true)]
+    );
+    let ev = a.event(&a.rows[0]);
+    let addrs: Vec<&str> = ev.attendees.iter().map(|x| &*x.addr).collect();
+    assert_eq!(addrs, ["josé Ñuñez", "abcde€@x.org", "ÿ@x.org"]);
+    assert_eq!(ev.organizer.as_deref(), Some("josé Ñuñez"));
+    // The binary, with the same address as `--me`.
+    for command in ["report", "occurrences"] {
+        let o = run_fixture(command, "multibyte-address.ics", &["--me", "abcde€@x.org"]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+    }
+}
