@@ -71,3 +71,53 @@ fn multibyte_addresses_are_read_not_sliced() {
         assert!(o.status.success(), "{command}: {}", stderr(&o));
     }
 }
+
+/// Each fixture's events that are too long (line of the VEVENT, key, UID) are skipped with a
+/// warning, and the one ordinary event is used, through the pipeline and the binary.
+#[test]
+fn events_too_long_to_place_are_skipped_with_a_warning() {
+    for (fixture, skipped) in [
+        (
+            "duration-99999999-weeks.ics",
+            &[
+                (4, "DURATION", "huge-duration@fixtures"),
+                (10, "DURATION", "huge-duration-series@fixtures"),
+                (17, "DURATION", "huge-duration-allday@fixtures"),
+            ],
+        ),
+        (
+            "spans-500-years.ics",
+            &[
+                (4, "DTEND", "five-centuries@fixtures"),
+                (10, "DTEND", "five-centuries-allday@fixtures"),
+                (16, "DURATION", "five-centuries-series@fixtures"),
+            ],
+        ),
+    ] {
+        let bytes = std::fs::read(util::fixture(fixture)).expect("fixture");
+        let a = util::analyze(bytes, util::window("UTC", "2026-01-05", "2026-01-12"), &[]);
+        assert_eq!(
+            uids(&a),
+            [("normal@fixtures".into(), "2026-01-06 14:00:00".into())],
+            "{fixture}"
+        );
+        let w = warnings(&a);
+        for (line, key, uid) in skipped {
+            assert!(
+                w.iter().any(|w| w.starts_with(&format!("{line}: "))
+                    && w.contains(key)
+                    && w.contains(uid)
+                    && w.contains("400 years")),
+                "{fixture}: no warning for line {line} {key} {uid}: {w:?}"
+            );
+        }
+        for command in ["report", "occurrences"] {
+            let o = run_fixture(command, fixture, &[]);
+            assert!(o.status.success(), "{fixture} {command}: {}", stderr(&o));
+            let e = stderr(&o);
+            assert!(e.contains(fixture) && e.contains("400 years"), "{e}");
+        }
+        let o = run_fixture("occurrences", fixture, &[]);
+        assert_eq!(stdout(&o).lines().count(), 1, "{fixture}");
+    }
+}

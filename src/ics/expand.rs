@@ -23,6 +23,14 @@ use super::rrule::{Rule, Until};
 use super::value::{DateValue, Duration};
 use super::zone::{Zone, ZoneResolver};
 
+/// The longest an event (or one instance of a series) may last: longer ones are skipped with
+/// a warning. Nothing real lasts this long, and with it no end of an instance overflows
+/// chrono's range (years up to 9999 are read, chrono goes to 262,143).
+pub const MAX_EVENT_SPAN_DAYS: i64 = 400 * 365;
+
+/// [`MAX_EVENT_SPAN_DAYS`] in seconds.
+const MAX_SPAN_SECONDS: i64 = MAX_EVENT_SPAN_DAYS * 86_400;
+
 /// Hard cap on instances generated for one series in one expansion: protects against absurd
 /// rules (FREQ=SECONDLY over a year-long window). Exceeding it is reported as a warning.
 pub const MAX_INSTANCES_PER_SERIES: usize = 200_000;
@@ -569,9 +577,9 @@ fn length_from(
     if let DateValue::Date(d) = start {
         let days = match (ev.dtend, ev.duration) {
             (Some(DateValue::Date(e)), _) => (e - d).num_days().abs(),
-            (_, Some(dur)) => {
-                dur.days + i64::from(dur.seconds > 0) * ((dur.seconds + 86_399) / 86_400)
-            }
+            (_, Some(dur)) => dur
+                .days
+                .saturating_add(i64::from(dur.seconds > 0) * ((dur.seconds - 1) / 86_400 + 1)),
             _ => 1,
         };
         return Length::Days(days);
@@ -593,15 +601,66 @@ fn length_from(
     }
 }
 
-/// End of an instance starting at `local`/`utc` in `zone`.
-fn end_of(zone: &Zone, local: NaiveDateTime, utc: NaiveDateTime, len: Length) -> NaiveDateTime {
+/// End of an instance starting at `local`/`utc` in `zone`; `None` past chrono's range (a
+/// length is at most [`MAX_EVENT_SPAN_DAYS`], so only near its limits).
+fn end_of(
+    zone: &Zone,
+    local: NaiveDateTime,
+    utc: NaiveDateTime,
+    len: Length,
+) -> Option<NaiveDateTime> {
     match len {
-        Length::Days(d) => local + ChronoDuration::days(d),
-        Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+        Length::Days(d) => plus_days(local, d),
+        Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
         Length::Timed { days, seconds } => {
-            zone.to_utc(local + ChronoDuration::days(days)) + ChronoDuration::seconds(seconds)
+            plus_seconds(zone.to_utc(plus_days(local, days)?), seconds)
         }
     }
+}
+
+/// `t` + `days`, `None` on overflow (never a panic, whatever a feed says).
+fn plus_days(t: NaiveDateTime, days: i64) -> Option<NaiveDateTime> {
+    t.checked_add_signed(ChronoDuration::try_days(days)?)
+}
+
+/// `t` + `seconds`, `None` on overflow.
+fn plus_seconds(t: NaiveDateTime, seconds: i64) -> Option<NaiveDateTime> {
+    t.checked_add_signed(ChronoDuration::try_seconds(seconds)?)
+}
+
+/// `t` + `seconds`, held at chrono's limits: for bounds of a search range.
+fn plus_seconds_saturating(t: NaiveDateTime, seconds: i64) -> NaiveDateTime {
+    plus_seconds(t, seconds).unwrap_or(if seconds < 0 {
+        NaiveDateTime::MIN
+    } else {
+        NaiveDateTime::MAX
+    })
+}
+
+/// Whether an instance of this length is longer than [`MAX_EVENT_SPAN_DAYS`].
+fn too_long(len: Length) -> bool {
+    max_seconds(len) > MAX_SPAN_SECONDS
+}
+
+/// The property that gives an event its length, for warnings.
+fn length_key(ev: &Event) -> &'static str {
+    match (ev.dtend, ev.duration) {
+        (Some(_), _) => "DTEND",
+        (None, Some(_)) => "DURATION",
+        (None, None) => "DTSTART",
+    }
+}
+
+/// Warns that `ev` is skipped for lasting longer than [`MAX_EVENT_SPAN_DAYS`].
+fn warn_too_long(ctx: &mut Ctx<'_>, ev: &Event, key: &str) {
+    ctx.warnings.push(Warning {
+        line: ev.line,
+        message: format!(
+            "UID {:?}: {key} makes it last more than {} years: skipped",
+            ev.uid,
+            MAX_EVENT_SPAN_DAYS / 365
+        ),
+    });
 }
 
 /// Upper bound of a length in seconds, for widening the search window.
@@ -699,6 +758,10 @@ fn push_single(
         let Length::Days(days) = length_of(ctx, ev, start) else {
             return;
         };
+        if too_long(Length::Days(days)) {
+            warn_too_long(ctx, ev, length_key(ev));
+            return;
+        }
         push_allday(ctx, event, d, days, rid, out);
         return;
     }
@@ -716,20 +779,26 @@ fn push_single(
         // Most exported events: the instant is as written, and the wall clock is only needed
         // for a DURATION in days.
         let end = match length_from(ctx, ev, start, |_| utc) {
-            Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+            len if too_long(len) => None,
+            Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
             len => {
                 let p = ctx.place(start, ev.line);
                 end_of(&p.zone, p.local, utc, len)
             }
         };
-        push_timed(ctx, event, utc, end, rid, false, out);
+        match end {
+            Some(end) => push_timed(ctx, event, utc, end, rid, false, out),
+            None => warn_too_long(ctx, ev, length_key(ev)),
+        }
         return;
     }
     let p = ctx.place(start, ev.line);
     let utc = p.zone.to_utc(p.local);
     let len = length_from(ctx, ev, start, |_| utc);
-    let end = end_of(&p.zone, p.local, utc, len);
-    push_timed(ctx, event, utc, end, rid, p.floating, out);
+    match end_of(&p.zone, p.local, utc, len).filter(|_| !too_long(len)) {
+        Some(end) => push_timed(ctx, event, utc, end, rid, p.floating, out),
+        None => warn_too_long(ctx, ev, length_key(ev)),
+    }
 }
 
 /// Whether a single event starting at `start` (a DATE-TIME) certainly ends before the window
@@ -741,10 +810,6 @@ fn push_single(
 fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue) -> bool {
     const SLACK: i64 = 4 * 86_400;
     let s = start.naive();
-    let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
-    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
-        return true;
-    }
     let span = match (ev.dtend, ev.duration) {
         (Some(e), _) => (e.naive() - s).num_seconds().saturating_abs(),
         (None, Some(d)) => d
@@ -754,13 +819,15 @@ fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue) -> bool {
             .saturating_add(d.seconds.saturating_abs()),
         (None, None) => 0,
     };
-    ahead(
-        s,
-        span.max(86_400)
-            .saturating_add(SLACK)
-            .min(400 * 365 * 86_400),
-    )
-    .is_some_and(|end| end < opts.window_start)
+    if span > MAX_SPAN_SECONDS - 2 * SLACK {
+        // Possibly too long to be used: the caller decides, and warns, whatever the window.
+        return false;
+    }
+    let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
+    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
+        return true;
+    }
+    ahead(s, span.max(86_400).saturating_add(SLACK)).is_some_and(|end| end < opts.window_start)
 }
 
 fn push_allday(
@@ -771,7 +838,7 @@ fn push_allday(
     rid: Option<RecurrenceId>,
     out: &mut Vec<Occurrence>,
 ) {
-    let Some(end) = d.checked_add_signed(ChronoDuration::days(days)) else {
+    let Some(end) = ChronoDuration::try_days(days).and_then(|n| d.checked_add_signed(n)) else {
         return;
     };
     let z = &ctx.opts.user_zone;
@@ -838,6 +905,10 @@ fn expand_master(
         return Vec::new();
     }
     let len = length_of(ctx, ev, start);
+    if too_long(len) {
+        warn_too_long(ctx, ev, length_key(ev));
+        return Vec::new();
+    }
     let allday = start.is_date();
     let placed = ctx.place(start, ev.line);
     let zone = placed.zone.clone();
@@ -863,34 +934,48 @@ fn expand_master(
         };
         let shift = (new_start - key).num_seconds();
         let olen = length_of(ctx, oev, os);
+        if too_long(olen) {
+            // The override's own occurrence is skipped with a warning; it moves nothing.
+            continue;
+        }
         futures.push((key, o, shift, olen));
     }
     futures.sort_by_key(|f| f.0);
     let max_shift = futures.iter().map(|f| f.2.abs()).max().unwrap_or(0);
+    if max_shift > MAX_SPAN_SECONDS {
+        ctx.warnings.push(Warning {
+            line: ev.line,
+            message: format!(
+                "UID {:?}: a RECURRENCE-ID;RANGE=THISANDFUTURE moves instances by more than {} years: those are not searched",
+                ev.uid,
+                MAX_EVENT_SPAN_DAYS / 365
+            ),
+        });
+    }
 
     // The search window in the series' local time, padded for offsets, lengths and shifts.
     // The search range in the series' local time. Instances are converted exactly, so the
     // margin only has to cover the instance length, THISANDFUTURE shifts, and (for all-day
     // series, whose dates are read in the user's zone) one day; an hour covers a DST fold.
     let margin = |extra: i64| {
-        ChronoDuration::seconds(
-            max_seconds(len)
-                .saturating_add(max_shift)
-                .saturating_add(extra)
-                .min(400 * 365 * 86_400),
-        )
+        max_seconds(len)
+            .saturating_add(max_shift)
+            .saturating_add(extra)
+            .min(MAX_SPAN_SECONDS)
     };
     let (from_local, to_local) = if allday {
         let z = &ctx.opts.user_zone;
         (
-            z.to_local(ctx.opts.window_start) - margin(86_400),
-            z.to_local(ctx.opts.window_end) + margin(86_400),
+            plus_seconds_saturating(z.to_local(ctx.opts.window_start), -margin(86_400)),
+            plus_seconds_saturating(z.to_local(ctx.opts.window_end), margin(86_400)),
         )
     } else {
         (
-            zone.to_local(ctx.opts.window_start) - margin(3_600),
-            zone.to_local(ctx.opts.window_end)
-                + ChronoDuration::seconds(max_shift.saturating_add(3_600)),
+            plus_seconds_saturating(zone.to_local(ctx.opts.window_start), -margin(3_600)),
+            plus_seconds_saturating(
+                zone.to_local(ctx.opts.window_end),
+                max_shift.saturating_add(3_600).min(MAX_SPAN_SECONDS),
+            ),
         )
     };
 
@@ -979,6 +1064,10 @@ fn expand_master(
                 })
             }
         };
+        if length.is_some_and(too_long) {
+            warn_too_long(ctx, ev, "RDATE");
+            continue;
+        }
         instances.push(Instance { local, utc, length });
     }
     if capped {
@@ -1096,17 +1185,26 @@ fn expand_master(
                 Length::Days(d) => d,
                 Length::Timed { days, .. } => days,
             };
-            let d = inst.local.date() + ChronoDuration::seconds(shift);
+            // Whole days of the shift, as `NaiveDate + TimeDelta` counts them.
+            let Some(d) = ChronoDuration::try_seconds(shift)
+                .and_then(|delta| inst.local.date().checked_add_signed(delta))
+            else {
+                continue;
+            };
             push_allday(ctx, event, d, days, Some(rid), out);
         } else {
-            let utc = inst.utc + ChronoDuration::seconds(shift);
+            let Some(utc) = plus_seconds(inst.utc, shift) else {
+                continue;
+            };
             // The wall clock is only needed for a length in days (a zone look-up per instance
             // otherwise spent for nothing).
             let end = match length {
-                Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+                Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
                 _ => end_of(&zone, zone.to_local(utc), utc, length),
             };
-            push_timed(ctx, event, utc, end, Some(rid), floating, out);
+            if let Some(end) = end {
+                push_timed(ctx, event, utc, end, Some(rid), floating, out);
+            }
         }
     }
     deleted
