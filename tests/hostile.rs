@@ -2,7 +2,12 @@
 //! crashed, stalled or fooled the ICS layer. Bad input never crashes or stalls, every problem
 //! is a warning that names the feed, the line and the key, and the rest of the feed is used.
 
+use calaudit::ics::expand::{
+    ExpandLimits, ExpandOptions, Occurrence, MAX_INSTANCES_PER_SERIES, MAX_OCCURRENCES_PER_FEED,
+};
+use calaudit::ics::zone::Zone;
 use calaudit::pipeline::Analysis;
+use chrono::{NaiveDate, NaiveTime};
 
 use crate::util::{self, calaudit, stderr, stdout};
 
@@ -120,4 +125,154 @@ fn events_too_long_to_place_are_skipped_with_a_warning() {
         let o = run_fixture("occurrences", fixture, &[]);
         assert_eq!(stdout(&o).lines().count(), 1, "{fixture}");
     }
+}
+
+/// Expands `ics` over `[from, to)` in UTC with `limits`: occurrences and warnings.
+fn expand(
+    ics: &str,
+    from: &str,
+    to: &str,
+    limits: ExpandLimits,
+) -> (Vec<Occurrence>, Vec<calaudit::ics::Warning>) {
+    let mut cal = calaudit::ics::parse(ics.as_bytes());
+    let (resolvers, _) = calaudit::ics::expand::resolvers(&mut cal);
+    let at = |d: &str| {
+        d.parse::<NaiveDate>()
+            .expect("test date")
+            .and_time(NaiveTime::MIN)
+    };
+    let opts = ExpandOptions {
+        window_start: at(from),
+        window_end: at(to),
+        user_zone: Zone::Utc,
+        ignore_x_wr_timezone: false,
+        limits,
+    };
+    calaudit::ics::expand(&cal, &resolvers, &opts)
+}
+
+/// A calendar of the given VEVENT bodies (each without BEGIN/END).
+fn calendar(events: &[String]) -> String {
+    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for e in events {
+        s.push_str("BEGIN:VEVENT\r\n");
+        s.push_str(e);
+        s.push_str("END:VEVENT\r\n");
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+/// One event with many RRULEs: the instance cap holds for the series, not for each rule
+/// (the 21 KB event with 1,000 RRULE lines that asked for 200 million instances).
+#[test]
+fn the_instance_cap_holds_for_a_series_of_many_rules() {
+    let mut ev = String::from("UID:many-rules\r\nDTSTART:20260105T000000Z\r\nDURATION:PT1S\r\n");
+    for s in 0..60 {
+        ev.push_str(&format!("RRULE:FREQ=MINUTELY;BYSECOND={s}\r\n"));
+    }
+    // Each rule has 5,760 instances in four days, 345,600 together.
+    let (occs, w) = expand(
+        &calendar(&[ev]),
+        "2026-01-05",
+        "2026-01-09",
+        ExpandLimits::default(),
+    );
+    // DTSTART, and as many instances of the rules (in the order of the rules) as the cap lets:
+    // it counts the instances searched, which include the hour after the window.
+    assert!(
+        occs.len() <= 1 + MAX_INSTANCES_PER_SERIES
+            && occs.len() > MAX_INSTANCES_PER_SERIES - 60 * 60,
+        "{}",
+        occs.len()
+    );
+    assert!(
+        w.iter().any(|w| w.line == 3
+            && w.message.contains("many-rules")
+            && w.message.contains("more than 200000 instances")),
+        "{w:?}"
+    );
+    assert_eq!(occs[0].start_utc.to_string(), "2026-01-05 00:00:00");
+    assert!(occs.windows(2).all(|p| p[0].start_utc < p[1].start_utc));
+}
+
+/// Many series, each under its own cap: the feed's occurrences are bounded, what fits is
+/// kept (in file order), and the feed is warned about once (2,000 SECONDLY series needed
+/// 6-9 GB).
+#[test]
+fn the_occurrences_of_a_feed_are_bounded() {
+    // Six SECONDLY series over two days: 172,800 each, 1,036,800 together.
+    let events: Vec<String> = (0..6)
+        .map(|i| {
+            format!("UID:second-{i}\r\nDTSTART:20260105T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=SECONDLY\r\n")
+        })
+        .collect();
+    let (occs, w) = expand(
+        &calendar(&events),
+        "2026-01-05",
+        "2026-01-07",
+        ExpandLimits::default(),
+    );
+    assert_eq!(occs.len(), MAX_OCCURRENCES_PER_FEED);
+    let feed: Vec<_> = w
+        .iter()
+        .filter(|w| w.message.contains("limit per feed"))
+        .collect();
+    assert_eq!(feed.len(), 1, "{w:?}");
+    // The sixth series (line 33) is where the limit cut.
+    assert_eq!(feed[0].line, 33, "{feed:?}");
+    assert!(feed[0].message.contains("second-5"), "{feed:?}");
+}
+
+/// EXDATEs are applied before the instance cap, which counts what remains: an EXDATE flood
+/// on a capped series used to leave it (nearly) empty.
+#[test]
+fn the_instance_cap_counts_instances_left_after_exdate() {
+    // Every minute of a day, 1,440; the first 1,000 (DTSTART included) are excluded.
+    let mut ev = String::from(
+        "UID:flooded\r\nDTSTART:20260105T000000Z\r\nDURATION:PT1M\r\nRRULE:FREQ=MINUTELY\r\n",
+    );
+    for m in 0..1000 {
+        ev.push_str(&format!(
+            "EXDATE:20260105T{:02}{:02}00Z\r\n",
+            m / 60,
+            m % 60
+        ));
+    }
+    let limits = ExpandLimits {
+        instances_per_series: 1000,
+        ..ExpandLimits::default()
+    };
+    let (occs, w) = expand(&calendar(&[ev]), "2026-01-05", "2026-01-06", limits);
+    assert_eq!(occs.len(), 440, "{w:?}");
+    assert_eq!(occs[0].start_utc.to_string(), "2026-01-05 16:40:00");
+    assert!(w.is_empty(), "{w:?}");
+}
+
+/// A rule that costs steps without producing instances stops at the feed's step budget,
+/// with one warning naming the series, and the rest of the feed is still expanded.
+#[test]
+fn rule_steps_are_bounded_per_feed() {
+    let events = [
+        // With COUNT and BYSECOND the periods before the window are counted one by one:
+        // two a minute since 2025, a million before 2026-01-05.
+        "UID:costly\r\nDTSTART:20250101T000000Z\r\nRRULE:FREQ=SECONDLY;BYSECOND=0,30;COUNT=2000000000\r\n"
+            .to_string(),
+        "UID:ordinary\r\nDTSTART:20260105T090000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;COUNT=3\r\n"
+            .to_string(),
+    ];
+    let limits = ExpandLimits {
+        rule_steps_per_feed: 100_000,
+        ..ExpandLimits::default()
+    };
+    let (occs, w) = expand(&calendar(&events), "2026-01-05", "2026-01-06", limits);
+    let starts: Vec<String> = occs.iter().map(|o| o.start_utc.to_string()).collect();
+    assert_eq!(starts, ["2026-01-05 09:00:00"], "{w:?}");
+    let steps: Vec<_> = w.iter().filter(|w| w.message.contains("steps")).collect();
+    assert_eq!(steps.len(), 1, "{w:?}");
+    assert_eq!(steps[0].line, 3);
+    assert!(
+        steps[0].message.contains("costly") && steps[0].message.contains("RRULE"),
+        "{steps:?}"
+    );
 }
