@@ -276,3 +276,32 @@ fn rule_steps_are_bounded_per_feed() {
         "{steps:?}"
     );
 }
+
+/// `FREQ=SECONDLY;COUNT=2147483647` from 1900 (81 s for a quarter of 2026): the instances
+/// before the window are counted by arithmetic, so the last days of the series (in 1968) are
+/// found exactly, well within a step budget a thousand times smaller than a walk from 1900
+/// would need, and a window after it costs nothing.
+#[test]
+fn a_huge_count_is_counted_not_walked() {
+    let bytes = std::fs::read(util::fixture("secondly-count-from-1900.ics")).expect("fixture");
+    let ics = String::from_utf8(bytes).expect("utf-8");
+    let limits = ExpandLimits {
+        rule_steps_per_feed: 1_000_000,
+        ..ExpandLimits::default()
+    };
+    let (occs, w) = expand(&ics, "1968-01-19", "1968-01-20", limits);
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(occs.len(), 86_400);
+    assert_eq!(occs[0].start_utc.to_string(), "1968-01-19 00:00:00");
+    // COUNT ends it: the last of 2^31 - 1 instances is 2^31 - 2 seconds after DTSTART.
+    let (occs, w) = expand(&ics, "1968-01-20", "1968-01-21", limits);
+    assert!(w.is_empty(), "{w:?}");
+    let last = occs.last().map(|o| o.start_utc.to_string());
+    assert_eq!(last.as_deref(), Some("1968-01-20 03:14:06"));
+    assert_eq!(occs.len(), 3 * 3600 + 14 * 60 + 7);
+    let (occs, w) = expand(&ics, "2026-01-05", "2026-04-06", limits);
+    assert!(occs.is_empty() && w.is_empty(), "{w:?}");
+    // Through the binary.
+    let o = run_fixture("report", "secondly-count-from-1900.ics", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -1165,13 +1165,8 @@ fn expand_master(
     let series_cap = ctx.opts.limits.instances_per_series;
     for rule in &ev.exrules {
         let until = until_local(rule, &zone, allday);
-        let from = if rule.count().is_some() {
-            None
-        } else {
-            Some(from_local)
-        };
         let mut iter = rule
-            .iter(local0, allday, until, from)
+            .iter(local0, allday, until, Some(from_local))
             .with_budget(ctx.budget.steps);
         for t in iter.by_ref().take(series_cap) {
             if t > to_local {
@@ -1217,29 +1212,27 @@ fn expand_master(
             break;
         }
         let until = until_local(rule, &zone, allday);
-        let count = rule.count();
-        // With COUNT the rule must be walked from DTSTART; otherwise it may start at the window.
-        let from = if count.is_some() {
-            None
-        } else {
-            Some(from_local)
-        };
-        let mut iter = rule
-            .iter(local0, allday, until, from)
-            .with_budget(ctx.budget.steps);
-        let mut first = iter.next();
-        let mut limit = usize::MAX;
-        if count.is_some() && ev.rrules.len() == 1 && first.is_some_and(|first| first != local0) {
+        let adjusted;
+        let mut rule = rule;
+        if let (Some(count), 1) = (rule.count(), ev.rrules.len()) {
             // DTSTART does not match the rule but is an instance and counts toward COUNT
             // (RFC 5545 3.8.5.3). With several RRULEs (deprecated) each COUNT is the rule's own.
-            limit = (count.unwrap_or(0) as usize).saturating_sub(1);
-        }
-        let mut taken = 0usize;
-        while let Some(t) = first.take().or_else(|| iter.next()) {
-            if taken == limit {
-                break;
+            let mut probe = rule
+                .iter(local0, allday, until, None)
+                .with_budget(ctx.budget.steps);
+            let first = probe.next();
+            ctx.budget.spend_steps(probe.steps());
+            if first.is_some_and(|first| first != local0) {
+                adjusted = rule.with_count(count.saturating_sub(1));
+                rule = &adjusted;
             }
-            taken += 1;
+        }
+        // Also with COUNT the rule starts at the window: the engine counts the instances
+        // before it without producing them (by arithmetic where every period has as many).
+        let mut iter = rule
+            .iter(local0, allday, until, Some(from_local))
+            .with_budget(ctx.budget.steps);
+        for t in iter.by_ref() {
             if t > to_local {
                 break;
             }
