@@ -8,6 +8,7 @@ mod daemon;
 mod dashboard;
 mod fixtures;
 mod hostile;
+mod properties;
 mod rrule_vectors;
 mod server;
 mod truth;

@@ -337,8 +337,10 @@ pub fn expand(
     expand_with(cal, resolvers, opts, PARALLEL_EXPAND_MIN)
 }
 
-/// [`expand`], on two threads when `cal` has at least `parallel_min` events.
-fn expand_with(
+/// [`expand`], on two threads when `cal` (a single VCALENDAR) has at least `parallel_min`
+/// events; [`expand`] uses [`PARALLEL_EXPAND_MIN`]. For tests that compare one thread with two
+/// on small feeds: the result must not depend on it.
+pub fn expand_with(
     cal: &Calendar,
     resolvers: &[ZoneResolver],
     opts: &ExpandOptions,
@@ -453,7 +455,7 @@ fn expand_with(
 
 /// Below this many events a feed is expanded on one thread: a second thread saves wall time
 /// but costs CPU, and CPU is what counts on small and middle-sized feeds (cal_5y: 3,591 events).
-const PARALLEL_EXPAND_MIN: usize = 10_000;
+pub const PARALLEL_EXPAND_MIN: usize = 10_000;
 
 /// Expands `groups` (each the events of one UID), in order. The feed's limits are shared by
 /// its sections: the budget is handed to each section's context in turn. Returns what is left
