@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use calaudit::classify::{Classifier, ClassifyCache};
 use calaudit::config::WeekSettings;
-use calaudit::ics::expand::{self, ExpandOptions, MAX_INSTANCES_PER_SERIES};
+use calaudit::ics::expand::{self, ExpandLimits, ExpandOptions};
 use calaudit::ics::zone::Zone;
 use calaudit::ics::Calendar;
 use calaudit::pipeline::{self, FeedInput, Settings};
@@ -133,7 +133,7 @@ fn options(w: Window) -> ExpandOptions {
         window_end: w.end_utc(),
         user_zone: Zone::Iana(w.tz),
         ignore_x_wr_timezone: false,
-        max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+        limits: ExpandLimits::default(),
     }
 }
 

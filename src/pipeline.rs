@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 
 use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Outcome, Subject};
 use crate::config::{Config, Protection, WeekSettings};
-use crate::ics::expand::{self, ExpandOptions, Occurrence, RecurrenceId, MAX_INSTANCES_PER_SERIES};
+use crate::ics::expand::{self, ExpandLimits, ExpandOptions, Occurrence, RecurrenceId};
 use crate::ics::parse::ParseOptions;
 use crate::ics::zone::Zone;
 use crate::ics::{Attendee, Calendar, Event, Warning};
@@ -168,7 +168,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         window_end: s.window.end_utc(),
         user_zone: Zone::Iana(s.window.tz),
         ignore_x_wr_timezone: false,
-        max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+        limits: ExpandLimits::default(),
     };
     let mut rule_names: Vec<String> = vec!["default".into()];
     let mut analysis = Analysis {

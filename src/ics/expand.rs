@@ -23,9 +23,116 @@ use super::rrule::{Rule, Until};
 use super::value::{DateValue, Duration};
 use super::zone::{Zone, ZoneResolver};
 
-/// Hard cap on instances generated for one series in one expansion: protects against absurd
-/// rules (FREQ=SECONDLY over a year-long window). Exceeding it is reported as a warning.
+/// The longest an event (or one instance of a series) may last: longer ones are skipped with
+/// a warning. Nothing real lasts this long, and with it no end of an instance overflows
+/// chrono's range (years up to 9999 are read, chrono goes to 262,143).
+pub const MAX_EVENT_SPAN_DAYS: i64 = 400 * 365;
+
+/// [`MAX_EVENT_SPAN_DAYS`] in seconds.
+const MAX_SPAN_SECONDS: i64 = MAX_EVENT_SPAN_DAYS * 86_400;
+
+/// Default of [`ExpandLimits::instances_per_series`].
 pub const MAX_INSTANCES_PER_SERIES: usize = 200_000;
+
+/// Default of [`ExpandLimits::occurrences_per_feed`].
+pub const MAX_OCCURRENCES_PER_FEED: usize = 1_000_000;
+
+/// Default of [`ExpandLimits::rule_steps_per_feed`].
+pub const MAX_RULE_STEPS_PER_FEED: u64 = 20_000_000;
+
+/// What one expansion (one feed over one window) may cost. A feed is input from strangers:
+/// without these a few kilobytes of RRULEs ask for gigabytes of instances or minutes of CPU.
+/// Each limit keeps what was produced before it was reached (in file order, so the result
+/// does not depend on the thread count) and is reported once, as a warning naming the event
+/// where it cut. The defaults are far above what real calendars need: the benchmark kit's
+/// ten-year, four-person stress feed has 83,154 occurrences over its whole span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpandLimits {
+    /// Instances of one series searched in the window (after EXDATE and EXRULE): protects
+    /// against absurd rules (FREQ=SECONDLY over a year). Reported per series.
+    pub instances_per_series: usize,
+    /// Occurrences of the whole feed in the window: bounds memory however many series there
+    /// are (2,000 SECONDLY series, one event with 1,000 RRULEs).
+    pub occurrences_per_feed: usize,
+    /// Steps of the recurrence rule engine for the whole feed (one per period looked at or
+    /// candidate considered, see [`super::rrule::RuleIter::with_budget`]): bounds the CPU
+    /// time of rules that are costly whether or not they produce anything.
+    pub rule_steps_per_feed: u64,
+}
+
+impl Default for ExpandLimits {
+    fn default() -> ExpandLimits {
+        ExpandLimits {
+            instances_per_series: MAX_INSTANCES_PER_SERIES,
+            occurrences_per_feed: MAX_OCCURRENCES_PER_FEED,
+            rule_steps_per_feed: MAX_RULE_STEPS_PER_FEED,
+        }
+    }
+}
+
+/// What is left of a feed's [`ExpandLimits`] as it is expanded, and where each ran out.
+#[derive(Clone, Copy, Debug)]
+struct Budget {
+    occurrences: usize,
+    steps: u64,
+    /// The first event (index into [`Calendar::events`]) that lost occurrences to
+    /// [`ExpandLimits::occurrences_per_feed`] or to [`ExpandLimits::rule_steps_per_feed`].
+    occurrences_cut: Option<u32>,
+    steps_cut: Option<u32>,
+}
+
+impl Budget {
+    fn new(limits: &ExpandLimits) -> Budget {
+        Budget {
+            occurrences: limits.occurrences_per_feed,
+            steps: limits.rule_steps_per_feed,
+            occurrences_cut: None,
+            steps_cut: None,
+        }
+    }
+
+    fn touched(&self) -> bool {
+        self.occurrences_cut.is_some() || self.steps_cut.is_some()
+    }
+
+    fn spend_steps(&mut self, steps: u64) {
+        self.steps = self.steps.saturating_sub(steps);
+    }
+
+    fn cut_occurrences(&mut self, event: u32) {
+        self.occurrences_cut.get_or_insert(event);
+    }
+
+    fn cut_steps(&mut self, event: u32) {
+        self.steps_cut.get_or_insert(event);
+    }
+
+    /// One warning per limit that cut the feed.
+    fn warnings(&self, cal: &Calendar, limits: &ExpandLimits, out: &mut Vec<Warning>) {
+        let at = |e: u32| {
+            let ev = &cal.events[e as usize];
+            (ev.line, &ev.uid)
+        };
+        if let Some((line, uid)) = self.occurrences_cut.map(at) {
+            out.push(Warning {
+                line,
+                message: format!(
+                    "more than {} occurrences in the window (the limit per feed): from UID {uid:?} on, events were not all expanded",
+                    limits.occurrences_per_feed
+                ),
+            });
+        }
+        if let Some((line, uid)) = self.steps_cut.map(at) {
+            out.push(Warning {
+                line,
+                message: format!(
+                    "RRULE/EXRULE expansion took more than {} steps (the limit per feed): from UID {uid:?} on, series were not all expanded",
+                    limits.rule_steps_per_feed
+                ),
+            });
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct ExpandOptions {
@@ -37,7 +144,7 @@ pub struct ExpandOptions {
     pub user_zone: Zone,
     /// Disable Google's `X-WR-TIMEZONE` semantics.
     pub ignore_x_wr_timezone: bool,
-    pub max_instances_per_series: usize,
+    pub limits: ExpandLimits,
 }
 
 /// When an occurrence happens.
@@ -99,6 +206,9 @@ struct Ctx<'a> {
     /// of a feed is placed through here, and the resolver's own cache costs a lock and a
     /// string hash per look-up: a third of placing a single event's times.
     zones: Vec<Option<Option<Zone>>>,
+    /// What is left of the feed's limits (moved between sections' contexts, see
+    /// [`expand_groups`]; each thread of [`expand_parallel`] has its own).
+    budget: Budget,
 }
 
 /// A DATE-TIME read into a zone: the zone, its local wall-clock value, whether floating.
@@ -121,6 +231,7 @@ impl<'a> Ctx<'a> {
             unknown_tzids: Vec::new(),
             unknown_tzid_warnings: Vec::new(),
             zones: vec![None; self.zones.len()],
+            budget: Budget::new(&self.opts.limits),
         }
     }
 
@@ -226,8 +337,10 @@ pub fn expand(
     expand_with(cal, resolvers, opts, PARALLEL_EXPAND_MIN)
 }
 
-/// [`expand`], on two threads when `cal` has at least `parallel_min` events.
-fn expand_with(
+/// [`expand`], on two threads when `cal` (a single VCALENDAR) has at least `parallel_min`
+/// events; [`expand`] uses [`PARALLEL_EXPAND_MIN`]. For tests that compare one thread with two
+/// on small feeds: the result must not depend on it.
+pub fn expand_with(
     cal: &Calendar,
     resolvers: &[ZoneResolver],
     opts: &ExpandOptions,
@@ -311,40 +424,59 @@ fn expand_with(
             unknown_tzids: Vec::new(),
             unknown_tzid_warnings: Vec::new(),
             zones: vec![None; cal.tzids.len()],
+            budget: Budget::new(&opts.limits),
         }));
     }
     // A large single-calendar feed is expanded on two threads (see `expand_parallel`), and
     // its occurrences sorted on two: together a third of a large feed's wall time on one.
     let parallel = cal.events.len() >= parallel_min.max(2);
-    let mut out = match ctxs.as_mut_slice() {
-        [Some(ctx)] if parallel => expand_parallel(cal, ctx, &groups),
-        _ => expand_groups(cal, &mut ctxs, &groups),
+    let mut done = None;
+    if let [Some(ctx)] = ctxs.as_mut_slice() {
+        if parallel {
+            done = expand_parallel(cal, ctx, &groups);
+            if done.is_none() {
+                // A limit was reached: where it cuts depends on how the threads shared the
+                // work, so the feed is expanded again on one thread, from scratch.
+                *ctx = ctx.fork();
+            }
+        }
+    }
+    let (mut out, budget) = match done {
+        Some(out) => (out, Budget::new(&opts.limits)),
+        None => expand_groups(cal, &mut ctxs, &groups, &opts.limits),
     };
     for ctx in ctxs.into_iter().flatten() {
         warnings.extend(ctx.warnings);
     }
+    budget.warnings(cal, &opts.limits, &mut warnings);
     sort_occurrences(cal, &mut out, parallel);
     (out, warnings)
 }
 
 /// Below this many events a feed is expanded on one thread: a second thread saves wall time
 /// but costs CPU, and CPU is what counts on small and middle-sized feeds (cal_5y: 3,591 events).
-const PARALLEL_EXPAND_MIN: usize = 10_000;
+pub const PARALLEL_EXPAND_MIN: usize = 10_000;
 
-/// Expands `groups` (each the events of one UID), in order.
+/// Expands `groups` (each the events of one UID), in order. The feed's limits are shared by
+/// its sections: the budget is handed to each section's context in turn. Returns what is left
+/// of it.
 fn expand_groups(
     cal: &Calendar,
     ctxs: &mut [Option<Ctx<'_>>],
     groups: &[&[u32]],
-) -> Vec<Occurrence> {
+    limits: &ExpandLimits,
+) -> (Vec<Occurrence>, Budget) {
     let mut out = Vec::new();
+    let mut budget = Budget::new(limits);
     for group in groups {
         let section = cal.events[group[0] as usize].section as usize;
         if let Some(Some(ctx)) = ctxs.get_mut(section) {
+            ctx.budget = budget;
             expand_group(ctx, group, &mut out);
+            budget = ctx.budget;
         }
     }
-    out
+    (out, budget)
 }
 
 /// Groups per unit of work handed to a thread in [`expand_parallel`].
@@ -364,7 +496,15 @@ struct Chunk {
 /// handed out in chunks, in order, to whichever thread is free (series differ a lot in how many
 /// occurrences they have, so a fixed split is unbalanced), and the chunks' results are put
 /// back in order. An unknown TZID is warned about once, where one thread would have.
-fn expand_parallel<'a>(cal: &Calendar, ctx: &mut Ctx<'a>, groups: &[&[u32]]) -> Vec<Occurrence> {
+///
+/// Each thread has the whole of the feed's limits; `None` when either reached one or both
+/// together used more than one thread may: then the caller expands the feed again on one
+/// thread, where the limits cut at the same place whatever the thread count.
+fn expand_parallel<'a>(
+    cal: &Calendar,
+    ctx: &mut Ctx<'a>,
+    groups: &[&[u32]],
+) -> Option<Vec<Occurrence>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let n_chunks = groups.len().div_ceil(GROUPS_PER_CHUNK);
     let next = AtomicUsize::new(0);
@@ -401,7 +541,20 @@ fn expand_parallel<'a>(cal: &Calendar, ctx: &mut Ctx<'a>, groups: &[&[u32]]) -> 
         );
         mine
     });
-    merge_chunks(chunks, &mut ctx.warnings)
+    let limits = &ctx.opts.limits;
+    let (a, b) = (&ctx.budget, &other.budget);
+    let occurrences = (limits.occurrences_per_feed - a.occurrences)
+        .saturating_add(limits.occurrences_per_feed - b.occurrences);
+    let steps =
+        (limits.rule_steps_per_feed - a.steps).saturating_add(limits.rule_steps_per_feed - b.steps);
+    if a.touched()
+        || b.touched()
+        || occurrences > limits.occurrences_per_feed
+        || steps > limits.rule_steps_per_feed
+    {
+        return None;
+    }
+    Some(merge_chunks(chunks, &mut ctx.warnings))
 }
 
 /// Puts the chunks of [`expand_parallel`] back in order: their occurrences, and their warnings
@@ -569,9 +722,9 @@ fn length_from(
     if let DateValue::Date(d) = start {
         let days = match (ev.dtend, ev.duration) {
             (Some(DateValue::Date(e)), _) => (e - d).num_days().abs(),
-            (_, Some(dur)) => {
-                dur.days + i64::from(dur.seconds > 0) * ((dur.seconds + 86_399) / 86_400)
-            }
+            (_, Some(dur)) => dur
+                .days
+                .saturating_add(i64::from(dur.seconds > 0) * ((dur.seconds - 1) / 86_400 + 1)),
             _ => 1,
         };
         return Length::Days(days);
@@ -593,15 +746,66 @@ fn length_from(
     }
 }
 
-/// End of an instance starting at `local`/`utc` in `zone`.
-fn end_of(zone: &Zone, local: NaiveDateTime, utc: NaiveDateTime, len: Length) -> NaiveDateTime {
+/// End of an instance starting at `local`/`utc` in `zone`; `None` past chrono's range (a
+/// length is at most [`MAX_EVENT_SPAN_DAYS`], so only near its limits).
+fn end_of(
+    zone: &Zone,
+    local: NaiveDateTime,
+    utc: NaiveDateTime,
+    len: Length,
+) -> Option<NaiveDateTime> {
     match len {
-        Length::Days(d) => local + ChronoDuration::days(d),
-        Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+        Length::Days(d) => plus_days(local, d),
+        Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
         Length::Timed { days, seconds } => {
-            zone.to_utc(local + ChronoDuration::days(days)) + ChronoDuration::seconds(seconds)
+            plus_seconds(zone.to_utc(plus_days(local, days)?), seconds)
         }
     }
+}
+
+/// `t` + `days`, `None` on overflow (never a panic, whatever a feed says).
+fn plus_days(t: NaiveDateTime, days: i64) -> Option<NaiveDateTime> {
+    t.checked_add_signed(ChronoDuration::try_days(days)?)
+}
+
+/// `t` + `seconds`, `None` on overflow.
+fn plus_seconds(t: NaiveDateTime, seconds: i64) -> Option<NaiveDateTime> {
+    t.checked_add_signed(ChronoDuration::try_seconds(seconds)?)
+}
+
+/// `t` + `seconds`, held at chrono's limits: for bounds of a search range.
+fn plus_seconds_saturating(t: NaiveDateTime, seconds: i64) -> NaiveDateTime {
+    plus_seconds(t, seconds).unwrap_or(if seconds < 0 {
+        NaiveDateTime::MIN
+    } else {
+        NaiveDateTime::MAX
+    })
+}
+
+/// Whether an instance of this length is longer than [`MAX_EVENT_SPAN_DAYS`].
+fn too_long(len: Length) -> bool {
+    max_seconds(len) > MAX_SPAN_SECONDS
+}
+
+/// The property that gives an event its length, for warnings.
+fn length_key(ev: &Event) -> &'static str {
+    match (ev.dtend, ev.duration) {
+        (Some(_), _) => "DTEND",
+        (None, Some(_)) => "DURATION",
+        (None, None) => "DTSTART",
+    }
+}
+
+/// Warns that `ev` is skipped for lasting longer than [`MAX_EVENT_SPAN_DAYS`].
+fn warn_too_long(ctx: &mut Ctx<'_>, ev: &Event, key: &str) {
+    ctx.warnings.push(Warning {
+        line: ev.line,
+        message: format!(
+            "UID {:?}: {key} makes it last more than {} years: skipped",
+            ev.uid,
+            MAX_EVENT_SPAN_DAYS / 365
+        ),
+    });
 }
 
 /// Upper bound of a length in seconds, for widening the search window.
@@ -699,6 +903,10 @@ fn push_single(
         let Length::Days(days) = length_of(ctx, ev, start) else {
             return;
         };
+        if too_long(Length::Days(days)) {
+            warn_too_long(ctx, ev, length_key(ev));
+            return;
+        }
         push_allday(ctx, event, d, days, rid, out);
         return;
     }
@@ -716,20 +924,26 @@ fn push_single(
         // Most exported events: the instant is as written, and the wall clock is only needed
         // for a DURATION in days.
         let end = match length_from(ctx, ev, start, |_| utc) {
-            Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+            len if too_long(len) => None,
+            Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
             len => {
                 let p = ctx.place(start, ev.line);
                 end_of(&p.zone, p.local, utc, len)
             }
         };
-        push_timed(ctx, event, utc, end, rid, false, out);
+        match end {
+            Some(end) => push_timed(ctx, event, utc, end, rid, false, out),
+            None => warn_too_long(ctx, ev, length_key(ev)),
+        }
         return;
     }
     let p = ctx.place(start, ev.line);
     let utc = p.zone.to_utc(p.local);
     let len = length_from(ctx, ev, start, |_| utc);
-    let end = end_of(&p.zone, p.local, utc, len);
-    push_timed(ctx, event, utc, end, rid, p.floating, out);
+    match end_of(&p.zone, p.local, utc, len).filter(|_| !too_long(len)) {
+        Some(end) => push_timed(ctx, event, utc, end, rid, p.floating, out),
+        None => warn_too_long(ctx, ev, length_key(ev)),
+    }
 }
 
 /// Whether a single event starting at `start` (a DATE-TIME) certainly ends before the window
@@ -741,10 +955,6 @@ fn push_single(
 fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue) -> bool {
     const SLACK: i64 = 4 * 86_400;
     let s = start.naive();
-    let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
-    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
-        return true;
-    }
     let span = match (ev.dtend, ev.duration) {
         (Some(e), _) => (e.naive() - s).num_seconds().saturating_abs(),
         (None, Some(d)) => d
@@ -754,13 +964,15 @@ fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue) -> bool {
             .saturating_add(d.seconds.saturating_abs()),
         (None, None) => 0,
     };
-    ahead(
-        s,
-        span.max(86_400)
-            .saturating_add(SLACK)
-            .min(400 * 365 * 86_400),
-    )
-    .is_some_and(|end| end < opts.window_start)
+    if span > MAX_SPAN_SECONDS - 2 * SLACK {
+        // Possibly too long to be used: the caller decides, and warns, whatever the window.
+        return false;
+    }
+    let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
+    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
+        return true;
+    }
+    ahead(s, span.max(86_400).saturating_add(SLACK)).is_some_and(|end| end < opts.window_start)
 }
 
 fn push_allday(
@@ -771,13 +983,16 @@ fn push_allday(
     rid: Option<RecurrenceId>,
     out: &mut Vec<Occurrence>,
 ) {
-    let Some(end) = d.checked_add_signed(ChronoDuration::days(days)) else {
+    let Some(end) = ChronoDuration::try_days(days).and_then(|n| d.checked_add_signed(n)) else {
         return;
     };
     let z = &ctx.opts.user_zone;
     let s_utc = z.to_utc(d.and_time(NaiveTime::MIN));
     let e_utc = z.to_utc(end.and_time(NaiveTime::MIN));
     if overlaps(s_utc, e_utc, ctx.opts.window_start, ctx.opts.window_end) {
+        if !take_occurrence(ctx, event) {
+            return;
+        }
         out.push(Occurrence {
             event,
             time: OccurrenceTime::AllDay { start: d, end },
@@ -799,6 +1014,9 @@ fn push_timed(
     out: &mut Vec<Occurrence>,
 ) {
     if overlaps(start, end, ctx.opts.window_start, ctx.opts.window_end) {
+        if !take_occurrence(ctx, event) {
+            return;
+        }
         out.push(Occurrence {
             event,
             time: OccurrenceTime::Timed { start, end },
@@ -807,6 +1025,20 @@ fn push_timed(
             recurrence_id: rid,
             floating,
         });
+    }
+}
+
+/// Counts one more occurrence of `event` against the feed's limit; false when none is left.
+fn take_occurrence(ctx: &mut Ctx<'_>, event: u32) -> bool {
+    match ctx.budget.occurrences.checked_sub(1) {
+        Some(left) => {
+            ctx.budget.occurrences = left;
+            true
+        }
+        None => {
+            ctx.budget.cut_occurrences(event);
+            false
+        }
     }
 }
 
@@ -838,6 +1070,10 @@ fn expand_master(
         return Vec::new();
     }
     let len = length_of(ctx, ev, start);
+    if too_long(len) {
+        warn_too_long(ctx, ev, length_key(ev));
+        return Vec::new();
+    }
     let allday = start.is_date();
     let placed = ctx.place(start, ev.line);
     let zone = placed.zone.clone();
@@ -863,38 +1099,107 @@ fn expand_master(
         };
         let shift = (new_start - key).num_seconds();
         let olen = length_of(ctx, oev, os);
+        if too_long(olen) {
+            // The override's own occurrence is skipped with a warning; it moves nothing.
+            continue;
+        }
         futures.push((key, o, shift, olen));
     }
     futures.sort_by_key(|f| f.0);
     let max_shift = futures.iter().map(|f| f.2.abs()).max().unwrap_or(0);
+    if max_shift > MAX_SPAN_SECONDS {
+        ctx.warnings.push(Warning {
+            line: ev.line,
+            message: format!(
+                "UID {:?}: a RECURRENCE-ID;RANGE=THISANDFUTURE moves instances by more than {} years: those are not searched",
+                ev.uid,
+                MAX_EVENT_SPAN_DAYS / 365
+            ),
+        });
+    }
 
     // The search window in the series' local time, padded for offsets, lengths and shifts.
     // The search range in the series' local time. Instances are converted exactly, so the
     // margin only has to cover the instance length, THISANDFUTURE shifts, and (for all-day
     // series, whose dates are read in the user's zone) one day; an hour covers a DST fold.
     let margin = |extra: i64| {
-        ChronoDuration::seconds(
-            max_seconds(len)
-                .saturating_add(max_shift)
-                .saturating_add(extra)
-                .min(400 * 365 * 86_400),
-        )
+        max_seconds(len)
+            .saturating_add(max_shift)
+            .saturating_add(extra)
+            .min(MAX_SPAN_SECONDS)
     };
     let (from_local, to_local) = if allday {
         let z = &ctx.opts.user_zone;
         (
-            z.to_local(ctx.opts.window_start) - margin(86_400),
-            z.to_local(ctx.opts.window_end) + margin(86_400),
+            plus_seconds_saturating(z.to_local(ctx.opts.window_start), -margin(86_400)),
+            plus_seconds_saturating(z.to_local(ctx.opts.window_end), margin(86_400)),
         )
     } else {
         (
-            zone.to_local(ctx.opts.window_start) - margin(3_600),
-            zone.to_local(ctx.opts.window_end)
-                + ChronoDuration::seconds(max_shift.saturating_add(3_600)),
+            plus_seconds_saturating(zone.to_local(ctx.opts.window_start), -margin(3_600)),
+            plus_seconds_saturating(
+                zone.to_local(ctx.opts.window_end),
+                max_shift.saturating_add(3_600).min(MAX_SPAN_SECONDS),
+            ),
         )
     };
 
-    let cap = ctx.opts.max_instances_per_series;
+    // EXDATE and EXRULE remove instances; a DATE EXDATE removes the instances on that date.
+    // They are known before the rules are walked, so that the limits below count only the
+    // instances that remain (an EXDATE flood on a capped series must not leave it empty).
+    let mut ex_instants: Vec<NaiveDateTime> = Vec::new();
+    let mut ex_dates: Vec<NaiveDate> = Vec::new();
+    for &x in &ev.exdates {
+        match x {
+            DateValue::Date(d) => ex_dates.push(d),
+            // A floating EXDATE on a zoned series means the series' zone.
+            DateValue::Floating(t) => ex_instants.push(to_utc(t)),
+            v => {
+                let u = ctx.instant(v, ev.line);
+                ex_instants.push(if allday {
+                    ctx.opts.user_zone.to_local(u)
+                } else {
+                    u
+                });
+            }
+        }
+    }
+    let series_cap = ctx.opts.limits.instances_per_series;
+    for rule in &ev.exrules {
+        let until = until_local(rule, &zone, allday);
+        let mut iter = rule
+            .iter(local0, allday, until, Some(from_local))
+            .with_budget(ctx.budget.steps);
+        for t in iter.by_ref().take(series_cap) {
+            if t > to_local {
+                break;
+            }
+            ex_instants.push(to_utc(t));
+        }
+        ctx.budget.spend_steps(iter.steps());
+        if iter.out_of_budget() {
+            ctx.budget.cut_steps(m);
+        }
+    }
+    // Sorted, so that each instance is looked up rather than compared with every one: a
+    // series can have hundreds of instances, EXDATEs and overrides.
+    ex_instants.sort_unstable();
+    ex_dates.sort_unstable();
+    let excluded = |utc: NaiveDateTime, local: NaiveDateTime| {
+        ex_instants.binary_search(&utc).is_ok() || ex_dates.binary_search(&local.date()).is_ok()
+    };
+    let rid_of = |i: &Instance| {
+        if allday {
+            RecurrenceId::Date(i.local.date())
+        } else {
+            RecurrenceId::Utc(i.utc)
+        }
+    };
+    let mut deleted = Vec::new();
+
+    // The instances searched are bounded by the series' own limit and by what is left of the
+    // feed's (which bounds the memory of a feed of many series, or of one with many RRULEs).
+    let cap = series_cap.min(ctx.budget.occurrences);
     let mut instances: Vec<Instance> = Vec::new();
     let mut capped = false;
     // DTSTART is always the first instance (RFC 5545 3.8.5.3).
@@ -903,42 +1208,58 @@ fn expand_master(
         utc: to_utc(local0),
         length: None,
     });
+    let mut n = 0usize;
     for rule in &ev.rrules {
+        if capped {
+            break;
+        }
         let until = until_local(rule, &zone, allday);
-        let count = rule.count();
-        // With COUNT the rule must be walked from DTSTART; otherwise it may start at the window.
-        let from = if count.is_some() {
-            None
-        } else {
-            Some(from_local)
-        };
-        let mut iter = rule.iter(local0, allday, until, from).peekable();
-        let mut limit = usize::MAX;
-        if count.is_some()
-            && ev.rrules.len() == 1
-            && iter.peek().is_some_and(|first| *first != local0)
-        {
+        let adjusted;
+        let mut rule = rule;
+        if let (Some(count), 1) = (rule.count(), ev.rrules.len()) {
             // DTSTART does not match the rule but is an instance and counts toward COUNT
             // (RFC 5545 3.8.5.3). With several RRULEs (deprecated) each COUNT is the rule's own.
-            limit = (count.unwrap_or(0) as usize).saturating_sub(1);
+            let mut probe = rule
+                .iter(local0, allday, until, None)
+                .with_budget(ctx.budget.steps);
+            let first = probe.next();
+            ctx.budget.spend_steps(probe.steps());
+            if first.is_some_and(|first| first != local0) {
+                adjusted = rule.with_count(count.saturating_sub(1));
+                rule = &adjusted;
+            }
         }
-        let mut n = 0usize;
-        for t in iter.take(limit) {
+        // Also with COUNT the rule starts at the window: the engine counts the instances
+        // before it without producing them (by arithmetic where every period has as many).
+        let mut iter = rule
+            .iter(local0, allday, until, Some(from_local))
+            .with_budget(ctx.budget.steps);
+        for t in iter.by_ref() {
             if t > to_local {
                 break;
             }
-            if t >= from_local && t != local0 {
-                n += 1;
-                if n > cap {
-                    capped = true;
-                    break;
-                }
-                instances.push(Instance {
-                    local: t,
-                    utc: to_utc(t),
-                    length: None,
-                });
+            if t < from_local || t == local0 {
+                continue;
             }
+            let inst = Instance {
+                local: t,
+                utc: to_utc(t),
+                length: None,
+            };
+            if excluded(inst.utc, t) {
+                deleted.push(rid_of(&inst));
+                continue;
+            }
+            n += 1;
+            if n > cap {
+                capped = true;
+                break;
+            }
+            instances.push(inst);
+        }
+        ctx.budget.spend_steps(iter.steps());
+        if iter.out_of_budget() {
+            ctx.budget.cut_steps(m);
         }
     }
     for r in &ev.rdates {
@@ -979,9 +1300,13 @@ fn expand_master(
                 })
             }
         };
+        if length.is_some_and(too_long) {
+            warn_too_long(ctx, ev, "RDATE");
+            continue;
+        }
         instances.push(Instance { local, utc, length });
     }
-    if capped {
+    if capped && cap == series_cap {
         ctx.warnings.push(Warning {
             line: ev.line,
             message: format!(
@@ -989,56 +1314,16 @@ fn expand_master(
                 ev.uid
             ),
         });
+    } else if capped {
+        ctx.budget.cut_occurrences(m);
     }
     instances.sort_by_key(|i| (i.utc, i.length.is_some()));
     instances.dedup_by_key(|i| i.utc);
-
-    // EXDATE and EXRULE remove instances; a DATE EXDATE removes the instances on that date.
-    let mut ex_instants: Vec<NaiveDateTime> = Vec::new();
-    let mut ex_dates: Vec<NaiveDate> = Vec::new();
-    for &x in &ev.exdates {
-        match x {
-            DateValue::Date(d) => ex_dates.push(d),
-            // A floating EXDATE on a zoned series means the series' zone.
-            DateValue::Floating(t) => ex_instants.push(to_utc(t)),
-            v => {
-                let u = ctx.instant(v, ev.line);
-                ex_instants.push(if allday {
-                    ctx.opts.user_zone.to_local(u)
-                } else {
-                    u
-                });
-            }
-        }
-    }
-    for rule in &ev.exrules {
-        let until = until_local(rule, &zone, allday);
-        let from = if rule.count().is_some() {
-            None
-        } else {
-            Some(from_local)
-        };
-        for t in rule.iter(local0, allday, until, from).take(cap) {
-            if t > to_local {
-                break;
-            }
-            ex_instants.push(to_utc(t));
-        }
-    }
-    // Sorted, so that each instance is looked up rather than compared with every one: a
-    // series can have hundreds of instances, EXDATEs and overrides.
-    ex_instants.sort_unstable();
-    ex_dates.sort_unstable();
-    let mut deleted = Vec::new();
+    // DTSTART and the RDATEs.
     instances.retain(|i| {
-        let gone = ex_instants.binary_search(&i.utc).is_ok()
-            || ex_dates.binary_search(&i.local.date()).is_ok();
+        let gone = excluded(i.utc, i.local);
         if gone {
-            deleted.push(if allday {
-                RecurrenceId::Date(i.local.date())
-            } else {
-                RecurrenceId::Utc(i.utc)
-            });
+            deleted.push(rid_of(i));
         }
         !gone
     });
@@ -1096,17 +1381,26 @@ fn expand_master(
                 Length::Days(d) => d,
                 Length::Timed { days, .. } => days,
             };
-            let d = inst.local.date() + ChronoDuration::seconds(shift);
+            // Whole days of the shift, as `NaiveDate + TimeDelta` counts them.
+            let Some(d) = ChronoDuration::try_seconds(shift)
+                .and_then(|delta| inst.local.date().checked_add_signed(delta))
+            else {
+                continue;
+            };
             push_allday(ctx, event, d, days, Some(rid), out);
         } else {
-            let utc = inst.utc + ChronoDuration::seconds(shift);
+            let Some(utc) = plus_seconds(inst.utc, shift) else {
+                continue;
+            };
             // The wall clock is only needed for a length in days (a zone look-up per instance
             // otherwise spent for nothing).
             let end = match length {
-                Length::Timed { days: 0, seconds } => utc + ChronoDuration::seconds(seconds),
+                Length::Timed { days: 0, seconds } => plus_seconds(utc, seconds),
                 _ => end_of(&zone, zone.to_local(utc), utc, length),
             };
-            push_timed(ctx, event, utc, end, Some(rid), floating, out);
+            if let Some(end) = end {
+                push_timed(ctx, event, utc, end, Some(rid), floating, out);
+            }
         }
     }
     deleted
@@ -1193,7 +1487,7 @@ mod tests {
             window_end: day(3),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
-            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+            limits: ExpandLimits::default(),
         };
         let (occs, _) = expand(&cal, &resolvers, &opts);
         let got: Vec<_> = occs
@@ -1251,7 +1545,7 @@ mod tests {
                 .and_time(NaiveTime::MIN),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
-            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+            limits: ExpandLimits::default(),
         };
         for parallel_min in [usize::MAX, 0] {
             let (occs, _) = expand_with(&cal, &resolvers, &opts, parallel_min);
@@ -1317,7 +1611,7 @@ mod tests {
             window_end: to,
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
-            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+            limits: ExpandLimits::default(),
         };
         let (wide, _) = expand(&cal, &resolvers, &opts(day(-400), day(400)));
         for d in 0..60 {
@@ -1397,6 +1691,44 @@ mod tests {
         assert_eq!(lines, [1, 10, 11, 30, 50, 61]);
     }
 
+    /// When a limit cuts a large feed, two threads give what one gives: the feed is expanded
+    /// again on one thread, so the cut falls at the same event whatever the thread count.
+    #[test]
+    fn limits_cut_the_same_on_one_thread_or_two() {
+        let mut cal = crate::ics::parse::parse(&mixed_feed(3000));
+        let (resolvers, _) = resolvers(&mut cal);
+        let opts = |limits| ExpandOptions {
+            window_start: NaiveDate::from_ymd_opt(2025, 1, 1)
+                .unwrap()
+                .and_time(NaiveTime::MIN),
+            window_end: NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_time(NaiveTime::MIN),
+            user_zone: Zone::Utc,
+            ignore_x_wr_timezone: false,
+            limits,
+        };
+        let all = expand_with(&cal, &resolvers, &opts(ExpandLimits::default()), usize::MAX).0;
+        for limits in [
+            ExpandLimits {
+                occurrences_per_feed: all.len() / 3,
+                ..ExpandLimits::default()
+            },
+            ExpandLimits {
+                rule_steps_per_feed: 500,
+                ..ExpandLimits::default()
+            },
+        ] {
+            let one = expand_with(&cal, &resolvers, &opts(limits), usize::MAX);
+            let two = expand_with(&cal, &resolvers, &opts(limits), 0);
+            assert!(one.0.len() < all.len(), "{limits:?}");
+            assert_eq!(one.0, two.0, "{limits:?}");
+            assert_eq!(one.1, two.1, "{limits:?}");
+            let cut = |w: &[Warning]| w.iter().filter(|w| w.message.contains("per feed")).count();
+            assert_eq!(cut(&one.1), 1, "{:?}", one.1);
+        }
+    }
+
     /// Two threads give exactly what one gives: the same occurrences in the same order, and
     /// the same warnings (an unknown TZID met by both halves is reported once).
     #[test]
@@ -1412,7 +1744,7 @@ mod tests {
                 .and_time(NaiveTime::MIN),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
-            max_instances_per_series: MAX_INSTANCES_PER_SERIES,
+            limits: ExpandLimits::default(),
         };
         let one = expand_with(&cal, &resolvers, &opts, usize::MAX);
         let two = expand_with(&cal, &resolvers, &opts, 0);

@@ -247,10 +247,10 @@ fn push_item(out: &mut Vec<String>, raw: &str) {
 /// Normalises a calendar user address for comparison: trimmed, lowercase, `mailto:` dropped.
 pub fn normalize_address(s: &str) -> String {
     let s = s.trim();
-    let s = if s.len() >= 7 && s[..7].eq_ignore_ascii_case("mailto:") {
-        &s[7..]
-    } else {
-        s
+    // `get`, not `[..7]`: byte 7 may be inside a character (`José Ñuñez`, `abcde€@x.org`).
+    let s = match s.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &s[7..],
+        _ => s,
     };
     s.trim().to_ascii_lowercase()
 }
@@ -362,5 +362,17 @@ mod tests {
             "me@example.com"
         );
         assert_eq!(normalize_address("mailto:"), "");
+    }
+
+    /// Issue 12: byte 7 of these is inside a character; a byte slice there panicked.
+    #[test]
+    fn addresses_with_a_multibyte_character_near_the_start() {
+        assert_eq!(normalize_address("José Ñuñez"), "josé Ñuñez");
+        assert_eq!(normalize_address("abcde€@x.org"), "abcde€@x.org");
+        assert_eq!(normalize_address("MAILTO:abcde€@X.org"), "abcde€@x.org");
+        assert_eq!(normalize_address("mailt€"), "mailt€");
+        for s in ["é", "éé", "ééé", "éééé", "ÿ@x.org", "\u{1F600}mailto:x"] {
+            assert_eq!(normalize_address(s), s.to_ascii_lowercase(), "{s:?}");
+        }
     }
 }

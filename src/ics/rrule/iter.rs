@@ -197,6 +197,13 @@ pub struct RuleIter {
     found_in_period: bool,
     empty_run: u64,
     done: bool,
+    /// Steps taken so far: one per period looked at or candidate considered (see
+    /// [`RuleIter::with_budget`]).
+    steps: u64,
+    /// Steps allowed before the iterator gives up (`u64::MAX`: no limit).
+    budget: u64,
+    /// Whether it gave up because the budget ran out.
+    out_of_budget: bool,
 }
 
 /// What loading a period produced.
@@ -218,7 +225,9 @@ impl Rule {
     ///   the event's wall-clock time, and is inclusive.
     /// - `from`: instances before it are not yielded. Without COUNT the iterator starts at the
     ///   period containing `from` by arithmetic on the interval, so the cost does not depend on
-    ///   how long ago DTSTART was. With COUNT it must count from DTSTART.
+    ///   how long ago DTSTART was. With COUNT the instances before `from` are still counted:
+    ///   by arithmetic when every period holds as many (plain DAILY/WEEKLY/sub-daily rules,
+    ///   whose COUNT can be in the billions), else period by period, not instance by instance.
     /// - `date_only` (DTSTART was a DATE): BYHOUR/BYMINUTE/BYSECOND are ignored, as libical
     ///   does, and every instance keeps DTSTART's time (midnight). A sub-daily FREQ is treated
     ///   as DAILY whose interval is the rule's period in whole days, at least one
@@ -485,6 +494,9 @@ impl RuleIter {
             cursor: 0,
             found_in_period: false,
             empty_run: 0,
+            steps: 0,
+            budget: u64::MAX,
+            out_of_budget: false,
             // A start outside chrono's range for week arithmetic, or a rule that can never
             // produce a time (BYSECOND=60 alone), ends at once.
             done: kind.is_none(),
@@ -500,6 +512,24 @@ impl RuleIter {
             }
         }
         it
+    }
+
+    /// Ends the iterator after `steps` steps, each one period looked at or one candidate
+    /// considered: with it no rule, however absurd, costs more than the caller allows.
+    /// [`RuleIter::out_of_budget`] tells whether it ended that way.
+    pub fn with_budget(mut self, steps: u64) -> RuleIter {
+        self.budget = steps;
+        self
+    }
+
+    /// Steps taken so far (see [`RuleIter::with_budget`]).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Whether the iterator ended because its budget ran out (rather than the rule ending).
+    pub fn out_of_budget(&self) -> bool {
+        self.out_of_budget
     }
 
     /// With COUNT, instances before `from` must still be counted. When every period holds
@@ -919,6 +949,12 @@ impl Iterator for RuleIter {
                 self.done = true;
                 return None;
             }
+            if self.steps >= self.budget {
+                self.done = true;
+                self.out_of_budget = true;
+                return None;
+            }
+            self.steps += 1;
             if !self.loaded {
                 match self.load() {
                     Load::Ready => {
@@ -1110,6 +1146,26 @@ mod tests {
             it.remaining,
             Some(4_000_000_000 - (from - start).num_seconds() as u32 - 1)
         );
+    }
+
+    /// A budget ends the iterator after that many steps and says so; a rule that ends on its
+    /// own does not report it.
+    #[test]
+    fn a_budget_bounds_the_steps() {
+        let start = at(2025, 1, 1, 0, 0, 0);
+        let from = at(2026, 1, 5, 0, 0, 0);
+        // Not plain (BYSECOND), so with COUNT each period before `from` is looked at.
+        let r = rule("FREQ=SECONDLY;BYSECOND=0,30;COUNT=2000000000");
+        let mut it = r.iter(start, false, None, Some(from)).with_budget(1000);
+        assert_eq!(it.next(), None);
+        assert!(it.out_of_budget());
+        assert_eq!(it.steps(), 1000);
+        let mut it = rule("FREQ=DAILY;COUNT=3")
+            .iter(start, false, None, None)
+            .with_budget(1000);
+        assert_eq!(it.by_ref().count(), 3);
+        assert!(!it.out_of_budget());
+        assert!(it.steps() < 10, "{}", it.steps());
     }
 
     #[test]

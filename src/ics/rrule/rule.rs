@@ -273,6 +273,15 @@ impl Rule {
         self.count
     }
 
+    /// The same rule with COUNT set to `count`: for the event layer, when DTSTART does not
+    /// match the rule and so is one of the COUNT instances (RFC 5545 3.8.5.3).
+    pub fn with_count(&self, count: u32) -> Rule {
+        Rule {
+            count: Some(count),
+            ..self.clone()
+        }
+    }
+
     pub fn until(&self) -> Option<Until> {
         self.until
     }

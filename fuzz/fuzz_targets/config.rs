@@ -1,0 +1,10 @@
+//! Config loading on any text: an error or a config, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = calaudit::config::Config::parse(text, None);
+    }
+});
