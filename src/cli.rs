@@ -185,6 +185,28 @@ pub enum OccurrencesFormat {
     Jsonl,
 }
 
+/// Why a parsed feed is not a calendar worth reporting on, if it is not: weeks of zeros from a
+/// sign-in page or an empty file would look like a real answer. A calendar with events, none
+/// of them in the window, is fine.
+fn not_a_calendar(cal: &crate::ics::Calendar) -> Option<String> {
+    if cal.sections.is_empty() && cal.events.is_empty() {
+        return Some(
+            "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a web page such as \
+             a sign-in page). If it is a secret calendar address, the address may have been \
+             reset: copy it again from your calendar's settings."
+                .to_owned(),
+        );
+    }
+    if cal.events.is_empty() {
+        return Some(
+            "has no events at all (no VEVENT in any VCALENDAR): check that this is the calendar \
+             you meant to export."
+                .to_owned(),
+        );
+    }
+    None
+}
+
 /// Runs a parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     match dispatch(cli) {
@@ -594,6 +616,12 @@ impl Context_ {
             }
             .with_context(|| format!("cannot read {}", src.display()))
             .with_context(context)?;
+            if let Some(problem) = not_a_calendar(&calendar) {
+                bail!(
+                    "feed {name:?} ({}) {problem}",
+                    crate::untrusted::shown(&src.display())
+                );
+            }
             parsed.push(ParsedFeed {
                 name: name.clone(),
                 calendar,

@@ -506,3 +506,69 @@ fn rules_suggest_lists_undecided_titles_with_a_rule_to_paste() {
     let o = calaudit(&args[..args.len() - 1], None);
     assert!(stdout(&o).contains("Project Mercury") && stdout(&o).contains("[[rules]]"));
 }
+
+#[test]
+fn what_is_not_a_calendar_is_an_error_not_weeks_of_zeros() {
+    let dir = util::tempdir();
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "signin.ics",
+            "<!DOCTYPE html><html><body>Sign in to continue</body></html>\n",
+            "secret calendar address",
+        ),
+        ("empty.ics", "", "no BEGIN:VCALENDAR"),
+        ("junk.ics", "hello\nworld\n", "no BEGIN:VCALENDAR"),
+        (
+            "no-events.ics",
+            "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n",
+            "has no events at all",
+        ),
+    ];
+    for (file, body, want) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, body).expect("write");
+        let feed = path.display().to_string();
+        for cmd in ["report", "check"] {
+            let o = calaudit(
+                &[
+                    cmd,
+                    "--feed",
+                    &feed,
+                    "--from",
+                    "2026-01-05",
+                    "--to",
+                    "2026-01-12",
+                    "--tz",
+                    "UTC",
+                ],
+                None,
+            );
+            assert_eq!(o.status.code(), Some(2), "{cmd} {file}: {}", stdout(&o));
+            assert!(stderr(&o).contains(want), "{cmd} {file}: {}", stderr(&o));
+            assert!(stderr(&o).contains(file), "names the feed: {}", stderr(&o));
+        }
+    }
+    // A real calendar with nothing in the window is fine.
+    let path = dir.join("elsewhere.ics");
+    std::fs::write(
+        &path,
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:x\nDTSTART:20250106T090000Z\nDTEND:20250106T100000Z\nSUMMARY:Old\nEND:VEVENT\nEND:VCALENDAR\n",
+    )
+    .expect("write");
+    let feed = path.display().to_string();
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &feed,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--tz",
+            "UTC",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
