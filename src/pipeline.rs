@@ -46,6 +46,8 @@ pub struct Settings<'a> {
     pub priority: [Category; 4],
     pub no_fly: &'a [NoFlyWindow],
     pub protection: Protection,
+    /// How much one feed may expand to (`[limits]`).
+    pub limits: ExpandLimits,
 }
 
 impl<'a> Settings<'a> {
@@ -65,6 +67,7 @@ impl<'a> Settings<'a> {
             priority: crate::config::DEFAULT_PRIORITY,
             no_fly: &[],
             protection: Protection::default(),
+            limits: ExpandLimits::default(),
         }
     }
 
@@ -77,6 +80,7 @@ impl<'a> Settings<'a> {
             priority: cfg.priority,
             no_fly: &cfg.no_fly,
             protection: cfg.protection.clone(),
+            limits: cfg.limits,
         }
     }
 }
@@ -168,7 +172,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         window_end: s.window.end_utc(),
         user_zone: Zone::Iana(s.window.tz),
         ignore_x_wr_timezone: false,
-        limits: ExpandLimits::default(),
+        limits: s.limits,
     };
     let mut rule_names: Vec<String> = vec!["default".into()];
     let mut analysis = Analysis {

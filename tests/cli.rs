@@ -572,3 +572,47 @@ fn what_is_not_a_calendar_is_an_error_not_weeks_of_zeros() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn expansion_limits_come_from_the_config() {
+    let dir = util::tempdir();
+    let ics = dir.join("daily.ics");
+    std::fs::write(
+        &ics,
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:daily\nDTSTART:20260105T090000Z\nDTEND:20260105T093000Z\nRRULE:FREQ=DAILY\nSUMMARY:Standup\nEND:VEVENT\nEND:VCALENDAR\n",
+    )
+    .expect("write");
+    let cfg = dir.join("limits.toml");
+    std::fs::write(&cfg, "tz = \"UTC\"\n[limits]\noccurrences_per_feed = 3\n").expect("write");
+    let (feed, cfg) = (ics.display().to_string(), cfg.display().to_string());
+    let args = |config: bool| {
+        let mut a = vec![
+            "occurrences",
+            "--feed",
+            &feed,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-19",
+            "--format",
+            "jsonl",
+        ];
+        if config {
+            a.extend(["--config", &cfg]);
+        }
+        a.into_iter().map(str::to_owned).collect::<Vec<String>>()
+    };
+    let run = |config: bool| {
+        let a = args(config);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        calaudit(&refs, Some(&dir))
+    };
+    let limited = run(true);
+    assert!(limited.status.success(), "{}", stderr(&limited));
+    assert_eq!(stdout(&limited).lines().count(), 3, "{}", stdout(&limited));
+    assert!(stderr(&limited).contains("warning"), "{}", stderr(&limited));
+    // The default limits keep all 14 days.
+    std::fs::write(dir.join("config.toml"), "tz = \"UTC\"\n").expect("write");
+    let full = run(false);
+    assert_eq!(stdout(&full).lines().count(), 14, "{}", stderr(&full));
+}

@@ -23,6 +23,9 @@ pub struct RawConfig {
     /// How events no rule matches are classified.
     #[serde(default)]
     pub classify: RawClassify,
+    /// How much one feed may expand to.
+    #[serde(default)]
+    pub limits: RawLimits,
     /// Protected windows that meetings must not break.
     #[serde(default)]
     pub no_fly: Vec<RawNoFly>,
@@ -39,6 +42,14 @@ pub struct RawConfig {
     /// Direct reports, for the 1:1 cadence (`calaudit reports`).
     #[serde(default)]
     pub reports: Vec<super::reports::RawDirectReport>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub instances_per_series: Option<u64>,
+    pub occurrences_per_feed: Option<u64>,
+    pub rule_steps_per_feed: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

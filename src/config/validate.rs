@@ -35,6 +35,8 @@ pub struct Config {
     pub daemon: super::DaemonConfig,
     /// Direct reports (`[[reports]]`), in the order written.
     pub reports: Vec<super::DirectReport>,
+    /// How much one feed may expand to (`[limits]`).
+    pub limits: crate::ics::expand::ExpandLimits,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -365,10 +367,39 @@ impl Config {
             path,
             &mut problems,
         );
+        let mut limits = crate::ics::expand::ExpandLimits::default();
+        let positive = |key: &str, v: Option<u64>, problems: &mut Vec<String>| match v {
+            Some(0) => {
+                problems.push(format!(
+                    "key `limits.{key}`: must be at least 1 (leave it out for the default)"
+                ));
+                None
+            }
+            v => v,
+        };
+        let l = &raw.limits;
+        if let Some(n) = positive(
+            "instances_per_series",
+            l.instances_per_series,
+            &mut problems,
+        ) {
+            limits.instances_per_series = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = positive(
+            "occurrences_per_feed",
+            l.occurrences_per_feed,
+            &mut problems,
+        ) {
+            limits.occurrences_per_feed = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = positive("rule_steps_per_feed", l.rule_steps_per_feed, &mut problems) {
+            limits.rule_steps_per_feed = n;
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
+            limits,
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
             charts_dir: raw.server.charts_dir.as_deref().map(|d| {
@@ -563,6 +594,33 @@ mod tests {
         assert!(msg.contains("hourz") && msg.contains("line 3"), "{msg}");
         let err = Config::parse("me = 3\n", None).err().unwrap();
         assert!(err.to_string().contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn limits_are_read_and_zero_is_refused() {
+        let cfg = Config::parse(
+            "tz = \"UTC\"\n[limits]\noccurrences_per_feed = 3\nrule_steps_per_feed = 9\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(cfg.limits.occurrences_per_feed, 3);
+        assert_eq!(cfg.limits.rule_steps_per_feed, 9);
+        assert_eq!(
+            cfg.limits.instances_per_series,
+            crate::ics::expand::ExpandLimits::default().instances_per_series
+        );
+        let documented = Config::parse(super::super::DEFAULT_CONFIG_TOML, None).unwrap();
+        assert_eq!(
+            documented.limits,
+            crate::ics::expand::ExpandLimits::default()
+        );
+        let err = Config::parse("[limits]\ninstances_per_series = 0\n", None)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("limits.instances_per_series"),
+            "{err}"
+        );
     }
 
     #[test]
