@@ -33,6 +33,9 @@ pub(crate) struct Keywords {
     /// For each ASCII character, the keywords that can start with it (in any case): a title
     /// position is only tried against those.
     by_ascii_start: Vec<Vec<u32>>,
+    /// The same for the keywords whose start needs no word boundary (`<>`, `*gespräch`):
+    /// only these can match inside a word, which is where most title positions are.
+    by_ascii_start_open: Vec<Vec<u32>>,
     /// The keywords that can start with a non-ASCII character.
     non_ascii_start: Vec<u32>,
 }
@@ -110,6 +113,7 @@ impl Keywords {
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
         let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
         let mut non_ascii_start = Vec::new();
         for word in words {
             let trimmed = word.trim();
@@ -158,7 +162,8 @@ impl Keywords {
                 .chain(accented)
             {
                 let list = match u8::try_from(c) {
-                    Ok(b) if b.is_ascii() => &mut by_ascii_start[usize::from(b)],
+                    Ok(b) if b.is_ascii() && kw.left => &mut by_ascii_start[usize::from(b)],
+                    Ok(b) if b.is_ascii() => &mut by_ascii_start_open[usize::from(b)],
                     _ => &mut non_ascii_start,
                 };
                 if list.last() != Some(&index) {
@@ -170,6 +175,7 @@ impl Keywords {
         Some(Keywords {
             keywords,
             by_ascii_start,
+            by_ascii_start_open,
             non_ascii_start,
         })
     }
@@ -178,16 +184,29 @@ impl Keywords {
     pub(crate) fn is_match(&self, text: &str) -> bool {
         // A byte loop: most positions are rejected by one table look-up, and characters are
         // only decoded where a keyword could start.
-        for (at, &b) in text.as_bytes().iter().enumerate() {
-            let candidates = if b.is_ascii() {
-                &self.by_ascii_start[usize::from(b)]
+        let bytes = text.as_bytes();
+        for (at, &b) in bytes.iter().enumerate() {
+            let (bounded, open): (&[u32], &[u32]) = if b.is_ascii() {
+                // Keywords that need a word boundary before them are only tried where there
+                // is one; after an ASCII byte that is one comparison.
+                let word_before = match at.checked_sub(1).map(|i| bytes[i]) {
+                    None => false,
+                    Some(p) if p.is_ascii() => p.is_ascii_alphanumeric() || p == b'_',
+                    Some(_) => text[..at].chars().next_back().is_some_and(is_word_char),
+                };
+                let bounded: &[u32] = if word_before {
+                    &[]
+                } else {
+                    &self.by_ascii_start[usize::from(b)]
+                };
+                (bounded, &self.by_ascii_start_open[usize::from(b)])
             } else if b >= 0xC0 {
                 // The first byte of a multi-byte character.
-                &self.non_ascii_start
+                (&self.non_ascii_start, &[])
             } else {
                 continue;
             };
-            if candidates.is_empty() {
+            if bounded.is_empty() && open.is_empty() {
                 continue;
             }
             // The byte after an ASCII first character is where the second one starts.
@@ -197,8 +216,9 @@ impl Keywords {
                 None
             };
             let mut free_before = None;
-            for kw in candidates
+            for kw in bounded
                 .iter()
+                .chain(open)
                 .filter_map(|&i| self.keywords.get(i as usize))
             {
                 if let (Some(n), Some(want)) = (next, kw.second) {
