@@ -183,9 +183,15 @@ impl Subject<'_> {
     /// The number of distinct people on the event other than me, rooms and resources left
     /// out, counting stops past `cap`. Without a known `me`, every participant but one.
     pub fn others_up_to(&self, cap: usize) -> usize {
-        if let Some(n) = self.others_known {
-            return n;
+        match self.others_known {
+            Some(n) => n,
+            None => self.count_others(cap),
         }
+    }
+
+    /// [`Subject::others_up_to`] by comparing each participant with the ones before it:
+    /// quadratic, but without allocating, which is cheaper for the usual handful of people.
+    fn count_others(&self, cap: usize) -> usize {
         // Without `me`, one more is counted and then taken off for the owner.
         let unknown_me = self.me.is_empty();
         let limit = cap.saturating_add(1 + usize::from(unknown_me));
@@ -225,6 +231,10 @@ impl Subject<'_> {
     pub fn others(&self) -> usize {
         if let Some(n) = self.others_known {
             return n;
+        }
+        // Up to 16 participants, comparing pairs is cheaper than collecting and sorting.
+        if self.attendees.count() < 16 {
+            return self.count_others(usize::MAX);
         }
         let mut people: Vec<&str> = self
             .organizer
