@@ -570,6 +570,20 @@ fn params(raw: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
+/// Whether the raw parameters may hold a CUTYPE (in upper or lower case, as producers write
+/// it; a mixed-case name is missed, which only loses the room mark).
+fn has_cutype(raw: &[u8]) -> bool {
+    use std::sync::OnceLock;
+    static FINDERS: OnceLock<[memchr::memmem::Finder<'static>; 2]> = OnceLock::new();
+    let [upper, lower] = FINDERS.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new(b"CUTYPE"),
+            memchr::memmem::Finder::new(b"cutype"),
+        ]
+    });
+    upper.find(raw).is_some() || lower.find(raw).is_some()
+}
+
 fn param<'l>(raw: &'l [u8], name: &str) -> Option<&'l [u8]> {
     params(raw).find_map(|(n, v)| is_name(n, name.as_bytes()).then_some(v))
 }
@@ -1420,16 +1434,16 @@ fn event_simple_property(
             })
         }
         Prop::Attendee => {
-            // PARTSTAT and CUTYPE in one pass over the parameters.
-            let (mut ps, mut resource) = (None, false);
-            for (n, v) in params(cl.params) {
-                if ps.is_none() && is_name(n, b"PARTSTAT") {
-                    ps = Some(upper_known(v, PARTSTAT_VALUES));
-                } else if is_name(n, b"CUTYPE") {
-                    resource =
-                        v.eq_ignore_ascii_case(b"ROOM") || v.eq_ignore_ascii_case(b"RESOURCE");
-                }
-            }
+            let ps = param(cl.params, "PARTSTAT").map(|p| upper_known(p, PARTSTAT_VALUES));
+            // Rooms and resources: nearly every attendee is CUTYPE=INDIVIDUAL or has no
+            // CUTYPE, so the parameters are only read again when one may say ROOM/RESOURCE.
+            // Rooms and resources (CUTYPE=ROOM|RESOURCE). Most attendees have no CUTYPE
+            // (Outlook) or have it first (Google): a prebuilt search for the name, then the
+            // ordinary parameter reader only when it is there.
+            let resource = has_cutype(cl.params)
+                && param(cl.params, "CUTYPE").is_some_and(|v| {
+                    v.eq_ignore_ascii_case(b"ROOM") || v.eq_ignore_ascii_case(b"RESOURCE")
+                });
             let partstat = ps.as_deref().map(|p| match p {
                 "NEEDS-ACTION" => PartStat::NeedsAction,
                 "ACCEPTED" => PartStat::Accepted,
@@ -1487,6 +1501,31 @@ fn event_simple_property(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rooms_and_resources_are_marked() {
+        let cal = one("BEGIN:VEVENT\nUID:r\nDTSTART:20240101T100000Z\n\
+             ATTENDEE;CUTYPE=ROOM;ROLE=REQ-PARTICIPANT:mailto:r1@x.com\n\
+             ATTENDEE;cutype=resource:mailto:projector@x.com\n\
+             ATTENDEE;CUTYPE=\"Room\";PARTSTAT=ACCEPTED:mailto:r2@x.com\n\
+             ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=DECLINED:mailto:a@x.com\n\
+             ATTENDEE;CN=\"Room 4 fan club\":mailto:b@x.com\nEND:VEVENT\n");
+        let flags: Vec<(bool, Option<PartStat>)> = cal.events[0]
+            .attendees
+            .iter()
+            .map(|a| (a.resource, a.partstat))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (true, None),
+                (true, None),
+                (true, Some(PartStat::Accepted)),
+                (false, Some(PartStat::Declined)),
+                (false, None)
+            ]
+        );
+    }
 
     fn one(src: &str) -> Calendar {
         parse(src.as_bytes())
