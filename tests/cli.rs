@@ -616,3 +616,50 @@ fn expansion_limits_come_from_the_config() {
     let full = run(false);
     assert_eq!(stdout(&full).lines().count(), 14, "{}", stderr(&full));
 }
+
+#[test]
+fn occurrences_table_columns_line_up_with_long_rule_names() {
+    let dir = util::tempdir();
+    let ics = dir.join("mixed.ics");
+    // "Project Mercury" goes to the fallback, whose rule name carries its reasons (long);
+    // "Sprint planning" to a short rule name.
+    let mut text = String::from("BEGIN:VCALENDAR\n");
+    for (uid, day, title) in [
+        ("a", "20260106", "Project Mercury"),
+        ("b", "20260107", "Sprint planning"),
+    ] {
+        text.push_str(&format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:{day}T090000Z\nDTEND:{day}T100000Z\nSUMMARY:{title}\n\
+             ORGANIZER:mailto:me@corp.example\nATTENDEE:mailto:a@corp.example\n\
+             ATTENDEE:mailto:b@corp.example\nATTENDEE:mailto:c@corp.example\nEND:VEVENT\n"
+        ));
+    }
+    text.push_str("END:VCALENDAR\n");
+    std::fs::write(&ics, text).expect("write");
+    let feed = ics.display().to_string();
+    let o = calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            &feed,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--tz",
+            "UTC",
+            "--me",
+            "me@corp.example",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(out.contains("fallback: "), "{out}");
+    let column = lines[0].find("counts").expect("header");
+    for line in &lines[1..] {
+        assert_eq!(line.find(" yes ").map(|i| i + 1), Some(column), "{out}");
+    }
+}

@@ -344,9 +344,24 @@ pub fn occurrences_jsonl(a: &Analysis) -> String {
 pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
     use chrono::TimeZone;
     let mut s = String::new();
+    // Columns as wide as their longest value (a fallback's reasons are long), so they line up.
+    let rule_width = a
+        .rows
+        .iter()
+        .map(|r| a.rule_name(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("rule".len());
+    let counts_width = a
+        .rows
+        .iter()
+        .map(|r| r.excluded.map_or(3, |x| 3 + x.as_str().len()))
+        .max()
+        .unwrap_or(0)
+        .max("counts".len());
     let _ = writeln!(
         s,
-        "{:<16} {:>6} {:<10} {:<24} {:<12} summary",
+        "{:<16} {:>6} {:<10} {:<rule_width$} {:<counts_width$} summary",
         "start (local)", "length", "category", "rule", "counts"
     );
     for row in &a.rows {
@@ -376,7 +391,7 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
         );
         let _ = writeln!(
             s,
-            "{:<16} {:>6} {:<10} {:<24} {:<12} {}",
+            "{:<16} {:>6} {:<10} {:<rule_width$} {:<counts_width$} {}",
             when,
             len,
             row.label(),
