@@ -305,3 +305,32 @@ fn a_huge_count_is_counted_not_walked() {
     let o = run_fixture("report", "secondly-count-from-1900.ics", &[]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// Found by fuzzing parse+expand (fuzz/, 2026-12-05): a Windows display-name TZID whose
+/// offset sign is bad UTF-8 (`(UTC\xff\xfcDJ00) Brasília`) was sliced through a character.
+/// The event is still placed (by its DTSTART zone), through the pipeline and the binary.
+#[test]
+fn a_tzid_offset_of_bad_utf8_is_read_not_sliced() {
+    let bytes = std::fs::read(util::fixture("tzid-offset-bad-utf8.ics")).expect("fixture");
+    let a = util::analyze(bytes, util::window("UTC", "2017-05-08", "2017-05-15"), &[]);
+    assert_eq!(a.rows.len(), 1, "{:?}", warnings(&a));
+    let path = util::fixture("tzid-offset-bad-utf8.ics");
+    let o = calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            path.to_str().unwrap_or(""),
+            "--from",
+            "2017-05-08",
+            "--to",
+            "2017-05-15",
+            "--tz",
+            "UTC",
+            "--format",
+            "jsonl",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+}

@@ -263,19 +263,26 @@ fn split_offset_prefix(s: &str) -> (Option<i32>, &str) {
     if sign_part.is_empty() {
         return (Some(0), rest);
     }
-    let (sign, digits) = match sign_part.split_at(1) {
-        ("+", d) => (1, d),
-        ("-", d) => (-1, d),
-        _ => return (None, s),
+    // Not `split_at(1)`: the first character may be multi-byte (a U+FFFD from bad UTF-8).
+    let (sign, digits) = if let Some(d) = sign_part.strip_prefix('+') {
+        (1, d)
+    } else if let Some(d) = sign_part.strip_prefix('-') {
+        (-1, d)
+    } else {
+        return (None, s);
     };
     let mut parts = digits.split(':');
     let hours = parts.next().and_then(|h| h.trim().parse::<i32>().ok());
     let minutes = parts
         .next()
         .map_or(Some(0), |m| m.trim().parse::<i32>().ok());
-    match (hours, minutes) {
-        (Some(h), Some(m)) => (Some(sign * (h * 60 + m)), rest),
-        _ => (None, s),
+    let total = match (hours, minutes) {
+        (Some(h), Some(m)) => h.checked_mul(60).and_then(|x| x.checked_add(m)),
+        _ => None,
+    };
+    match total {
+        Some(t) => (Some(sign * t), rest),
+        None => (None, s),
     }
 }
 
@@ -301,6 +308,25 @@ fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing parse+expand: a display name whose offset sign is a multi-byte
+    /// character (bad UTF-8 read as U+FFFD) was sliced through the character.
+    #[test]
+    fn offset_prefixes_with_odd_characters_do_not_panic() {
+        for s in [
+            "(UTC\u{fffd}DJ00) Bras\u{ed}lia",
+            "(UTC\u{e9}03:00) X",
+            "(UTC+99999999:00) X",
+            "(UTC-2147483647:59) X",
+            "(UTC+)",
+            "()",
+        ] {
+            let (offset, _) = split_offset_prefix(s);
+            assert_eq!(offset, None, "{s:?}");
+        }
+        assert_eq!(split_offset_prefix("(UTC-03:00) Brasilia").0, Some(-180));
+        assert_eq!(split_offset_prefix("(UTC) Dublin").0, Some(0));
+    }
 
     #[test]
     fn every_iana_name_in_the_tables_is_known_to_chrono_tz() {
