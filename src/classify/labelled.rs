@@ -82,15 +82,11 @@ pub fn parse(text: &str) -> Result<Vec<Labelled>, LabelledError> {
                 .map_err(|e: super::ParseCategoryError| err(e.to_string()))?,
             others: number("others", others)?,
             rooms: number("rooms", rooms)?,
-            organizer: OrganizerKind::NAMES
-                .iter()
-                .find(|(name, _)| organizer.trim() == *name)
-                .map(|&(_, k)| k)
-                .ok_or_else(|| {
-                    err(format!(
-                        "`organizer` is {organizer:?}: expected me, internal, external or none"
-                    ))
-                })?,
+            organizer: OrganizerKind::from_name(organizer).ok_or_else(|| {
+                err(format!(
+                    "`organizer` is {organizer:?}: expected me, internal, external or none"
+                ))
+            })?,
             minutes: number("minutes", minutes)?,
             recurring: match recurring.trim() {
                 "y" => true,

@@ -496,16 +496,12 @@ fn organizer_kinds(raw: &RawRule) -> Result<Option<Matcher>, RuleErrorKind> {
     values
         .iter()
         .map(|v| {
-            OrganizerKind::NAMES
-                .iter()
-                .find(|(name, _)| v.trim().eq_ignore_ascii_case(name))
-                .map(|&(_, kind)| kind)
-                .ok_or_else(|| RuleErrorKind::InvalidValue {
-                    key: "organizer_kind".into(),
-                    message: format!(
-                        "{v:?} is not one of \"me\", \"internal\", \"external\", \"none\""
-                    ),
-                })
+            OrganizerKind::from_name(v).ok_or_else(|| RuleErrorKind::InvalidValue {
+                key: "organizer_kind".into(),
+                message: format!(
+                    "{v:?} is not one of \"me\", \"internal\", \"external\", \"none\""
+                ),
+            })
         })
         .collect::<Result<Vec<_>, _>>()
         .map(|kinds| Some(Matcher::OrganizerKind(kinds)))

@@ -60,6 +60,14 @@ impl OrganizerKind {
         ("none", OrganizerKind::None),
     ];
 
+    /// The kind a rule or file names (`"internal"`), surrounding spaces and case ignored.
+    pub fn from_name(name: &str) -> Option<OrganizerKind> {
+        OrganizerKind::NAMES
+            .iter()
+            .find(|(n, _)| name.trim().eq_ignore_ascii_case(n))
+            .map(|&(_, kind)| kind)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrganizerKind::Me => "me",
@@ -143,6 +151,19 @@ impl Subject<'_> {
             .filter(|a| !a.is_empty())
     }
 
+    /// The organizer and attendees (non-empty addresses), organizer first, each with whether
+    /// it is a room or resource by its CUTYPE.
+    fn addresses(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.organizer
+            .into_iter()
+            .map(|a| (a, false))
+            .chain(
+                (0..self.attendees.count())
+                    .map(|i| (self.attendees.address(i), self.attendees.is_resource(i))),
+            )
+            .filter(|(a, _)| !a.is_empty())
+    }
+
     /// Whether `addr` is one of mine.
     pub fn is_me(&self, addr: &str) -> bool {
         self.me.iter().any(|m| m.eq_ignore_ascii_case(addr))
@@ -195,16 +216,7 @@ impl Subject<'_> {
         // Without `me`, one more is counted and then taken off for the owner.
         let unknown_me = self.me.is_empty();
         let limit = cap.saturating_add(1 + usize::from(unknown_me));
-        let people = || {
-            self.organizer
-                .into_iter()
-                .map(|a| (a, false))
-                .chain(
-                    (0..self.attendees.count())
-                        .map(|i| (self.attendees.address(i), self.attendees.is_resource(i))),
-                )
-                .filter(|(a, _)| !a.is_empty())
-        };
+        let people = || self.addresses();
         let mut count = 0;
         for (i, (addr, resource)) in people().enumerate() {
             if count >= limit {
@@ -237,16 +249,8 @@ impl Subject<'_> {
             return self.count_others(usize::MAX);
         }
         let mut people: Vec<&str> = self
-            .organizer
-            .into_iter()
-            .map(|a| (a, false))
-            .chain(
-                (0..self.attendees.count())
-                    .map(|i| (self.attendees.address(i), self.attendees.is_resource(i))),
-            )
-            .filter(|(a, resource)| {
-                !a.is_empty() && !resource && !is_google_resource(a) && !self.is_me(a)
-            })
+            .addresses()
+            .filter(|(a, resource)| !resource && !is_google_resource(a) && !self.is_me(a))
             .map(|(a, _)| a)
             .collect();
         if people.len() > 1 {
