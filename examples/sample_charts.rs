@@ -50,7 +50,7 @@ fn synthetic(weeks: usize) -> ChartInput {
             WeekPoint {
                 week: format!("{}-W{:02}", iso.year(), iso.week()),
                 week_start: start,
-                hours: [people, technical, deep, other],
+                hours: calaudit::classify::PerCategory::new(people, technical, deep, other),
                 working_hours: working,
                 ooo_days,
                 people_share: (working > 0.0).then(|| people / working),

@@ -386,7 +386,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let Some(w) = r.weeks.last() else {
                 bail!("the window holds no week to check");
             };
-            let people_h = w.seconds[0] as f64 / 3600.0;
+            let people_h = w.seconds[crate::classify::Category::People] as f64 / 3600.0;
             match (w.people_share, w.people_target_met) {
                 (Some(share), Some(false)) => {
                     println!(

@@ -232,10 +232,10 @@ fn overlapping_meetings_count_once_and_meetings_beat_focus() {
     let a = util::analyze(bytes, w, &[]);
     let wk = &util::report(&a, w).weeks[0];
     assert_eq!(wk.busy_seconds, 3 * 3600);
-    assert_eq!(wk.category_seconds(Category::People), 3600);
-    assert_eq!(wk.category_seconds(Category::Technical), 1800);
-    assert_eq!(wk.category_seconds(Category::DeepWork), 5400);
-    assert_eq!(wk.category_seconds(Category::Other), 0);
+    assert_eq!(wk.seconds[Category::People], 3600);
+    assert_eq!(wk.seconds[Category::Technical], 1800);
+    assert_eq!(wk.seconds[Category::DeepWork], 5400);
+    assert_eq!(wk.seconds[Category::Other], 0);
 }
 
 #[test]

@@ -318,7 +318,7 @@ pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
                     "kind": TARGET_MISSED,
                     "text": text,
                     "week": w.week,
-                    "people_minutes": w.seconds[0] / 60,
+                    "people_minutes": w.seconds[crate::classify::Category::People] / 60,
                     "working_hours": w.working_hours,
                     "people_share": w.people_share,
                     "people_target": rep.people_target,
@@ -343,7 +343,7 @@ pub fn target_text(w: &WeekRow, target: f64, what: &str) -> String {
     format!(
         "{} {what}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
         w.week,
-        w.seconds[0] as f64 / 3600.0,
+        w.seconds[crate::classify::Category::People] as f64 / 3600.0,
         w.people_share.unwrap_or(0.0) * 100.0,
         w.working_hours,
         target * 100.0

@@ -9,9 +9,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{self, DrawResult, Swatch, TickAxis, WeekAxis};
 use super::input::{self, ChartInput};
-use super::palette::{self, CATEGORY_NAMES, INK, MUTED, OOO};
+use super::palette::{self, CATEGORY_LABELS, INK, MUTED, OOO};
 use super::series::{points, Series};
 use super::ChartKind;
+use crate::classify::Category;
 
 pub(crate) const TARGET: &str = "people target";
 pub(crate) const WORKING_WEEK: &str = "working week";
@@ -30,9 +31,8 @@ pub(crate) fn series(input: &ChartInput) -> Vec<Series> {
             .collect()
     };
     let target = input::target(input.people_target);
-    let mut out: Vec<Series> = CATEGORY_NAMES
+    let mut out: Vec<Series> = CATEGORY_LABELS
         .iter()
-        .enumerate()
         .map(|(c, name)| Series::new(name, per_week(&|w| input::hours(w.hours[c]))))
         .collect();
     out.push(Series::new(
@@ -66,9 +66,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
         return frame::no_data(&plot, "no weeks in this window");
     }
 
-    let mut items: Vec<(Swatch, String)> = CATEGORY_NAMES
+    let mut items: Vec<(Swatch, String)> = CATEGORY_LABELS
         .iter()
-        .enumerate()
         .map(|(c, name)| (Swatch::Fill(palette::category(c)), name.to_string()))
         .collect();
     items.push((
@@ -81,7 +80,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
 
     // Stack totals per slot, for the y range and for stacking.
     let mut stacks = vec![0.0; axis.len()];
-    for name in CATEGORY_NAMES {
+    for name in CATEGORY_LABELS.values() {
         for (label, v) in points(data, name) {
             if let Some(x) = axis.pos(label) {
                 stacks[x as usize] += v;
@@ -118,7 +117,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     // Bars: a thin gap between weeks while there is room for one.
     let half = axis.bar_half(plot_px);
     let mut base = vec![0.0; axis.len()];
-    for (c, name) in CATEGORY_NAMES.iter().enumerate() {
+    for (c, name) in CATEGORY_LABELS.iter() {
         let color = palette::category(c).filled();
         let mut bars = Vec::new();
         for (label, v) in points(data, name) {
@@ -217,7 +216,7 @@ pub(crate) fn step_paths(axis: &WeekAxis, pts: &[(String, f64)]) -> Vec<Vec<(f64
 
 /// "Latest week 2026-W26: people 13.5 h · target 12 h (30% of 40 h)".
 fn subtitle(data: &[Series], target_pct: f64) -> String {
-    let people = points(data, CATEGORY_NAMES[0]).last();
+    let people = points(data, CATEGORY_LABELS[Category::People]).last();
     let target = points(data, TARGET).last();
     let working = points(data, WORKING_WEEK).last();
     match (people, target, working) {
@@ -263,7 +262,7 @@ out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0"
     fn stacks_are_the_input_hours_and_target_is_target_times_working_hours() {
         let input = fixtures::sample();
         let data = series(&input);
-        for (c, name) in CATEGORY_NAMES.iter().enumerate() {
+        for (c, name) in CATEGORY_LABELS.iter() {
             let got: Vec<f64> = points(&data, name).iter().map(|p| p.1).collect();
             let want: Vec<f64> = input.weeks.iter().map(|w| w.hours[c]).collect();
             assert_eq!(got, want, "{name}");
@@ -276,7 +275,8 @@ out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0"
     #[test]
     fn bad_numbers_are_clamped_not_drawn() {
         let mut input = fixtures::sample();
-        input.weeks[0].hours = [f64::NAN, -4.0, f64::INFINITY, 1e9];
+        input.weeks[0].hours =
+            crate::classify::PerCategory::new(f64::NAN, -4.0, f64::INFINITY, 1e9);
         input.weeks[0].working_hours = f64::NEG_INFINITY;
         input.people_target = f64::NAN;
         let data = series(&input);

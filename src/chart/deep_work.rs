@@ -23,7 +23,12 @@ pub(crate) fn series(input: &ChartInput) -> Vec<Series> {
     let deep = input
         .weeks
         .iter()
-        .map(|w| (input::week_label(w), input::hours(w.hours[2])))
+        .map(|w| {
+            (
+                input::week_label(w),
+                input::hours(w.hours[crate::classify::Category::DeepWork]),
+            )
+        })
         .collect();
     let violations = input
         .weeks
@@ -61,7 +66,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         &legend,
         &[
             (
-                Swatch::Fill(palette::category(2)),
+                Swatch::Fill(palette::category(crate::classify::Category::DeepWork)),
                 "deep work (hours)".to_string(),
             ),
             (
@@ -99,7 +104,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     allocation::shade_ooo(&mut chart, &ooo, top)?;
     allocation::ooo_tags(&mut chart, &ooo, top, slot)?;
     let half = axis.bar_half(plot_px);
-    let color = palette::category(2).filled();
+    let color = palette::category(crate::classify::Category::DeepWork).filled();
     chart.draw_series(
         deep.iter()
             .filter(|(_, v)| *v > 0.0)

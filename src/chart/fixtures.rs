@@ -12,13 +12,14 @@ pub(crate) fn monday() -> NaiveDate {
 /// `ooo_days` × 8 h, and the share computed from those.
 pub(crate) fn week(i: i64, hours: [f64; 4], ooo_days: u32, violations: u32) -> WeekPoint {
     let working = 40.0 - 8.0 * ooo_days as f64;
+    let [people, technical, deep_work, other] = hours;
     WeekPoint {
         week: format!("2026-W{:02}", 2 + i),
         week_start: monday() + Duration::weeks(i),
-        hours,
+        hours: crate::classify::PerCategory::new(people, technical, deep_work, other),
         working_hours: working,
         ooo_days,
-        people_share: (working > 0.0).then(|| hours[0] / working),
+        people_share: (working > 0.0).then(|| people / working),
         no_fly_violations: violations,
     }
 }

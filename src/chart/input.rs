@@ -23,7 +23,7 @@ pub struct WeekPoint {
     /// Monday of the week, in the report's zone.
     pub week_start: NaiveDate,
     /// Busy hours per category: people, technical, deep work, other (overlaps already resolved).
-    pub hours: [f64; 4],
+    pub hours: crate::classify::PerCategory<f64>,
     /// This week's working hours (the full week less out-of-office days).
     pub working_hours: f64,
     /// Workdays out of office.

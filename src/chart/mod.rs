@@ -39,6 +39,6 @@ mod share;
 pub use error::ChartError;
 pub use input::{ChartInput, HeatMap, WeekPoint};
 pub use kind::ChartKind;
-pub use palette::{CATEGORY_COLORS, CATEGORY_HEX, CATEGORY_NAMES};
+pub use palette::{CATEGORY_COLORS, CATEGORY_HEX, CATEGORY_LABELS};
 pub use render::{render_all, render_png, render_svg, PNG_SIZE};
 pub use series::{series, Series};

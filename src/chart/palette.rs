@@ -13,23 +13,27 @@
 
 use plotters::style::RGBColor;
 
-/// Category names in `WeekPoint::hours` order.
-pub const CATEGORY_NAMES: [&str; 4] = ["people", "technical", "deep work", "other"];
+use crate::classify::{Category, PerCategory};
 
-/// Category colours (Okabe–Ito) in `WeekPoint::hours` order: orange, blue, bluish green, grey.
-pub const CATEGORY_COLORS: [(u8, u8, u8); 4] = [
+/// How charts and the dashboard name each category.
+pub const CATEGORY_LABELS: PerCategory<&str> =
+    PerCategory::new("people", "technical", "deep work", "other");
+
+/// Category colours (Okabe–Ito): orange, blue, bluish green, grey.
+pub const CATEGORY_COLORS: PerCategory<(u8, u8, u8)> = PerCategory::new(
     (0xE6, 0x9F, 0x00),
     (0x00, 0x72, 0xB2),
     (0x00, 0x9E, 0x73),
     (0x99, 0x99, 0x99),
-];
+);
 
 /// [`CATEGORY_COLORS`] as CSS hex strings, for the dashboard.
-pub const CATEGORY_HEX: [&str; 4] = ["#E69F00", "#0072B2", "#009E73", "#999999"];
+pub const CATEGORY_HEX: PerCategory<&str> =
+    PerCategory::new("#E69F00", "#0072B2", "#009E73", "#999999");
 
-/// The plotters colour of category `i` (0 = people … 3 = other).
-pub(crate) fn category(i: usize) -> RGBColor {
-    let (r, g, b) = CATEGORY_COLORS[i % CATEGORY_COLORS.len()];
+/// The plotters colour of a category.
+pub(crate) fn category(c: Category) -> RGBColor {
+    let (r, g, b) = CATEGORY_COLORS[c];
     RGBColor(r, g, b)
 }
 
@@ -103,8 +107,9 @@ mod tests {
 
     #[test]
     fn hex_matches_rgb() {
-        for (hex, (r, g, b)) in CATEGORY_HEX.iter().zip(CATEGORY_COLORS) {
-            assert_eq!(*hex, format!("#{r:02X}{g:02X}{b:02X}"));
+        for c in Category::ALL {
+            let (r, g, b) = CATEGORY_COLORS[c];
+            assert_eq!(CATEGORY_HEX[c], format!("#{r:02X}{g:02X}{b:02X}"));
         }
     }
 

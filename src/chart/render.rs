@@ -221,7 +221,8 @@ mod tests {
     #[test]
     fn bad_numbers_and_strings_render() {
         let mut input = fixtures::sample();
-        input.weeks[0].hours = [f64::NAN, f64::INFINITY, -3.0, f64::MAX];
+        input.weeks[0].hours =
+            crate::classify::PerCategory::new(f64::NAN, f64::INFINITY, -3.0, f64::MAX);
         input.weeks[1].working_hours = f64::NAN;
         input.weeks[1].people_share = Some(f64::INFINITY);
         input.weeks[2].people_share = Some(1e12);

@@ -70,7 +70,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     if axis.is_empty() {
         return frame::no_data(&plot, "no weeks in this window");
     }
-    let people = palette::category(0);
+    let people = palette::category(crate::classify::Category::People);
     frame::legend(
         &legend,
         &[

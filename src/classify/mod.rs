@@ -19,6 +19,7 @@ pub mod fallback;
 mod fold;
 mod keywords;
 pub mod labelled;
+mod per_category;
 mod raw_rule;
 mod rule;
 mod rule_error;
@@ -32,6 +33,7 @@ pub use classifier::{
 };
 pub use explain::{Explanation, Step};
 pub use fold::fold;
+pub use per_category::PerCategory;
 pub use raw_rule::RawRule;
 pub use rule::Rule;
 pub use rule_error::{RuleError, RuleErrorKind};

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
 
-use super::week::{Report, WeekRow, CATEGORIES};
+use super::week::{Report, WeekRow};
+use crate::classify::Category;
 use crate::ics::expand::{OccurrenceTime, RecurrenceId};
 use crate::pipeline::{Analysis, Row};
 
@@ -31,10 +32,10 @@ pub fn week_summary_json(w: &WeekRow) -> Value {
         "week_start": date_string(w.week_start),
         "busy_minutes": w.busy_seconds / 60,
         "minutes": {
-            "people": w.seconds[0] / 60,
-            "technical": w.seconds[1] / 60,
-            "deep_work": w.seconds[2] / 60,
-            "other": w.seconds[3] / 60,
+            "people": w.seconds[Category::People] / 60,
+            "technical": w.seconds[Category::Technical] / 60,
+            "deep_work": w.seconds[Category::DeepWork] / 60,
+            "other": w.seconds[Category::Other] / 60,
         },
         "working_hours": w.working_hours,
         "people_share": w.people_share,
@@ -139,13 +140,13 @@ impl JsonOut {
         self.num(&w.longest_free_minutes);
         self.raw(",\n      \"minutes\": {");
         // Keys in alphabetical order, as serde_json's map (a BTreeMap) wrote them.
-        let mut cats = CATEGORIES;
+        let mut cats = Category::ALL;
         cats.sort_unstable_by_key(|c| c.as_str());
         for (i, c) in cats.into_iter().enumerate() {
             self.raw(if i == 0 { "\n        " } else { ",\n        " });
             self.num(c.as_str());
             self.raw(": ");
-            self.minutes(w.category_seconds(c));
+            self.minutes(w.seconds[c]);
         }
         self.raw("\n      },\n      \"no_fly_violations\": ");
         self.num(&w.no_fly_violations);
@@ -187,10 +188,10 @@ pub fn report_csv(r: &Report) -> String {
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             w.week,
             date_string(w.week_start),
-            w.seconds[0] / 60,
-            w.seconds[1] / 60,
-            w.seconds[2] / 60,
-            w.seconds[3] / 60,
+            w.seconds[Category::People] / 60,
+            w.seconds[Category::Technical] / 60,
+            w.seconds[Category::DeepWork] / 60,
+            w.seconds[Category::Other] / 60,
             w.busy_seconds / 60,
             w.working_hours,
             w.people_share
@@ -275,10 +276,10 @@ pub fn report_table(r: &Report) -> String {
             "{:<9} {:<10} {:>7} {:>9} {:>9} {:>7} {:>7} {:>14} {:<6} {:>6}  {}",
             w.week,
             date_string(w.week_start),
-            hours(w.seconds[0]),
-            hours(w.seconds[1]),
-            hours(w.seconds[2]),
-            hours(w.seconds[3]),
+            hours(w.seconds[Category::People]),
+            hours(w.seconds[Category::Technical]),
+            hours(w.seconds[Category::DeepWork]),
+            hours(w.seconds[Category::Other]),
             hours(w.busy_seconds),
             share,
             target,
@@ -426,8 +427,8 @@ mod tests {
 
     fn week_json(w: &WeekRow) -> Value {
         let mut m = serde_json::Map::new();
-        for c in CATEGORIES {
-            m.insert(c.as_str().to_owned(), minutes(w.category_seconds(c)));
+        for (c, s) in w.seconds.iter() {
+            m.insert(c.as_str().to_owned(), minutes(*s));
         }
         json!({
             "week": w.week,
@@ -464,12 +465,14 @@ mod tests {
     }
 
     fn week(n: u32, secs: [i64; 4], share: Option<f64>, hours: f64) -> WeekRow {
+        let mut each = secs.into_iter();
+        let seconds = crate::classify::PerCategory::from_fn(|_| each.next().unwrap_or(0));
         WeekRow {
             week: format!("2026-W{n:02}"),
             week_start: NaiveDate::from_isoywd_opt(2026, n, chrono::Weekday::Mon)
                 .expect("valid week"),
             busy_seconds: secs.iter().sum(),
-            seconds: secs,
+            seconds,
             working_hours: hours,
             ooo_days: n % 3,
             people_share: share,

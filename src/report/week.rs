@@ -12,7 +12,7 @@ use std::collections::BinaryHeap;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
-use crate::classify::Category;
+use crate::classify::{Category, PerCategory};
 use crate::config::WeekSettings;
 
 /// Why an occurrence does not count toward busy time.
@@ -99,8 +99,8 @@ pub struct WeekRow {
     pub week_start: NaiveDate,
     /// Union of counted timed occurrences, clipped to the week and the window.
     pub busy_seconds: i64,
-    /// Seconds per category, indexed as [`CATEGORIES`]; they add up to `busy_seconds`.
-    pub seconds: [i64; 4],
+    /// Seconds per category; they add up to `busy_seconds`.
+    pub seconds: PerCategory<i64>,
     /// Working hours this week: the configured week, less out-of-office workdays and
     /// workdays outside the window.
     pub working_hours: f64,
@@ -121,29 +121,6 @@ pub struct WeekRow {
     /// Share of the week's meetings with a CREATED time that were created less than 24 h
     /// before they started; `None` when none had one.
     pub reactive_share: Option<f64>,
-}
-
-impl WeekRow {
-    pub fn category_seconds(&self, c: Category) -> i64 {
-        self.seconds[category_index(c)]
-    }
-}
-
-/// The order of [`WeekRow::seconds`].
-pub const CATEGORIES: [Category; 4] = [
-    Category::People,
-    Category::Technical,
-    Category::DeepWork,
-    Category::Other,
-];
-
-fn category_index(c: Category) -> usize {
-    match c {
-        Category::People => 0,
-        Category::Technical => 1,
-        Category::DeepWork => 2,
-        Category::Other => 3,
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -185,7 +162,7 @@ pub fn build(
                 week: format!("{}-W{:02}", iso.year(), iso.week()),
                 week_start: monday,
                 busy_seconds: 0,
-                seconds: [0; 4],
+                seconds: PerCategory::default(),
                 working_hours: 0.0,
                 ooo_days: 0,
                 people_share: None,
@@ -314,11 +291,13 @@ pub fn build(
         }
         row.working_hours = hours;
         if hours > 0.0 {
-            let share = row.seconds[0] as f64 / (hours * 3600.0);
+            let share = row.seconds[Category::People] as f64 / (hours * 3600.0);
             row.people_share = Some(share);
             // Compare in whole seconds so 30.0% of 40 h is met by exactly 12 h.
-            row.people_target_met =
-                Some(row.seconds[0] as f64 + 0.5 >= settings.people_target * hours * 3600.0);
+            row.people_target_met = Some(
+                row.seconds[Category::People] as f64 + 0.5
+                    >= settings.people_target * hours * 3600.0,
+            );
         }
     }
     Report {
@@ -350,7 +329,7 @@ fn add_segment(
         if e > s {
             let secs = (e - s).num_seconds();
             rows[i].busy_seconds += secs;
-            rows[i].seconds[category_index(c)] += secs;
+            rows[i].seconds[c] += secs;
         }
         s = e;
         i += 1;
@@ -401,10 +380,10 @@ mod tests {
         let w = &r.weeks[0];
         assert_eq!(w.week, "2026-W02");
         assert_eq!(w.busy_seconds, 3 * 3600 + 1800);
-        assert_eq!(w.category_seconds(Category::People), 1800);
-        assert_eq!(w.category_seconds(Category::Technical), 3600);
-        assert_eq!(w.category_seconds(Category::DeepWork), 2 * 3600);
-        assert_eq!(w.seconds.iter().sum::<i64>(), w.busy_seconds);
+        assert_eq!(w.seconds[Category::People], 1800);
+        assert_eq!(w.seconds[Category::Technical], 3600);
+        assert_eq!(w.seconds[Category::DeepWork], 2 * 3600);
+        assert_eq!(w.seconds.values().sum::<i64>(), w.busy_seconds);
     }
 
     /// The sweep takes entries in any order: the same busy time per category whether the

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::snapshot::Snapshot;
-use crate::chart::{ChartKind, CATEGORY_HEX, CATEGORY_NAMES};
+use crate::chart::{ChartKind, CATEGORY_HEX, CATEGORY_LABELS};
+use crate::classify::Category;
 
 /// HTML-escapes text for element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -45,16 +46,11 @@ fn category_cell(cat: &str) -> String {
         // Not work time: no category colour.
         return "<span class=\"swatch\" style=\"background:#bbbbbb\"></span>personal".to_owned();
     }
-    let i = match cat {
-        "people" => 0,
-        "technical" => 1,
-        "deep_work" => 2,
-        _ => 3,
-    };
+    let c = cat.parse().unwrap_or(Category::Other);
     format!(
         "<span class=\"swatch\" style=\"background:{}\"></span>{}",
-        CATEGORY_HEX[i],
-        escape(CATEGORY_NAMES[i])
+        CATEGORY_HEX[c],
+        escape(CATEGORY_LABELS[c])
     )
 }
 
@@ -87,7 +83,7 @@ pub fn index(s: &Snapshot) -> String {
             week = escape(&w.week),
             target = s.people_target * 100.0,
             wh = w.working_hours,
-            deep = hours(w.seconds[2]),
+            deep = hours(w.seconds[Category::DeepWork]),
             v = w.no_fly_violations,
             busy = hours(w.busy_seconds),
         );
@@ -127,10 +123,10 @@ pub fn index(s: &Snapshot) -> String {
         let _ = write!(
             b,
             "<tr data-week=\"{wk}\"><td><a href=\"/week/{wk}\">{wk}</a></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n share\">{}</td><td class=\"n\">{}</td></tr>",
-            hours(w.seconds[0]),
-            hours(w.seconds[1]),
-            hours(w.seconds[2]),
-            hours(w.seconds[3]),
+            hours(w.seconds[Category::People]),
+            hours(w.seconds[Category::Technical]),
+            hours(w.seconds[Category::DeepWork]),
+            hours(w.seconds[Category::Other]),
             hours(w.busy_seconds),
             w.people_share.map(|p| format!("{:.1}%", p * 100.0)).unwrap_or_else(|| "–".into()),
             w.no_fly_violations,
@@ -206,10 +202,10 @@ pub fn week(s: &Snapshot, week: &str) -> String {
         let _ = write!(
             b,
             "<p>people {}h · technical {}h · deep work {}h · other {}h · busy {}h</p>",
-            hours(w.seconds[0]),
-            hours(w.seconds[1]),
-            hours(w.seconds[2]),
-            hours(w.seconds[3]),
+            hours(w.seconds[Category::People]),
+            hours(w.seconds[Category::Technical]),
+            hours(w.seconds[Category::DeepWork]),
+            hours(w.seconds[Category::Other]),
             hours(w.busy_seconds)
         );
     }
