@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use calaudit::ics::expand::{self, ExpandLimits, ExpandOptions};
 use calaudit::ics::zone::Zone;
 use calaudit::pipeline::Analysis;
-use calaudit::report::{WeekRow, Window};
+use calaudit::report::{WeekSummary, Window};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use proptest::prelude::*;
 
@@ -254,15 +254,15 @@ proptest! {
         // the window's first week, so one across b is counted in both halves (by design, see
         // report::build); and a meeting that breaks protected time across b is a violation in
         // the week it starts only when both are in the same half (see report::nofly).
-        let total = |rows: &[WeekRow]| -> u32 {
+        let total = |rows: &[WeekSummary]| -> u32 {
             rows.iter()
                 .map(|w| w.excluded.declined + w.excluded.cancelled + w.excluded.transparent + w.excluded.allday)
                 .sum()
         };
         prop_assert!(total(&split) >= total(&rep.weeks));
-        let without_counts = |rows: &[WeekRow]| -> Vec<WeekRow> {
+        let without_counts = |rows: &[WeekSummary]| -> Vec<WeekSummary> {
             rows.iter()
-                .map(|w| WeekRow { excluded: Default::default(), no_fly_violations: 0, ..w.clone() })
+                .map(|w| WeekSummary { excluded: Default::default(), no_fly_violations: 0, ..w.clone() })
                 .collect()
         };
         prop_assert_eq!(without_counts(&split), without_counts(&rep.weeks));

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::ics::expand::RecurrenceId;
 use crate::pipeline::Analysis;
 use crate::report::nofly::{NoFlyWindow, ProtectedSource, Violation};
-use crate::report::{Report, WeekRow};
+use crate::report::{Report, WeekSummary};
 use crate::store::FeedState;
 
 pub const NO_FLY: &str = "no_fly";
@@ -329,7 +329,7 @@ pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
 }
 
 /// The UTC instant a week row ends (next Monday, local midnight).
-pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekRow) -> NaiveDateTime {
+pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekSummary) -> NaiveDateTime {
     let next = w.week_start + Duration::days(7);
     crate::report::Window {
         tz,
@@ -339,7 +339,7 @@ pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekRow) -> NaiveDateTime {
     .start_utc()
 }
 
-pub fn target_text(w: &WeekRow, target: f64, what: &str) -> String {
+pub fn target_text(w: &WeekSummary, target: f64, what: &str) -> String {
     format!(
         "{} {what}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
         w.week,

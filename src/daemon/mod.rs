@@ -526,7 +526,7 @@ impl Daemon {
         }
         // Weekly history: completed weeks are kept; the current week is the forecast.
         for w in &rep.weeks {
-            let mut row = crate::report::render::week_summary_json(w);
+            let mut row = serde_json::to_value(w).unwrap_or_default();
             row["people_target"] = json!(rep.people_target);
             let end = detect::week_end_utc(self.cfg.tz, w);
             if end <= now {

@@ -1,7 +1,7 @@
 //! How broken up each week is (issue 10, "the reactive manager"): focus blocks left, the
 //! longest free stretch, switches between kinds of meeting, and the share of meetings put in
 //! the calendar less than a day ahead. Pure functions over the report's entries; [`super::build`]
-//! calls [`measure`] and stores the figures on each [`super::WeekRow`].
+//! calls [`measure`] and stores the figures on each [`super::WeekSummary`].
 //!
 //! Definitions (also in the README):
 //! - A *meeting* is a counted timed occurrence that is not deep work (deep-work blocks are

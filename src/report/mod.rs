@@ -5,6 +5,7 @@ pub mod fragment;
 pub mod nofly;
 pub mod render;
 pub mod suggest;
+mod summary;
 mod week;
 
-pub use week::{build, Entry, EntryKind, Exclusion, Report, WeekRow, Window};
+pub use week::{build, Entry, EntryKind, Exclusion, Report, WeekSummary, Window};

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
 
-use super::week::{Report, WeekRow};
+use super::week::Report;
 use crate::classify::Category;
 use crate::ics::expand::{OccurrenceTime, RecurrenceId};
 use crate::pipeline::{Analysis, Row};
@@ -19,165 +19,16 @@ fn date_string(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// Inexact minutes rounded to 4 places, as the corpus writes them (exact minutes are
-/// written as integers).
-fn minutes_f64(seconds: i64) -> f64 {
-    ((seconds as f64 / 60.0) * 10_000.0).round() / 10_000.0
-}
-
-/// A week in whole minutes: what the dashboard API serves and the daemon's history records.
-pub fn week_summary_json(w: &WeekRow) -> Value {
-    json!({
-        "week": w.week,
-        "week_start": date_string(w.week_start),
-        "busy_minutes": w.busy_seconds / 60,
-        "minutes": {
-            "people": w.seconds[Category::People] / 60,
-            "technical": w.seconds[Category::Technical] / 60,
-            "deep_work": w.seconds[Category::DeepWork] / 60,
-            "other": w.seconds[Category::Other] / 60,
-        },
-        "working_hours": w.working_hours,
-        "people_share": w.people_share,
-        "people_target_met": w.people_target_met,
-        "no_fly_violations": w.no_fly_violations,
-    })
-}
-
-/// The weekly report as pretty-printed JSON, keys in alphabetical order.
-///
-/// Written straight into one buffer: building a `serde_json::Value` tree first (a map, key
-/// strings and values per week) was 7 % of a five-year report's CPU. The output is what
-/// `serde_json::to_string_pretty` gives for that tree (its maps sort keys), which the test
-/// `report_json_matches_value_tree` checks; numbers go through serde_json's own formatting.
+/// The weekly report as pretty-printed JSON, keys in alphabetical order (the contract in the
+/// README; the wire form is [`super::summary`]'s).
 pub fn report_json(r: &Report) -> String {
-    let mut o = JsonOut(Vec::with_capacity(256 + 520 * r.weeks.len()));
-    o.raw("{\n  \"from\": ");
-    o.date(r.window.from);
-    o.raw(",\n  \"people_target\": ");
-    o.num(&r.people_target);
-    o.raw(",\n  \"to\": ");
-    o.date(r.window.to);
-    o.raw(",\n  \"tz\": ");
-    o.num(r.window.tz.name());
-    o.raw(",\n  \"week_hours\": ");
-    o.num(&r.week_hours);
-    if r.weeks.is_empty() {
-        o.raw(",\n  \"weeks\": []");
-    } else {
-        o.raw(",\n  \"weeks\": [");
-        for (i, w) in r.weeks.iter().enumerate() {
-            o.raw(if i == 0 { "\n" } else { ",\n" });
-            o.week(w);
-        }
-        o.raw("\n  ]");
-    }
-    o.raw("\n}\n");
-    // Only `&str` pieces and serde_json's output (valid UTF-8) went in.
-    String::from_utf8(o.0).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// The buffer [`report_json`] writes into.
-struct JsonOut(Vec<u8>);
-
-impl JsonOut {
-    fn raw(&mut self, s: &str) {
-        self.0.extend_from_slice(s.as_bytes());
-    }
-
-    /// A number, string, bool or `Option` of these, formatted (and escaped) by serde_json,
-    /// so that floats print as before (`0.3`, `40.0`, NaN as `null`).
-    fn num<T: serde::Serialize + ?Sized>(&mut self, v: &T) {
-        // Writing to a Vec cannot fail, and these types always serialise.
-        let _ = serde_json::to_writer(&mut self.0, v);
-    }
-
-    /// A date as a JSON string, `"YYYY-MM-DD"`.
-    fn date(&mut self, d: NaiveDate) {
-        use chrono::Datelike as _;
-        if (0..=9999).contains(&d.year()) {
-            // Same digits as chrono's `%Y-%m-%d` for four-digit years, without its format parser.
-            let _ = write!(
-                IoFmt(&mut self.0),
-                "\"{:04}-{:02}-{:02}\"",
-                d.year(),
-                d.month(),
-                d.day()
-            );
-        } else {
-            self.num(&date_string(d));
-        }
-    }
-
-    /// Minutes: an integer when exact, else rounded to 4 places.
-    fn minutes(&mut self, seconds: i64) {
-        if seconds % 60 == 0 {
-            self.num(&(seconds / 60));
-        } else {
-            self.num(&minutes_f64(seconds));
-        }
-    }
-
-    fn week(&mut self, w: &WeekRow) {
-        self.raw("    {\n      \"busy_minutes\": ");
-        self.minutes(w.busy_seconds);
-        self.raw(",\n      \"busy_seconds\": ");
-        self.num(&w.busy_seconds);
-        let x = &w.excluded;
-        self.raw(",\n      \"excluded\": {\n        \"allday\": ");
-        self.num(&x.allday);
-        self.raw(",\n        \"cancelled\": ");
-        self.num(&x.cancelled);
-        self.raw(",\n        \"declined\": ");
-        self.num(&x.declined);
-        self.raw(",\n        \"personal\": ");
-        self.num(&x.personal);
-        self.raw(",\n        \"transparent\": ");
-        self.num(&x.transparent);
-        self.raw("\n      },\n      \"focus_blocks\": ");
-        self.num(&w.focus_blocks);
-        self.raw(",\n      \"longest_free_minutes\": ");
-        self.num(&w.longest_free_minutes);
-        self.raw(",\n      \"minutes\": {");
-        // Keys in alphabetical order, as serde_json's map (a BTreeMap) wrote them.
-        let mut cats = Category::ALL;
-        cats.sort_unstable_by_key(|c| c.as_str());
-        for (i, c) in cats.into_iter().enumerate() {
-            self.raw(if i == 0 { "\n        " } else { ",\n        " });
-            self.num(c.as_str());
-            self.raw(": ");
-            self.minutes(w.seconds[c]);
-        }
-        self.raw("\n      },\n      \"no_fly_violations\": ");
-        self.num(&w.no_fly_violations);
-        self.raw(",\n      \"ooo_days\": ");
-        self.num(&w.ooo_days);
-        self.raw(",\n      \"people_share\": ");
-        self.num(&w.people_share.map(|s| (s * 10_000.0).round() / 10_000.0));
-        self.raw(",\n      \"people_target_met\": ");
-        self.num(&w.people_target_met);
-        self.raw(",\n      \"reactive_share\": ");
-        self.num(&w.reactive_share.map(|s| (s * 10_000.0).round() / 10_000.0));
-        self.raw(",\n      \"switches\": ");
-        self.num(&w.switches);
-        self.raw(",\n      \"week\": ");
-        self.num(w.week.as_str());
-        self.raw(",\n      \"week_start\": ");
-        self.date(w.week_start);
-        self.raw(",\n      \"working_hours\": ");
-        self.num(&w.working_hours);
-        self.raw("\n    }");
-    }
-}
-
-/// `fmt::Write` over a byte buffer, for `write!` into [`JsonOut`].
-struct IoFmt<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for IoFmt<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
+    let mut out = Vec::with_capacity(256 + 620 * r.weeks.len());
+    // Writing to a Vec cannot fail, and a report always serialises (non-finite floats become
+    // null).
+    let _ = serde_json::to_writer_pretty(&mut out, r);
+    out.push(b'\n');
+    // serde_json writes valid UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 pub fn report_csv(r: &Report) -> String {
@@ -408,7 +259,7 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
 mod tests {
     //! The direct JSON writer against the `serde_json::Value` tree it replaced.
     use super::*;
-    use crate::report::week::ExcludedCounts;
+    use crate::report::week::{ExcludedCounts, WeekSummary};
     use crate::report::Window;
 
     /// Minutes as the corpus writes them: an integer when exact, else rounded to 4 places.
@@ -425,7 +276,7 @@ mod tests {
         ((seconds as f64 / 60.0) * 10_000.0).round() / 10_000.0
     }
 
-    fn week_json(w: &WeekRow) -> Value {
+    fn week_json(w: &WeekSummary) -> Value {
         let mut m = serde_json::Map::new();
         for (c, s) in w.seconds.iter() {
             m.insert(c.as_str().to_owned(), minutes(*s));
@@ -464,10 +315,10 @@ mod tests {
         s
     }
 
-    fn week(n: u32, secs: [i64; 4], share: Option<f64>, hours: f64) -> WeekRow {
+    fn week(n: u32, secs: [i64; 4], share: Option<f64>, hours: f64) -> WeekSummary {
         let mut each = secs.into_iter();
         let seconds = crate::classify::PerCategory::from_fn(|_| each.next().unwrap_or(0));
-        WeekRow {
+        WeekSummary {
             week: format!("2026-W{n:02}"),
             week_start: NaiveDate::from_isoywd_opt(2026, n, chrono::Weekday::Mon)
                 .expect("valid week"),

@@ -82,7 +82,8 @@ pub fn local_midnight_utc(tz: chrono_tz::Tz, d: NaiveDate) -> NaiveDateTime {
     crate::ics::zone::Zone::Iana(tz).to_utc(d.and_time(NaiveTime::MIN))
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Occurrences left out of a week, by reason (serialised in `summary.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExcludedCounts {
     pub declined: u32,
     pub cancelled: u32,
@@ -91,9 +92,10 @@ pub struct ExcludedCounts {
     pub personal: u32,
 }
 
-/// One ISO week.
+/// One ISO week: the one type every output of a week is made from (its wire form is in
+/// `summary.rs`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct WeekRow {
+pub struct WeekSummary {
     /// `2026-W03`.
     pub week: String,
     pub week_start: NaiveDate,
@@ -128,7 +130,7 @@ pub struct Report {
     pub window: Window,
     pub week_hours: f64,
     pub people_target: f64,
-    pub weeks: Vec<WeekRow>,
+    pub weeks: Vec<WeekSummary>,
 }
 
 /// Aggregates entries into ISO weeks over the window.
@@ -154,11 +156,11 @@ pub fn build(
         .map(|&d| local_midnight_utc(tz, d))
         .chain(std::iter::once(local_midnight_utc(tz, m)))
         .collect();
-    let mut rows: Vec<WeekRow> = mondays
+    let mut rows: Vec<WeekSummary> = mondays
         .iter()
         .map(|&monday| {
             let iso = monday.iso_week();
-            WeekRow {
+            WeekSummary {
                 week: format!("{}-W{:02}", iso.year(), iso.week()),
                 week_start: monday,
                 busy_seconds: 0,
@@ -311,7 +313,7 @@ pub fn build(
 /// Adds `[a, b)` of category `c` to the weeks it spans. `cursor` is a week at or before the
 /// one holding `a` (segments are added in time order, so it only moves forward).
 fn add_segment(
-    rows: &mut [WeekRow],
+    rows: &mut [WeekSummary],
     bounds: &[NaiveDateTime],
     cursor: &mut usize,
     a: NaiveDateTime,

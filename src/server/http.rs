@@ -193,11 +193,7 @@ fn respond(
             200,
             "text/html; charset=utf-8",
         ),
-        "/api/weeks" => json_resp(json!(snap
-            .weeks
-            .iter()
-            .map(crate::report::render::week_summary_json)
-            .collect::<Vec<_>>())),
+        "/api/weeks" => json_resp(json!(snap.weeks)),
         "/api/occurrences" => {
             let week = query_param(query, "week");
             json_resp(json!(snap

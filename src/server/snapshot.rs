@@ -6,7 +6,7 @@ use crate::chart::ChartKind;
 use crate::pipeline::{self, Analysis, Settings};
 use crate::report::nofly::ProtectedSource;
 use crate::report::suggest::{self, Suggestion};
-use crate::report::{Report, WeekRow};
+use crate::report::{Report, WeekSummary};
 
 /// One occurrence, as the explain view lists it.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -67,7 +67,7 @@ pub struct Snapshot {
     pub tz: chrono_tz::Tz,
     pub people_target: f64,
     pub week_hours: f64,
-    pub weeks: Vec<WeekRow>,
+    pub weeks: Vec<WeekSummary>,
     pub occurrences: Vec<OccurrenceView>,
     pub violations: Vec<ViolationView>,
     pub alerts: Vec<AlertView>,
@@ -211,7 +211,7 @@ impl Snapshot {
     }
 
     /// The week containing `generated_at`, else the latest week.
-    pub fn current_week(&self) -> Option<&WeekRow> {
+    pub fn current_week(&self) -> Option<&WeekSummary> {
         let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
         self.weeks
             .iter()
