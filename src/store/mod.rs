@@ -1,6 +1,12 @@
 //! The daemon's state in one SQLite file: feed fetch state and last good bodies, weekly
 //! history, the snapshot the next pull is compared with, alerts and their per-sink delivery
-//! (the durable outbox). Times are UTC Unix seconds.
+//! (the durable outbox). Times are stored as UTC Unix seconds.
+//!
+//! The alert side of the API speaks the alert domain's values, not SQLite's: an
+//! [`AlertKey`], an [`AlertKind`], [`SinkName`]s, instants (`DateTime<Utc>`), and it hands
+//! back [`Delivery`], [`AlertRecord`] and [`OpenAlert`] (all in [`crate::alert`]), so a second
+//! engine can implement the same calls. Text in a row that no calaudit writes (an unknown
+//! state or kind, a payload that is not JSON) is an error, never a silent default.
 //!
 //! Exactly-once creation is the database's job: an alert's key is UNIQUE, so detecting the
 //! same violation again inserts nothing. An alert and its pending deliveries are written in one
