@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use calaudit::alert::SinkName;
 use calaudit::config::Config;
 use calaudit::daemon::Daemon;
 use chrono::NaiveDateTime;
@@ -927,7 +928,10 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
     let o = util::calaudit(&["alerts", "--config", cfg.to_str().unwrap()], None);
     let out = util::stdout(&o);
     assert!(
-        out.contains("webhook[0] open:1: delivered after 1 attempt"),
+        out.contains(&format!(
+            "{} open:1: delivered after 1 attempt",
+            SinkName::derived("webhook", &[&hook.url])
+        )),
         "{out}{}",
         util::stderr(&o)
     );
@@ -1160,4 +1164,99 @@ fn a_backward_clock_jump_does_not_stop_pulls_or_retries() {
     let t = d.tick(at(17)).expect("tick");
     assert_eq!(t.fetched, 1, "{t:?}");
     assert_eq!(hook.calls().len(), 1);
+}
+
+/// Two webhooks, the first down when an alert is raised; the config is then written with the
+/// two in the other order. Sinks are known by name, not position, so the pending delivery
+/// still goes to the first receiver, once, and the second gets nothing twice.
+#[test]
+fn reordering_the_sinks_does_not_orphan_a_pending_delivery() {
+    let (server, first, cfg, dir) = setup("");
+    let second = Webhook::start();
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T110000Z",
+    );
+    server.set("/work.ics", &cal(&[FOCUS, demo]));
+    let text = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let text = format!(
+        "{text}[[alerts.webhook]]\nurl = \"{}\"\ntimeout = \"5s\"\n",
+        second.url
+    );
+    let cfg = {
+        drop(cfg);
+        load(&dir, &text)
+    };
+    first.up(false);
+    let mut d = Daemon::open(cfg).expect("daemon");
+    let t = d.tick(at(0)).expect("tick");
+    assert_eq!(
+        (t.raised, t.delivered, t.delivery_failures),
+        (1, 1, 1),
+        "{t:?}"
+    );
+    drop(d);
+
+    let swapped = text
+        .replace(&first.url, "FIRST")
+        .replace(&second.url, &first.url)
+        .replace("FIRST", &second.url);
+    assert_ne!(swapped, text);
+    first.up(true);
+    let mut d = Daemon::open(load(&dir, &swapped)).expect("daemon again");
+    let t = d.tick(at(30)).expect("tick");
+    assert_eq!((t.raised, t.delivered), (0, 1), "{t:?}");
+    d.tick(at(60)).expect("tick");
+    assert_eq!(first.calls().len(), 1, "{:#?}", first.calls());
+    assert_eq!(second.calls().len(), 1, "{:#?}", second.calls());
+    assert_eq!(first.calls()[0]["id"], second.calls()[0]["id"]);
+}
+
+/// A store written before sinks had names holds its pending deliveries under `webhook[0]`:
+/// at start the daemon files them under the name of the webhook now first in the config, and
+/// delivers them there once.
+#[test]
+fn deliveries_under_positional_sink_names_are_delivered_after_upgrade() {
+    let (server, hook, cfg, dir) = setup("");
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T110000Z",
+    );
+    server.set("/work.ics", &cal(&[FOCUS, demo]));
+    let store_path = cfg.daemon.store_path.clone();
+    let mut d = Daemon::open(cfg).expect("daemon");
+    assert_eq!(d.poll_and_detect(at(0)).expect("detect").raised, 1);
+    drop(d); // stopped before delivering
+             // What an earlier version would have left: the same delivery under `webhook[0]`.
+    let name = SinkName::derived("webhook", &[&hook.url]);
+    let mut store = calaudit::store::Store::open(&store_path).expect("store");
+    let old = SinkName::positional("webhook", 0);
+    assert_eq!(
+        store.rename_sinks(&[(name.clone(), old)]).expect("rename"),
+        1
+    );
+    drop(store);
+
+    let cfg = load(
+        &dir,
+        &std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+    );
+    let mut d = Daemon::open(cfg).expect("daemon after upgrade");
+    let t = d.tick(at(1)).expect("tick");
+    assert_eq!((t.raised, t.delivered), (0, 1), "{t:?}");
+    d.tick(at(20)).expect("tick");
+    assert_eq!(hook.calls().len(), 1);
+    let cfg = load(
+        &dir,
+        &std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+    );
+    let listed = calaudit::daemon::cmd::alerts(&cfg, None, false).expect("alerts");
+    assert!(
+        listed.contains(&format!("{name} open:1: delivered")),
+        "{listed}"
+    );
 }

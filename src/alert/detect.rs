@@ -6,10 +6,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::key::{AlertKey, AlertKind};
 use crate::classify::Category;
 use crate::config::Config;
 use crate::ics::expand::RecurrenceId;
@@ -18,20 +19,15 @@ use crate::report::nofly::{NoFlyWindow, ProtectedSource, Violation};
 use crate::report::{Report, WeekSummary};
 use crate::store::FeedState;
 
-pub const NO_FLY: &str = "no_fly";
-pub const BLOCK_CHANGED: &str = "block_changed";
-pub const TARGET_MISSED: &str = "people_target_missed";
-pub const FEED_FAILING: &str = "feed_failing";
-
 /// An alert to raise (the store decides whether it is new).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
-    pub key: String,
-    pub kind: &'static str,
+    pub key: AlertKey,
+    pub kind: AlertKind,
     /// What the sinks receive (the store adds `id`, `alert_id` and `state`).
     pub payload: serde_json::Value,
-    /// After this instant (UTC seconds) the alert is about the past and is not resolved any more.
-    pub relevant_until: Option<i64>,
+    /// After this instant the alert is about the past and is not resolved any more.
+    pub relevant_until: Option<DateTime<Utc>>,
 }
 
 /// A protected deep-work block as remembered between two pulls.
@@ -50,10 +46,21 @@ pub fn ts(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp()
 }
 
+/// A UTC Unix time (seconds) as a UTC date-time. Out of chrono's range (some ±262,000 years,
+/// which no time we store reaches) it is the Unix epoch, with a warning.
 pub fn from_ts(t: i64) -> NaiveDateTime {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .naive_utc()
+    match DateTime::from_timestamp(t, 0) {
+        Some(d) => d.naive_utc(),
+        None => {
+            tracing::warn!(secs = t, "time out of range; read as 1970-01-01");
+            NaiveDateTime::default()
+        }
+    }
+}
+
+/// The instant of a UTC Unix time (seconds), as [`from_ts`] reads it.
+fn instant(t: i64) -> DateTime<Utc> {
+    from_ts(t).and_utc()
 }
 
 fn iso(t: NaiveDateTime) -> String {
@@ -129,20 +136,20 @@ pub fn no_fly(
             "No-fly zone broken: '{summary}' {} overlaps {label} by {minutes} min",
             span_local(tz, ms, me)
         );
-        let key = format!(
-            "{NO_FLY}|{feed}|{}|{}|{}|{}|{}",
-            ev.uid,
-            rid_str(row.occ.recurrence_id),
+        let key = AlertKey::no_fly(
+            feed,
+            &ev.uid,
+            &rid_str(row.occ.recurrence_id),
             ts(v.protected.start),
             ts(ms),
-            ts(me)
+            ts(me),
         );
         out.push(Candidate {
             key,
-            kind: NO_FLY,
-            relevant_until: Some(ts(me)),
+            kind: AlertKind::NoFly,
+            relevant_until: Some(me.and_utc()),
             payload: json!({
-                "kind": NO_FLY,
+                "kind": AlertKind::NoFly.as_str(),
                 "text": text,
                 "feed": feed,
                 "event": {
@@ -269,22 +276,20 @@ pub fn block_changes(
                 Some(c),
             ),
         };
-        let key = format!(
-            "{BLOCK_CHANGED}|{}|{}|{}|{}|{}|{change}|{}|{}",
-            p.feed,
-            p.uid,
-            p.rid,
-            p.start,
-            p.end,
-            new.map_or(0, |c| c.start),
-            new.map_or(0, |c| c.end)
+        let key = AlertKey::block_changed(
+            &p.feed,
+            &p.uid,
+            &p.rid,
+            (p.start, p.end),
+            change,
+            new.map_or((0, 0), |c| (c.start, c.end)),
         );
         out.push(Candidate {
             key,
-            kind: BLOCK_CHANGED,
-            relevant_until: Some(p.end),
+            kind: AlertKind::BlockChanged,
+            relevant_until: Some(instant(p.end)),
             payload: json!({
-                "kind": BLOCK_CHANGED,
+                "kind": AlertKind::BlockChanged.as_str(),
                 "change": change,
                 "text": text,
                 "feed": p.feed,
@@ -311,11 +316,11 @@ pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
         .map(|w| {
             let text = target_text(w, rep.people_target, "below the people-time target");
             Candidate {
-                key: format!("{TARGET_MISSED}|{}", w.week),
-                kind: TARGET_MISSED,
+                key: AlertKey::target_missed(&w.week),
+                kind: AlertKind::TargetMissed,
                 relevant_until: None,
                 payload: json!({
-                    "kind": TARGET_MISSED,
+                    "kind": AlertKind::TargetMissed.as_str(),
                     "text": text,
                     "week": w.week,
                     "people_minutes": w.seconds[crate::classify::Category::People] / 60,
@@ -363,11 +368,11 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: i64) -> Option<Candidat
         None => "no good data yet".into(),
     };
     Some(Candidate {
-        key: format!("{FEED_FAILING}|{}|{since}", s.name),
-        kind: FEED_FAILING,
+        key: AlertKey::feed_failing(&s.name, since),
+        kind: AlertKind::FeedFailing,
         relevant_until: None,
         payload: json!({
-            "kind": FEED_FAILING,
+            "kind": AlertKind::FeedFailing.as_str(),
             "text": format!("Feed '{}' has failed for {hours:.1}h ({stale}): {err}", s.name),
             "feed": s.name,
             "failing_since": iso(from_ts(since)),

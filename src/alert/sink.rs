@@ -1,6 +1,12 @@
 //! Where alerts go: stdout (log), a JSON webhook, a command, email over SMTP. Each delivery either succeeds
-//! (the sink acknowledged it: HTTP 2xx, exit status 0) or fails with a reason; the outbox retries.
+//! (the sink acknowledged it: HTTP 2xx, exit status 0) or fails with a [`SinkError`]; the outbox retries.
+//!
+//! Each sink has a [`SinkName`], under which the outbox keeps its deliveries. The name is the
+//! `name` key of its config table, or derived from what the sink is (its kind and a short hash
+//! of its URL, command or SMTP server and recipients), so reordering the config, or adding a
+//! sink before it, never orphans a pending delivery.
 
+use std::fmt;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +21,9 @@ const ENV_TEXT_CHARS: usize = 4000;
 /// exceed 128 KiB on Linux, and the command could not start at all); stdin has it whole.
 const ENV_JSON_BYTES: usize = 64 * 1024;
 
+/// The longest sink name accepted in the config.
+const NAME_MAX_CHARS: usize = 64;
+
 /// An environment value: NUL bytes (which no environment variable can hold: the command would
 /// never start, on every retry) become U+FFFD; long values are cut.
 fn env_value(s: &str, max_chars: usize) -> String {
@@ -24,38 +33,180 @@ fn env_value(s: &str, max_chars: usize) -> String {
         .collect()
 }
 
-pub enum Sink {
+/// A sink's stable name: what the outbox files its deliveries under, and what logs and
+/// `calaudit alerts` show. Never the webhook URL (it often carries a token).
+///
+/// # Example
+/// ```
+/// use calaudit::alert::SinkName;
+/// let a = SinkName::derived("webhook", &["https://hooks.example.com/T0/secret"]);
+/// assert!(a.as_str().starts_with("webhook-") && !a.as_str().contains("secret"));
+/// assert_eq!(a, SinkName::derived("webhook", &["https://hooks.example.com/T0/secret"]));
+/// assert!(SinkName::parse("team chat").is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SinkName(String);
+
+impl SinkName {
+    /// The stdout sink (`alerts.log`).
+    pub fn log() -> SinkName {
+        SinkName("log".into())
+    }
+
+    /// A name given in the config: 1 to 64 ASCII letters, digits, `-`, `_` or `.`.
+    /// The error is a fragment for "key `…name`: {error}".
+    pub fn parse(s: &str) -> Result<SinkName, String> {
+        let ok = !s.is_empty()
+            && s.chars().count() <= NAME_MAX_CHARS
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if ok {
+            Ok(SinkName(s.to_owned()))
+        } else {
+            Err(format!(
+                "invalid sink name {s:?}; expected 1 to {NAME_MAX_CHARS} letters, digits, `-`, `_` or `.`"
+            ))
+        }
+    }
+
+    /// The default name of a sink of `kind` (`webhook`, `command`, `email`) identified by
+    /// `parts`: the kind and the first 8 hex digits of a 64-bit FNV-1a hash of the parts.
+    /// Stable across versions and platforms; the parts themselves never appear in it.
+    pub fn derived(kind: &str, parts: &[&str]) -> SinkName {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (i, part) in parts.iter().enumerate() {
+            // A separator no part can hold, so ["ab", "c"] and ["a", "bc"] differ.
+            let sep: &[u8] = if i == 0 { b"" } else { b"\0" };
+            for &b in sep.iter().chain(part.as_bytes()) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        SinkName(format!("{kind}-{:08x}", h >> 32))
+    }
+
+    /// The name the outbox used before sinks had stable names: the sink's kind and its
+    /// position in the config (`webhook[0]`). Only for finding such deliveries in old stores.
+    pub fn positional(kind: &str, index: usize) -> SinkName {
+        SinkName(format!("{kind}[{index}]"))
+    }
+
+    /// A name as the store holds it (maybe a positional one written by an earlier version).
+    pub fn from_stored(s: String) -> SinkName {
+        SinkName(s)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SinkName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why a delivery failed; stored as the delivery's last error and retried with backoff.
+/// No variant holds a webhook URL's path or an SMTP password.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SinkError {
+    /// The stored message is not JSON (it is written by us, so this is a damaged store).
+    #[error("{0}")]
+    Payload(String),
+    #[error("{0}")]
+    Stdout(String),
+    /// The request did not complete (connection refused, timeout, TLS); the URL is redacted.
+    #[error("{0}")]
+    Http(String),
+    #[error("{url} answered HTTP {status}")]
+    HttpStatus {
+        /// Scheme and host only.
+        url: String,
+        status: u16,
+    },
+    #[error("empty command")]
+    EmptyCommand,
+    #[error("cannot start {program:?}: {reason}")]
+    CommandStart { program: String, reason: String },
+    #[error("{program:?} exited with {status}")]
+    CommandExit { program: String, status: String },
+    #[error("{program:?} timed out after {after:?}")]
+    CommandTimeout { program: String, after: Duration },
+    #[error("{0}")]
+    CommandWait(String),
+    /// Building or sending the email failed (bad address, SMTP error, password not set).
+    #[error("{0}")]
+    Email(String),
+}
+
+/// A configured sink and where it sends.
+#[derive(Clone, Debug)]
+pub struct Sink {
+    pub name: SinkName,
+    pub target: Target,
+}
+
+/// The kinds of sink.
+#[derive(Clone, Debug)]
+pub enum Target {
     Log,
     Webhook(WebhookSink),
     Command(CommandSink),
     Email(EmailSink),
 }
 
-/// The configured sinks with their stable names (`log`, `webhook[0]`, `command[0]`).
-pub fn from_config(d: &DaemonConfig) -> Vec<(String, Sink)> {
+/// The configured sinks: `log` first (when on), then webhooks, commands and emails in config
+/// order, each under the name the config gave it (see [`SinkName`]).
+pub fn from_config(d: &DaemonConfig) -> Vec<Sink> {
     let mut out = Vec::new();
     if d.log {
-        out.push(("log".to_string(), Sink::Log));
+        out.push(Sink {
+            name: SinkName::log(),
+            target: Target::Log,
+        });
     }
-    for (i, w) in d.webhooks.iter().enumerate() {
-        out.push((format!("webhook[{i}]"), Sink::Webhook(w.clone())));
+    for w in &d.webhooks {
+        out.push(Sink {
+            name: w.name.clone(),
+            target: Target::Webhook(w.clone()),
+        });
     }
-    for (i, c) in d.commands.iter().enumerate() {
-        out.push((format!("command[{i}]"), Sink::Command(c.clone())));
+    for c in &d.commands {
+        out.push(Sink {
+            name: c.name.clone(),
+            target: Target::Command(c.clone()),
+        });
     }
-    for (i, e) in d.emails.iter().enumerate() {
-        out.push((format!("email[{i}]"), Sink::Email(e.clone())));
+    for e in &d.emails {
+        out.push(Sink {
+            name: e.name.clone(),
+            target: Target::Email(e.clone()),
+        });
     }
     out
 }
 
+/// For each configured webhook, command and email sink: the positional name an earlier
+/// version gave it (`webhook[0]`) and its name now. Positions are read from the current config.
+pub fn positional_renames(d: &DaemonConfig) -> Vec<(SinkName, SinkName)> {
+    let webhooks = d.webhooks.iter().map(|w| &w.name).enumerate();
+    let commands = d.commands.iter().map(|c| &c.name).enumerate();
+    let emails = d.emails.iter().map(|e| &e.name).enumerate();
+    webhooks
+        .map(|(i, n)| (SinkName::positional("webhook", i), n.clone()))
+        .chain(commands.map(|(i, n)| (SinkName::positional("command", i), n.clone())))
+        .chain(emails.map(|(i, n)| (SinkName::positional("email", i), n.clone())))
+        .collect()
+}
+
 impl Sink {
     /// Delivers one alert message (JSON text). The error never contains a webhook URL's path.
-    pub fn deliver(&self, payload: &str) -> Result<(), String> {
-        let v: serde_json::Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+    pub fn deliver(&self, payload: &str) -> Result<(), SinkError> {
+        let v: serde_json::Value =
+            serde_json::from_str(payload).map_err(|e| SinkError::Payload(e.to_string()))?;
         let field = |k: &str| v[k].as_str().unwrap_or("").to_owned();
-        match self {
-            Sink::Log => {
+        match &self.target {
+            Target::Log => {
                 // One alert, one line: a title's newline or escape sequence is shown escaped.
                 let line = format!(
                     "{} {} {}: {}",
@@ -71,10 +222,12 @@ impl Sink {
                 let mut out = std::io::stdout().lock();
                 writeln!(out, "{line}")
                     .and_then(|_| out.flush())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| SinkError::Stdout(e.to_string()))
             }
-            Sink::Email(e) => send_email(e, &v, &field("text"), &field("state")),
-            Sink::Webhook(w) => {
+            Target::Email(e) => {
+                send_email(e, &v, &field("text"), &field("state")).map_err(SinkError::Email)
+            }
+            Target::Webhook(w) => {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
                     .timeout_global(Some(w.timeout))
                     .http_status_as_error(false)
@@ -91,24 +244,29 @@ impl Sink {
                     )
                     .send(payload)
                     .map_err(|e| {
-                        crate::feed::source_scrub(&e.to_string(), &w.url)
-                            .replace(&w.url, &redact(&w.url))
+                        SinkError::Http(
+                            crate::feed::source_scrub(&e.to_string(), &w.url)
+                                .replace(&w.url, &redact(&w.url)),
+                        )
                     })?;
                 let status = resp.status().as_u16();
                 if (200..300).contains(&status) {
                     Ok(())
                 } else {
-                    Err(format!("{} answered HTTP {status}", redact(&w.url)))
+                    Err(SinkError::HttpStatus {
+                        url: redact(&w.url),
+                        status,
+                    })
                 }
             }
-            Sink::Command(c) => run_command(c, payload, &v),
+            Target::Command(c) => run_command(c, payload, &v),
         }
     }
 }
 
-fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<(), String> {
+fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<(), SinkError> {
     let Some((prog, args)) = c.run.split_first() else {
-        return Err("empty command".into());
+        return Err(SinkError::EmptyCommand);
     };
     let env = |k: &str| {
         let raw = match &v[k] {
@@ -134,30 +292,41 @@ fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<
         .env("CALAUDIT_ALERT_FEED", env("feed"))
         .env("CALAUDIT_ALERT_JSON", json_env)
         .spawn()
-        .map_err(|e| format!("cannot start {prog:?}: {e}"))?;
+        .map_err(|e| SinkError::CommandStart {
+            program: prog.clone(),
+            reason: e.to_string(),
+        })?;
     // Written from a thread: a command that never reads its stdin would block a large write
     // until it exits, and the timeout below would never be checked. A command that ignores
-    // stdin closes it early; that is not a failure.
-    let writer = child.stdin.take().map(|mut stdin| {
+    // stdin closes it early; that is not a failure. The writer ends when the command exits or
+    // is killed (its stdin closes); it is never joined.
+    let _writer = child.stdin.take().map(|mut stdin| {
         let bytes = payload.as_bytes().to_vec();
         std::thread::spawn(move || {
             let _ = stdin.write_all(&bytes);
         })
     });
-    // The writer ends when the command exits or is killed (its stdin closes).
-    let _writer = writer;
     let deadline = Instant::now() + c.timeout;
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("{prog:?} exited with {status}")),
+            Ok(Some(status)) => {
+                return Err(SinkError::CommandExit {
+                    program: prog.clone(),
+                    status: status.to_string(),
+                })
+            }
             Ok(None) if Instant::now() >= deadline => {
+                // Best effort: the command may have exited between the check and the kill.
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{prog:?} timed out after {:?}", c.timeout));
+                return Err(SinkError::CommandTimeout {
+                    program: prog.clone(),
+                    after: c.timeout,
+                });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(SinkError::CommandWait(e.to_string())),
         }
     }
 }
@@ -193,7 +362,10 @@ fn send_email(
     }
     let body = format!(
         "{text}\n\n{}\n",
-        serde_json::to_string_pretty(alert).unwrap_or_default()
+        serde_json::to_string_pretty(alert).unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "alert JSON not serialisable; the email has the text only");
+            String::new()
+        })
     );
     let msg = msg
         .header(ContentType::TEXT_PLAIN)
@@ -226,10 +398,15 @@ mod tests {
     use super::*;
 
     fn command(script: &str, timeout: Duration) -> Sink {
-        Sink::Command(CommandSink {
-            run: vec!["sh".into(), "-c".into(), script.into()],
-            timeout,
-        })
+        let run = vec!["sh".into(), "-c".into(), script.into()];
+        Sink {
+            name: SinkName::derived("command", &["sh", "-c", script]),
+            target: Target::Command(CommandSink {
+                name: SinkName::derived("command", &["sh", "-c", script]),
+                run,
+                timeout,
+            }),
+        }
     }
 
     /// Issue 12, item 9: a command that never reads its stdin, given an alert larger than
@@ -239,7 +416,8 @@ mod tests {
     fn a_command_that_ignores_a_large_alert_still_times_out() {
         let big = serde_json::json!({"id": "1-open-1", "text": "x".repeat(100_000)}).to_string();
         let r = command("sleep 3", Duration::from_millis(200)).deliver(&big);
-        assert!(r.as_ref().is_err_and(|e| e.contains("timed out")), "{r:?}");
+        assert!(matches!(r, Err(SinkError::CommandTimeout { .. })), "{r:?}");
+        assert!(r.is_err_and(|e| e.to_string().contains("timed out")));
     }
 
     /// Issue 12, item 9: a megabyte title went into the environment whole and the command
@@ -249,5 +427,42 @@ mod tests {
         let big = serde_json::json!({"id": "1-open-1", "text": "x".repeat(1 << 20)}).to_string();
         let r = command("cat > /dev/null", Duration::from_secs(20)).deliver(&big);
         assert_eq!(r, Ok(()));
+    }
+
+    /// The derived name is a function of what the sink is, not of where it sits in the
+    /// config; changing the timeout keeps it, changing the URL does not.
+    #[test]
+    fn derived_names_are_stable_and_hide_their_source() {
+        let url = "https://hooks.slack.com/services/T000/B000/XXXXsecret";
+        let a = SinkName::derived("webhook", &[url]);
+        assert_eq!(a.as_str().len(), "webhook-".len() + 8);
+        assert!(!a.as_str().contains("XXXX"), "{a}");
+        assert_eq!(a, SinkName::derived("webhook", &[url]));
+        assert_ne!(
+            a,
+            SinkName::derived("webhook", &["https://example.com/other"])
+        );
+        assert_ne!(
+            SinkName::derived("command", &["ab", "c"]),
+            SinkName::derived("command", &["a", "bc"])
+        );
+        // Pinned: a changed hash would orphan every pending delivery under a derived name.
+        assert_eq!(
+            SinkName::derived("webhook", &["http://127.0.0.1:9000/hook"]).as_str(),
+            PINNED_WEBHOOK_NAME
+        );
+    }
+
+    const PINNED_WEBHOOK_NAME: &str = "webhook-c38442c0";
+
+    #[test]
+    fn config_names_are_checked() {
+        for ok in ["team-chat", "ops_pager.2", "A"] {
+            assert_eq!(SinkName::parse(ok).map(|n| n.to_string()), Ok(ok.into()));
+        }
+        let long = "x".repeat(65);
+        for bad in ["", "team chat", "webhook[0]", "a/b", long.as_str()] {
+            assert!(SinkName::parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

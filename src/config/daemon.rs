@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 use serde::Deserialize;
 
 use super::validate::parse_span;
+use crate::alert::SinkName;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +26,8 @@ pub struct RawDaemon {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWebhook {
+    /// The sink's stable name (default: `webhook-` and a hash of the URL).
+    pub name: Option<String>,
     pub url: String,
     pub timeout: Option<String>,
 }
@@ -32,6 +35,8 @@ pub struct RawWebhook {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCommand {
+    /// The sink's stable name (default: `command-` and a hash of `run`).
+    pub name: Option<String>,
     pub run: Vec<String>,
     pub timeout: Option<String>,
 }
@@ -39,6 +44,8 @@ pub struct RawCommand {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEmail {
+    /// The sink's stable name (default: `email-` and a hash of server, sender, recipients).
+    pub name: Option<String>,
     pub host: String,
     pub port: Option<u16>,
     pub tls: Option<String>,
@@ -63,6 +70,8 @@ pub enum EmailTls {
 /// An email sink: each alert is one message (subject = the alert's text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailSink {
+    /// Stable name (the `name` key, or `email-` and a hash of the server and recipients).
+    pub name: SinkName,
     pub host: String,
     pub port: u16,
     pub tls: EmailTls,
@@ -77,6 +86,8 @@ pub struct EmailSink {
 /// A webhook sink: the alert is POSTed as JSON (with a Slack-compatible `text`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookSink {
+    /// Stable name (the `name` key, or `webhook-` and a hash of the URL).
+    pub name: SinkName,
     pub url: String,
     pub timeout: StdDuration,
 }
@@ -84,6 +95,8 @@ pub struct WebhookSink {
 /// A command sink: the alert is passed as JSON on stdin and in `CALAUDIT_ALERT_*` variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandSink {
+    /// Stable name (the `name` key, or `command-` and a hash of the program and arguments).
+    pub name: SinkName,
     pub run: Vec<String>,
     pub timeout: StdDuration,
 }
@@ -122,6 +135,52 @@ impl Default for DaemonConfig {
             commands: Vec::new(),
             emails: Vec::new(),
         }
+    }
+}
+
+/// The sink names given out so far, to refuse a second sink with the same name (its
+/// deliveries could not be told apart).
+#[derive(Default)]
+struct SinkNames {
+    /// Name → the config key of the sink that has it.
+    taken: std::collections::HashMap<SinkName, String>,
+}
+
+impl SinkNames {
+    /// The name of the sink at `key`: `given` when valid, else the `derived` default. A
+    /// problem is recorded for an invalid, reserved or repeated name (never echoing a URL).
+    fn claim(
+        &mut self,
+        key: &str,
+        given: Option<&str>,
+        derived: impl FnOnce() -> SinkName,
+        problems: &mut Vec<String>,
+    ) -> SinkName {
+        let name = match given.map(|g| SinkName::parse(g.trim())) {
+            Some(Ok(n)) => n,
+            Some(Err(e)) => {
+                problems.push(format!("key `{key}.name`: {e}"));
+                return derived();
+            }
+            None => derived(),
+        };
+        if name == SinkName::log() {
+            problems.push(format!(
+                "key `{key}.name`: \"log\" is the name of the stdout sink (`alerts.log`); choose another"
+            ));
+        } else if let Some(first) = self.taken.get(&name) {
+            let how = if given.is_some() {
+                "is already the name of"
+            } else {
+                "is derived from the same target as"
+            };
+            problems.push(format!(
+                "key `{key}.name`: the sink name \"{name}\" {how} `{first}`; give each sink its own `name`"
+            ));
+        } else {
+            self.taken.insert(name.clone(), key.to_owned());
+        }
+        name
     }
 }
 
@@ -180,9 +239,17 @@ pub fn validate(
         "2h",
         problems,
     );
+    let mut names = SinkNames::default();
     for (i, w) in alerts.webhook.iter().enumerate() {
+        let url = w.url.trim();
         let mut sink = WebhookSink {
-            url: w.url.trim().to_owned(),
+            name: names.claim(
+                &format!("alerts.webhook[{i}]"),
+                w.name.as_deref(),
+                || SinkName::derived("webhook", &[url]),
+                problems,
+            ),
+            url: url.to_owned(),
             timeout: StdDuration::from_secs(10),
         };
         span(
@@ -202,7 +269,14 @@ pub fn validate(
         d.webhooks.push(sink);
     }
     for (i, c) in alerts.command.iter().enumerate() {
+        let run: Vec<&str> = c.run.iter().map(String::as_str).collect();
         let mut sink = CommandSink {
+            name: names.claim(
+                &format!("alerts.command[{i}]"),
+                c.name.as_deref(),
+                || SinkName::derived("command", &run),
+                problems,
+            ),
             run: c.run.clone(),
             timeout: StdDuration::from_secs(30),
         };
@@ -231,18 +305,34 @@ pub fn validate(
                 EmailTls::StartTls
             }
         };
+        let host = e.host.trim();
+        let port = e.port.unwrap_or(match tls {
+            EmailTls::StartTls => 587,
+            EmailTls::Tls => 465,
+            EmailTls::None => 25,
+        });
+        let to: Vec<String> = e.to.iter().map(|t| t.trim().to_owned()).collect();
         let mut sink = EmailSink {
-            host: e.host.trim().to_owned(),
-            port: e.port.unwrap_or(match tls {
-                EmailTls::StartTls => 587,
-                EmailTls::Tls => 465,
-                EmailTls::None => 25,
-            }),
+            name: names.claim(
+                &key,
+                e.name.as_deref(),
+                || {
+                    let port = port.to_string();
+                    let parts: Vec<&str> = [host, port.as_str(), e.from.trim()]
+                        .into_iter()
+                        .chain(to.iter().map(String::as_str))
+                        .collect();
+                    SinkName::derived("email", &parts)
+                },
+                problems,
+            ),
+            host: host.to_owned(),
+            port,
             tls,
             username: e.username.clone().filter(|u| !u.is_empty()),
             password_env: e.password_env.clone().filter(|p| !p.is_empty()),
             from: e.from.trim().to_owned(),
-            to: e.to.iter().map(|t| t.trim().to_owned()).collect(),
+            to,
             timeout: StdDuration::from_secs(30),
         };
         span(
@@ -389,5 +479,54 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(msg.contains("paht") && msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn sinks_get_stable_names_given_or_derived() {
+        let text = "[[alerts.webhook]]\nname = \"team-chat\"\nurl = \"https://hooks.example.com/T0/secret\"\n\
+                    [[alerts.webhook]]\nurl = \"https://hooks.example.com/T1/other\"\n\
+                    [[alerts.command]]\nrun = [\"notify-send\", \"calaudit\"]\n";
+        let d = crate::config::Config::parse(text, None).unwrap().daemon;
+        assert_eq!(d.webhooks[0].name.as_str(), "team-chat");
+        assert_eq!(
+            d.webhooks[1].name,
+            SinkName::derived("webhook", &["https://hooks.example.com/T1/other"])
+        );
+        assert_eq!(
+            d.commands[0].name,
+            SinkName::derived("command", &["notify-send", "calaudit"])
+        );
+        // The same sinks in another order keep their names.
+        let swapped = "[[alerts.webhook]]\nurl = \"https://hooks.example.com/T1/other\"\n\
+                       [[alerts.webhook]]\nname = \"team-chat\"\nurl = \"https://hooks.example.com/T0/secret\"\n";
+        let e = crate::config::Config::parse(swapped, None).unwrap().daemon;
+        assert_eq!(
+            (&e.webhooks[0].name, &e.webhooks[1].name),
+            (&d.webhooks[1].name, &d.webhooks[0].name)
+        );
+    }
+
+    #[test]
+    fn sink_names_must_be_valid_and_unique() {
+        let text = "[[alerts.webhook]]\nurl = \"https://h.example.com/secret-token\"\n\
+                    [[alerts.webhook]]\nurl = \"https://h.example.com/secret-token\"\n\
+                    [[alerts.command]]\nname = \"log\"\nrun = [\"true\"]\n\
+                    [[alerts.command]]\nname = \"pager\"\nrun = [\"a\"]\n\
+                    [[alerts.command]]\nname = \"pager\"\nrun = [\"b\"]\n\
+                    [[alerts.command]]\nname = \"my pager\"\nrun = [\"c\"]\n";
+        let msg = crate::config::Config::parse(text, None)
+            .err()
+            .unwrap()
+            .to_string();
+        for part in [
+            "`alerts.webhook[1].name`: the sink name \"webhook-",
+            "is derived from the same target as `alerts.webhook[0]`",
+            "`alerts.command[0].name`: \"log\" is the name of the stdout sink",
+            "`alerts.command[2].name`: the sink name \"pager\" is already the name of `alerts.command[1]`",
+            "`alerts.command[3].name`: invalid sink name \"my pager\"",
+        ] {
+            assert!(msg.contains(part), "{part} missing in {msg}");
+        }
+        assert!(!msg.contains("secret-token"), "{msg}");
     }
 }

@@ -8,7 +8,9 @@ use anyhow::{Context, Result};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
 use super::DaemonError;
-use crate::alert::detect::{self, from_ts};
+use crate::alert::detect::from_ts;
+use crate::alert::outbox::payload_text;
+use crate::alert::AlertKind;
 use crate::config::Config;
 use crate::feed::Source;
 use crate::store::Store;
@@ -40,7 +42,7 @@ pub fn run(cfg: Config) -> Result<()> {
             tracing::error!(error = %e, "dashboard not started; the daemon keeps running");
         }
     });
-    super::run_with_dashboard(cfg, &stop, Some(shared), Some(health))?;
+    super::run(cfg, &stop, Some(shared), Some(health))?;
     let _ = server.join();
     Ok(())
 }
@@ -75,7 +77,6 @@ fn open_existing(cfg: &Config) -> Result<Store> {
 pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
     let store = open_existing(cfg)?;
     let tz = cfg.tz;
-    let n = detect::ts(now);
     let mut out = String::new();
     out.push_str("feeds:\n");
     for f in &cfg.feeds {
@@ -129,18 +130,17 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
         None => out.push_str("this week: no analysis yet\n"),
     }
     let open: Vec<_> = store
-        .open_alerts(detect::NO_FLY)?
+        .open_alerts(AlertKind::NoFly)?
         .into_iter()
-        .filter(|(_, _, until)| until.is_none_or(|u| u > n))
+        .filter(|a| a.relevant_until.is_none_or(|u| u > now.and_utc()))
         .collect();
     out.push_str(&format!("open violations: {}\n", open.len()));
     const SHOWN: usize = 20;
     let more = open.len().saturating_sub(SHOWN);
-    for (_, payload, _) in open.into_iter().take(SHOWN) {
-        let v: serde_json::Value = serde_json::from_str(&payload)?;
+    for a in open.into_iter().take(SHOWN) {
         out.push_str(&format!(
             "  {}\n",
-            crate::untrusted::shown(v["text"].as_str().unwrap_or(""))
+            crate::untrusted::shown(payload_text(&a.payload))
         ));
     }
     if more > 0 {
@@ -148,9 +148,8 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
             "  … and {more} more (`calaudit alerts` lists them all)\n"
         ));
     }
-    for (_, payload, _) in store.open_alerts(detect::FEED_FAILING)? {
-        let v: serde_json::Value = serde_json::from_str(&payload)?;
-        out.push_str(&format!("  {}\n", v["text"].as_str().unwrap_or("")));
+    for a in store.open_alerts(AlertKind::FeedFailing)? {
+        out.push_str(&format!("  {}\n", payload_text(&a.payload)));
     }
     if let Some(s) = store.get("stats")? {
         let v: serde_json::Value = serde_json::from_str(&s)?;
@@ -167,22 +166,31 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
     let store = open_existing(cfg)?;
     let tz = cfg.tz;
     let since = since
-        .map(|d| detect::ts(crate::report::Window { tz, from: d, to: d }.start_utc()))
-        .unwrap_or(0);
+        .map(|d| {
+            crate::report::Window { tz, from: d, to: d }
+                .start_utc()
+                .and_utc()
+        })
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let rows = store.alerts_since(since).context("reading alerts")?;
     let mut out = String::new();
     for a in rows {
-        let v: serde_json::Value = serde_json::from_str(&a.payload)?;
+        let created = when(tz, Some(a.created_at.timestamp()));
+        let resolved = a.resolved_at.map(|t| when(tz, Some(t.timestamp())));
         if json {
             let o = serde_json::json!({
                 "alert_id": a.id,
-                "kind": a.kind,
-                "state": a.state,
-                "created_at": when(tz, Some(a.created_at)),
-                "resolved_at": a.resolved_at.map(|t| when(tz, Some(t))),
-                "text": v["text"],
-                "deliveries": a.deliveries.iter().map(|(sink, event, state, attempts, err)| serde_json::json!({
-                    "sink": sink, "event": event, "state": state, "attempts": attempts, "last_error": err,
+                "kind": a.kind.as_str(),
+                "state": a.state.as_str(),
+                "created_at": created,
+                "resolved_at": resolved,
+                "text": a.payload["text"],
+                "deliveries": a.deliveries.iter().map(|d| serde_json::json!({
+                    "sink": d.sink.as_str(),
+                    "event": d.event.to_string(),
+                    "state": d.state.as_str(),
+                    "attempts": d.attempts,
+                    "last_error": d.last_error,
                 })).collect::<Vec<_>>(),
             });
             out.push_str(&o.to_string());
@@ -192,23 +200,25 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
         out.push_str(&format!(
             "#{} {} [{}] {}{}\n  {}\n",
             a.id,
-            when(tz, Some(a.created_at)),
+            created,
             a.kind,
             a.state,
-            a.resolved_at
-                .map(|t| format!(" at {}", when(tz, Some(t))))
-                .unwrap_or_default(),
-            crate::untrusted::shown(v["text"].as_str().unwrap_or(""))
+            resolved.map(|t| format!(" at {t}")).unwrap_or_default(),
+            crate::untrusted::shown(payload_text(&a.payload))
         ));
-        for (sink, event, state, attempts, err) in &a.deliveries {
+        for d in &a.deliveries {
             out.push_str(&format!(
-                "    {sink} {event}: {state} after {attempts} attempt(s){}\n",
-                err.as_ref()
+                "    {} {}: {} after {} attempt(s){}\n",
+                d.sink,
+                d.event,
+                d.state,
+                d.attempts,
+                d.last_error
+                    .as_ref()
                     .map(|e| format!(", last error: {e}"))
                     .unwrap_or_default()
             ));
         }
-        let _ = a.relevant_until;
     }
     if out.is_empty() {
         out.push_str("no alerts\n");
@@ -239,7 +249,10 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
         "week", "people", "technical", "deep work", "other", "busy", "share", "target", "no-fly"
     ));
     for (week, row) in weeks {
-        let v: serde_json::Value = serde_json::from_str(&row).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&row).unwrap_or_else(|e| {
+            tracing::warn!(week = %week, error = %e, "stored week unreadable; shown empty");
+            serde_json::Value::Null
+        });
         let h = |k: &str| v["minutes"][k].as_f64().unwrap_or(0.0) / 60.0;
         out.push_str(&format!(
             "{:<9} {:>6.1}h {:>8.1}h {:>8.1}h {:>6.1}h {:>6.1}h {:>8} {:<6} {:>6}\n",

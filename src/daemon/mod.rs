@@ -2,6 +2,10 @@
 //! when something changed (or the day turned), raise alerts into the durable outbox and deliver
 //! them. [`Daemon::tick`] does one round at a given instant: the loop ([`run`]) calls it with the
 //! wall clock, tests call it with the instants they choose, so time is under their control.
+//!
+//! Sinks are known by their stable [`SinkName`]. At open, deliveries an earlier version filed
+//! under positional names (`webhook[0]`) are moved to the names of the sinks now at those
+//! positions ([`Store::rename_sinks`]), once; after that, reordering the config moves nothing.
 
 pub mod cmd;
 
@@ -9,16 +13,17 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::json;
 
-use crate::alert::{self, detect, Block, Candidate, Sink};
+use crate::alert::outbox::payload_text;
+use crate::alert::{self, detect, AlertKind, Block, Candidate, Sink, SinkName};
 use crate::config::Config;
 use crate::feed::http::{self, FetchOptions, Fetched, Validators};
 use crate::feed::Source;
 use crate::pipeline::{self, FeedInput, Settings};
 use crate::report::Window;
-use crate::store::{Store, StoreError};
+use crate::store::{FeedState, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -70,7 +75,7 @@ struct Feed {
 pub struct Daemon {
     cfg: Config,
     store: Store,
-    sinks: Vec<(String, Sink)>,
+    sinks: Vec<Sink>,
     feeds: Vec<Feed>,
     /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
     analyzed_day: Option<NaiveDate>,
@@ -93,6 +98,9 @@ struct StoreFault {
     retry_at: NaiveDateTime,
 }
 
+/// Where the deep-work blocks of the last analysis are remembered (`kv`, as JSON).
+const BLOCKS_KEY: &str = "blocks";
+
 /// Store retries wait `backoff(n, 10, 300)`: at most this long.
 const STORE_MAX_WAIT: i64 = 300 * 6 / 5 + 1;
 
@@ -108,6 +116,11 @@ fn max_pull_wait(refresh: i64) -> i64 {
 
 fn ts(t: NaiveDateTime) -> i64 {
     detect::ts(t)
+}
+
+/// `now` (a UTC date-time) as an instant.
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
 }
 
 /// Exponential backoff with jitter: `base·2^(n-1)`, capped, ±20%.
@@ -132,7 +145,8 @@ fn seed(s: &str) -> u64 {
 impl Daemon {
     /// Opens the state database (creating it) and checks every feed address.
     pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
-        let store = Store::open_exclusive(&cfg.daemon.store_path)?;
+        let mut store = Store::open_exclusive(&cfg.daemon.store_path)?;
+        adopt_positional_sink_names(&mut store, &cfg)?;
         let feeds = cfg
             .feeds
             .iter()
@@ -193,33 +207,27 @@ impl Daemon {
         &self,
         now: NaiveDateTime,
     ) -> Result<Vec<crate::server::AlertView>, DaemonError> {
-        let since = ts(now) - 90 * 86_400;
+        let since = utc(now) - Duration::days(90);
         let mut rows = self.store.alerts_since(since)?;
         rows.sort_by_key(|a| std::cmp::Reverse(a.created_at));
         Ok(rows
             .into_iter()
             .take(50)
-            .map(|a| {
-                let text = serde_json::from_str::<serde_json::Value>(&a.payload)
-                    .ok()
-                    .and_then(|v| v["text"].as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                crate::server::AlertView {
-                    id: a.id.to_string(),
-                    kind: a.kind,
-                    text: format!("{} ({})", text, a.state),
-                    created: cmd::when_local(self.cfg.tz, a.created_at),
-                    deliveries: a
-                        .deliveries
-                        .into_iter()
-                        .map(|(sink, event, state, attempts, _)| {
-                            (
-                                format!("{sink} {event}"),
-                                format!("{state} ({attempts} attempts)"),
-                            )
-                        })
-                        .collect(),
-                }
+            .map(|a| crate::server::AlertView {
+                id: a.id.to_string(),
+                kind: a.kind.as_str().to_owned(),
+                text: format!("{} ({})", payload_text(&a.payload), a.state),
+                created: cmd::when_local(self.cfg.tz, a.created_at.timestamp()),
+                deliveries: a
+                    .deliveries
+                    .into_iter()
+                    .map(|d| {
+                        (
+                            format!("{} {}", d.sink, d.event),
+                            format!("{} ({} attempts)", d.state, d.attempts),
+                        )
+                    })
+                    .collect(),
             })
             .collect())
     }
@@ -330,8 +338,26 @@ impl Daemon {
         Ok(t)
     }
 
+    /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
     fn poll(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
+        let due = self.due_feeds(n)?;
+        for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
+            let results = self.fetch_all(chunk);
+            for ((i, st), res) in chunk.iter().cloned().zip(results) {
+                t.fetched += 1;
+                self.stats.fetches += 1;
+                match res {
+                    Ok(fetched) => self.record_fetched(i, st, fetched, n, t)?,
+                    Err(e) => self.record_fetch_failure(i, st, &e, n)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The feeds whose next pull has come (by index into `feeds`), with their stored state.
+    fn due_feeds(&self, n: i64) -> Result<Vec<(usize, FeedState)>, DaemonError> {
         let mut due = Vec::new();
         for (i, f) in self.feeds.iter().enumerate() {
             let st = self.store.feed_state(&f.name)?;
@@ -341,102 +367,112 @@ impl Daemon {
                 due.push((i, st));
             }
         }
+        Ok(due)
+    }
+
+    /// Fetches the feeds of `chunk` at once, one thread each, conditionally (ETag,
+    /// Last-Modified) when a last good body is kept. Results come in `chunk`'s order.
+    fn fetch_all(&self, chunk: &[(usize, FeedState)]) -> Vec<Result<Fetched, http::FetchError>> {
         let opts = FetchOptions {
             timeout: self.cfg.daemon.fetch_timeout,
             max_body_bytes: self.cfg.daemon.max_body_bytes,
         };
-        for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
-            let results: Vec<_> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|(i, st)| {
-                        let feed = &self.feeds[*i];
-                        let prev = if st.has_body {
-                            Validators {
-                                etag: st.etag.clone(),
-                                last_modified: st.last_modified.clone(),
-                            }
-                        } else {
-                            Validators::default()
-                        };
-                        s.spawn(move || http::fetch_conditional(&feed.source, &prev, &opts))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(http::FetchError::Transport {
-                                url: String::new(),
-                                reason: "fetch thread panicked".into(),
-                            })
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(i, st)| {
+                    let feed = &self.feeds[*i];
+                    let prev = if st.has_body {
+                        Validators {
+                            etag: st.etag.clone(),
+                            last_modified: st.last_modified.clone(),
+                        }
+                    } else {
+                        Validators::default()
+                    };
+                    s.spawn(move || http::fetch_conditional(&feed.source, &prev, &opts))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(http::FetchError::Transport {
+                            url: String::new(),
+                            reason: "fetch thread panicked".into(),
                         })
                     })
-                    .collect()
-            });
-            for ((i, mut st), res) in chunk.iter().cloned().zip(results) {
-                let feed = &self.feeds[i];
-                t.fetched += 1;
-                self.stats.fetches += 1;
-                st.last_attempt = Some(n);
-                let refresh = feed.refresh.as_secs().max(1) as i64;
-                match res {
-                    Ok(fetched) => {
-                        let body = match fetched {
-                            Fetched::NotModified => None,
-                            Fetched::Body { bytes, validators } => {
-                                st.etag = validators.etag;
-                                st.last_modified = validators.last_modified;
-                                let fp = http::fingerprint(&bytes);
-                                (st.fingerprint.as_deref() != Some(fp.as_str()) || !st.has_body)
-                                    .then(|| {
-                                        st.fingerprint = Some(fp);
-                                        st.events = Some(
-                                            memchr::memmem::find_iter(&bytes, b"BEGIN:VEVENT")
-                                                .count()
-                                                as i64,
-                                        );
-                                        bytes
-                                    })
-                            }
-                        };
-                        if body.is_some() {
-                            st.last_change = Some(n);
-                            t.changed += 1;
-                            self.stats.changed += 1;
-                            tracing::info!(feed = %feed.name, events = st.events, "feed changed");
-                        } else {
-                            self.stats.unchanged += 1;
-                            tracing::debug!(feed = %feed.name, "feed unchanged");
-                        }
-                        if st.error_since.is_some() {
-                            tracing::info!(feed = %feed.name, "feed recovered");
-                        }
-                        st.last_success = Some(n);
-                        st.last_error = None;
-                        st.error_since = None;
-                        st.failures = 0;
-                        st.next_pull = n + refresh;
-                        self.store.save_feed(&st, body.as_deref())?;
-                    }
-                    Err(e) => {
-                        self.stats.fetch_failures += 1;
-                        st.failures += 1;
-                        st.error_since = st.error_since.or(Some(n));
-                        st.last_error = Some(e.to_string());
-                        let wait = backoff(
-                            st.failures,
-                            30,
-                            refresh.max(30),
-                            seed(&feed.name) ^ n as u64,
-                        );
-                        st.next_pull = n + wait;
-                        tracing::warn!(feed = %feed.name, error = %crate::untrusted::shown(&e.to_string()), failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
-                        self.store.save_feed(&st, None)?;
-                    }
-                }
+                })
+                .collect()
+        })
+    }
+
+    /// A feed answered: keeps the body when it differs from the last good copy, ends a
+    /// failure streak, and schedules the next pull one refresh interval ahead.
+    fn record_fetched(
+        &mut self,
+        i: usize,
+        mut st: FeedState,
+        fetched: Fetched,
+        n: i64,
+        t: &mut Tick,
+    ) -> Result<(), DaemonError> {
+        let feed = &self.feeds[i];
+        st.last_attempt = Some(n);
+        let body = match fetched {
+            Fetched::NotModified => None,
+            Fetched::Body { bytes, validators } => {
+                st.etag = validators.etag;
+                st.last_modified = validators.last_modified;
+                changed_body(&mut st, bytes)
             }
+        };
+        if body.is_some() {
+            st.last_change = Some(n);
+            t.changed += 1;
+            self.stats.changed += 1;
+            tracing::info!(feed = %feed.name, events = st.events, "feed changed");
+        } else {
+            self.stats.unchanged += 1;
+            tracing::debug!(feed = %feed.name, "feed unchanged");
         }
+        if st.error_since.is_some() {
+            tracing::info!(feed = %feed.name, "feed recovered");
+        }
+        st.last_success = Some(n);
+        st.last_error = None;
+        st.error_since = None;
+        st.failures = 0;
+        st.next_pull = n + feed.refresh.as_secs().max(1) as i64;
+        self.store.save_feed(&st, body.as_deref())?;
+        Ok(())
+    }
+
+    /// A feed failed: keeps the last good copy, counts the failure streak, and retries with
+    /// backoff (30 s doubling, at most the refresh interval).
+    fn record_fetch_failure(
+        &mut self,
+        i: usize,
+        mut st: FeedState,
+        e: &http::FetchError,
+        n: i64,
+    ) -> Result<(), DaemonError> {
+        let feed = &self.feeds[i];
+        let refresh = feed.refresh.as_secs().max(1) as i64;
+        self.stats.fetch_failures += 1;
+        st.last_attempt = Some(n);
+        st.failures += 1;
+        st.error_since = st.error_since.or(Some(n));
+        st.last_error = Some(e.to_string());
+        let wait = backoff(
+            st.failures,
+            30,
+            refresh.max(30),
+            seed(&feed.name) ^ n as u64,
+        );
+        st.next_pull = n + wait;
+        tracing::warn!(feed = %feed.name, error = %crate::untrusted::shown(&e.to_string()), failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
+        self.store.save_feed(&st, None)?;
         Ok(())
     }
 
@@ -458,10 +494,45 @@ impl Daemon {
         }
     }
 
+    /// Analyzes the last good copy of every feed, records the weekly history, raises the
+    /// alerts the analysis shows and resolves the no-fly alerts it no longer shows.
     fn analyze(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let window = self.window(now);
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
+        let (inputs, present) = self.last_good_bodies()?;
+        let settings = Settings::from_config(&self.cfg, window, &self.cfg.me);
+        let a = pipeline::analyze(inputs, &settings);
+        let rep = pipeline::report(&a, &settings);
+        let violations = pipeline::violations(&a, &settings);
+        self.stats.analyses += 1;
+        if let Some(view) = self.render_views(&a, &rep, &settings, now) {
+            self.view = Some(view);
+        }
+        t.analyzed = true;
+        tracing::info!(
+            analyses = self.stats.analyses,
+            feeds = present.len(),
+            occurrences = a.rows.len(),
+            "analysis"
+        );
+
+        let mut cands: Vec<Candidate> = detect::no_fly(&a, &violations, &self.cfg, now, horizon);
+        let current: HashSet<alert::AlertKey> = cands.iter().map(|c| c.key.clone()).collect();
+        if self.cfg.protection.protect_deep_work {
+            let cur = detect::blocks(&a, now, horizon);
+            cands.extend(self.block_changes(cur, &present, n)?);
+        }
+        if self.cfg.daemon.people_target_alert {
+            cands.extend(detect::target_missed(&rep, now));
+        }
+        self.record_weeks(&rep, now)?;
+        self.raise(cands, now, t)?;
+        self.resolve_gone_violations(&current, now, t)
+    }
+
+    /// The last good body of each feed that has one, and the names of those feeds.
+    fn last_good_bodies(&self) -> Result<(Vec<FeedInput>, HashSet<String>), DaemonError> {
         let mut inputs = Vec::new();
         let mut present = HashSet::new();
         for f in &self.feeds {
@@ -473,58 +544,65 @@ impl Daemon {
                 });
             }
         }
-        let settings = Settings::from_config(&self.cfg, window, &self.cfg.me);
-        let a = pipeline::analyze(inputs, &settings);
-        let rep = pipeline::report(&a, &settings);
-        let violations = pipeline::violations(&a, &settings);
-        self.stats.analyses += 1;
-        // The data changed: re-render the charts (files, if configured) and the dashboard.
-        if self.dashboard.is_some() || self.cfg.charts_dir.is_some() {
-            if let Some(dir) = &self.cfg.charts_dir {
-                let input = pipeline::chart_input(&a, &rep, &settings);
-                if let Err(e) = crate::chart::render_all(&input, dir) {
-                    tracing::warn!(error = %e, "charts not written");
-                }
-            }
-            self.view = Some(crate::server::Snapshot::build(
-                &a,
-                &rep,
-                &settings,
-                now,
-                Vec::new(),
-                Vec::new(),
-            ));
-        }
-        t.analyzed = true;
-        tracing::info!(
-            analyses = self.stats.analyses,
-            feeds = present.len(),
-            occurrences = a.rows.len(),
-            "analysis"
-        );
+        Ok((inputs, present))
+    }
 
-        let mut cands: Vec<Candidate> = detect::no_fly(&a, &violations, &self.cfg, now, horizon);
-        let current_keys: HashSet<String> = cands.iter().map(|c| c.key.clone()).collect();
-        if self.cfg.protection.protect_deep_work {
-            let cur = detect::blocks(&a, now, horizon);
-            let prev: Vec<Block> = match self.store.get("blocks")? {
-                Some(s) => serde_json::from_str(&s).unwrap_or_default(),
-                None => Vec::new(),
-            };
-            cands.extend(detect::block_changes(&prev, &cur, &present, self.cfg.tz, n));
-            // Blocks of feeds without data are kept until their feed is back.
-            let mut keep: Vec<Block> = prev
-                .into_iter()
-                .filter(|b| !present.contains(&b.feed) && b.end > n)
-                .collect();
-            keep.extend(cur);
-            self.store
-                .set("blocks", &serde_json::to_string(&keep).unwrap_or_default())?;
+    /// The data changed: re-renders the charts (files, if configured) and returns the
+    /// dashboard's new snapshot (when a dashboard or charts are configured).
+    fn render_views(
+        &self,
+        a: &pipeline::Analysis,
+        rep: &crate::report::Report,
+        settings: &Settings<'_>,
+        now: NaiveDateTime,
+    ) -> Option<crate::server::Snapshot> {
+        if let Some(dir) = &self.cfg.charts_dir {
+            let input = pipeline::chart_input(a, rep, settings);
+            if let Err(e) = crate::chart::render_all(&input, dir) {
+                tracing::warn!(error = %e, "charts not written");
+            }
         }
-        if self.cfg.daemon.people_target_alert {
-            cands.extend(detect::target_missed(&rep, now));
+        (self.dashboard.is_some() || self.cfg.charts_dir.is_some())
+            .then(|| crate::server::Snapshot::build(a, rep, settings, now, Vec::new(), Vec::new()))
+    }
+
+    /// Compares the deep-work blocks now ahead with those remembered from the last analysis,
+    /// and remembers the current ones (plus those of feeds without data, until they are back).
+    fn block_changes(
+        &self,
+        cur: Vec<Block>,
+        present: &HashSet<String>,
+        n: i64,
+    ) -> Result<Vec<Candidate>, DaemonError> {
+        let prev: Vec<Block> = match self.store.get(BLOCKS_KEY)? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "remembered deep-work blocks unreadable; changes to them since the last analysis are not alerted");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        let cands = detect::block_changes(&prev, &cur, present, self.cfg.tz, n);
+        let mut keep: Vec<Block> = prev
+            .into_iter()
+            .filter(|b| !present.contains(&b.feed) && b.end > n)
+            .collect();
+        keep.extend(cur);
+        match serde_json::to_string(&keep) {
+            Ok(json) => self.store.set(BLOCKS_KEY, &json)?,
+            // Not reachable with these plain fields; kept loud rather than writing "".
+            Err(e) => tracing::warn!(error = %e, "deep-work blocks not remembered"),
         }
-        // Weekly history: completed weeks are kept; the current week is the forecast.
+        Ok(cands)
+    }
+
+    /// Weekly history: completed weeks are kept; the current week is the forecast.
+    fn record_weeks(
+        &self,
+        rep: &crate::report::Report,
+        now: NaiveDateTime,
+    ) -> Result<(), DaemonError> {
+        let n = ts(now);
+        let today = self.cfg.tz.from_utc_datetime(&now).date_naive();
         for w in &rep.weeks {
             let mut row = serde_json::to_value(w).unwrap_or_default();
             row["people_target"] = json!(rep.people_target);
@@ -532,50 +610,59 @@ impl Daemon {
             if end <= now {
                 self.store
                     .upsert_week(&w.week, &w.week_start.to_string(), &row.to_string(), n)?;
-            } else if w.week_start <= self.cfg.tz.from_utc_datetime(&now).date_naive() {
-                let mut cur = row;
-                cur["as_of"] = json!(n);
-                self.store.set("current_week", &cur.to_string())?;
-            }
-        }
-        self.raise(cands, n, t)?;
-        // A violation no longer seen, for a meeting still ahead, is resolved (and reported once).
-        let names = self.sink_names();
-        for (key, payload, until) in self.store.open_alerts(detect::NO_FLY)? {
-            if current_keys.contains(&key) || until.is_some_and(|u| u <= n) {
-                continue;
-            }
-            let text = serde_json::from_str::<serde_json::Value>(&payload)
-                .ok()
-                .and_then(|v| v["text"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let text = format!("Resolved (moved, cancelled or declined): {text}");
-            if self.store.resolve(&key, &text, &names, n)? {
-                t.resolved += 1;
-                self.stats.resolved += 1;
-                tracing::info!(key = %key, "alert resolved");
+            } else if w.week_start <= today {
+                row["as_of"] = json!(n);
+                self.store.set("current_week", &row.to_string())?;
             }
         }
         Ok(())
     }
 
-    fn sink_names(&self) -> Vec<String> {
-        self.sinks.iter().map(|(n, _)| n.clone()).collect()
+    /// A no-fly violation no longer seen, for a meeting still ahead, is resolved (and the
+    /// resolution delivered once).
+    fn resolve_gone_violations(
+        &mut self,
+        current: &HashSet<alert::AlertKey>,
+        now: NaiveDateTime,
+        t: &mut Tick,
+    ) -> Result<(), DaemonError> {
+        let names = self.sink_names();
+        for open in self.store.open_alerts(AlertKind::NoFly)? {
+            if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= utc(now)) {
+                continue;
+            }
+            let text = format!(
+                "Resolved (moved, cancelled or declined): {}",
+                payload_text(&open.payload)
+            );
+            if self.store.resolve(&open.key, &text, &names, utc(now))? {
+                t.resolved += 1;
+                self.stats.resolved += 1;
+                tracing::info!(key = %open.key, "alert resolved");
+            }
+        }
+        Ok(())
     }
 
-    fn raise(&mut self, cands: Vec<Candidate>, n: i64, t: &mut Tick) -> Result<(), DaemonError> {
+    fn sink_names(&self) -> Vec<SinkName> {
+        self.sinks.iter().map(|s| s.name.clone()).collect()
+    }
+
+    fn raise(
+        &mut self,
+        cands: Vec<Candidate>,
+        now: NaiveDateTime,
+        t: &mut Tick,
+    ) -> Result<(), DaemonError> {
         let names = self.sink_names();
         for c in cands {
-            if let Some(id) =
-                self.store
-                    .raise(&c.key, c.kind, &c.payload, c.relevant_until, &names, n)?
-            {
+            if let Some(id) = self.store.raise(&c, &names, utc(now))? {
                 t.raised += 1;
                 self.stats.raised += 1;
                 tracing::info!(
                     id,
-                    kind = c.kind,
-                    text = %crate::untrusted::shown(c.payload["text"].as_str().unwrap_or("")),
+                    kind = %c.kind,
+                    text = %crate::untrusted::shown(payload_text(&c.payload)),
                     "alert raised"
                 );
             }
@@ -583,6 +670,7 @@ impl Daemon {
         Ok(())
     }
 
+    /// Raises an alert for each feed failing too long; resolves those of feeds working again.
     fn check_feed_health(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let after = Duration::seconds(self.cfg.daemon.feed_failure_after.as_secs() as i64);
@@ -593,14 +681,13 @@ impl Daemon {
             if let Some(c) = detect::feed_failing(&st, after, n) {
                 cands.push(c);
             } else if st.error_since.is_none() {
-                let prefix = format!("{}|{}|", detect::FEED_FAILING, f.name);
-                for (key, _, _) in self.store.open_alerts(detect::FEED_FAILING)? {
-                    if key.starts_with(&prefix)
+                for open in self.store.open_alerts(AlertKind::FeedFailing)? {
+                    if open.key.is_feed_failing_of(&f.name)
                         && self.store.resolve(
-                            &key,
+                            &open.key,
                             &format!("Feed '{}' is working again", f.name),
                             &names,
-                            n,
+                            utc(now),
                         )?
                     {
                         t.resolved += 1;
@@ -609,34 +696,36 @@ impl Daemon {
                 }
             }
         }
-        self.raise(cands, n, t)
+        self.raise(cands, now, t)
     }
 
     /// Sends due deliveries; a sink that fails is retried later (backoff) and skipped for the
     /// rest of this round, so one dead webhook does not hold up the others.
     pub fn deliver(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
-        let n = ts(now);
-        let mut down: HashSet<String> = HashSet::new();
-        for d in self.store.due_deliveries(n, DELIVERY_MAX_WAIT)? {
+        let mut down: HashSet<SinkName> = HashSet::new();
+        let max_wait = Duration::seconds(DELIVERY_MAX_WAIT);
+        for d in self.store.due_deliveries(utc(now), max_wait)? {
             if down.contains(&d.sink) {
                 continue;
             }
-            let Some((_, sink)) = self.sinks.iter().find(|(name, _)| *name == d.sink) else {
+            let Some(sink) = self.sinks.iter().find(|s| s.name == d.sink) else {
                 continue; // a sink removed from the config: kept pending, shown by `alerts`
             };
             match sink.deliver(&d.payload) {
                 Ok(()) => {
-                    self.store.mark_delivered(d.id, n)?;
+                    self.store.mark_delivered(d.id, utc(now))?;
                     t.delivered += 1;
                     self.stats.delivered += 1;
                 }
                 Err(e) => {
-                    let wait = backoff(d.attempts + 1, 10, 900, seed(&d.sink) ^ d.id as u64);
-                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %crate::untrusted::shown(&e), retry_in_s = wait, "delivery failed; will retry");
-                    self.store.mark_failed(d.id, &e, n + wait)?;
+                    let wait =
+                        backoff(d.attempts + 1, 10, 900, seed(d.sink.as_str()) ^ d.id as u64);
+                    tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %crate::untrusted::shown(&e.to_string()), retry_in_s = wait, "delivery failed; will retry");
+                    self.store
+                        .mark_failed(d.id, &e, utc(now) + Duration::seconds(wait))?;
                     t.delivery_failures += 1;
                     self.stats.delivery_failures += 1;
-                    down.insert(d.sink.clone());
+                    down.insert(d.sink);
                 }
             }
         }
@@ -656,10 +745,41 @@ impl Daemon {
             next = next.min(self.store.feed_state(&f.name)?.next_pull);
         }
         if let Some(d) = self.store.next_delivery_at()? {
-            next = next.min(d);
+            next = next.min(d.timestamp());
         }
         Ok(detect::from_ts(next.max(ts(now))))
     }
+}
+
+/// Moves deliveries an earlier version filed under positional sink names (`webhook[0]`) to
+/// the stable names of the sinks now at those positions, so they are sent and listed under
+/// the sink's name from now on. Runs at every open; once moved, there is nothing left to move,
+/// so a later reordering of the config changes nothing.
+///
+/// IMPORTANT: positions are read from the config this daemon starts with. A config reordered
+/// in the same step as the upgrade gives the old deliveries to the sink now at that position.
+fn adopt_positional_sink_names(store: &mut Store, cfg: &Config) -> Result<(), DaemonError> {
+    let renames = alert::sink::positional_renames(&cfg.daemon);
+    let moved = store.rename_sinks(&renames)?;
+    if moved > 0 {
+        tracing::info!(
+            deliveries = moved,
+            "deliveries filed under positional sink names (webhook[0], …) now go by the sinks' names"
+        );
+    }
+    Ok(())
+}
+
+/// The body to keep when it is not the last good copy (a new fingerprint, or no copy yet),
+/// with its fingerprint and event count recorded in `st`; `None` when unchanged.
+fn changed_body(st: &mut FeedState, bytes: Vec<u8>) -> Option<Vec<u8>> {
+    let fp = http::fingerprint(&bytes);
+    if st.fingerprint.as_deref() == Some(fp.as_str()) && st.has_body {
+        return None;
+    }
+    st.fingerprint = Some(fp);
+    st.events = Some(memchr::memmem::find_iter(&bytes, b"BEGIN:VEVENT").count() as i64);
+    Some(bytes)
 }
 
 fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
@@ -679,14 +799,10 @@ fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
     })
 }
 
-/// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat.
-pub fn run(cfg: Config, shutdown: &AtomicBool) -> Result<Stats, DaemonError> {
-    run_with_dashboard(cfg, shutdown, None, None)
-}
-
-/// [`run`], publishing dashboard snapshots to `dashboard` after each change, and the store's
-/// errors to `health` (what `/healthz` reports).
-pub fn run_with_dashboard(
+/// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat. Publishes
+/// dashboard snapshots to `dashboard` after each change, and the store's errors to `health`
+/// (what `/healthz` reports).
+pub fn run(
     cfg: Config,
     shutdown: &AtomicBool,
     dashboard: Option<crate::server::SharedSnapshot>,
@@ -721,7 +837,10 @@ pub fn run_with_dashboard(
             Err(DaemonError::Store(_)) => {}
             Err(e) => tracing::error!(error = %e, "round failed; retrying"),
         }
-        let _ = d.record_stats(now);
+        if let Err(e) = d.record_stats(now) {
+            // The counters are only for `status`; the next wake writes them again.
+            tracing::warn!(error = %e, "daemon counters not recorded");
+        }
         let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
         while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now().naive_utc() < wake {
             std::thread::sleep(StdDuration::from_millis(100));

@@ -1,60 +1,15 @@
-//! Versioned schema: `PRAGMA user_version` is the number of migrations applied. Append only:
-//! never edit a migration that has shipped, add the next one.
+//! Versioned schema: `PRAGMA user_version` is the number of migrations applied. The SQL lives
+//! in `migrations/NNNN_name.sql` at the top of the crate, where it can be read (and, later, run
+//! by a second engine) without Rust around it. Append only: never edit a migration that has
+//! shipped, add the next file.
 
 use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[
-    // 1: feed state, history, snapshot, alerts and the outbox.
-    "CREATE TABLE feed_state (
-         name TEXT PRIMARY KEY,
-         etag TEXT,
-         last_modified TEXT,
-         fingerprint TEXT,
-         body BLOB,
-         events INTEGER,
-         last_attempt INTEGER,
-         last_success INTEGER,
-         last_change INTEGER,
-         last_error TEXT,
-         error_since INTEGER,
-         failures INTEGER NOT NULL DEFAULT 0,
-         next_pull INTEGER NOT NULL DEFAULT 0
-     );
-     CREATE TABLE week_history (
-         week TEXT PRIMARY KEY,
-         week_start TEXT NOT NULL,
-         json TEXT NOT NULL,
-         updated_at INTEGER NOT NULL
-     );
-     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE alerts (
-         id INTEGER PRIMARY KEY,
-         key TEXT NOT NULL UNIQUE,
-         kind TEXT NOT NULL,
-         state TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         resolved_at INTEGER,
-         opened INTEGER NOT NULL DEFAULT 1,
-         relevant_until INTEGER,
-         payload TEXT NOT NULL
-     );
-     CREATE TABLE deliveries (
-         id INTEGER PRIMARY KEY,
-         alert_id INTEGER NOT NULL REFERENCES alerts(id),
-         sink TEXT NOT NULL,
-         event TEXT NOT NULL,
-         state TEXT NOT NULL,
-         attempts INTEGER NOT NULL DEFAULT 0,
-         next_attempt INTEGER NOT NULL,
-         last_error TEXT,
-         delivered_at INTEGER,
-         payload TEXT NOT NULL,
-         UNIQUE (alert_id, sink, event)
-     );
-     CREATE INDEX deliveries_pending ON deliveries (state, next_attempt);",
-];
+/// The migrations in order, one file each in the top-level `migrations/` folder
+/// (`NNNN_name.sql`), compiled in so the binary carries its schema.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -86,4 +41,28 @@ pub(super) fn migrate(conn: &Connection, shown: &str) -> Result<()> {
         tracing::info!(from, to = SCHEMA_VERSION, "state database migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file in `migrations/` is compiled in, in order: a file added there but not to
+    /// [`MIGRATIONS`] would never run.
+    #[test]
+    fn every_migration_file_is_compiled_in_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), MIGRATIONS.len(), "{names:?}");
+        for (i, name) in names.iter().enumerate() {
+            assert!(name.starts_with(&format!("{:04}_", i + 1)), "{name}");
+            let text = std::fs::read_to_string(format!("{dir}/{name}")).expect("read");
+            assert_eq!(text, MIGRATIONS[i], "{name}");
+        }
+    }
 }

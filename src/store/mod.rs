@@ -1,6 +1,12 @@
 //! The daemon's state in one SQLite file: feed fetch state and last good bodies, weekly
 //! history, the snapshot the next pull is compared with, alerts and their per-sink delivery
-//! (the durable outbox). Times are UTC Unix seconds.
+//! (the durable outbox). Times are stored as UTC Unix seconds.
+//!
+//! The alert side of the API speaks the alert domain's values, not SQLite's: an
+//! [`AlertKey`], an [`AlertKind`], [`SinkName`]s, instants (`DateTime<Utc>`), and it hands
+//! back [`Delivery`], [`AlertRecord`] and [`OpenAlert`] (all in [`crate::alert`]), so a second
+//! engine can implement the same calls. Text in a row that no calaudit writes (an unknown
+//! state or kind, a payload that is not JSON) is an error, never a silent default.
 //!
 //! Exactly-once creation is the database's job: an alert's key is UNIQUE, so detecting the
 //! same violation again inserts nothing. An alert and its pending deliveries are written in one
@@ -22,7 +28,13 @@ mod migrations;
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::alert::{
+    AlertKey, AlertKind, AlertRecord, AlertState, Candidate, Delivery, DeliveryEvent,
+    DeliveryState, DeliveryStatus, OpenAlert, SinkError, SinkName,
+};
 
 pub use migrations::SCHEMA_VERSION;
 
@@ -125,32 +137,6 @@ pub struct FeedState {
     pub error_since: Option<i64>,
     pub failures: i64,
     pub next_pull: i64,
-}
-
-/// One pending delivery of an alert (or of its resolution) to one sink.
-#[derive(Clone, Debug)]
-pub struct Delivery {
-    pub id: i64,
-    pub alert_id: i64,
-    pub sink: String,
-    /// `open:N` or `resolved:N` (N counts re-openings).
-    pub event: String,
-    pub attempts: i64,
-    pub payload: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct AlertRow {
-    pub id: i64,
-    pub key: String,
-    pub kind: String,
-    pub state: String,
-    pub created_at: i64,
-    pub resolved_at: Option<i64>,
-    pub relevant_until: Option<i64>,
-    pub payload: String,
-    /// (sink, event, state, attempts, last_error)
-    pub deliveries: Vec<(String, String, String, i64, Option<String>)>,
 }
 
 impl Store {
@@ -262,16 +248,6 @@ impl Store {
         }))
     }
 
-    pub fn feed_states(&self) -> Result<Vec<FeedState>> {
-        let mut st = self.conn.prepare(
-            "SELECT name, etag, last_modified, fingerprint, body IS NOT NULL, events, last_attempt,
-                    last_success, last_change, last_error, error_since, failures, next_pull
-             FROM feed_state ORDER BY name",
-        )?;
-        let rows = st.query_map([], feed_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// Writes a feed's state; `body` replaces the last good copy when given. One
     /// transaction: a new fingerprint is never recorded without its body (the next pull would
     /// take the feed for unchanged and the new body would never be analysed).
@@ -360,163 +336,217 @@ impl Store {
     /// Returns the alert id when something is to be delivered.
     pub fn raise(
         &mut self,
-        key: &str,
-        kind: &str,
-        payload: &serde_json::Value,
-        relevant_until: Option<i64>,
-        sinks: &[String],
-        now: i64,
+        alert: &Candidate,
+        sinks: &[SinkName],
+        now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
+        let now = now.timestamp();
+        let relevant_until = alert.relevant_until.map(|t| t.timestamp());
+        let payload = alert.payload.to_string();
         let tx = self.conn.transaction()?;
         let existing: Option<(i64, String, i64)> = tx
             .query_row(
                 "SELECT id, state, opened FROM alerts WHERE key = ?1",
-                [key],
+                [alert.key.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let (id, n) = match existing {
-            Some((_, state, _)) if state == "open" => return Ok(None),
+        let (id, opening) = match existing {
+            Some((_, state, _)) if AlertState::parse(&state) == Some(AlertState::Open) => {
+                return Ok(None)
+            }
             Some((id, _, opened)) => {
                 tx.execute(
-                    "UPDATE alerts SET state = 'open', opened = ?2, resolved_at = NULL, payload = ?3,
+                    "UPDATE alerts SET state = ?5, opened = ?2, resolved_at = NULL, payload = ?3,
                          relevant_until = ?4 WHERE id = ?1",
-                    params![id, opened + 1, payload.to_string(), relevant_until],
+                    params![
+                        id,
+                        opened + 1,
+                        payload,
+                        relevant_until,
+                        AlertState::Open.as_str()
+                    ],
                 )?;
                 (id, opened + 1)
             }
             None => {
                 tx.execute(
                     "INSERT INTO alerts (key, kind, state, created_at, opened, relevant_until, payload)
-                     VALUES (?1, ?2, 'open', ?3, 1, ?4, ?5)",
-                    params![key, kind, now, relevant_until, payload.to_string()],
+                     VALUES (?1, ?2, ?6, ?3, 1, ?4, ?5)",
+                    params![
+                        alert.key.as_str(),
+                        alert.kind.as_str(),
+                        now,
+                        relevant_until,
+                        payload,
+                        AlertState::Open.as_str()
+                    ],
                 )?;
                 (tx.last_insert_rowid(), 1)
             }
         };
-        let mut msg = payload.clone();
-        msg["id"] = serde_json::json!(format!("{id}-open-{n}"));
-        msg["alert_id"] = serde_json::json!(id);
-        msg["state"] = serde_json::json!("open");
-        for sink in sinks {
-            tx.execute(
-                "INSERT OR IGNORE INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
-                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5)",
-                params![id, sink, format!("open:{n}"), now, msg.to_string()],
-            )?;
-        }
+        let event = DeliveryEvent {
+            state: AlertState::Open,
+            opening,
+        };
+        let msg = message(alert.payload.clone(), id, event);
+        queue_deliveries(&tx, id, event, &msg, sinks, now)?;
         tx.commit()?;
         Ok(Some(id))
     }
 
-    /// Marks an open alert resolved and queues the resolution notice; false when it was not open.
-    pub fn resolve(&mut self, key: &str, text: &str, sinks: &[String], now: i64) -> Result<bool> {
+    /// Marks an open alert resolved and queues the resolution notice (its `text` replaced by
+    /// `text`) for every sink; false when it was not open.
+    pub fn resolve(
+        &mut self,
+        key: &AlertKey,
+        text: &str,
+        sinks: &[SinkName],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = now.timestamp();
         let tx = self.conn.transaction()?;
         let row: Option<(i64, i64, String)> = tx
             .query_row(
-                "SELECT id, opened, payload FROM alerts WHERE key = ?1 AND state = 'open'",
-                [key],
+                "SELECT id, opened, payload FROM alerts WHERE key = ?1 AND state = ?2",
+                params![key.as_str(), AlertState::Open.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let Some((id, n, payload)) = row else {
+        let Some((id, opening, payload)) = row else {
             return Ok(false);
         };
         tx.execute(
-            "UPDATE alerts SET state = 'resolved', resolved_at = ?2 WHERE id = ?1",
-            params![id, now],
+            "UPDATE alerts SET state = ?3, resolved_at = ?2 WHERE id = ?1",
+            params![id, now, AlertState::Resolved.as_str()],
         )?;
-        let mut msg: serde_json::Value =
-            serde_json::from_str(&payload).unwrap_or_else(|_| serde_json::json!({}));
-        msg["id"] = serde_json::json!(format!("{id}-resolved-{n}"));
-        msg["alert_id"] = serde_json::json!(id);
-        msg["state"] = serde_json::json!("resolved");
-        msg["text"] = serde_json::json!(text);
-        for sink in sinks {
-            tx.execute(
-                "INSERT OR IGNORE INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
-                 VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5)",
-                params![id, sink, format!("resolved:{n}"), now, msg.to_string()],
-            )?;
-        }
+        let mut opened: serde_json::Value = serde_json::from_str(&payload).unwrap_or_else(|e| {
+            tracing::warn!(alert = id, error = %e, "stored alert is not JSON; its resolution carries only the text");
+            serde_json::json!({})
+        });
+        opened["text"] = serde_json::json!(text);
+        let event = DeliveryEvent {
+            state: AlertState::Resolved,
+            opening,
+        };
+        let msg = message(opened, id, event);
+        queue_deliveries(&tx, id, event, &msg, sinks, now)?;
         tx.commit()?;
         Ok(true)
     }
 
-    /// Open alerts of a kind: (key, payload, relevant_until).
-    pub fn open_alerts(&self, kind: &str) -> Result<Vec<(String, String, Option<i64>)>> {
+    /// Open alerts of a kind, oldest first.
+    pub fn open_alerts(&self, kind: AlertKind) -> Result<Vec<OpenAlert>> {
         let mut st = self.conn.prepare(
-            "SELECT key, payload, relevant_until FROM alerts WHERE kind = ?1 AND state = 'open' ORDER BY id",
-        )?;
-        let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Deliveries whose time has come, oldest first. A retry scheduled more than `max_wait`
-    /// seconds ahead was scheduled before the clock jumped back: it is due now.
-    pub fn due_deliveries(&self, now: i64, max_wait: i64) -> Result<Vec<Delivery>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
-             WHERE state = 'pending' AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
+            "SELECT key, payload, relevant_until FROM alerts WHERE kind = ?1 AND state = ?2
              ORDER BY id",
         )?;
-        let rows = st.query_map([now, max_wait], |r| {
-            Ok(Delivery {
-                id: r.get(0)?,
-                alert_id: r.get(1)?,
-                sink: r.get(2)?,
-                event: r.get(3)?,
-                attempts: r.get(4)?,
-                payload: r.get(5)?,
+        let rows = st.query_map(params![kind.as_str(), AlertState::Open.as_str()], |r| {
+            Ok(OpenAlert {
+                key: AlertKey::from_stored(r.get(0)?),
+                payload: json_column(r, 1)?,
+                relevant_until: r.get::<_, Option<i64>>(2)?.map(instant),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The earliest retry time of a pending delivery.
-    pub fn next_delivery_at(&self) -> Result<Option<i64>> {
-        Ok(self.conn.query_row(
-            "SELECT MIN(next_attempt) FROM deliveries WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )?)
+    /// Deliveries whose time has come, oldest first. A retry scheduled more than `max_wait`
+    /// ahead was scheduled before the clock jumped back: it is due now.
+    pub fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        max_wait: chrono::Duration,
+    ) -> Result<Vec<Delivery>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
+             WHERE state = ?3 AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
+             ORDER BY id",
+        )?;
+        let rows = st.query_map(
+            params![
+                now.timestamp(),
+                max_wait.num_seconds(),
+                DeliveryState::Pending.as_str()
+            ],
+            |r| {
+                Ok(Delivery {
+                    id: r.get(0)?,
+                    alert_id: r.get(1)?,
+                    sink: SinkName::from_stored(r.get(2)?),
+                    event: event_column(r, 3)?,
+                    attempts: r.get(4)?,
+                    payload: r.get(5)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn mark_delivered(&self, id: i64, now: i64) -> Result<()> {
+    /// The earliest retry time of a pending delivery.
+    pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<i64> = self.conn.query_row(
+            "SELECT MIN(next_attempt) FROM deliveries WHERE state = ?1",
+            [DeliveryState::Pending.as_str()],
+            |r| r.get(0),
+        )?;
+        Ok(t.map(instant))
+    }
+
+    /// Records that the sink acknowledged delivery `id`.
+    pub fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
-            "UPDATE deliveries SET state = 'delivered', delivered_at = ?2, attempts = attempts + 1,
+            "UPDATE deliveries SET state = ?3, delivered_at = ?2, attempts = attempts + 1,
                  last_error = NULL WHERE id = ?1",
-            params![id, now],
+            params![id, now.timestamp(), DeliveryState::Delivered.as_str()],
         )?;
         Ok(())
     }
 
-    pub fn mark_failed(&self, id: i64, error: &str, next_attempt: i64) -> Result<()> {
+    /// Records a failed attempt of delivery `id` and when to try again.
+    pub fn mark_failed(&self, id: i64, error: &SinkError, retry_at: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
              WHERE id = ?1",
-            params![id, error, next_attempt],
+            params![id, error.to_string(), retry_at.timestamp()],
         )?;
         Ok(())
     }
 
+    /// Files the deliveries stored under each `from` name under its `to` name instead, in one
+    /// transaction; returns how many moved. The daemon uses it at start to carry deliveries
+    /// made under positional names (`webhook[0]`, before sinks had stable names) over to the
+    /// sinks' names. A delivery whose `to` twin already exists stays as it was.
+    pub fn rename_sinks(&mut self, renames: &[(SinkName, SinkName)]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut moved = 0;
+        for (from, to) in renames.iter().filter(|(f, t)| f != t) {
+            moved += tx.execute(
+                "UPDATE OR IGNORE deliveries SET sink = ?2 WHERE sink = ?1",
+                params![from.as_str(), to.as_str()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// Alerts created or resolved at or after `since`, oldest first, with their deliveries.
-    pub fn alerts_since(&self, since: i64) -> Result<Vec<AlertRow>> {
+    pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<AlertRecord>> {
         let mut st = self.conn.prepare(
             "SELECT id, key, kind, state, created_at, resolved_at, relevant_until, payload FROM alerts
              WHERE created_at >= ?1 OR resolved_at >= ?1 ORDER BY id",
         )?;
-        let mut out: Vec<AlertRow> = st
-            .query_map([since], |r| {
-                Ok(AlertRow {
+        let mut out: Vec<AlertRecord> = st
+            .query_map([since.timestamp()], |r| {
+                Ok(AlertRecord {
                     id: r.get(0)?,
-                    key: r.get(1)?,
-                    kind: r.get(2)?,
-                    state: r.get(3)?,
-                    created_at: r.get(4)?,
-                    resolved_at: r.get(5)?,
-                    relevant_until: r.get(6)?,
-                    payload: r.get(7)?,
+                    key: AlertKey::from_stored(r.get(1)?),
+                    kind: parsed_column(r, 2, AlertKind::parse)?,
+                    state: parsed_column(r, 3, AlertState::parse)?,
+                    created_at: instant(r.get(4)?),
+                    resolved_at: r.get::<_, Option<i64>>(5)?.map(instant),
+                    relevant_until: r.get::<_, Option<i64>>(6)?.map(instant),
+                    payload: json_column(r, 7)?,
                     deliveries: Vec::new(),
                 })
             })?
@@ -527,12 +557,95 @@ impl Store {
         for a in &mut out {
             a.deliveries = st
                 .query_map([a.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    Ok(DeliveryStatus {
+                        sink: SinkName::from_stored(r.get(0)?),
+                        event: event_column(r, 1)?,
+                        state: parsed_column(r, 2, DeliveryState::parse)?,
+                        attempts: r.get(3)?,
+                        last_error: r.get(4)?,
+                    })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
         }
         Ok(out)
     }
+}
+
+/// The message sinks get for `event` of alert `id`: the alert's payload plus its `id` (the
+/// same on every retry, the webhook's `Idempotency-Key`), `alert_id` and `state`.
+fn message(mut payload: serde_json::Value, id: i64, event: DeliveryEvent) -> String {
+    payload["id"] = serde_json::json!(event.message_id(id));
+    payload["alert_id"] = serde_json::json!(id);
+    payload["state"] = serde_json::json!(event.state.as_str());
+    payload.to_string()
+}
+
+/// One pending delivery of `msg` per sink; a sink that already has this event keeps it.
+fn queue_deliveries(
+    tx: &rusqlite::Transaction<'_>,
+    alert_id: i64,
+    event: DeliveryEvent,
+    msg: &str,
+    sinks: &[SinkName],
+    now: i64,
+) -> Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
+         VALUES (?1, ?2, ?3, ?6, 0, ?4, ?5)",
+    )?;
+    for sink in sinks {
+        st.execute(params![
+            alert_id,
+            sink.as_str(),
+            event.to_string(),
+            now,
+            msg,
+            DeliveryState::Pending.as_str()
+        ])?;
+    }
+    Ok(())
+}
+
+/// A stored UTC Unix time as an instant. Stored times are written from instants, so one out
+/// of chrono's range means a damaged row: it reads as the Unix epoch, with a warning.
+fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_else(|| {
+        tracing::warn!(
+            secs,
+            "stored time out of range; read as 1970-01-01 (damaged row?)"
+        );
+        DateTime::UNIX_EPOCH
+    })
+}
+
+/// Column `i` read as text and parsed by `parse`; text it does not know is a conversion error
+/// naming the text (a row written by something else than calaudit).
+fn parsed_column<T>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(i)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown value {text:?}").into(),
+        )
+    })
+}
+
+fn event_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DeliveryEvent> {
+    parsed_column(r, i, DeliveryEvent::parse)
+}
+
+/// Column `i` as JSON (alert payloads are written from JSON values, so text that does not
+/// parse is a damaged row and an error, not an empty payload).
+fn json_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<serde_json::Value> {
+    let text: String = r.get(i)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+    })
 }
 
 /// Takes the daemon's lock: an exclusive, non-blocking `flock(2)` on `<store>.lock`, held as
@@ -682,41 +795,101 @@ mod tests {
         p
     }
 
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap()
+    }
+
+    fn candidate(key: &str) -> Candidate {
+        Candidate {
+            key: AlertKey::target_missed(key),
+            kind: AlertKind::TargetMissed,
+            payload: serde_json::json!({"kind": "people_target_missed", "text": "x"}),
+            relevant_until: None,
+        }
+    }
+
     #[test]
     fn alerts_are_created_once_and_reopened_after_resolution() {
         let path = tmp("once.db");
         let mut s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-        let sinks = vec!["log".to_string(), "webhook[0]".to_string()];
-        let p = serde_json::json!({"kind": "no_fly", "text": "x"});
-        assert!(s
-            .raise("k", "no_fly", &p, None, &sinks, 10)
-            .unwrap()
-            .is_some());
-        assert!(s
-            .raise("k", "no_fly", &p, None, &sinks, 11)
-            .unwrap()
-            .is_none());
+        let sinks = vec![SinkName::log(), SinkName::parse("hook").unwrap()];
+        let c = candidate("k");
+        let wait = chrono::Duration::seconds(1000);
+        assert!(s.raise(&c, &sinks, at(10)).unwrap().is_some());
+        assert!(s.raise(&c, &sinks, at(11)).unwrap().is_none());
         drop(s);
         let mut s = Store::open(&path).unwrap();
-        assert!(s
-            .raise("k", "no_fly", &p, None, &sinks, 12)
-            .unwrap()
-            .is_none());
-        assert_eq!(s.due_deliveries(12, 1000).unwrap().len(), 2);
-        assert!(s.resolve("k", "gone", &sinks, 13).unwrap());
-        assert!(!s.resolve("k", "gone", &sinks, 14).unwrap());
-        assert_eq!(s.due_deliveries(14, 1000).unwrap().len(), 4);
-        assert!(s
-            .raise("k", "no_fly", &p, None, &sinks, 15)
-            .unwrap()
-            .is_some());
-        let d = s.due_deliveries(15, 1000).unwrap();
+        assert!(s.raise(&c, &sinks, at(12)).unwrap().is_none());
+        assert_eq!(s.due_deliveries(at(12), wait).unwrap().len(), 2);
+        assert!(s.resolve(&c.key, "gone", &sinks, at(13)).unwrap());
+        assert!(!s.resolve(&c.key, "gone", &sinks, at(14)).unwrap());
+        assert_eq!(s.due_deliveries(at(14), wait).unwrap().len(), 4);
+        assert!(s.raise(&c, &sinks, at(15)).unwrap().is_some());
+        let d = s.due_deliveries(at(15), wait).unwrap();
         assert_eq!(d.len(), 6);
-        s.mark_delivered(d[0].id, 16).unwrap();
-        s.mark_failed(d[1].id, "down", 100).unwrap();
-        assert_eq!(s.due_deliveries(16, 1000).unwrap().len(), 4);
-        assert_eq!(s.next_delivery_at().unwrap(), Some(13));
+        let events: Vec<String> = d.iter().map(|d| d.event.to_string()).collect();
+        assert_eq!(
+            events,
+            [
+                "open:1",
+                "open:1",
+                "resolved:1",
+                "resolved:1",
+                "open:2",
+                "open:2"
+            ]
+        );
+        let last: serde_json::Value = serde_json::from_str(&d[5].payload).unwrap();
+        assert_eq!(
+            (last["id"].as_str(), last["state"].as_str()),
+            (Some("1-open-2"), Some("open"))
+        );
+        s.mark_delivered(d[0].id, at(16)).unwrap();
+        s.mark_failed(d[1].id, &SinkError::EmptyCommand, at(100))
+            .unwrap();
+        assert_eq!(s.due_deliveries(at(16), wait).unwrap().len(), 4);
+        assert_eq!(s.next_delivery_at().unwrap(), Some(at(13)));
+
+        let rows = s.alerts_since(at(0)).unwrap();
+        assert_eq!(rows.len(), 1);
+        let a = &rows[0];
+        assert_eq!(
+            (a.kind, a.state, a.created_at),
+            (AlertKind::TargetMissed, AlertState::Open, at(10))
+        );
+        assert_eq!(a.key, c.key);
+        assert_eq!(a.deliveries[0].state, DeliveryState::Delivered);
+        assert_eq!(a.deliveries[1].last_error.as_deref(), Some("empty command"));
+        assert_eq!(a.deliveries[1].sink.as_str(), "hook");
+        let open = s.open_alerts(AlertKind::TargetMissed).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].payload["text"], "x");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// Deliveries filed under a positional name move to the sink's stable name; one whose
+    /// twin already exists under the new name is left alone (the UNIQUE key holds).
+    #[test]
+    fn positional_sink_names_are_renamed_once() {
+        let path = tmp("rename.db");
+        let mut s = Store::open(&path).unwrap();
+        let old = SinkName::positional("webhook", 0);
+        let new = SinkName::parse("team-chat").unwrap();
+        s.raise(&candidate("a"), std::slice::from_ref(&old), at(1))
+            .unwrap();
+        s.raise(&candidate("b"), &[old.clone(), new.clone()], at(1))
+            .unwrap();
+        let renames = [(old.clone(), new.clone())];
+        assert_eq!(s.rename_sinks(&renames).unwrap(), 1);
+        assert_eq!(s.rename_sinks(&renames).unwrap(), 0);
+        let sinks: Vec<String> = s
+            .due_deliveries(at(2), chrono::Duration::seconds(10))
+            .unwrap()
+            .iter()
+            .map(|d| d.sink.to_string())
+            .collect();
+        assert_eq!(sinks, ["team-chat", "webhook[0]", "team-chat"]);
         let _ = std::fs::remove_file(&path);
     }
 

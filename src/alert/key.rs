@@ -1,0 +1,199 @@
+//! What an alert is about: its [`AlertKind`] and its [`AlertKey`].
+//!
+//! The key is the alert's identity in the store (UNIQUE there), so its text must never change
+//! for the same thing: stores written by earlier versions hold keys in exactly this `|`-joined
+//! form, and a key spelled differently would raise every open alert again. The text is built
+//! only by the constructors here and read back only through [`AlertKey::from_stored`].
+
+use std::fmt;
+
+/// The kinds of alert the daemon raises; the text is what sinks and the store see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AlertKind {
+    /// An upcoming meeting breaks protected time (a no-fly window or a deep-work block).
+    NoFly,
+    /// A protected deep-work block was deleted, moved or shortened.
+    BlockChanged,
+    /// A completed week ended below the people-time target.
+    TargetMissed,
+    /// A feed has failed for longer than `alerts.feed_failure_after`.
+    FeedFailing,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 4] = [
+        AlertKind::NoFly,
+        AlertKind::BlockChanged,
+        AlertKind::TargetMissed,
+        AlertKind::FeedFailing,
+    ];
+
+    /// The stored and delivered name (`no_fly`, `block_changed`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::NoFly => "no_fly",
+            AlertKind::BlockChanged => "block_changed",
+            AlertKind::TargetMissed => "people_target_missed",
+            AlertKind::FeedFailing => "feed_failing",
+        }
+    }
+
+    /// The kind named `s`, as [`AlertKind::as_str`] writes it; `None` for any other text.
+    pub fn parse(s: &str) -> Option<AlertKind> {
+        AlertKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stable identity of an alert: the same thing seen again gives the same key (so the
+/// store creates nothing), a changed thing a new one.
+///
+/// # Example
+/// ```
+/// use calaudit::alert::{AlertKey, AlertKind};
+/// let k = AlertKey::feed_failing("work", 1_700_000_000);
+/// assert_eq!(k.kind(), Some(AlertKind::FeedFailing));
+/// assert!(k.is_feed_failing_of("work"));
+/// assert!(!k.is_feed_failing_of("wor"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AlertKey(String);
+
+impl AlertKey {
+    /// A meeting (feed, UID, recurrence id, start and end) breaking the protected interval
+    /// that starts at `protected_start`. Times are UTC Unix seconds.
+    pub fn no_fly(
+        feed: &str,
+        uid: &str,
+        rid: &str,
+        protected_start: i64,
+        start: i64,
+        end: i64,
+    ) -> AlertKey {
+        AlertKey(format!(
+            "{}|{feed}|{uid}|{rid}|{protected_start}|{start}|{end}",
+            AlertKind::NoFly
+        ))
+    }
+
+    /// A deep-work block (feed, UID, recurrence id, start, end) that changed (`deleted`,
+    /// `shortened`, `moved`) to `now` (start, end; `(0, 0)` when deleted).
+    pub fn block_changed(
+        feed: &str,
+        uid: &str,
+        rid: &str,
+        (start, end): (i64, i64),
+        change: &str,
+        now: (i64, i64),
+    ) -> AlertKey {
+        AlertKey(format!(
+            "{}|{feed}|{uid}|{rid}|{start}|{end}|{change}|{}|{}",
+            AlertKind::BlockChanged,
+            now.0,
+            now.1
+        ))
+    }
+
+    /// A completed ISO week (`2026-W09`) below the people-time target.
+    pub fn target_missed(week: &str) -> AlertKey {
+        AlertKey(format!("{}|{week}", AlertKind::TargetMissed))
+    }
+
+    /// A feed's failure streak that began at `since` (UTC Unix seconds): one alert per streak.
+    pub fn feed_failing(feed: &str, since: i64) -> AlertKey {
+        AlertKey(format!("{}|{feed}|{since}", AlertKind::FeedFailing))
+    }
+
+    /// A key as the store holds it (written by one of the constructors, maybe by an earlier
+    /// version of calaudit). Not for building new keys.
+    pub fn from_stored(text: String) -> AlertKey {
+        AlertKey(text)
+    }
+
+    /// The key's text, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The kind the key was built for; `None` for text no constructor writes.
+    pub fn kind(&self) -> Option<AlertKind> {
+        AlertKind::parse(self.0.split('|').next()?)
+    }
+
+    /// True when this is a [`AlertKey::feed_failing`] key of exactly `feed`. The failure
+    /// streak's start is the last field and has no `|`, so the feed name is everything
+    /// between: a feed `a` never claims the alert of a feed named `a|b`.
+    pub fn is_feed_failing_of(&self, feed: &str) -> bool {
+        let Some(rest) = self
+            .0
+            .strip_prefix(AlertKind::FeedFailing.as_str())
+            .and_then(|r| r.strip_prefix('|'))
+        else {
+            return false;
+        };
+        match rest.rsplit_once('|') {
+            Some((name, since)) => name == feed && since.parse::<i64>().is_ok(),
+            None => false,
+        }
+    }
+}
+
+impl fmt::Display for AlertKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key text is what stores already hold: it must not change.
+    #[test]
+    fn keys_keep_the_text_earlier_versions_stored() {
+        assert_eq!(
+            AlertKey::no_fly("work", "u@x", "20260303T103000Z", 1, 2, 3).as_str(),
+            "no_fly|work|u@x|20260303T103000Z|1|2|3"
+        );
+        assert_eq!(
+            AlertKey::block_changed("work", "f", "", (10, 20), "moved", (30, 40)).as_str(),
+            "block_changed|work|f||10|20|moved|30|40"
+        );
+        assert_eq!(
+            AlertKey::target_missed("2026-W09").as_str(),
+            "people_target_missed|2026-W09"
+        );
+        assert_eq!(
+            AlertKey::feed_failing("work", -5).as_str(),
+            "feed_failing|work|-5"
+        );
+    }
+
+    #[test]
+    fn kinds_round_trip_and_keys_know_theirs() {
+        for k in AlertKind::ALL {
+            assert_eq!(AlertKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(AlertKind::parse("nope"), None);
+        assert_eq!(
+            AlertKey::target_missed("2026-W09").kind(),
+            Some(AlertKind::TargetMissed)
+        );
+        assert_eq!(AlertKey::from_stored("x|y".into()).kind(), None);
+    }
+
+    /// The old prefix match (`feed_failing|a|`) also matched the alert of a feed `a|b`.
+    #[test]
+    fn a_feed_failing_key_belongs_to_exactly_one_feed() {
+        let ab = AlertKey::feed_failing("a|b", 7);
+        assert!(ab.is_feed_failing_of("a|b"));
+        assert!(!ab.is_feed_failing_of("a"));
+        assert!(!AlertKey::feed_failing("ab", 7).is_feed_failing_of("a"));
+        assert!(!AlertKey::target_missed("a|7").is_feed_failing_of("a"));
+    }
+}
