@@ -761,7 +761,10 @@ fn completed_week_below_target_is_alerted_once() {
     );
     assert_eq!(calls[0]["week"], "2026-W09");
     let weeks = d.store().weeks().unwrap();
-    assert_eq!(weeks.first().map(|w| w.0.as_str()), Some("2026-W09"));
+    assert_eq!(
+        weeks.first().map(|w| w.summary.week.as_str()),
+        Some("2026-W09")
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use super::DaemonError;
 use crate::alert::detect::from_ts;
 use crate::alert::outbox::payload_text;
 use crate::alert::AlertKind;
+use crate::classify::Category;
 use crate::config::Config;
 use crate::feed::Source;
 use crate::store::Store;
@@ -103,28 +104,28 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
             ));
         }
     }
-    match store.get("current_week")? {
-        Some(s) => {
-            let v: serde_json::Value = serde_json::from_str(&s)?;
-            let h = |k: &str| v["minutes"][k].as_f64().unwrap_or(0.0) / 60.0;
+    match store.current_week()? {
+        Some(rec) => {
+            let w = &rec.summary;
+            let h = |c: Category| w.seconds[c] as f64 / 3600.0;
             out.push_str(&format!(
-                "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
-                v["week"].as_str().unwrap_or("?"),
-                when(tz, v["as_of"].as_i64()),
-                h("people"),
-                h("technical"),
-                h("deep_work"),
-                h("other"),
-                v["busy_minutes"].as_f64().unwrap_or(0.0) / 60.0,
-                v["working_hours"],
-                v["people_share"].as_f64().map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
-                v["people_target"].as_f64().unwrap_or(0.0) * 100.0,
-                match v["people_target_met"].as_bool() {
+                "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
+                w.week,
+                when(tz, rec.as_of.map(|t| t.timestamp())),
+                h(Category::People),
+                h(Category::Technical),
+                h(Category::DeepWork),
+                h(Category::Other),
+                w.busy_seconds as f64 / 3600.0,
+                w.working_hours,
+                w.people_share.map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
+                rec.people_target * 100.0,
+                match w.people_target_met {
                     Some(true) => "on track",
                     Some(false) => "BELOW TARGET",
                     None => "no working hours",
                 },
-                v["no_fly_violations"],
+                w.no_fly_violations,
             ));
         }
         None => out.push_str("this week: no analysis yet\n"),
@@ -233,8 +234,8 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
     let weeks = store.weeks().context("reading the weekly history")?;
     let mut out = String::new();
     if json {
-        for (_, row) in &weeks {
-            out.push_str(row);
+        for rec in &weeks {
+            out.push_str(&serde_json::to_string(rec)?);
             out.push('\n');
         }
         return Ok(out);
@@ -248,30 +249,26 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
         "{:<9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8} {:<6} {:>6}\n",
         "week", "people", "technical", "deep work", "other", "busy", "share", "target", "no-fly"
     ));
-    for (week, row) in weeks {
-        let v: serde_json::Value = serde_json::from_str(&row).unwrap_or_else(|e| {
-            tracing::warn!(week = %week, error = %e, "stored week unreadable; shown empty");
-            serde_json::Value::Null
-        });
-        let h = |k: &str| v["minutes"][k].as_f64().unwrap_or(0.0) / 60.0;
+    for rec in weeks {
+        let w = &rec.summary;
+        let h = |c: Category| w.seconds[c] as f64 / 3600.0;
         out.push_str(&format!(
             "{:<9} {:>6.1}h {:>8.1}h {:>8.1}h {:>6.1}h {:>6.1}h {:>8} {:<6} {:>6}\n",
-            week,
-            h("people"),
-            h("technical"),
-            h("deep_work"),
-            h("other"),
-            v["busy_minutes"].as_f64().unwrap_or(0.0) / 60.0,
-            v["people_share"]
-                .as_f64()
+            w.week,
+            h(Category::People),
+            h(Category::Technical),
+            h(Category::DeepWork),
+            h(Category::Other),
+            w.busy_seconds as f64 / 3600.0,
+            w.people_share
                 .map(|s| format!("{:.0}%", s * 100.0))
                 .unwrap_or_else(|| "-".into()),
-            match v["people_target_met"].as_bool() {
+            match w.people_target_met {
                 Some(true) => "met",
                 Some(false) => "MISSED",
                 None => "-",
             },
-            v["no_fly_violations"].as_u64().unwrap_or(0),
+            w.no_fly_violations,
         ));
     }
     Ok(out)

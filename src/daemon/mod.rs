@@ -601,18 +601,19 @@ impl Daemon {
         rep: &crate::report::Report,
         now: NaiveDateTime,
     ) -> Result<(), DaemonError> {
-        let n = ts(now);
         let today = self.cfg.tz.from_utc_datetime(&now).date_naive();
         for w in &rep.weeks {
-            let mut row = serde_json::to_value(w).unwrap_or_default();
-            row["people_target"] = json!(rep.people_target);
+            let mut rec = crate::report::RecordedWeek {
+                summary: w.clone(),
+                people_target: rep.people_target,
+                as_of: None,
+            };
             let end = detect::week_end_utc(self.cfg.tz, w);
             if end <= now {
-                self.store
-                    .upsert_week(&w.week, &w.week_start.to_string(), &row.to_string(), n)?;
+                self.store.upsert_week(&rec, now.and_utc())?;
             } else if w.week_start <= today {
-                row["as_of"] = json!(n);
-                self.store.set("current_week", &row.to_string())?;
+                rec.as_of = Some(now.and_utc());
+                self.store.set_current_week(&rec)?;
             }
         }
         Ok(())

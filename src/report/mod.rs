@@ -8,4 +8,5 @@ pub mod suggest;
 mod summary;
 mod week;
 
+pub use summary::RecordedWeek;
 pub use week::{build, Entry, EntryKind, Exclusion, Report, WeekSummary, Window};

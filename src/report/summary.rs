@@ -10,7 +10,7 @@
 //! Reading accepts what older versions stored too: a week summary without `busy_seconds`,
 //! `excluded` or the fragmentation keys (they default to zero).
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use serde::de::Error as _;
 use serde::ser::{SerializeMap as _, SerializeStruct as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -136,6 +136,45 @@ impl Serialize for Report {
         m.serialize_field("week_hours", &self.week_hours)?;
         m.serialize_field("weeks", &self.weeks)?;
         m.end()
+    }
+}
+
+/// A week as the daemon records it: the summary, the people target it was measured against
+/// and, for the week still running, when the forecast was made. `status` and `history` read
+/// these back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedWeek {
+    #[serde(flatten)]
+    pub summary: WeekSummary,
+    pub people_target: f64,
+    /// The forecast's time, for the current week (UTC Unix seconds, as older versions wrote).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "unix_seconds"
+    )]
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// An optional instant as UTC Unix seconds.
+mod unix_seconds {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_i64(t.timestamp()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<i64>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => DateTime::from_timestamp(n, 0)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("timestamp out of range: {n}"))),
+        }
     }
 }
 
@@ -343,6 +382,24 @@ mod tests {
         assert_eq!(w.people_share, Some(0.03125));
         assert_eq!(w.excluded, ExcludedCounts::default());
         assert_eq!(w.no_fly_violations, 2);
+    }
+
+    #[test]
+    fn a_recorded_week_keeps_its_target_and_forecast_time() {
+        let rec = RecordedWeek {
+            summary: week(),
+            people_target: 0.3,
+            as_of: DateTime::from_timestamp(1_768_000_000, 0),
+        };
+        let text = serde_json::to_string(&rec).expect("serialises");
+        assert!(text.contains(r#""as_of":1768000000"#), "{text}");
+        assert!(text.contains(r#""people_target":0.3"#), "{text}");
+        let back: RecordedWeek = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back.as_of, rec.as_of);
+        assert_eq!(back.summary.seconds, rec.summary.seconds);
+        let completed = RecordedWeek { as_of: None, ..rec };
+        let text = serde_json::to_string(&completed).expect("serialises");
+        assert!(!text.contains("as_of"), "{text}");
     }
 
     #[test]

@@ -38,6 +38,11 @@ use crate::alert::{
 
 pub use migrations::SCHEMA_VERSION;
 
+use crate::report::RecordedWeek;
+
+/// The key-value row holding the current week's forecast.
+const CURRENT_WEEK: &str = "current_week";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot open the state database {path}: {source}")]
@@ -77,6 +82,8 @@ pub enum StoreError {
     },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("state database: cannot encode a record: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
 impl StoreError {
@@ -313,22 +320,58 @@ impl Store {
     }
 
     /// Records (or refreshes) a completed week; rows stay when a feed later drops old events.
-    pub fn upsert_week(&self, week: &str, week_start: &str, json: &str, now: i64) -> Result<()> {
+    pub fn upsert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
+        let json = serde_json::to_string(w)?;
         self.conn.execute(
             "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(week) DO UPDATE SET json = ?3, updated_at = ?4",
-            params![week, week_start, json, now],
+            params![
+                w.summary.week,
+                w.summary.week_start.to_string(),
+                json,
+                now.timestamp()
+            ],
         )?;
         Ok(())
     }
 
-    /// (week, json), oldest first.
-    pub fn weeks(&self) -> Result<Vec<(String, String)>> {
+    /// The recorded weeks, oldest first. A row that does not read as a week is skipped with
+    /// a warning naming it (the rest of the history is still shown).
+    pub fn weeks(&self) -> Result<Vec<RecordedWeek>> {
         let mut st = self
             .conn
             .prepare("SELECT week, json FROM week_history ORDER BY week_start")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (week, json) = row?;
+            match serde_json::from_str(&json) {
+                Ok(w) => out.push(w),
+                Err(e) => {
+                    tracing::warn!(week = %week, error = %e, "recorded week unreadable; skipped")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The current week's forecast, as the last analysis made it.
+    pub fn current_week(&self) -> Result<Option<RecordedWeek>> {
+        match self.get(CURRENT_WEEK)? {
+            None => Ok(None),
+            Some(json) => match serde_json::from_str(&json) {
+                Ok(w) => Ok(Some(w)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "stored current week unreadable; shown as none");
+                    Ok(None)
+                }
+            },
+        }
+    }
+
+    pub fn set_current_week(&self, w: &RecordedWeek) -> Result<()> {
+        let json = serde_json::to_string(w)?;
+        self.set(CURRENT_WEEK, &json)
     }
 
     /// Creates the alert unless its key exists (then nothing happens, unless it was resolved:
