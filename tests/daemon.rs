@@ -735,7 +735,7 @@ fn command_sink_gets_json_on_stdin_and_env() {
 }
 
 #[test]
-fn completed_week_below_target_is_alerted_once() {
+fn history_starts_full_and_only_last_week_below_target_alerts() {
     let (server, hook, cfg, dir) = setup("");
     drop(cfg);
     let text = std::fs::read_to_string(dir.join("config.toml"))
@@ -759,12 +759,21 @@ fn completed_week_below_target_is_alerted_once() {
         [("people_target_missed".into(), "open".into())],
         "{calls:#?}"
     );
+    // One alert, for the week that just ended: the empty weeks before it are below target
+    // too, but they are history, not news.
     assert_eq!(calls[0]["week"], "2026-W09");
-    let weeks = d.store().weeks().unwrap();
-    assert_eq!(
-        weeks.first().map(|w| w.summary.week.as_str()),
-        Some("2026-W09")
-    );
+    // The history is full from the first start: the 11 completed weeks of the default
+    // 12-week view (this week is the forecast), oldest first.
+    let weeks: Vec<String> = d
+        .store()
+        .weeks()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.summary.week)
+        .collect();
+    assert_eq!(weeks.len(), 11, "{weeks:?}");
+    assert_eq!(weeks.first().map(String::as_str), Some("2025-W51"));
+    assert_eq!(weeks.last().map(String::as_str), Some("2026-W09"));
 }
 
 #[test]

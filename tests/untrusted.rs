@@ -296,14 +296,31 @@ fn healthz_reports_an_unreadable_store() {
         .to_owned();
     let (code, body) = http_get(&addr, "/healthz");
     assert_eq!(code, 200, "{body}");
-    // The store's bytes are replaced by garbage (same file, as a failing disk would).
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .open(dir.join("state.db"))
-        .expect("store");
-    f.write_all(&vec![0xA5; 8192]).expect("overwrite");
-    drop(f);
-    let (code, body) = http_get(&addr, "/healthz");
+    // The store's bytes are replaced by garbage (same files, as a failing disk would): the
+    // database and its write-ahead log, where the newest pages (page 1 included) live until a
+    // checkpoint. The daemon may still be finishing its first round and write pages back, so
+    // the garbage is written again until the next probe sees it (or 5 s pass).
+    let mut attempt = 0;
+    let (code, body) = loop {
+        for name in ["state.db", "state.db-wal"] {
+            let file = dir.join(name);
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&file)
+                .expect("store");
+            f.write_all(&vec![0xA5; meta.len().max(8192) as usize])
+                .expect("overwrite");
+        }
+        let (code, body) = http_get(&addr, "/healthz");
+        attempt += 1;
+        if code == 503 || attempt == 20 {
+            break (code, body);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
     let _ = stop(r);
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("state database"), "{body}");

@@ -307,12 +307,19 @@ pub fn block_changes(
     out
 }
 
-/// Completed weeks (ended by `now`) below the people-time target.
+/// The last completed week (ended by `now`, less than a week ago), if it was below the
+/// people-time target.
 pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
     let tz = rep.window.tz;
     rep.weeks
         .iter()
-        .filter(|w| week_end_utc(tz, w) <= now && w.people_target_met == Some(false))
+        // Only the week that ended last: older weeks are history, not news (a first start
+        // analyses months back and must not send one alert per past week).
+        .filter(|w| {
+            let end = week_end_utc(tz, w);
+            end <= now && now - end < Duration::days(7)
+        })
+        .filter(|w| w.people_target_met == Some(false))
         .map(|w| {
             let text = target_text(w, rep.people_target, "below the people-time target");
             Candidate {

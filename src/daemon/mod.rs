@@ -476,8 +476,10 @@ impl Daemon {
         Ok(())
     }
 
-    /// The analysis window: from the Monday of last week (so the completed week is recorded)
-    /// to the end of the lookahead.
+    /// The analysis window: the configured number of recent weeks (`[report] weeks`, at least
+    /// last week, so the completed week is recorded), to the end of the lookahead. Every
+    /// analysis records the completed weeks in it, so the history is full from the first
+    /// start, and the dashboard shows the weeks `calaudit report` would.
     fn window(&self, now: NaiveDateTime) -> Window {
         let tz = self.cfg.tz;
         let today = tz.from_utc_datetime(&now).date_naive();
@@ -487,9 +489,10 @@ impl Daemon {
         // Whole weeks, so the current week's figures are the full-week forecast.
         let end_monday =
             last + Duration::days(i64::from((7 - last.weekday().num_days_from_monday()) % 7));
+        let back = i64::from(self.cfg.report_weeks.saturating_sub(1).max(1));
         Window {
             tz,
-            from: monday - Duration::days(7),
+            from: monday - Duration::weeks(back),
             to: end_monday.max(monday + Duration::days(7)),
         }
     }
@@ -609,8 +612,13 @@ impl Daemon {
                 as_of: None,
             };
             let end = detect::week_end_utc(self.cfg.tz, w);
-            if end <= now {
+            if end <= now && now - end < Duration::days(7) {
+                // Last week: still refreshed, late edits and declines included.
                 self.store.upsert_week(&rec, now.and_utc())?;
+            } else if end <= now {
+                // Older weeks are recorded once (the first start fills the history), then
+                // kept as they were seen, even when the feed later drops their events.
+                self.store.insert_week(&rec, now.and_utc())?;
             } else if w.week_start <= today {
                 rec.as_of = Some(now.and_utc());
                 self.store.set_current_week(&rec)?;

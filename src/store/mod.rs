@@ -319,12 +319,25 @@ impl Store {
         Ok(())
     }
 
-    /// Records (or refreshes) a completed week; rows stay when a feed later drops old events.
+    /// Records or refreshes a completed week (the week that just ended, which late edits and
+    /// declines may still change).
     pub fn upsert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
+        self.write_week(w, now, "DO UPDATE SET json = ?3, updated_at = ?4")
+    }
+
+    /// Records a completed week unless it is already recorded (a feed that later drops old
+    /// events must not overwrite what was seen then).
+    pub fn insert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
+        self.write_week(w, now, "DO NOTHING")
+    }
+
+    fn write_week(&self, w: &RecordedWeek, now: DateTime<Utc>, on_conflict: &str) -> Result<()> {
         let json = serde_json::to_string(w)?;
         self.conn.execute(
-            "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(week) DO UPDATE SET json = ?3, updated_at = ?4",
+            &format!(
+                "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(week) {on_conflict}"
+            ),
             params![
                 w.summary.week,
                 w.summary.week_start.to_string(),
