@@ -25,13 +25,10 @@ mod parallel;
 mod single;
 mod sort;
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rustc_hash::FxHashMap;
 
 use super::event::{Calendar, Warning};
-use super::hash::WordHash;
 use super::value::DateValue;
 use super::zone::{Zone, ZoneResolver};
 use overrides::expand_group;
@@ -402,8 +399,8 @@ pub fn expand_with(
 fn group_by_uid(cal: &Calendar) -> (Vec<u32>, Vec<u32>) {
     let mut group_of: Vec<u32> = Vec::with_capacity(cal.events.len());
     let mut n_groups: u32 = 0;
-    let mut index: HashMap<(u32, &str), u32, BuildHasherDefault<WordHash>> =
-        HashMap::with_capacity_and_hasher(cal.events.len(), Default::default());
+    let mut index: FxHashMap<(u32, &str), u32> =
+        FxHashMap::with_capacity_and_hasher(cal.events.len(), Default::default());
     for ev in &cal.events {
         let mut new_group = || {
             n_groups += 1;
