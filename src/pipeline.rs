@@ -2,6 +2,8 @@
 //! annotated with category, rule and whether they count → weekly report. No I/O here: the
 //! CLI (and later the daemon) fetch the bytes and print the results.
 
+mod parallel;
+
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -281,11 +283,6 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
     analysis
 }
 
-/// Below this many events to classify, one thread does it: a second thread saves wall time
-/// but adds CPU, and CPU is what counts on small and middle-sized feeds (cal_5y: 3,591
-/// events; cal_stress: 32,000).
-const PARALLEL_CLASSIFY_MIN: usize = 10_000;
-
 /// What is decided once per event: its classification and whether it counts at all.
 #[derive(Clone, Copy)]
 struct Verdict<'c> {
@@ -365,16 +362,7 @@ fn classify_events<'c>(
         }
     };
     let count = needed.iter().filter(|&&n| n).count();
-    if count < PARALLEL_CLASSIFY_MIN {
-        run(events, &needed, &mut decisions);
-        return decisions;
-    }
-    let mid = events.len() / 2;
-    let (head, tail) = decisions.split_at_mut(mid);
-    std::thread::scope(|scope| {
-        scope.spawn(|| run(&events[mid..], &needed[mid..], tail));
-        run(&events[..mid], &needed[..mid], head);
-    });
+    parallel::classify_in_halves(count, events, &needed, &mut decisions, run);
     decisions
 }
 
@@ -485,9 +473,6 @@ pub fn is_ooo(summary: &str, keywords: &[String]) -> bool {
     })
 }
 
-/// Below this many occurrences the report is built on one thread (cal_5y has about 10,000).
-const PARALLEL_REPORT_MIN: usize = 20_000;
-
 /// The weekly report of an analysis.
 pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
     let entries: Vec<Entry> = a
@@ -514,21 +499,12 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
             }
         })
         .collect();
-    // The weekly sweep and the protected-time check read the same rows and nothing of each
-    // other: on a large analysis each is a few percent of the run, so they run side by side.
-    let (mut rep, violations) = if a.rows.len() >= PARALLEL_REPORT_MIN {
-        std::thread::scope(|scope| {
-            let v = scope.spawn(|| violations(a, s));
-            let rep = report::build(&entries, s.window, s.week, &s.priority);
-            let v = v.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (rep, v)
-        })
-    } else {
-        (
-            report::build(&entries, s.window, s.week, &s.priority),
-            violations(a, s),
-        )
-    };
+    // The weekly sweep and the protected-time check, side by side on a large analysis.
+    let (mut rep, violations) = parallel::report_beside(
+        a.rows.len(),
+        || report::build(&entries, s.window, s.week, &s.priority),
+        || violations(a, s),
+    );
     let tz = s.window.tz;
     let mut seen = HashSet::new();
     for v in violations {

@@ -2,12 +2,10 @@
 //! Values are kept as written (local times with their TZID index, DATEs as dates), so no
 //! information is lost before expansion decides what they mean.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
-use super::hash::WordHash;
 use super::rrule::Rule;
 use super::value::{DateValue, Duration};
 use super::zone::VTimezone;
@@ -116,7 +114,7 @@ struct RareAttendee {
 
 /// The attendee addresses of a feed, each stored once (see [`Attendee::addr`]).
 #[derive(Debug, Default)]
-pub struct Addresses(HashMap<Box<[u8]>, Arc<str>, BuildHasherDefault<WordHash>>);
+pub struct Addresses(FxHashMap<Box<[u8]>, Arc<str>>);
 
 impl Addresses {
     /// The shared copy of `addr`.

@@ -3,7 +3,6 @@
 
 pub mod event;
 pub mod expand;
-mod hash;
 pub mod parse;
 pub mod rrule;
 pub mod value;

@@ -125,14 +125,6 @@ fn parse_date_time_exact(b: &[u8]) -> Option<Option<(NaiveDateTime, bool)>> {
     Some(date.zip(time).map(|(d, t)| (d.and_time(t), utc)))
 }
 
-/// A DATE-TIME or, leniently, a DATE (as midnight); used where either may appear.
-pub fn parse_date_or_date_time(s: &str) -> Option<(NaiveDateTime, bool, bool)> {
-    if let Some((t, utc)) = parse_date_time(s) {
-        return Some((t, utc, false));
-    }
-    parse_date(s).map(|d| (d.and_time(NaiveTime::MIN), false, true))
-}
-
 /// `[+-]P[nW][nD][T[nH][nM][nS]]`. Lenient about case and about a week count combined
 /// with other parts (RFC 5545 forbids it, some producers write it).
 pub fn parse_duration(s: &str) -> Option<Duration> {
