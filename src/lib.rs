@@ -26,4 +26,5 @@ pub mod playbook;
 pub mod report;
 pub mod server;
 pub mod store;
+pub mod time;
 pub mod untrusted;

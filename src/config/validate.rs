@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 use chrono::{NaiveTime, Weekday};
 
 use super::raw::RawConfig;
+use crate::time::parse_duration;
 use crate::classify::{Category, Classifier};
 use crate::report::nofly::NoFlyWindow;
 
@@ -181,7 +182,7 @@ impl Config {
             }
             let refresh = match f.refresh.as_deref() {
                 None => StdDuration::from_secs(15 * 60),
-                Some(s) => parse_span(s).unwrap_or_else(|| {
+                Some(s) => parse_duration(s).unwrap_or_else(|_| {
                     problems.push(format!("key `{key}.refresh`: invalid duration {s:?}; expected e.g. \"15m\", \"1h\", \"30s\""));
                     StdDuration::from_secs(15 * 60)
                 }),
@@ -328,17 +329,17 @@ impl Config {
         }
         let mut protection = Protection::default();
         if let Some(s) = raw.alerts.min_overlap.as_deref() {
-            match parse_span(s) {
-                Some(d) => protection.min_overlap = d,
-                None => problems.push(format!(
+            match parse_duration(s) {
+                Ok(d) => protection.min_overlap = d,
+                Err(_) => problems.push(format!(
                     "key `alerts.min_overlap`: invalid duration {s:?}; expected e.g. \"10m\""
                 )),
             }
         }
         if let Some(s) = raw.alerts.lookahead.as_deref() {
-            match parse_span(s) {
-                Some(d) => protection.lookahead = d,
-                None => problems.push(format!(
+            match parse_duration(s) {
+                Ok(d) => protection.lookahead = d,
+                Err(_) => problems.push(format!(
                     "key `alerts.lookahead`: invalid duration {s:?}; expected e.g. \"14d\""
                 )),
             }
@@ -478,37 +479,6 @@ fn parse_weekday(s: &str) -> Option<Weekday> {
     })
 }
 
-/// `"15m"`, `"1h30m"`, `"45s"`, `"14d"`.
-pub fn parse_span(s: &str) -> Option<StdDuration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    Some(StdDuration::from_secs(total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,15 +605,5 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("fallbak"), "{err}");
-    }
-
-    #[test]
-    fn spans() {
-        assert_eq!(parse_span("15m"), Some(StdDuration::from_secs(900)));
-        assert_eq!(parse_span("1h30m"), Some(StdDuration::from_secs(5400)));
-        assert_eq!(parse_span("14d"), Some(StdDuration::from_secs(14 * 86400)));
-        assert_eq!(parse_span("15"), None);
-        assert_eq!(parse_span("m"), None);
-        assert_eq!(parse_span(""), None);
     }
 }
