@@ -16,6 +16,7 @@ pub mod alert;
 pub mod chart;
 pub mod classify;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod daemon;
 pub mod feed;
