@@ -1,6 +1,6 @@
 //! [`Invocation`]: what the analysing commands (`report`, `occurrences`, `reports`, `check`,
 //! `charts`, `serve`, `rules suggest`) share: flags and config resolved into a zone, addresses,
-//! a window and feeds; the feeds read, parsed, checked to be calendars and
+//! a window and feeds; the feeds fetched (one [`Fetcher`]), parsed, checked to be calendars and
 //! analysed; warnings and `--verbose` timings printed to stderr. Also [`load_config`], which
 //! every command uses to find its `config.toml`.
 
@@ -13,7 +13,7 @@ use chrono::{Datelike, Utc};
 use super::output::{ms, skip_teardown};
 use crate::cli::Common;
 use crate::config::{parse_tz, Config};
-use crate::feed::{Body, Source};
+use crate::feed::{Body, FetchOptions, Fetcher, Source, MAX_BODY_BYTES};
 use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
 use crate::report::Window;
 
@@ -21,7 +21,7 @@ use crate::report::Window;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a feed without BEGIN:VCALENDAR is told: weeks of zeros from a sign-in page or an empty
-/// file would look like a real answer.
+/// file would look like a real answer, and a secret address that was reset serves such a page.
 const NOT_A_CALENDAR: &str = "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a \
      web page such as a sign-in page). If it is a secret calendar address, the address may have \
      been reset: copy it again from your calendar's settings.";
@@ -63,6 +63,7 @@ pub struct Invocation {
     /// `--feed`s (named feed1, feed2…), else the config's feeds.
     pub feeds: Vec<(String, Source)>,
     pub verbose: bool,
+    fetcher: Fetcher,
 }
 
 impl Invocation {
@@ -92,6 +93,10 @@ impl Invocation {
             window,
             feeds,
             verbose: c.verbose,
+            fetcher: Fetcher::new(FetchOptions {
+                timeout: FETCH_TIMEOUT,
+                max_body_bytes: MAX_BODY_BYTES,
+            }),
         })
     }
 
@@ -185,7 +190,14 @@ impl Invocation {
                     crate::untrusted::shown(&src.display())
                 )
             };
-            let body = crate::feed::open(src, FETCH_TIMEOUT).with_context(context)?;
+            let body = match self.fetcher.open(src) {
+                Ok(body) => body,
+                // A URL that sent a web page (a sign-in page) is told as a file would be.
+                Err(e) if e.is_not_a_calendar() => {
+                    return Err(not_a_calendar_error(NOT_A_CALENDAR))
+                }
+                Err(e) => return Err(e).with_context(context),
+            };
             // Parsed while it is read: a file is never held whole in memory, and a large
             // one is parsed in two halves at once (`parse_file`).
             let calendar = match body {

@@ -14,8 +14,7 @@ use serde_json::json;
 
 use crate::alert::{self, detect, Block, Candidate, Sink};
 use crate::config::Config;
-use crate::feed::http::{self, FetchOptions, Fetched, Validators};
-use crate::feed::Source;
+use crate::feed::{self, FeedError, FetchOptions, Fetched, Fetcher, Source, Validators};
 use crate::pipeline::{self, FeedInput, Settings};
 use crate::report::Window;
 use crate::store::{Store, StoreError};
@@ -25,10 +24,7 @@ pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("feed {name:?}: {source}")]
-    Feed {
-        name: String,
-        source: crate::feed::FeedError,
-    },
+    Feed { name: String, source: FeedError },
     #[error("cannot install the signal handler: {0}")]
     Signal(std::io::Error),
 }
@@ -72,6 +68,8 @@ pub struct Daemon {
     store: Store,
     sinks: Vec<(String, Sink)>,
     feeds: Vec<Feed>,
+    /// Pulls every feed (one HTTP agent, `daemon.fetch_timeout`, `daemon.max_body_mb`).
+    fetcher: Fetcher,
     /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
     analyzed_day: Option<NaiveDate>,
     pub stats: Stats,
@@ -148,11 +146,16 @@ impl Daemon {
             })
             .collect::<Result<Vec<_>, DaemonError>>()?;
         let sinks = alert::sink::from_config(&cfg.daemon);
+        let fetcher = Fetcher::new(FetchOptions {
+            timeout: cfg.daemon.fetch_timeout,
+            max_body_bytes: cfg.daemon.max_body_bytes,
+        });
         Ok(Daemon {
             cfg,
             store,
             sinks,
             feeds,
+            fetcher,
             analyzed_day: None,
             stats: Stats::default(),
             dashboard: None,
@@ -341,10 +344,7 @@ impl Daemon {
                 due.push((i, st));
             }
         }
-        let opts = FetchOptions {
-            timeout: self.cfg.daemon.fetch_timeout,
-            max_body_bytes: self.cfg.daemon.max_body_bytes,
-        };
+        let fetcher = &self.fetcher;
         for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
             let results: Vec<_> = std::thread::scope(|s| {
                 let handles: Vec<_> = chunk
@@ -359,14 +359,14 @@ impl Daemon {
                         } else {
                             Validators::default()
                         };
-                        s.spawn(move || http::fetch_conditional(&feed.source, &prev, &opts))
+                        s.spawn(move || fetcher.fetch(&feed.source, &prev))
                     })
                     .collect();
                 handles
                     .into_iter()
                     .map(|h| {
                         h.join().unwrap_or_else(|_| {
-                            Err(http::FetchError::Transport {
+                            Err(FeedError::Transport {
                                 url: String::new(),
                                 reason: "fetch thread panicked".into(),
                             })
@@ -387,7 +387,7 @@ impl Daemon {
                             Fetched::Body { bytes, validators } => {
                                 st.etag = validators.etag;
                                 st.last_modified = validators.last_modified;
-                                let fp = http::fingerprint(&bytes);
+                                let fp = feed::fingerprint(&bytes);
                                 (st.fingerprint.as_deref() != Some(fp.as_str()) || !st.has_body)
                                     .then(|| {
                                         st.fingerprint = Some(fp);
