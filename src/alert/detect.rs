@@ -17,6 +17,7 @@ use crate::pipeline::Analysis;
 use crate::report::nofly::{NoFlyWindow, ProtectedSource, Violation};
 use crate::report::{Report, WeekRow};
 use crate::store::FeedState;
+use crate::time::utc_rfc3339 as iso;
 
 pub const NO_FLY: &str = "no_fly";
 pub const BLOCK_CHANGED: &str = "block_changed";
@@ -54,10 +55,6 @@ pub fn from_ts(t: i64) -> NaiveDateTime {
     chrono::DateTime::from_timestamp(t, 0)
         .unwrap_or_default()
         .naive_utc()
-}
-
-fn iso(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn rid_str(r: Option<RecurrenceId>) -> String {
