@@ -1,19 +1,16 @@
-//! The command line: parse flags, load config, fetch feeds, run the pipeline, print.
-//! Exit codes: 0 ok, 1 `check` found a missed target, 2 error.
+//! The command line: clap's definitions of every command and flag, and the dispatch to
+//! [`crate::cmd`], where each command does its work. Nothing else happens here.
+//!
+//! Exit codes, in one place ([`run`]): 0 ok, 1 `check` found a missed target, 2 error.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use chrono::{Datelike, NaiveDate, Utc};
+use anyhow::Result;
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{parse_tz, Config, DEFAULT_CONFIG_TOML};
-use crate::feed::Source;
-use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
-use crate::report::{render, Window};
+use crate::cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,109 +26,136 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// One row per ISO week: hours per category, busy time, people share vs target, exclusions.
-    Report {
-        #[command(flatten)]
-        common: Common,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-        format: ReportFormat,
-    },
+    Report(ReportArgs),
     /// Every occurrence in the window with its category, the rule that decided it and whether it counts.
-    Occurrences {
-        #[command(flatten)]
-        common: Common,
-        #[arg(long, value_enum, default_value_t = OccurrencesFormat::Table)]
-        format: OccurrencesFormat,
-    },
+    Occurrences(OccurrencesArgs),
     /// Each direct report's 1:1s ([[reports]] in the config): held, skipped, overdue, technical
     /// or status updates, the last career conversation and the next 1:1. As of --to (default:
     /// now); the window defaults to the last `report.weeks` weeks through today.
-    Reports {
-        #[command(flatten)]
-        common: Common,
-        #[arg(long, value_enum, default_value_t = ReportsFormat::Table)]
-        format: ReportsFormat,
-    },
+    Reports(ReportsArgs),
     /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
-    Check {
-        #[command(flatten)]
-        common: Common,
-    },
+    Check(CheckArgs),
     /// Render the trend charts (PNG and SVG) from the same numbers as `report`.
-    Charts {
-        #[command(flatten)]
-        common: Common,
-        /// Output folder (created if missing).
-        #[arg(long, value_name = "DIR", default_value = "charts")]
-        out: PathBuf,
-    },
+    Charts(ChartsArgs),
     /// Analyse once and serve the dashboard (this week, charts, weeks, explain view, JSON API,
     /// /metrics) until interrupted. Loopback only unless a token is set.
-    Serve {
-        #[command(flatten)]
-        common: Common,
-        /// Address to listen on (default: config `server.bind`, 127.0.0.1:8787).
-        #[arg(long, value_name = "IP:PORT")]
-        bind: Option<std::net::SocketAddr>,
-        /// Token required from clients (Authorization: Bearer TOKEN); needed off loopback.
-        #[arg(long, value_name = "TOKEN", env = "CALAUDIT_TOKEN")]
-        token: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Run the daemon in the foreground: pull feeds on their intervals, raise and deliver alerts.
-    Run {
-        #[command(flatten)]
-        daemon: DaemonArgs,
-    },
+    Run(DaemonArgs),
     /// Feed health, this week's figures and forecast, open violations (from the daemon's state).
-    Status {
-        #[command(flatten)]
-        daemon: DaemonArgs,
-    },
+    Status(DaemonArgs),
     /// The weekly history the daemon recorded (completed weeks, kept after feeds drop them).
-    History {
-        #[command(flatten)]
-        daemon: DaemonArgs,
-        /// One JSON object per line.
-        #[arg(long)]
-        json: bool,
-    },
+    History(HistoryArgs),
     /// Alerts and their delivery state per sink.
-    Alerts {
-        #[command(flatten)]
-        daemon: DaemonArgs,
-        /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
-        since: Option<NaiveDate>,
-        /// One JSON object per line.
-        #[arg(long)]
-        json: bool,
-    },
+    Alerts(AlertsArgs),
     /// Help with classification rules.
     Rules {
         #[command(subcommand)]
         action: RulesCommand,
     },
     /// Write the documented default config to PATH (default: ./config.toml).
-    Init {
-        path: Option<PathBuf>,
-        /// Overwrite an existing file.
-        #[arg(long)]
-        force: bool,
-    },
+    Init(InitArgs),
 }
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCommand {
     /// The titles no rule decided in the window, by minutes, each with a rule to paste.
-    Suggest {
-        #[command(flatten)]
-        common: Common,
-        /// How many titles to list.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        /// One JSON array instead of the table.
-        #[arg(long)]
-        json: bool,
-    },
+    Suggest(SuggestArgs),
+}
+
+// The argument structs below carry no doc comment of their own: clap would read it as the
+// command's description, which the variant's doc comment above gives.
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct OccurrencesArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[arg(long, value_enum, default_value_t = OccurrencesFormat::Table)]
+    pub format: OccurrencesFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[arg(long, value_enum, default_value_t = ReportsFormat::Table)]
+    pub format: ReportsFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ChartsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "charts")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Address to listen on (default: config `server.bind`, 127.0.0.1:8787).
+    #[arg(long, value_name = "IP:PORT")]
+    pub bind: Option<std::net::SocketAddr>,
+    /// Token required from clients (Authorization: Bearer TOKEN); needed off loopback.
+    #[arg(long, value_name = "TOKEN", env = "CALAUDIT_TOKEN")]
+    pub token: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+    /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<NaiveDate>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    pub path: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// How many titles to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// One JSON array instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -185,29 +209,8 @@ pub enum OccurrencesFormat {
     Jsonl,
 }
 
-/// Why a parsed feed is not a calendar worth reporting on, if it is not: weeks of zeros from a
-/// sign-in page or an empty file would look like a real answer. A calendar with events, none
-/// of them in the window, is fine.
-fn not_a_calendar(cal: &crate::ics::Calendar) -> Option<String> {
-    if cal.sections.is_empty() && cal.events.is_empty() {
-        return Some(
-            "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a web page such as \
-             a sign-in page). If it is a secret calendar address, the address may have been \
-             reset: copy it again from your calendar's settings."
-                .to_owned(),
-        );
-    }
-    if cal.events.is_empty() {
-        return Some(
-            "has no events at all (no VEVENT in any VCALENDAR): check that this is the calendar \
-             you meant to export."
-                .to_owned(),
-        );
-    }
-    None
-}
-
-/// Runs a parsed command line; returns the process exit code.
+/// Runs a parsed command line; returns the process exit code. An error is printed with its
+/// causes, one per line, and exits 2.
 pub fn run(cli: Cli) -> ExitCode {
     match dispatch(cli) {
         Ok(code) => code,
@@ -224,472 +227,17 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { daemon } => {
-            crate::daemon::cmd::run(load_config(daemon.config.as_deref())?)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Status { daemon } => {
-            let cfg = load_config(daemon.config.as_deref())?;
-            print_out(&crate::daemon::cmd::status(&cfg, Utc::now().naive_utc())?)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::History { daemon, json } => {
-            let cfg = load_config(daemon.config.as_deref())?;
-            print_out(&crate::daemon::cmd::history(&cfg, json)?)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Alerts {
-            daemon,
-            since,
-            json,
-        } => {
-            let cfg = load_config(daemon.config.as_deref())?;
-            print_out(&crate::daemon::cmd::alerts(&cfg, since, json)?)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Init { path, force } => {
-            let path = path.unwrap_or_else(|| PathBuf::from("config.toml"));
-            if path.exists() && !force {
-                bail!(
-                    "{} already exists; pass --force to overwrite it",
-                    path.display()
-                );
-            }
-            std::fs::write(&path, DEFAULT_CONFIG_TOML)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            println!(
-                "wrote {}; edit `feeds` and `me`, then run `calaudit report`",
-                path.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Report { common, format } => {
-            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
-            let a = ctx.analyze()?;
-            let started = Instant::now();
-            let r = pipeline::report(&a, &ctx.settings());
-            let report_time = started.elapsed();
-            let out = match format {
-                ReportFormat::Table => render::report_table(&r),
-                ReportFormat::Json => render::report_json(&r),
-                ReportFormat::Csv => render::report_csv(&r),
-            };
-            print_out(&out)?;
-            if ctx.verbose {
-                eprintln!("timing: weekly report {}", ms(report_time));
-            }
-            skip_teardown((ctx, a, r));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Reports { common, format } => {
-            let now = Utc::now().naive_utc();
-            let ctx = Context_::load(&common, WindowDefault::ThroughToday)?;
-            // As of the window's end when it is given, else now (the window then ends tonight).
-            let as_of = if common.to.is_some() {
-                ctx.window.end_utc()
-            } else {
-                now
-            };
-            let p = ctx.playbook(as_of)?;
-            let out = match format {
-                ReportsFormat::Table => crate::playbook::render::reports_table(&p),
-                ReportsFormat::Json => crate::playbook::render::reports_json(&p),
-            };
-            print_out(&out)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Occurrences { common, format } => {
-            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
-            let a = ctx.analyze()?;
-            let out = match format {
-                OccurrencesFormat::Table => render::occurrences_table(&a, ctx.tz),
-                OccurrencesFormat::Jsonl => render::occurrences_jsonl(&a),
-            };
-            print_out(&out)?;
-            skip_teardown((ctx, a));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Rules {
-            action:
-                RulesCommand::Suggest {
-                    common,
-                    limit,
-                    json,
-                },
-        } => {
-            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
-            let a = ctx.analyze()?;
-            let list = crate::report::suggest::suggest(&a, limit);
-            let out = if json {
-                let mut text = serde_json::to_string_pretty(&list)?;
-                text.push('\n');
-                text
-            } else {
-                crate::report::suggest::suggest_table(&list)
-            };
-            print_out(&out)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Charts { common, out } => {
-            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
-            let a = ctx.analyze()?;
-            let settings = ctx.settings();
-            let r = pipeline::report(&a, &settings);
-            let input = pipeline::chart_input(&a, &r, &settings);
-            let files = crate::chart::render_all(&input, &out)?;
-            for f in files {
-                println!("wrote {}", f.display());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Serve {
-            common,
-            bind,
-            token,
-        } => {
-            let ctx = Context_::load(&common, WindowDefault::RecentWeeks)?;
-            let a = ctx.analyze()?;
-            let settings = ctx.settings();
-            let r = pipeline::report(&a, &settings);
-            let now = Utc::now().naive_utc();
-            let feeds = ctx
-                .feeds
-                .iter()
-                .zip(&a.calendars)
-                .map(|((name, src), cal)| crate::server::FeedView {
-                    name: name.clone(),
-                    source: src.display(),
-                    last_success: Some(now.format("%Y-%m-%d %H:%M UTC").to_string()),
-                    last_success_unix: Some(now.and_utc().timestamp()),
-                    events: cal.events.len(),
-                    ..Default::default()
-                })
-                .collect();
-            let snap = crate::server::Snapshot::build(&a, &r, &settings, now, feeds, Vec::new());
-            let shared = std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(snap)));
-            let cfg = crate::server::ServerConfig {
-                bind: bind.unwrap_or(ctx.cfg.server_bind),
-                token: token.or_else(|| ctx.cfg.server_token.clone()),
-                health: crate::server::Health::default(),
-            };
-            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            crate::server::serve(&cfg, shared, stop, |addr| {
-                println!("dashboard on http://{addr}/ (Ctrl-C to stop)");
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check { common } => {
-            let ctx = Context_::load(&common, WindowDefault::LastCompleteWeek)?;
-            let a = ctx.analyze()?;
-            let r = pipeline::report(&a, &ctx.settings());
-            skip_teardown((ctx, a));
-            let Some(w) = r.weeks.last() else {
-                bail!("the window holds no week to check");
-            };
-            let people_h = w.seconds[crate::classify::Category::People] as f64 / 3600.0;
-            match (w.people_share, w.people_target_met) {
-                (Some(share), Some(false)) => {
-                    println!(
-                        "MISSED {}: people time {:.1}h = {:.0}% of {}h working hours, below the {:.0}% target",
-                        w.week, people_h, share * 100.0, w.working_hours, r.people_target * 100.0
-                    );
-                    Ok(ExitCode::from(1))
-                }
-                (Some(share), _) => {
-                    println!(
-                        "ok {}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
-                        w.week,
-                        people_h,
-                        share * 100.0,
-                        w.working_hours,
-                        r.people_target * 100.0
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                (None, _) => {
-                    println!("ok {}: no working hours that week (out of office)", w.week);
-                    Ok(ExitCode::SUCCESS)
-                }
-            }
-        }
+        Command::Report(args) => cmd::report::run(args),
+        Command::Occurrences(args) => cmd::occurrences::run(args),
+        Command::Reports(args) => cmd::reports::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Charts(args) => cmd::charts::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::History(args) => cmd::history::run(args),
+        Command::Alerts(args) => cmd::alerts::run(args),
+        Command::Rules { action } => cmd::rules::run(action),
+        Command::Init(args) => cmd::init::run(args),
     }
-}
-
-/// The process is about to exit: freeing the parsed calendars and compiled rules one
-/// allocation at a time would cost more than a tenth of a large run (measured on the 50 MB
-/// benchmark calendar), and the operating system reclaims it all at once anyway.
-fn skip_teardown<T>(done: T) {
-    std::mem::forget(done);
-}
-
-fn print_out(s: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        // A closed pipe (`| head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.context("cannot write to stdout"),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum WindowDefault {
-    RecentWeeks,
-    LastCompleteWeek,
-    /// `report.weeks` weeks ending with today (`reports`: as of now).
-    ThroughToday,
-}
-
-/// Everything a command needs, resolved from flags and config.
-struct Context_ {
-    cfg: Config,
-    tz: chrono_tz::Tz,
-    me: Vec<String>,
-    window: Window,
-    feeds: Vec<(String, Source)>,
-    verbose: bool,
-}
-
-impl Context_ {
-    fn load(c: &Common, default: WindowDefault) -> Result<Context_> {
-        let cfg = load_config(c.config.as_deref())?;
-        let tz = match c.tz.as_deref() {
-            Some(name) => parse_tz(name).with_context(|| {
-                format!("--tz: unknown time zone {name:?}; expected an IANA name such as \"Europe/Berlin\"")
-            })?,
-            None => cfg.tz,
-        };
-        let me: Vec<String> = if c.me.is_empty() {
-            cfg.me.clone()
-        } else {
-            c.me.iter()
-                .map(|m| crate::ics::value::normalize_address(m))
-                .collect()
-        };
-        let feeds: Vec<(String, String)> = if c.feeds.is_empty() {
-            cfg.feeds
-                .iter()
-                .map(|f| (f.name.clone(), f.url.clone()))
-                .collect()
-        } else {
-            c.feeds
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (format!("feed{}", i + 1), f.clone()))
-                .collect()
-        };
-        if feeds.is_empty() {
-            bail!("no calendar feeds: pass --feed PATH_OR_URL, or write a config with `calaudit init` and add [[feeds]]");
-        }
-        let feeds = feeds
-            .into_iter()
-            .map(|(name, url)| {
-                let src = Source::parse(&url).with_context(|| format!("feed {name:?}"))?;
-                Ok((name, src))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let today = Utc::now().with_timezone(&tz).date_naive();
-        let this_monday =
-            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
-        let tomorrow = today + chrono::Duration::days(1);
-        let (from, to) = match (c.from, c.to, default) {
-            (Some(f), Some(t), _) => (f, t),
-            (Some(f), None, WindowDefault::ThroughToday) => (f, tomorrow),
-            (None, None, WindowDefault::ThroughToday) => (
-                tomorrow - chrono::Duration::weeks(i64::from(cfg.report_weeks)),
-                tomorrow,
-            ),
-            (Some(f), None, _) => (f, this_monday + chrono::Duration::days(7)),
-            (None, Some(t), _) => (t - chrono::Duration::weeks(i64::from(cfg.report_weeks)), t),
-            (None, None, WindowDefault::RecentWeeks) => {
-                let to = this_monday + chrono::Duration::days(7);
-                (
-                    to - chrono::Duration::weeks(i64::from(cfg.report_weeks)),
-                    to,
-                )
-            }
-            (None, None, WindowDefault::LastCompleteWeek) => {
-                (this_monday - chrono::Duration::days(7), this_monday)
-            }
-        };
-        if to <= from {
-            bail!("--to ({to}) must be after --from ({from})");
-        }
-        Ok(Context_ {
-            cfg,
-            tz,
-            me,
-            window: Window { tz, from, to },
-            feeds,
-            verbose: c.verbose,
-        })
-    }
-
-    fn settings(&self) -> Settings<'_> {
-        Settings::from_config(&self.cfg, self.window, &self.me)
-    }
-
-    fn analyze(&self) -> Result<Analysis> {
-        let settings = self.settings();
-        let (parsed, parse_time) = self.parse(pipeline::parse_options(&settings))?;
-        let a = pipeline::analyze_parsed(parsed, &settings);
-        self.print_timings(parse_time, &a);
-        self.print_warnings(&a);
-        Ok(a)
-    }
-
-    /// The `reports` answer as of `as_of` (UTC). Only the events that can be 1:1s with a
-    /// report are expanded, but over the whole feed (from the earliest of them to 400 days
-    /// after `as_of`), so that the last 1:1, the last career conversation and the next 1:1
-    /// are found wherever they are; the counts are then taken over the window.
-    fn playbook(&self, as_of: chrono::NaiveDateTime) -> Result<crate::playbook::Playbook> {
-        use crate::playbook::{self, Roster};
-        let roster = Roster::new(&self.cfg.reports);
-        // Descriptions say whether a 1:1 was technical, a status update or about careers.
-        let (parsed, parse_time) =
-            self.parse(crate::ics::parse::ParseOptions { descriptions: true })?;
-        let parsed: Vec<ParsedFeed> = parsed
-            .into_iter()
-            .map(|f| ParsedFeed {
-                calendar: roster.candidates(f.calendar, &self.me),
-                name: f.name,
-            })
-            .collect();
-        let earliest = parsed
-            .iter()
-            .flat_map(|f| &f.calendar.events)
-            .flat_map(|ev| [ev.dtstart, ev.recurrence_id])
-            .flatten()
-            .map(|v| v.naive().date())
-            .min();
-        let as_of_date = chrono::TimeZone::from_utc_datetime(&self.tz, &as_of).date_naive();
-        let history = Window {
-            tz: self.tz,
-            // A day's margin either way: the dates are as written, in any zone.
-            from: earliest
-                .map(|d| d - chrono::Duration::days(2))
-                .unwrap_or(self.window.from)
-                .min(self.window.from),
-            to: as_of_date + chrono::Duration::days(400),
-        };
-        let settings = Settings::from_config(&self.cfg, history, &self.me);
-        let a = pipeline::analyze_parsed(parsed, &settings);
-        self.print_timings(parse_time, &a);
-        self.print_warnings(&a);
-        let all = playbook::one_on_ones(&a, &roster, &self.me);
-        let reports = playbook::summarize(&all, &roster, self.window.start_utc(), as_of, self.tz);
-        skip_teardown(a);
-        Ok(playbook::Playbook {
-            tz: self.tz,
-            from: self.window.from,
-            to: self.window.to,
-            reports,
-        })
-    }
-
-    fn print_timings(&self, parse_time: Duration, a: &Analysis) {
-        if self.verbose {
-            let t = a.timings;
-            eprintln!(
-                "timing: read and parse {}, expand {}, classify {}, annotate {}",
-                ms(parse_time),
-                ms(t.expand),
-                ms(t.classify),
-                ms(t.annotate)
-            );
-        }
-    }
-
-    /// Reads and parses every feed, keeping what `opts` asks for; returns the feeds and the
-    /// time it took.
-    fn parse(&self, opts: crate::ics::parse::ParseOptions) -> Result<(Vec<ParsedFeed>, Duration)> {
-        let mut parsed = Vec::new();
-        let started = Instant::now();
-        for (name, src) in &self.feeds {
-            let context = || format!("feed {name:?} ({})", src.display());
-            let body = crate::feed::open(src, Duration::from_secs(60)).with_context(context)?;
-            // Parsed while it is read: a file is never held whole in memory, and a large
-            // one is parsed in two halves at once (`parse_file`).
-            let calendar = match body {
-                #[cfg(unix)]
-                crate::feed::Body::File(file) => crate::ics::parse::parse_file(&file, opts),
-                body => crate::ics::parse::parse_reader(body, opts),
-            }
-            .with_context(|| format!("cannot read {}", src.display()))
-            .with_context(context)?;
-            if let Some(problem) = not_a_calendar(&calendar) {
-                bail!(
-                    "feed {name:?} ({}) {problem}",
-                    crate::untrusted::shown(&src.display())
-                );
-            }
-            parsed.push(ParsedFeed {
-                name: name.clone(),
-                calendar,
-            });
-        }
-        Ok((parsed, started.elapsed()))
-    }
-
-    fn print_warnings(&self, a: &Analysis) {
-        const SHOWN: usize = 10;
-        for (fw, (_, src)) in a.warnings.iter().zip(&self.feeds) {
-            let n = fw.warnings.len();
-            let shown = if self.verbose { n } else { n.min(SHOWN) };
-            // Messages quote feed text: one short printable line each.
-            let src = crate::untrusted::shown(&src.display());
-            for w in &fw.warnings[..shown] {
-                let message = crate::untrusted::shown(&w.message);
-                if w.line > 0 {
-                    eprintln!(
-                        "warning: feed {:?} ({src}) line {}: {message}",
-                        fw.feed, w.line,
-                    );
-                } else {
-                    eprintln!("warning: feed {:?} ({src}): {message}", fw.feed);
-                }
-            }
-            if n > shown {
-                eprintln!(
-                    "warning: feed {:?}: {} more warnings (pass --verbose to see them all)",
-                    fw.feed,
-                    n - shown
-                );
-            }
-        }
-        if a.duplicates > 0 {
-            eprintln!(
-                "note: {} occurrences appeared in more than one feed and were counted once",
-                a.duplicates
-            );
-        }
-    }
-}
-
-/// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else built-in defaults (no feeds).
-/// A duration in milliseconds for the `--verbose` timing lines.
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn load_config(explicit: Option<&Path>) -> Result<Config> {
-    if let Some(p) = explicit {
-        return Ok(Config::load(p)?);
-    }
-    if let Some(p) = std::env::var_os("CALAUDIT_CONFIG") {
-        return Ok(Config::load(Path::new(&p))?);
-    }
-    let local = PathBuf::from("config.toml");
-    if local.is_file() {
-        return Ok(Config::load(&local)?);
-    }
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
-    if let Some(dir) = xdg {
-        let p = dir.join("calaudit").join("config.toml");
-        if p.is_file() {
-            return Ok(Config::load(&p)?);
-        }
-    }
-    Ok(Config::parse("", None)?)
 }

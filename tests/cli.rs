@@ -403,6 +403,34 @@ fn http_feed_is_fetched_and_secret_urls_are_never_printed() {
     );
 }
 
+/// A secret address that was reset answers with a sign-in page: the CLI checks a URL's body as
+/// the daemon does, and says so instead of reporting weeks of zeros.
+#[test]
+fn http_sign_in_page_is_not_a_calendar() {
+    let page = b"<!DOCTYPE html><html><body>Sign in to continue</body></html>\n".to_vec();
+    let base = serve("200 OK", page, 1);
+    let url = format!("{base}/calendar/ical/me%40x.com/private-s3cr3tt0ken/basic.ics");
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &url,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("is not a calendar") && e.contains("may have been reset"),
+        "{e}"
+    );
+    assert!(!e.contains("s3cr3t") && !e.contains("private-"), "{e}");
+}
+
 #[test]
 fn the_same_event_in_two_feeds_counts_once() {
     let one = util::fixture("moved-and-cancelled-instances.ics")

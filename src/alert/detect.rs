@@ -18,6 +18,7 @@ use crate::pipeline::Analysis;
 use crate::report::nofly::{NoFlyWindow, ProtectedSource, Violation};
 use crate::report::{Report, WeekSummary};
 use crate::store::FeedState;
+use crate::time::utc_rfc3339 as iso;
 
 /// An alert to raise (the store decides whether it is new).
 #[derive(Clone, Debug, PartialEq)]
@@ -61,10 +62,6 @@ pub fn from_ts(t: i64) -> NaiveDateTime {
 /// The instant of a UTC Unix time (seconds), as [`from_ts`] reads it.
 fn instant(t: i64) -> DateTime<Utc> {
     from_ts(t).and_utc()
-}
-
-fn iso(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn rid_str(r: Option<RecurrenceId>) -> String {

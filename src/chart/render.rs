@@ -178,8 +178,7 @@ mod tests {
                     (i % 9 == 4) as u32,
                     (i % 5) as u32,
                 );
-                let iso = chrono::Datelike::iso_week(&w.week_start);
-                w.week = format!("{}-W{:02}", iso.year(), iso.week());
+                w.week = crate::time::iso_week_label(w.week_start);
                 w
             })
             .collect()

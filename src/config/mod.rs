@@ -6,11 +6,11 @@ mod raw;
 mod reports;
 mod validate;
 
-pub use daemon::{parse_duration, CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
+pub use daemon::{CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
 pub use raw::RawConfig;
 pub use reports::{DirectReport, RawDirectReport, DEFAULT_CADENCE_DAYS, DEFAULT_CAREER_DAYS};
 pub use validate::{
-    parse_span, parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,
+    parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,
     DEFAULT_PRIORITY,
 };
 

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::validate::parse_span;
+use crate::time::parse_duration;
 
 /// One `[[reports]]` table as written.
 #[derive(Debug, Deserialize)]
@@ -123,7 +123,11 @@ pub(super) fn validate(
             let Some(v) = v else {
                 return default;
             };
-            match parse_span(v.get_ref()).map(|d| d.as_secs()) {
+            match parse_duration(v.get_ref())
+                .ok()
+                .filter(|d| d.subsec_nanos() == 0)
+                .map(|d| d.as_secs())
+            {
                 Some(s) if s % 86_400 == 0 && (1..=u64::from(MAX_DAYS)).contains(&(s / 86_400)) => {
                     (s / 86_400) as u32
                 }

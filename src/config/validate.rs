@@ -8,6 +8,7 @@ use chrono::{NaiveTime, Weekday};
 use super::raw::RawConfig;
 use crate::classify::{Category, Classifier};
 use crate::report::nofly::NoFlyWindow;
+use crate::time::parse_duration;
 
 /// A checked configuration.
 pub struct Config {
@@ -151,208 +152,25 @@ impl Config {
         Config::from_raw(raw, text, path).map_err(|problems| ConfigError { file, problems })
     }
 
-    /// `text` is what `raw` was read from: problems found later name its lines.
+    /// `text` is what `raw` was read from: problems found later name its lines. Each section
+    /// is checked by its own step, in the order of the file's documentation, and every step
+    /// adds its problems to one list, so that all of them are reported at once.
     fn from_raw(raw: RawConfig, text: &str, path: Option<&Path>) -> Result<Config, Vec<String>> {
         let mut problems = Vec::new();
-        let tz = match raw.tz.as_deref() {
-            Some(name) => parse_tz(name).unwrap_or_else(|| {
-                problems.push(format!(
-                    "key `tz`: unknown time zone {name:?}; expected an IANA name such as \"America/Los_Angeles\""
-                ));
-                chrono_tz::UTC
-            }),
-            None => system_tz(),
-        };
+        let tz = resolve_tz(raw.tz.as_deref(), &mut problems);
         let me: Vec<String> = raw
             .me
             .iter()
             .map(|m| crate::ics::value::normalize_address(m))
             .collect();
-        let mut feeds = Vec::new();
-        for (i, f) in raw.feeds.into_iter().enumerate() {
-            let key = format!("feeds[{i}]");
-            if f.name.trim().is_empty() {
-                problems.push(format!("key `{key}.name`: must not be empty"));
-            }
-            if f.url.trim().is_empty() {
-                problems.push(format!(
-                    "key `{key}.url`: must not be empty; expected a path or an http(s)/webcal URL"
-                ));
-            }
-            let refresh = match f.refresh.as_deref() {
-                None => StdDuration::from_secs(15 * 60),
-                Some(s) => parse_span(s).unwrap_or_else(|| {
-                    problems.push(format!("key `{key}.refresh`: invalid duration {s:?}; expected e.g. \"15m\", \"1h\", \"30s\""));
-                    StdDuration::from_secs(15 * 60)
-                }),
-            };
-            let url = match path.and_then(Path::parent) {
-                Some(dir)
-                    if crate::feed::Source::is_relative_path(&f.url)
-                        && !dir.as_os_str().is_empty() =>
-                {
-                    dir.join(&f.url).to_string_lossy().into_owned()
-                }
-                _ => f.url,
-            };
-            feeds.push(FeedConfig {
-                name: f.name,
-                url,
-                refresh,
-            });
-        }
-        let mut week = WeekSettings::default();
-        if let Some(h) = raw.week.hours {
-            if h.is_finite() && h > 0.0 && h <= 168.0 {
-                week.hours = h;
-            } else {
-                problems.push(format!(
-                    "key `week.hours`: expected hours between 0 and 168, got {h}"
-                ));
-            }
-        }
-        if let Some(t) = raw.week.people_target {
-            if (0.0..=1.0).contains(&t) {
-                week.people_target = t;
-            } else {
-                problems.push(format!("key `week.people_target`: expected a fraction between 0 and 1 (0.30 = 30%), got {t}"));
-            }
-        }
-        if let Some(days) = raw.week.workdays {
-            let mut parsed = Vec::new();
-            for d in &days {
-                match parse_weekday(d) {
-                    Some(w) => parsed.push(w),
-                    None => problems.push(format!("key `week.workdays`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
-                }
-            }
-            week.workdays = parsed;
-        }
-        if let Some(k) = raw.week.ooo_keywords {
-            week.ooo_keywords = k.into_iter().map(|s| s.to_lowercase()).collect();
-        }
-        for (k, v, slot) in [
-            ("day_start", &raw.week.day_start, &mut week.day_start),
-            ("day_end", &raw.week.day_end, &mut week.day_end),
-        ] {
-            let Some(v) = v.as_deref() else { continue };
-            match parse_clock(v, k == "day_end") {
-                Some(t) => *slot = t,
-                None => problems.push(format!(
-                    "key `week.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
-                )),
-            }
-        }
-        if week.day_end <= week.day_start {
-            problems.push(format!(
-                "key `week.day_end`: {} must be after `week.day_start` {}",
-                week.day_end.format("%H:%M"),
-                week.day_start.format("%H:%M")
-            ));
-        }
+        let feeds = resolve_feeds(raw.feeds, path, &mut problems);
+        let week = resolve_week(raw.week, &mut problems);
         let reports = super::reports::validate(&raw.reports, text, &me, &mut problems);
-        let mut priority = DEFAULT_PRIORITY;
-        if let Some(p) = raw.report.priority {
-            let parsed: Vec<Option<Category>> = p.iter().map(|s| s.parse().ok()).collect();
-            let mut sorted: Vec<Category> = parsed.iter().flatten().copied().collect();
-            sorted.sort();
-            sorted.dedup();
-            if parsed.len() == 4 && sorted.len() == 4 {
-                for (slot, c) in priority.iter_mut().zip(parsed.into_iter().flatten()) {
-                    *slot = c;
-                }
-            } else {
-                problems.push(format!("key `report.priority`: expected each of \"people\", \"technical\", \"deep_work\", \"other\" exactly once, got {p:?}"));
-            }
-        }
-        let classifier = match raw.rules.as_deref() {
-            None => Classifier::builtin(),
-            Some(rules) => Classifier::from_rules(rules).unwrap_or_else(|errs| {
-                problems.extend(errs.into_iter().map(|e| format!("`rules`: {e}")));
-                Classifier::builtin()
-            }),
-        }
-        .with_fallback(raw.classify.fallback.unwrap_or(true));
-        let mut no_fly = Vec::new();
-        for (i, w) in raw.no_fly.iter().enumerate() {
-            let key = format!("no_fly[{i}]");
-            let mut days = Vec::new();
-            for d in &w.days {
-                match parse_weekday(d) {
-                    Some(x) => days.push(x),
-                    None => problems.push(format!("key `{key}.days`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
-                }
-            }
-            if w.days.is_empty() {
-                problems.push(format!("key `{key}.days`: must name at least one day"));
-            }
-            let time = |k: &str, v: &str, problems: &mut Vec<String>| {
-                chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
-                    .ok()
-                    .or_else(|| {
-                        problems.push(format!(
-                            "key `{key}.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
-                        ));
-                        None
-                    })
-            };
-            let start = time("start", &w.start, &mut problems);
-            let end = if w.end.trim() == "24:00" {
-                chrono::NaiveTime::from_hms_opt(23, 59, 59)
-            } else {
-                time("end", &w.end, &mut problems)
-            };
-            let wtz = match w.tz.as_deref() {
-                None => Some(tz),
-                Some(name) => parse_tz(name).or_else(|| {
-                    problems.push(format!("key `{key}.tz`: unknown time zone {name:?}"));
-                    None
-                }),
-            };
-            if let (Some(s), Some(e)) = (start, end) {
-                if e <= s {
-                    problems.push(format!(
-                        "key `{key}`: end {} must be after start {}",
-                        w.end, w.start
-                    ));
-                }
-            }
-            if let (Some(start), Some(end), Some(wtz)) = (start, end, wtz) {
-                no_fly.push(NoFlyWindow {
-                    days,
-                    start,
-                    end,
-                    tz: wtz,
-                });
-            }
-        }
-        let mut protection = Protection::default();
-        if let Some(s) = raw.alerts.min_overlap.as_deref() {
-            match parse_span(s) {
-                Some(d) => protection.min_overlap = d,
-                None => problems.push(format!(
-                    "key `alerts.min_overlap`: invalid duration {s:?}; expected e.g. \"10m\""
-                )),
-            }
-        }
-        if let Some(s) = raw.alerts.lookahead.as_deref() {
-            match parse_span(s) {
-                Some(d) => protection.lookahead = d,
-                None => problems.push(format!(
-                    "key `alerts.lookahead`: invalid duration {s:?}; expected e.g. \"14d\""
-                )),
-            }
-        }
-        if let Some(b) = raw.alerts.protect_deep_work {
-            protection.protect_deep_work = b;
-        }
-        let server_bind = match raw.server.bind.as_deref() {
-            None => std::net::SocketAddr::from(([127, 0, 0, 1], 8787)),
-            Some(b) => b.parse().unwrap_or_else(|_| {
-                problems.push(format!("key `server.bind`: invalid address {b:?}; expected IP:PORT such as \"127.0.0.1:8787\""));
-                std::net::SocketAddr::from(([127, 0, 0, 1], 8787))
-            }),
-        };
+        let priority = resolve_priority(raw.report.priority, &mut problems);
+        let classifier = resolve_classifier(raw.rules.as_deref(), raw.classify, &mut problems);
+        let no_fly = resolve_no_fly(&raw.no_fly, tz, &mut problems);
+        let protection = resolve_protection(&raw.alerts, &mut problems);
+        let server_bind = resolve_server_bind(raw.server.bind.as_deref(), &mut problems);
         let daemon = super::daemon::validate(
             &raw.store,
             &raw.daemon,
@@ -367,34 +185,7 @@ impl Config {
             path,
             &mut problems,
         );
-        let mut limits = crate::ics::expand::ExpandLimits::default();
-        let positive = |key: &str, v: Option<u64>, problems: &mut Vec<String>| match v {
-            Some(0) => {
-                problems.push(format!(
-                    "key `limits.{key}`: must be at least 1 (leave it out for the default)"
-                ));
-                None
-            }
-            v => v,
-        };
-        let l = &raw.limits;
-        if let Some(n) = positive(
-            "instances_per_series",
-            l.instances_per_series,
-            &mut problems,
-        ) {
-            limits.instances_per_series = usize::try_from(n).unwrap_or(usize::MAX);
-        }
-        if let Some(n) = positive(
-            "occurrences_per_feed",
-            l.occurrences_per_feed,
-            &mut problems,
-        ) {
-            limits.occurrences_per_feed = usize::try_from(n).unwrap_or(usize::MAX);
-        }
-        if let Some(n) = positive("rule_steps_per_feed", l.rule_steps_per_feed, &mut problems) {
-            limits.rule_steps_per_feed = n;
-        }
+        let limits = resolve_limits(&raw.limits, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -402,12 +193,11 @@ impl Config {
             limits,
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
-            charts_dir: raw.server.charts_dir.as_deref().map(|d| {
-                match path.and_then(Path::parent) {
-                    Some(dir) if Path::new(d).is_relative() => dir.join(d),
-                    _ => PathBuf::from(d),
-                }
-            }),
+            charts_dir: raw
+                .server
+                .charts_dir
+                .as_deref()
+                .map(|d| anchor(Path::new(d), path)),
             daemon,
             reports,
             no_fly,
@@ -422,6 +212,286 @@ impl Config {
             classifier,
         })
     }
+}
+
+/// `dir` relative to the config file's folder, unless it is absolute or there is no file.
+fn anchor(dir: &Path, config: Option<&Path>) -> PathBuf {
+    match config.and_then(Path::parent) {
+        Some(base) if dir.is_relative() => base.join(dir),
+        _ => dir.to_owned(),
+    }
+}
+
+/// `tz`: an IANA name, else the system zone.
+fn resolve_tz(name: Option<&str>, problems: &mut Vec<String>) -> chrono_tz::Tz {
+    match name {
+        Some(name) => parse_tz(name).unwrap_or_else(|| {
+            problems.push(format!(
+                "key `tz`: unknown time zone {name:?}; expected an IANA name such as \"America/Los_Angeles\""
+            ));
+            chrono_tz::UTC
+        }),
+        None => system_tz(),
+    }
+}
+
+/// `[[feeds]]`: names and addresses present, refresh intervals read, relative paths anchored
+/// at the config file's folder.
+fn resolve_feeds(
+    raw: Vec<super::raw::RawFeed>,
+    path: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> Vec<FeedConfig> {
+    let mut feeds = Vec::new();
+    for (i, f) in raw.into_iter().enumerate() {
+        let key = format!("feeds[{i}]");
+        if f.name.trim().is_empty() {
+            problems.push(format!("key `{key}.name`: must not be empty"));
+        }
+        if f.url.trim().is_empty() {
+            problems.push(format!(
+                "key `{key}.url`: must not be empty; expected a path or an http(s)/webcal URL"
+            ));
+        }
+        let refresh = match f.refresh.as_deref() {
+            None => StdDuration::from_secs(15 * 60),
+            Some(s) => parse_duration(s).unwrap_or_else(|_| {
+                problems.push(format!("key `{key}.refresh`: invalid duration {s:?}; expected e.g. \"15m\", \"1h\", \"30s\""));
+                StdDuration::from_secs(15 * 60)
+            }),
+        };
+        let url = match path.and_then(Path::parent) {
+            Some(dir)
+                if crate::feed::Source::is_relative_path(&f.url) && !dir.as_os_str().is_empty() =>
+            {
+                dir.join(&f.url).to_string_lossy().into_owned()
+            }
+            _ => f.url,
+        };
+        feeds.push(FeedConfig {
+            name: f.name,
+            url,
+            refresh,
+        });
+    }
+    feeds
+}
+
+/// `[week]`: hours, target, workdays, out-of-office keywords and the working day.
+fn resolve_week(raw: super::raw::RawWeek, problems: &mut Vec<String>) -> WeekSettings {
+    let mut week = WeekSettings::default();
+    if let Some(h) = raw.hours {
+        if h.is_finite() && h > 0.0 && h <= 168.0 {
+            week.hours = h;
+        } else {
+            problems.push(format!(
+                "key `week.hours`: expected hours between 0 and 168, got {h}"
+            ));
+        }
+    }
+    if let Some(t) = raw.people_target {
+        if (0.0..=1.0).contains(&t) {
+            week.people_target = t;
+        } else {
+            problems.push(format!("key `week.people_target`: expected a fraction between 0 and 1 (0.30 = 30%), got {t}"));
+        }
+    }
+    if let Some(days) = raw.workdays {
+        let mut parsed = Vec::new();
+        for d in &days {
+            match parse_weekday(d) {
+                Some(w) => parsed.push(w),
+                None => problems.push(format!("key `week.workdays`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
+            }
+        }
+        week.workdays = parsed;
+    }
+    if let Some(k) = raw.ooo_keywords {
+        week.ooo_keywords = k.into_iter().map(|s| s.to_lowercase()).collect();
+    }
+    for (k, v, slot) in [
+        ("day_start", &raw.day_start, &mut week.day_start),
+        ("day_end", &raw.day_end, &mut week.day_end),
+    ] {
+        let Some(v) = v.as_deref() else { continue };
+        match parse_clock(v, k == "day_end") {
+            Some(t) => *slot = t,
+            None => problems.push(format!(
+                "key `week.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
+            )),
+        }
+    }
+    if week.day_end <= week.day_start {
+        problems.push(format!(
+            "key `week.day_end`: {} must be after `week.day_start` {}",
+            week.day_end.format("%H:%M"),
+            week.day_start.format("%H:%M")
+        ));
+    }
+    week
+}
+
+/// `report.priority`: each category exactly once, else the default order.
+fn resolve_priority(raw: Option<Vec<String>>, problems: &mut Vec<String>) -> [Category; 4] {
+    let mut priority = DEFAULT_PRIORITY;
+    if let Some(p) = raw {
+        let parsed: Vec<Option<Category>> = p.iter().map(|s| s.parse().ok()).collect();
+        let mut sorted: Vec<Category> = parsed.iter().flatten().copied().collect();
+        sorted.sort();
+        sorted.dedup();
+        if parsed.len() == 4 && sorted.len() == 4 {
+            for (slot, c) in priority.iter_mut().zip(parsed.into_iter().flatten()) {
+                *slot = c;
+            }
+        } else {
+            problems.push(format!("key `report.priority`: expected each of \"people\", \"technical\", \"deep_work\", \"other\" exactly once, got {p:?}"));
+        }
+    }
+    priority
+}
+
+/// `[[rules]]` compiled once (the built-in rules when there are none), and `[classify]`.
+fn resolve_classifier(
+    rules: Option<&[crate::classify::RawRule]>,
+    classify: super::raw::RawClassify,
+    problems: &mut Vec<String>,
+) -> Classifier {
+    match rules {
+        None => Classifier::builtin(),
+        Some(rules) => Classifier::from_rules(rules).unwrap_or_else(|errs| {
+            problems.extend(errs.into_iter().map(|e| format!("`rules`: {e}")));
+            Classifier::builtin()
+        }),
+    }
+    .with_fallback(classify.fallback.unwrap_or(true))
+}
+
+/// `[[no_fly]]`: days, local start and end, and the window's zone (default: `tz`).
+fn resolve_no_fly(
+    raw: &[super::raw::RawNoFly],
+    tz: chrono_tz::Tz,
+    problems: &mut Vec<String>,
+) -> Vec<NoFlyWindow> {
+    let mut no_fly = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        let key = format!("no_fly[{i}]");
+        let mut days = Vec::new();
+        for d in &w.days {
+            match parse_weekday(d) {
+                Some(x) => days.push(x),
+                None => problems.push(format!("key `{key}.days`: unknown day {d:?}; expected mon, tue, wed, thu, fri, sat or sun")),
+            }
+        }
+        if w.days.is_empty() {
+            problems.push(format!("key `{key}.days`: must name at least one day"));
+        }
+        let time = |k: &str, v: &str, problems: &mut Vec<String>| {
+            chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M")
+                .ok()
+                .or_else(|| {
+                    problems.push(format!(
+                        "key `{key}.{k}`: invalid time {v:?}; expected HH:MM, e.g. \"09:00\""
+                    ));
+                    None
+                })
+        };
+        let start = time("start", &w.start, problems);
+        let end = if w.end.trim() == "24:00" {
+            chrono::NaiveTime::from_hms_opt(23, 59, 59)
+        } else {
+            time("end", &w.end, problems)
+        };
+        let wtz = match w.tz.as_deref() {
+            None => Some(tz),
+            Some(name) => parse_tz(name).or_else(|| {
+                problems.push(format!("key `{key}.tz`: unknown time zone {name:?}"));
+                None
+            }),
+        };
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                problems.push(format!(
+                    "key `{key}`: end {} must be after start {}",
+                    w.end, w.start
+                ));
+            }
+        }
+        if let (Some(start), Some(end), Some(wtz)) = (start, end, wtz) {
+            no_fly.push(NoFlyWindow {
+                days,
+                start,
+                end,
+                tz: wtz,
+            });
+        }
+    }
+    no_fly
+}
+
+/// `[alerts]`'s protection keys: minimum overlap, lookahead, deep work protected.
+fn resolve_protection(raw: &super::raw::RawAlerts, problems: &mut Vec<String>) -> Protection {
+    let mut protection = Protection::default();
+    if let Some(s) = raw.min_overlap.as_deref() {
+        match parse_duration(s) {
+            Ok(d) => protection.min_overlap = d,
+            Err(_) => problems.push(format!(
+                "key `alerts.min_overlap`: invalid duration {s:?}; expected e.g. \"10m\""
+            )),
+        }
+    }
+    if let Some(s) = raw.lookahead.as_deref() {
+        match parse_duration(s) {
+            Ok(d) => protection.lookahead = d,
+            Err(_) => problems.push(format!(
+                "key `alerts.lookahead`: invalid duration {s:?}; expected e.g. \"14d\""
+            )),
+        }
+    }
+    if let Some(b) = raw.protect_deep_work {
+        protection.protect_deep_work = b;
+    }
+    protection
+}
+
+/// `server.bind`, loopback port 8787 by default.
+fn resolve_server_bind(raw: Option<&str>, problems: &mut Vec<String>) -> std::net::SocketAddr {
+    let default = std::net::SocketAddr::from(([127, 0, 0, 1], 8787));
+    match raw {
+        None => default,
+        Some(b) => b.parse().unwrap_or_else(|_| {
+            problems.push(format!("key `server.bind`: invalid address {b:?}; expected IP:PORT such as \"127.0.0.1:8787\""));
+            default
+        }),
+    }
+}
+
+/// `[limits]`: each at least 1; a missing key keeps [`ExpandLimits`]'s default.
+///
+/// [`ExpandLimits`]: crate::ics::expand::ExpandLimits
+fn resolve_limits(
+    l: &super::raw::RawLimits,
+    problems: &mut Vec<String>,
+) -> crate::ics::expand::ExpandLimits {
+    let mut limits = crate::ics::expand::ExpandLimits::default();
+    let positive = |key: &str, v: Option<u64>, problems: &mut Vec<String>| match v {
+        Some(0) => {
+            problems.push(format!(
+                "key `limits.{key}`: must be at least 1 (leave it out for the default)"
+            ));
+            None
+        }
+        v => v,
+    };
+    if let Some(n) = positive("instances_per_series", l.instances_per_series, problems) {
+        limits.instances_per_series = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = positive("occurrences_per_feed", l.occurrences_per_feed, problems) {
+        limits.occurrences_per_feed = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(n) = positive("rule_steps_per_feed", l.rule_steps_per_feed, problems) {
+        limits.rule_steps_per_feed = n;
+    }
+    limits
 }
 
 /// An IANA zone name (case-insensitive fallback).
@@ -476,37 +546,6 @@ fn parse_weekday(s: &str) -> Option<Weekday> {
         "sun" => Weekday::Sun,
         _ => return None,
     })
-}
-
-/// `"15m"`, `"1h30m"`, `"45s"`, `"14d"`.
-pub fn parse_span(s: &str) -> Option<StdDuration> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(unit)?)?;
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    Some(StdDuration::from_secs(total))
 }
 
 #[cfg(test)]
@@ -635,15 +674,5 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("fallbak"), "{err}");
-    }
-
-    #[test]
-    fn spans() {
-        assert_eq!(parse_span("15m"), Some(StdDuration::from_secs(900)));
-        assert_eq!(parse_span("1h30m"), Some(StdDuration::from_secs(5400)));
-        assert_eq!(parse_span("14d"), Some(StdDuration::from_secs(14 * 86400)));
-        assert_eq!(parse_span("15"), None);
-        assert_eq!(parse_span("m"), None);
-        assert_eq!(parse_span(""), None);
     }
 }

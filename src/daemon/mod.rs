@@ -19,8 +19,7 @@ use serde_json::json;
 use crate::alert::outbox::payload_text;
 use crate::alert::{self, detect, AlertKind, Block, Candidate, Sink, SinkName};
 use crate::config::Config;
-use crate::feed::http::{self, FetchOptions, Fetched, Validators};
-use crate::feed::Source;
+use crate::feed::{self, FeedError, FetchOptions, Fetched, Fetcher, Source, Validators};
 use crate::pipeline::{self, FeedInput, Settings};
 use crate::report::Window;
 use crate::store::{FeedState, Store, StoreError};
@@ -30,10 +29,7 @@ pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("feed {name:?}: {source}")]
-    Feed {
-        name: String,
-        source: crate::feed::FeedError,
-    },
+    Feed { name: String, source: FeedError },
     #[error("cannot install the signal handler: {0}")]
     Signal(std::io::Error),
 }
@@ -77,6 +73,8 @@ pub struct Daemon {
     store: Store,
     sinks: Vec<Sink>,
     feeds: Vec<Feed>,
+    /// Pulls every feed (one HTTP agent, `daemon.fetch_timeout`, `daemon.max_body_mb`).
+    fetcher: Fetcher,
     /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
     analyzed_day: Option<NaiveDate>,
     pub stats: Stats,
@@ -162,11 +160,16 @@ impl Daemon {
             })
             .collect::<Result<Vec<_>, DaemonError>>()?;
         let sinks = alert::sink::from_config(&cfg.daemon);
+        let fetcher = Fetcher::new(FetchOptions {
+            timeout: cfg.daemon.fetch_timeout,
+            max_body_bytes: cfg.daemon.max_body_bytes,
+        });
         Ok(Daemon {
             cfg,
             store,
             sinks,
             feeds,
+            fetcher,
             analyzed_day: None,
             stats: Stats::default(),
             dashboard: None,
@@ -372,11 +375,8 @@ impl Daemon {
 
     /// Fetches the feeds of `chunk` at once, one thread each, conditionally (ETag,
     /// Last-Modified) when a last good body is kept. Results come in `chunk`'s order.
-    fn fetch_all(&self, chunk: &[(usize, FeedState)]) -> Vec<Result<Fetched, http::FetchError>> {
-        let opts = FetchOptions {
-            timeout: self.cfg.daemon.fetch_timeout,
-            max_body_bytes: self.cfg.daemon.max_body_bytes,
-        };
+    fn fetch_all(&self, chunk: &[(usize, FeedState)]) -> Vec<Result<Fetched, FeedError>> {
+        let fetcher = &self.fetcher;
         std::thread::scope(|s| {
             let handles: Vec<_> = chunk
                 .iter()
@@ -390,14 +390,14 @@ impl Daemon {
                     } else {
                         Validators::default()
                     };
-                    s.spawn(move || http::fetch_conditional(&feed.source, &prev, &opts))
+                    s.spawn(move || fetcher.fetch(&feed.source, &prev))
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|h| {
                     h.join().unwrap_or_else(|_| {
-                        Err(http::FetchError::Transport {
+                        Err(FeedError::Transport {
                             url: String::new(),
                             reason: "fetch thread panicked".into(),
                         })
@@ -454,7 +454,7 @@ impl Daemon {
         &mut self,
         i: usize,
         mut st: FeedState,
-        e: &http::FetchError,
+        e: &FeedError,
         n: i64,
     ) -> Result<(), DaemonError> {
         let feed = &self.feeds[i];
@@ -782,7 +782,7 @@ fn adopt_positional_sink_names(store: &mut Store, cfg: &Config) -> Result<(), Da
 /// The body to keep when it is not the last good copy (a new fingerprint, or no copy yet),
 /// with its fingerprint and event count recorded in `st`; `None` when unchanged.
 fn changed_body(st: &mut FeedState, bytes: Vec<u8>) -> Option<Vec<u8>> {
-    let fp = http::fingerprint(&bytes);
+    let fp = feed::fingerprint(&bytes);
     if st.fingerprint.as_deref() == Some(fp.as_str()) && st.has_body {
         return None;
     }

@@ -10,7 +10,7 @@ use chrono::{NaiveDateTime, TimeZone};
 use serde::Serialize;
 
 use super::one_on_one::{Playbook, ReportStatus};
-use crate::report::render::utc_string;
+use crate::time::utc_rfc3339 as utc_string;
 
 #[derive(Serialize)]
 struct Out<'a> {

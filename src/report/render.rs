@@ -3,17 +3,14 @@
 
 use std::fmt::Write as _;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::week::Report;
 use crate::classify::Category;
 use crate::ics::expand::{OccurrenceTime, RecurrenceId};
 use crate::pipeline::{Analysis, Row};
-
-pub fn utc_string(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+use crate::time::utc_rfc3339 as utc_string;
 
 fn date_string(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()

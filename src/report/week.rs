@@ -158,24 +158,21 @@ pub fn build(
         .collect();
     let mut rows: Vec<WeekSummary> = mondays
         .iter()
-        .map(|&monday| {
-            let iso = monday.iso_week();
-            WeekSummary {
-                week: format!("{}-W{:02}", iso.year(), iso.week()),
-                week_start: monday,
-                busy_seconds: 0,
-                seconds: PerCategory::default(),
-                working_hours: 0.0,
-                ooo_days: 0,
-                people_share: None,
-                people_target_met: None,
-                excluded: ExcludedCounts::default(),
-                no_fly_violations: 0,
-                focus_blocks: 0,
-                longest_free_minutes: 0,
-                switches: 0,
-                reactive_share: None,
-            }
+        .map(|&monday| WeekSummary {
+            week: crate::time::iso_week_label(monday),
+            week_start: monday,
+            busy_seconds: 0,
+            seconds: PerCategory::default(),
+            working_hours: 0.0,
+            ooo_days: 0,
+            people_share: None,
+            people_target_met: None,
+            excluded: ExcludedCounts::default(),
+            no_fly_violations: 0,
+            focus_blocks: 0,
+            longest_free_minutes: 0,
+            switches: 0,
+            reactive_share: None,
         })
         .collect();
     let week_of = |t: NaiveDateTime| -> Option<usize> {

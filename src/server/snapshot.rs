@@ -1,6 +1,6 @@
 //! What the dashboard shows, computed once per refresh from an analysis.
 
-use chrono::{Datelike, NaiveDateTime, TimeZone};
+use chrono::{NaiveDateTime, TimeZone};
 
 use crate::chart::ChartKind;
 use crate::pipeline::{self, Analysis, Settings};
@@ -88,8 +88,7 @@ fn local(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
 }
 
 fn week_label(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
-    let iso = tz.from_utc_datetime(&t).date_naive().iso_week();
-    format!("{}-W{:02}", iso.year(), iso.week())
+    crate::time::iso_week_label(tz.from_utc_datetime(&t).date_naive())
 }
 
 impl Snapshot {

@@ -1,0 +1,338 @@
+//! [`Invocation`]: what the analysing commands (`report`, `occurrences`, `reports`, `check`,
+//! `charts`, `serve`, `rules suggest`) share: flags and config resolved into a zone, addresses,
+//! a window and feeds; the feeds fetched (one [`Fetcher`]), parsed, checked to be calendars and
+//! analysed; warnings and `--verbose` timings printed to stderr. Also [`load_config`], which
+//! every command uses to find its `config.toml`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use chrono::{Datelike, Utc};
+
+use super::output::{ms, skip_teardown};
+use crate::cli::Common;
+use crate::config::{parse_tz, Config};
+use crate::feed::{Body, FetchOptions, Fetcher, Source, MAX_BODY_BYTES};
+use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
+use crate::report::Window;
+
+/// How long the CLI waits for one feed, redirects and body included.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a feed without BEGIN:VCALENDAR is told: weeks of zeros from a sign-in page or an empty
+/// file would look like a real answer, and a secret address that was reset serves such a page.
+const NOT_A_CALENDAR: &str = "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a \
+     web page such as a sign-in page). If it is a secret calendar address, the address may have \
+     been reset: copy it again from your calendar's settings.";
+
+/// Why a parsed feed is not a calendar worth reporting on, if it is not. A calendar with
+/// events, none of them in the window, is fine.
+fn not_a_calendar(cal: &crate::ics::Calendar) -> Option<&'static str> {
+    if cal.sections.is_empty() && cal.events.is_empty() {
+        return Some(NOT_A_CALENDAR);
+    }
+    if cal.events.is_empty() {
+        return Some(
+            "has no events at all (no VEVENT in any VCALENDAR): check that this is the calendar \
+             you meant to export.",
+        );
+    }
+    None
+}
+
+/// Which window a command looks at when `--from`/`--to` do not say.
+#[derive(Clone, Copy)]
+pub enum WindowDefault {
+    /// `report.weeks` weeks ending with the current week.
+    RecentWeeks,
+    /// The last complete ISO week (`check`).
+    LastCompleteWeek,
+    /// `report.weeks` weeks ending with today (`reports`: as of now).
+    ThroughToday,
+}
+
+/// Everything an analysing command needs, resolved from flags and config.
+pub struct Invocation {
+    pub cfg: Config,
+    /// `--tz`, else the config's `tz`.
+    pub tz: chrono_tz::Tz,
+    /// `--me`, else the config's `me`, normalised.
+    pub me: Vec<String>,
+    pub window: Window,
+    /// `--feed`s (named feed1, feed2…), else the config's feeds.
+    pub feeds: Vec<(String, Source)>,
+    pub verbose: bool,
+    fetcher: Fetcher,
+}
+
+impl Invocation {
+    /// Resolves `c` against the config; fails on an unknown zone, no feeds, a bad feed
+    /// address or an empty window.
+    pub fn load(c: &Common, default: WindowDefault) -> Result<Invocation> {
+        let cfg = load_config(c.config.as_deref())?;
+        let tz = match c.tz.as_deref() {
+            Some(name) => parse_tz(name).with_context(|| {
+                format!("--tz: unknown time zone {name:?}; expected an IANA name such as \"Europe/Berlin\"")
+            })?,
+            None => cfg.tz,
+        };
+        let me: Vec<String> = if c.me.is_empty() {
+            cfg.me.clone()
+        } else {
+            c.me.iter()
+                .map(|m| crate::ics::value::normalize_address(m))
+                .collect()
+        };
+        let feeds = resolve_feeds(c, &cfg)?;
+        let window = resolve_window(c, &cfg, tz, default)?;
+        Ok(Invocation {
+            cfg,
+            tz,
+            me,
+            window,
+            feeds,
+            verbose: c.verbose,
+            fetcher: Fetcher::new(FetchOptions {
+                timeout: FETCH_TIMEOUT,
+                max_body_bytes: MAX_BODY_BYTES,
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> Settings<'_> {
+        Settings::from_config(&self.cfg, self.window, &self.me)
+    }
+
+    /// Fetches, parses and analyses every feed over the window; prints warnings (and timings
+    /// with `--verbose`) to stderr.
+    pub fn analyze(&self) -> Result<Analysis> {
+        let settings = self.settings();
+        let (parsed, parse_time) = self.parse(pipeline::parse_options(&settings))?;
+        let a = pipeline::analyze_parsed(parsed, &settings);
+        self.print_timings(parse_time, &a);
+        self.print_warnings(&a);
+        Ok(a)
+    }
+
+    /// The `reports` answer as of `as_of` (UTC). Only the events that can be 1:1s with a
+    /// report are expanded, but over the whole feed (from the earliest of them to 400 days
+    /// after `as_of`), so that the last 1:1, the last career conversation and the next 1:1
+    /// are found wherever they are; the counts are then taken over the window.
+    pub fn playbook(&self, as_of: chrono::NaiveDateTime) -> Result<crate::playbook::Playbook> {
+        use crate::playbook::{self, Roster};
+        let roster = Roster::new(&self.cfg.reports);
+        // Descriptions say whether a 1:1 was technical, a status update or about careers.
+        let (parsed, parse_time) =
+            self.parse(crate::ics::parse::ParseOptions { descriptions: true })?;
+        let parsed: Vec<ParsedFeed> = parsed
+            .into_iter()
+            .map(|f| ParsedFeed {
+                calendar: roster.candidates(f.calendar, &self.me),
+                name: f.name,
+            })
+            .collect();
+        let earliest = parsed
+            .iter()
+            .flat_map(|f| &f.calendar.events)
+            .flat_map(|ev| [ev.dtstart, ev.recurrence_id])
+            .flatten()
+            .map(|v| v.naive().date())
+            .min();
+        let as_of_date = chrono::TimeZone::from_utc_datetime(&self.tz, &as_of).date_naive();
+        let history = Window {
+            tz: self.tz,
+            // A day's margin either way: the dates are as written, in any zone.
+            from: earliest
+                .map(|d| d - chrono::Duration::days(2))
+                .unwrap_or(self.window.from)
+                .min(self.window.from),
+            to: as_of_date + chrono::Duration::days(400),
+        };
+        let settings = Settings::from_config(&self.cfg, history, &self.me);
+        let a = pipeline::analyze_parsed(parsed, &settings);
+        self.print_timings(parse_time, &a);
+        self.print_warnings(&a);
+        let all = playbook::one_on_ones(&a, &roster, &self.me);
+        let reports = playbook::summarize(&all, &roster, self.window.start_utc(), as_of, self.tz);
+        skip_teardown(a);
+        Ok(playbook::Playbook {
+            tz: self.tz,
+            from: self.window.from,
+            to: self.window.to,
+            reports,
+        })
+    }
+
+    fn print_timings(&self, parse_time: Duration, a: &Analysis) {
+        if self.verbose {
+            let t = a.timings;
+            eprintln!(
+                "timing: read and parse {}, expand {}, classify {}, annotate {}",
+                ms(parse_time),
+                ms(t.expand),
+                ms(t.classify),
+                ms(t.annotate)
+            );
+        }
+    }
+
+    /// Reads and parses every feed, keeping what `opts` asks for; returns the feeds and the
+    /// time it took. A feed that cannot be read, or is not a calendar, is an error naming it.
+    fn parse(&self, opts: crate::ics::parse::ParseOptions) -> Result<(Vec<ParsedFeed>, Duration)> {
+        let mut parsed = Vec::new();
+        let started = Instant::now();
+        for (name, src) in &self.feeds {
+            let context = || format!("feed {name:?} ({})", src.display());
+            let not_a_calendar_error = |problem: &str| {
+                anyhow::anyhow!(
+                    "feed {name:?} ({}) {problem}",
+                    crate::untrusted::shown(&src.display())
+                )
+            };
+            let body = match self.fetcher.open(src) {
+                Ok(body) => body,
+                // A URL that sent a web page (a sign-in page) is told as a file would be.
+                Err(e) if e.is_not_a_calendar() => {
+                    return Err(not_a_calendar_error(NOT_A_CALENDAR))
+                }
+                Err(e) => return Err(e).with_context(context),
+            };
+            // Parsed while it is read: a file is never held whole in memory, and a large
+            // one is parsed in two halves at once (`parse_file`).
+            let calendar = match body {
+                #[cfg(unix)]
+                Body::File(file) => crate::ics::parse::parse_file(&file, opts),
+                body => crate::ics::parse::parse_reader(body, opts),
+            }
+            .with_context(|| format!("cannot read {}", src.display()))
+            .with_context(context)?;
+            if let Some(problem) = not_a_calendar(&calendar) {
+                return Err(not_a_calendar_error(problem));
+            }
+            parsed.push(ParsedFeed {
+                name: name.clone(),
+                calendar,
+            });
+        }
+        Ok((parsed, started.elapsed()))
+    }
+
+    fn print_warnings(&self, a: &Analysis) {
+        const SHOWN: usize = 10;
+        for (fw, (_, src)) in a.warnings.iter().zip(&self.feeds) {
+            let n = fw.warnings.len();
+            let shown = if self.verbose { n } else { n.min(SHOWN) };
+            // Messages quote feed text: one short printable line each.
+            let src = crate::untrusted::shown(&src.display());
+            for w in &fw.warnings[..shown] {
+                let message = crate::untrusted::shown(&w.message);
+                if w.line > 0 {
+                    eprintln!(
+                        "warning: feed {:?} ({src}) line {}: {message}",
+                        fw.feed, w.line,
+                    );
+                } else {
+                    eprintln!("warning: feed {:?} ({src}): {message}", fw.feed);
+                }
+            }
+            if n > shown {
+                eprintln!(
+                    "warning: feed {:?}: {} more warnings (pass --verbose to see them all)",
+                    fw.feed,
+                    n - shown
+                );
+            }
+        }
+        if a.duplicates > 0 {
+            eprintln!(
+                "note: {} occurrences appeared in more than one feed and were counted once",
+                a.duplicates
+            );
+        }
+    }
+}
+
+/// `--feed`s, named feed1, feed2… in order, else the config's feeds; each address parsed.
+fn resolve_feeds(c: &Common, cfg: &Config) -> Result<Vec<(String, Source)>> {
+    let feeds: Vec<(String, String)> = if c.feeds.is_empty() {
+        cfg.feeds
+            .iter()
+            .map(|f| (f.name.clone(), f.url.clone()))
+            .collect()
+    } else {
+        c.feeds
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("feed{}", i + 1), f.clone()))
+            .collect()
+    };
+    if feeds.is_empty() {
+        bail!("no calendar feeds: pass --feed PATH_OR_URL, or write a config with `calaudit init` and add [[feeds]]");
+    }
+    feeds
+        .into_iter()
+        .map(|(name, url)| {
+            let src = Source::parse(&url).with_context(|| format!("feed {name:?}"))?;
+            Ok((name, src))
+        })
+        .collect()
+}
+
+/// `--from`/`--to`, the missing ends filled in by `default` (local dates in `tz`, today from
+/// the wall clock). Fails when the window is empty.
+fn resolve_window(
+    c: &Common,
+    cfg: &Config,
+    tz: chrono_tz::Tz,
+    default: WindowDefault,
+) -> Result<Window> {
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let this_monday =
+        today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let tomorrow = today + chrono::Duration::days(1);
+    let weeks = chrono::Duration::weeks(i64::from(cfg.report_weeks));
+    let (from, to) = match (c.from, c.to, default) {
+        (Some(f), Some(t), _) => (f, t),
+        (Some(f), None, WindowDefault::ThroughToday) => (f, tomorrow),
+        (None, None, WindowDefault::ThroughToday) => (tomorrow - weeks, tomorrow),
+        (Some(f), None, _) => (f, this_monday + chrono::Duration::days(7)),
+        (None, Some(t), _) => (t - weeks, t),
+        (None, None, WindowDefault::RecentWeeks) => {
+            let to = this_monday + chrono::Duration::days(7);
+            (to - weeks, to)
+        }
+        (None, None, WindowDefault::LastCompleteWeek) => {
+            (this_monday - chrono::Duration::days(7), this_monday)
+        }
+    };
+    if to <= from {
+        bail!("--to ({to}) must be after --from ({from})");
+    }
+    Ok(Window { tz, from, to })
+}
+
+/// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else
+/// built-in defaults (no feeds).
+pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    if let Some(p) = explicit {
+        return Ok(Config::load(p)?);
+    }
+    if let Some(p) = std::env::var_os("CALAUDIT_CONFIG") {
+        return Ok(Config::load(Path::new(&p))?);
+    }
+    let local = PathBuf::from("config.toml");
+    if local.is_file() {
+        return Ok(Config::load(&local)?);
+    }
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+    if let Some(dir) = xdg {
+        let p = dir.join("calaudit").join("config.toml");
+        if p.is_file() {
+            return Ok(Config::load(&p)?);
+        }
+    }
+    Ok(Config::parse("", None)?)
+}

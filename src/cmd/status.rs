@@ -1,0 +1,17 @@
+//! `calaudit status`: feed health, this week and open violations, from the daemon's state
+//! ([`crate::daemon::cmd::status`]).
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::invocation::load_config;
+use super::output::print_out;
+use crate::cli::DaemonArgs;
+
+pub fn run(args: DaemonArgs) -> Result<ExitCode> {
+    let cfg = load_config(args.config.as_deref())?;
+    print_out(&crate::daemon::cmd::status(&cfg, Utc::now().naive_utc())?)?;
+    Ok(ExitCode::SUCCESS)
+}
