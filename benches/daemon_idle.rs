@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use calaudit::config::Config;
 use calaudit::daemon::Daemon;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 const FEEDS: usize = 100;
 const REFRESH_MIN: i64 = 5;
@@ -203,7 +203,7 @@ fn run() -> Result<bool, String> {
 
     // Monday 00:00 in the configured zone, so up to 23 idle hours stay on one local day (a new
     // day re-analyses by design: the lookahead moves).
-    let t0: NaiveDateTime = "2026-03-02T08:00:00".parse().expect("start time");
+    let t0: DateTime<Utc> = "2026-03-02T08:00:00Z".parse().expect("start time");
     let end = t0 + Duration::hours(hours);
     let step = Duration::minutes(10 * hours);
 

@@ -129,8 +129,8 @@ fn window(from: &str, to: &str) -> Window {
 
 fn options(w: Window) -> ExpandOptions {
     ExpandOptions {
-        window_start: w.start_utc(),
-        window_end: w.end_utc(),
+        window_start: w.start(),
+        window_end: w.end(),
         user_zone: Zone::Iana(w.tz),
         ignore_x_wr_timezone: false,
         limits: ExpandLimits::default(),

@@ -7,7 +7,7 @@ mod parallel;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 
 use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Outcome, Subject};
 use crate::config::{Config, Protection, WeekSettings};
@@ -170,8 +170,8 @@ pub fn analyze(feeds: Vec<FeedInput>, s: &Settings<'_>) -> Analysis {
 /// Expands, de-duplicates and classifies every parsed feed.
 pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
     let opts = ExpandOptions {
-        window_start: s.window.start_utc(),
-        window_end: s.window.end_utc(),
+        window_start: s.window.start(),
+        window_end: s.window.end(),
         user_zone: Zone::Iana(s.window.tz),
         ignore_x_wr_timezone: false,
         limits: s.limits,
@@ -186,7 +186,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         duplicates: 0,
         timings: StageTimes::default(),
     };
-    let mut seen: HashSet<(String, Option<RecurrenceId>, NaiveDateTime)> = HashSet::new();
+    let mut seen: HashSet<(String, Option<RecurrenceId>, Option<DateTime<Utc>>)> = HashSet::new();
     let n_feeds = feeds.len();
     for (fi, feed) in feeds.into_iter().enumerate() {
         // Identities are only compared against later feeds: the last (usually the only)
@@ -215,7 +215,8 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
             .enumerate()
             .map(|(i, n)| (n.clone(), i as u32))
             .collect();
-        let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, NaiveDateTime)> = Vec::new();
+        let mut keys_this_feed: Vec<(String, Option<RecurrenceId>, Option<DateTime<Utc>>)> =
+            Vec::new();
         // Sized once: growing it by doubling copied and page-faulted several times its size.
         analysis.rows.reserve(occs.len());
         for occ in occs {
@@ -276,9 +277,7 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
     }
     analysis.rule_names = rule_names;
     if analysis.feeds.len() > 1 {
-        analysis
-            .rows
-            .sort_by_key(|r| (r.occ.start_utc, r.occ.end_utc));
+        analysis.rows.sort_by_key(|r| (r.occ.start, r.occ.end));
     }
     analysis
 }
@@ -367,10 +366,10 @@ fn classify_events<'c>(
 }
 
 /// Identity of an occurrence across feeds: its recurrence id, or its start for a single event.
-fn identity_time(o: &Occurrence) -> NaiveDateTime {
+fn identity_time(o: &Occurrence) -> Option<DateTime<Utc>> {
     match o.recurrence_id {
-        Some(_) => NaiveDateTime::MIN,
-        None => o.start_utc,
+        Some(_) => None,
+        None => Some(o.start),
     }
 }
 
@@ -487,15 +486,15 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
                 _ => None,
             };
             Entry {
-                start: r.occ.start_utc,
-                end: r.occ.end_utc,
+                start: r.occ.start,
+                end: r.occ.end,
                 category: r.category,
                 kind: match r.excluded {
                     None => EntryKind::Counted,
                     Some(x) => EntryKind::Excluded(x),
                 },
                 allday,
-                created: a.event(r).created,
+                created: a.event(r).created.map(|c| c.and_utc()),
             }
         })
         .collect();
@@ -512,8 +511,8 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
         if !seen.insert(v.meeting) {
             continue;
         }
-        let start = a.rows[v.meeting].occ.start_utc;
-        let local = chrono::TimeZone::from_utc_datetime(&tz, &start).date_naive();
+        let start = a.rows[v.meeting].occ.start;
+        let local = start.with_timezone(&tz).date_naive();
         // The weeks are consecutive Mondays in order (`report::build`), so the week holding
         // `local` is the last one starting on or before it: a binary search, where a scan
         // with date arithmetic per week was a twentieth of a ten-year run.
@@ -530,13 +529,13 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
 /// Protected intervals in the window: no-fly windows, plus counted deep-work blocks when
 /// `protect_deep_work` is on.
 pub fn protected(a: &Analysis, s: &Settings<'_>) -> Vec<Protected> {
-    let mut p = nofly::window_intervals(s.no_fly, s.window.start_utc(), s.window.end_utc());
+    let mut p = nofly::window_intervals(s.no_fly, s.window.start(), s.window.end());
     if s.protection.protect_deep_work {
         for (i, r) in a.rows.iter().enumerate() {
             if r.excluded.is_none() && r.category == Category::DeepWork && !r.occ.is_allday() {
                 p.push(Protected {
-                    start: r.occ.start_utc,
-                    end: r.occ.end_utc,
+                    start: r.occ.start,
+                    end: r.occ.end,
                     source: ProtectedSource::Block(i),
                 });
             }
@@ -548,14 +547,14 @@ pub fn protected(a: &Analysis, s: &Settings<'_>) -> Vec<Protected> {
 /// Counted meetings (timed, not deep work) that overlap protected time by at least
 /// `min_overlap`.
 pub fn violations(a: &Analysis, s: &Settings<'_>) -> Vec<Violation> {
-    let meetings: Vec<(usize, NaiveDateTime, NaiveDateTime)> = a
+    let meetings: Vec<(usize, DateTime<Utc>, DateTime<Utc>)> = a
         .rows
         .iter()
         .enumerate()
         .filter(|(_, r)| {
             r.excluded.is_none() && r.category != Category::DeepWork && !r.occ.is_allday()
         })
-        .map(|(i, r)| (i, r.occ.start_utc, r.occ.end_utc))
+        .map(|(i, r)| (i, r.occ.start, r.occ.end))
         .collect();
     nofly::violations(
         &meetings,
@@ -566,7 +565,7 @@ pub fn violations(a: &Analysis, s: &Settings<'_>) -> Vec<Violation> {
 
 /// The numbers the charts draw, from the same report the `report` command prints.
 pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart::ChartInput {
-    use chrono::{Datelike, TimeZone, Timelike};
+    use chrono::{Datelike, Timelike};
     let tz = s.window.tz;
     let weeks = rep
         .weeks
@@ -587,11 +586,11 @@ pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart
         if r.excluded.is_some() || r.category == Category::DeepWork || r.occ.is_allday() {
             continue;
         }
-        let (ws, we) = (s.window.start_utc(), s.window.end_utc());
-        let mut t = r.occ.start_utc.max(ws);
-        let end = r.occ.end_utc.min(we);
+        let (ws, we) = (s.window.start(), s.window.end());
+        let mut t = r.occ.start.max(ws);
+        let end = r.occ.end.min(we);
         while t < end {
-            let local = tz.from_utc_datetime(&t);
+            let local = t.with_timezone(&tz);
             let next_hour = t + chrono::Duration::seconds(i64::from(
                 3600 - (local.minute() * 60 + local.second()),
             ));

@@ -7,7 +7,7 @@
 
 use std::time::Duration as StdDuration;
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Why a config duration could not be read (humantime's reason: unknown unit, missing unit…).
 pub type DurationError = humantime::DurationError;
@@ -38,12 +38,12 @@ pub fn iso_week_label(date: NaiveDate) -> String {
 
 /// A UTC instant in RFC 3339 form with a `Z`, to the second: `2026-01-05T09:00:00Z` (JSON
 /// outputs, alert keys).
-pub fn utc_rfc3339(t: NaiveDateTime) -> String {
+pub fn utc_rfc3339(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// A UTC instant for people, to the minute: `2026-01-05 09:00 UTC` (the dashboard's feed list).
-pub fn utc_minutes(t: NaiveDateTime) -> String {
+pub fn utc_minutes(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -109,7 +109,8 @@ mod tests {
         let t = NaiveDate::from_ymd_opt(2026, 1, 5)
             .unwrap()
             .and_hms_opt(9, 5, 7)
-            .unwrap();
+            .unwrap()
+            .and_utc();
         assert_eq!(utc_rfc3339(t), "2026-01-05T09:05:07Z");
         assert_eq!(utc_minutes(t), "2026-01-05 09:05 UTC");
     }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use calaudit::alert::SinkName;
 use calaudit::config::Config;
 use calaudit::daemon::Daemon;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::util;
@@ -329,12 +329,12 @@ pub(crate) fn load(dir: &Path, text: &str) -> Config {
     Config::load(&p).expect("valid config")
 }
 
-fn t0() -> NaiveDateTime {
+fn t0() -> DateTime<Utc> {
     // Monday 2026-03-02 08:00 UTC; the no-fly window is Tue/Thu 10:00–12:00.
-    "2026-03-02T08:00:00".parse().expect("time")
+    "2026-03-02T08:00:00Z".parse().expect("time")
 }
 
-pub(crate) fn at(min: i64) -> NaiveDateTime {
+pub(crate) fn at(min: i64) -> DateTime<Utc> {
     t0() + chrono::Duration::minutes(min)
 }
 
@@ -888,8 +888,9 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
     // Noon UTC two days on: a meeting that crossed midnight would break two days' windows.
     let start = (chrono::Utc::now().date_naive() + chrono::Duration::days(2))
         .and_hms_opt(12, 0, 0)
-        .expect("noon");
-    let f = |t: NaiveDateTime| t.format("%Y%m%dT%H%M00Z").to_string();
+        .expect("noon")
+        .and_utc();
+    let f = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M00Z").to_string();
     let (s, e) = (f(start), f(start + chrono::Duration::minutes(30)));
     server.set("/k.ics", &cal(&[("kill-1", "Budget review", &s, &e)]));
     let dir = util::tempdir();

@@ -193,8 +193,8 @@ fn occurrences(a: &Analysis) -> HashMap<String, usize> {
             "{} {:?} {} {}",
             a.event(r).uid,
             r.occ.recurrence_id,
-            r.occ.start_utc,
-            r.occ.end_utc
+            r.occ.start,
+            r.occ.end
         );
         *m.entry(key).or_insert(0) += 1;
     }
@@ -225,7 +225,7 @@ proptest! {
                 &w.week_start.to_string(),
                 &(w.week_start + Duration::days(7)).to_string(),
             );
-            let len = week.end_utc() - week.start_utc();
+            let len = week.end() - week.start();
             prop_assert!(w.busy_seconds >= 0 && w.busy_seconds <= len.num_seconds(), "{w:?}");
             // Categories sum to busy time.
             prop_assert_eq!(w.seconds.values().sum::<i64>(), w.busy_seconds, "{:?}", w);
@@ -233,12 +233,12 @@ proptest! {
             busy += w.busy_seconds;
         }
         // Busy time is at most the sum of the counted occurrences' lengths in the window.
-        let (ws, we) = (wide.start_utc(), wide.end_utc());
+        let (ws, we) = (wide.start(), wide.end());
         let lengths: i64 = wa
             .rows
             .iter()
             .filter(|r| wa.counted(r) && !r.occ.is_allday())
-            .map(|r| (r.occ.end_utc.min(we) - r.occ.start_utc.max(ws)).num_seconds().max(0))
+            .map(|r| (r.occ.end.min(we) - r.occ.start.max(ws)).num_seconds().max(0))
             .sum();
         prop_assert!(busy <= lengths, "busy {busy} > lengths {lengths}");
 
@@ -287,8 +287,8 @@ proptest! {
         let (resolvers, _) = expand::resolvers(&mut cal);
         let w = window(ZONES[tz], a, weeks);
         let opts = ExpandOptions {
-            window_start: w.start_utc(),
-            window_end: w.end_utc(),
+            window_start: w.start(),
+            window_end: w.end(),
             user_zone: Zone::Iana(w.tz),
             ignore_x_wr_timezone: false,
             limits: ExpandLimits::default(),

@@ -27,7 +27,8 @@ fn snapshot() -> Snapshot {
     let r = pipeline::report(&a, &s);
     let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
         .and_then(|d| d.and_hms_opt(18, 0, 0))
-        .expect("now");
+        .expect("now")
+        .and_utc();
     let feeds = vec![FeedView {
         name: "work \"main\"".into(),
         source: "https://calendar.google.com/…".into(),

@@ -151,7 +151,7 @@ fn a_nul_in_a_title_does_not_block_the_command_sink() {
     let cfg = load(&dir, &text);
     let _ = server;
     let mut d = Daemon::open(cfg).expect("daemon");
-    let now = chrono::Utc::now().naive_utc();
+    let now = chrono::Utc::now();
     let t = d.tick(now).expect("tick");
     assert_eq!((t.raised, t.delivery_failures), (1, 0), "{t:?}");
     let got = std::fs::read_to_string(&out).expect("the command ran");

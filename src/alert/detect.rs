@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -43,25 +43,20 @@ pub struct Block {
     pub summary: String,
 }
 
-pub fn ts(t: NaiveDateTime) -> i64 {
-    t.and_utc().timestamp()
+pub fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
 }
 
-/// A UTC Unix time (seconds) as a UTC date-time. Out of chrono's range (some ±262,000 years,
+/// A UTC Unix time (seconds) as an instant. Out of chrono's range (some ±262,000 years,
 /// which no time we store reaches) it is the Unix epoch, with a warning.
-pub fn from_ts(t: i64) -> NaiveDateTime {
+pub fn from_ts(t: i64) -> DateTime<Utc> {
     match DateTime::from_timestamp(t, 0) {
-        Some(d) => d.naive_utc(),
+        Some(d) => d,
         None => {
             tracing::warn!(secs = t, "time out of range; read as 1970-01-01");
-            NaiveDateTime::default()
+            DateTime::UNIX_EPOCH
         }
     }
-}
-
-/// The instant of a UTC Unix time (seconds), as [`from_ts`] reads it.
-fn instant(t: i64) -> DateTime<Utc> {
-    from_ts(t).and_utc()
 }
 
 fn rid_str(r: Option<RecurrenceId>) -> String {
@@ -73,8 +68,8 @@ fn rid_str(r: Option<RecurrenceId>) -> String {
 }
 
 /// `Tue 10:30–11:00` in the user's zone.
-fn span_local(tz: chrono_tz::Tz, s: NaiveDateTime, e: NaiveDateTime) -> String {
-    let (ls, le) = (tz.from_utc_datetime(&s), tz.from_utc_datetime(&e));
+fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
+    let (ls, le) = (s.with_timezone(&tz), e.with_timezone(&tz));
     if ls.date_naive() == le.date_naive() {
         format!("{}–{}", ls.format("%a %-d %b %H:%M"), le.format("%H:%M"))
     } else {
@@ -97,14 +92,14 @@ pub fn no_fly(
     a: &Analysis,
     violations: &[Violation],
     cfg: &Config,
-    now: NaiveDateTime,
-    horizon: NaiveDateTime,
+    now: DateTime<Utc>,
+    horizon: DateTime<Utc>,
 ) -> Vec<Candidate> {
     let tz = cfg.tz;
     let mut out = Vec::new();
     for v in violations {
         let row = &a.rows[v.meeting];
-        let (ms, me) = (row.occ.start_utc, row.occ.end_utc);
+        let (ms, me) = (row.occ.start, row.occ.end);
         if me <= now || ms >= horizon {
             continue;
         }
@@ -123,7 +118,7 @@ pub fn no_fly(
                     "deep_work_block".to_string(),
                     format!(
                         "deep-work block '{s}' {}",
-                        span_local(tz, b.occ.start_utc, b.occ.end_utc)
+                        span_local(tz, b.occ.start, b.occ.end)
                     ),
                 )
             }
@@ -144,7 +139,7 @@ pub fn no_fly(
         out.push(Candidate {
             key,
             kind: AlertKind::NoFly,
-            relevant_until: Some(me.and_utc()),
+            relevant_until: Some(me),
             payload: json!({
                 "kind": AlertKind::NoFly.as_str(),
                 "text": text,
@@ -172,7 +167,7 @@ pub fn no_fly(
 }
 
 /// Counted deep-work blocks that end after `now` and start before `horizon`.
-pub fn blocks(a: &Analysis, now: NaiveDateTime, horizon: NaiveDateTime) -> Vec<Block> {
+pub fn blocks(a: &Analysis, now: DateTime<Utc>, horizon: DateTime<Utc>) -> Vec<Block> {
     let mut out: Vec<Block> = a
         .rows
         .iter()
@@ -180,8 +175,8 @@ pub fn blocks(a: &Analysis, now: NaiveDateTime, horizon: NaiveDateTime) -> Vec<B
             r.excluded.is_none()
                 && r.category == Category::DeepWork
                 && !r.occ.is_allday()
-                && r.occ.end_utc > now
-                && r.occ.start_utc < horizon
+                && r.occ.end > now
+                && r.occ.start < horizon
         })
         .map(|r| {
             let ev = a.event(r);
@@ -189,8 +184,8 @@ pub fn blocks(a: &Analysis, now: NaiveDateTime, horizon: NaiveDateTime) -> Vec<B
                 feed: a.feeds[r.feed as usize].clone(),
                 uid: ev.uid.clone(),
                 rid: rid_str(r.occ.recurrence_id),
-                start: ts(r.occ.start_utc),
-                end: ts(r.occ.end_utc),
+                start: ts(r.occ.start),
+                end: ts(r.occ.end),
                 summary: ev.summary.clone().unwrap_or_default(),
             }
         })
@@ -244,7 +239,7 @@ pub fn block_changes(
                 format!(
                     "Deep-work block shortened: '{}' {old} now ends {} ({} min lost)",
                     p.summary,
-                    tz.from_utc_datetime(&from_ts(c.end)).format("%H:%M"),
+                    from_ts(c.end).with_timezone(&tz).format("%H:%M"),
                     (p.end - c.end) / 60
                 ),
                 Some(c),
@@ -284,7 +279,7 @@ pub fn block_changes(
         out.push(Candidate {
             key,
             kind: AlertKind::BlockChanged,
-            relevant_until: Some(instant(p.end)),
+            relevant_until: Some(from_ts(p.end)),
             payload: json!({
                 "kind": AlertKind::BlockChanged.as_str(),
                 "change": change,
@@ -306,7 +301,7 @@ pub fn block_changes(
 
 /// The last completed week (ended by `now`, less than a week ago), if it was below the
 /// people-time target.
-pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
+pub fn target_missed(rep: &Report, now: DateTime<Utc>) -> Vec<Candidate> {
     let tz = rep.window.tz;
     rep.weeks
         .iter()
@@ -338,14 +333,14 @@ pub fn target_missed(rep: &Report, now: NaiveDateTime) -> Vec<Candidate> {
 }
 
 /// The UTC instant a week row ends (next Monday, local midnight).
-pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekSummary) -> NaiveDateTime {
+pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekSummary) -> DateTime<Utc> {
     let next = w.week_start + Duration::days(7);
     crate::report::Window {
         tz,
         from: next,
         to: next,
     }
-    .start_utc()
+    .start()
 }
 
 pub fn target_text(w: &WeekSummary, target: f64, what: &str) -> String {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use super::output::{ms, skip_teardown};
 use crate::cli::Common;
@@ -119,7 +119,7 @@ impl Invocation {
     /// report are expanded, but over the whole feed (from the earliest of them to 400 days
     /// after `as_of`), so that the last 1:1, the last career conversation and the next 1:1
     /// are found wherever they are; the counts are then taken over the window.
-    pub fn playbook(&self, as_of: chrono::NaiveDateTime) -> Result<crate::playbook::Playbook> {
+    pub fn playbook(&self, as_of: DateTime<Utc>) -> Result<crate::playbook::Playbook> {
         use crate::playbook::{self, Roster};
         let roster = Roster::new(&self.cfg.reports);
         // Descriptions say whether a 1:1 was technical, a status update or about careers.
@@ -139,7 +139,7 @@ impl Invocation {
             .flatten()
             .map(|v| v.naive().date())
             .min();
-        let as_of_date = chrono::TimeZone::from_utc_datetime(&self.tz, &as_of).date_naive();
+        let as_of_date = as_of.with_timezone(&self.tz).date_naive();
         let history = Window {
             tz: self.tz,
             // A day's margin either way: the dates are as written, in any zone.
@@ -154,7 +154,7 @@ impl Invocation {
         self.print_timings(parse_time, &a);
         self.print_warnings(&a);
         let all = playbook::one_on_ones(&a, &roster, &self.me);
-        let reports = playbook::summarize(&all, &roster, self.window.start_utc(), as_of, self.tz);
+        let reports = playbook::summarize(&all, &roster, self.window.start(), as_of, self.tz);
         skip_teardown(a);
         Ok(playbook::Playbook {
             tz: self.tz,

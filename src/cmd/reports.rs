@@ -11,11 +11,11 @@ use crate::cli::{ReportsArgs, ReportsFormat};
 use crate::playbook::render;
 
 pub fn run(args: ReportsArgs) -> Result<ExitCode> {
-    let now = Utc::now().naive_utc();
+    let now = Utc::now();
     let inv = Invocation::load(&args.common, WindowDefault::ThroughToday)?;
     // As of the window's end when it is given, else now (the window then ends tonight).
     let as_of = if args.common.to.is_some() {
-        inv.window.end_utc()
+        inv.window.end()
     } else {
         now
     };

@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Result;
-use chrono::{NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use super::invocation::{Invocation, WindowDefault};
 use crate::cli::ServeArgs;
@@ -16,7 +16,7 @@ use crate::server::{FeedView, Health, ServerConfig, Snapshot};
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let inv = Invocation::load(&args.common, WindowDefault::RecentWeeks)?;
     let a = inv.analyze()?;
-    let snap = snapshot(&inv, &a, Utc::now().naive_utc());
+    let snap = snapshot(&inv, &a, Utc::now());
     let cfg = ServerConfig {
         bind: args.bind.unwrap_or(inv.cfg.server_bind),
         token: args.token.or_else(|| inv.cfg.server_token.clone()),
@@ -30,7 +30,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
 }
 
 /// The dashboard's one snapshot: the analysis as of `now`, every feed fetched just now.
-fn snapshot(inv: &Invocation, a: &Analysis, now: NaiveDateTime) -> Snapshot {
+fn snapshot(inv: &Invocation, a: &Analysis, now: DateTime<Utc>) -> Snapshot {
     let settings = inv.settings();
     let r = pipeline::report(a, &settings);
     let feeds = inv
@@ -41,7 +41,7 @@ fn snapshot(inv: &Invocation, a: &Analysis, now: NaiveDateTime) -> Snapshot {
             name: name.clone(),
             source: src.display(),
             last_success: Some(crate::time::utc_minutes(now)),
-            last_success_unix: Some(now.and_utc().timestamp()),
+            last_success_unix: Some(now.timestamp()),
             events: cal.events.len(),
             ..Default::default()
         })

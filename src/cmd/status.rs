@@ -12,6 +12,6 @@ use crate::cli::DaemonArgs;
 
 pub fn run(args: DaemonArgs) -> Result<ExitCode> {
     let cfg = load_config(args.config.as_deref())?;
-    print_out(&crate::daemon::cmd::status(&cfg, Utc::now().naive_utc())?)?;
+    print_out(&crate::daemon::cmd::status(&cfg, Utc::now())?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::DaemonError;
 use crate::alert::detect::from_ts;
@@ -27,7 +27,7 @@ pub fn run(cfg: Config) -> Result<()> {
     // The dashboard runs beside the loop and reads the snapshots it publishes. A port that is
     // taken is reported, and the daemon keeps working without it.
     let shared: crate::server::SharedSnapshot = Arc::new(std::sync::RwLock::new(Arc::new(
-        crate::server::Snapshot::empty(cfg.tz, chrono::Utc::now().naive_utc()),
+        crate::server::Snapshot::empty(cfg.tz, chrono::Utc::now()),
     )));
     let server_cfg = crate::server::ServerConfig {
         bind: cfg.server_bind,
@@ -55,8 +55,8 @@ pub(crate) fn when_local(tz: chrono_tz::Tz, t: i64) -> String {
 
 fn when(tz: chrono_tz::Tz, t: Option<i64>) -> String {
     match t {
-        Some(t) => tz
-            .from_utc_datetime(&from_ts(t))
+        Some(t) => from_ts(t)
+            .with_timezone(&tz)
             .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string(),
         None => "never".into(),
@@ -75,7 +75,7 @@ fn open_existing(cfg: &Config) -> Result<Store> {
 }
 
 /// Feed health, this week's figures and forecast, open violations.
-pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
+pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     let store = open_existing(cfg)?;
     let tz = cfg.tz;
     let mut out = String::new();
@@ -133,7 +133,7 @@ pub fn status(cfg: &Config, now: NaiveDateTime) -> Result<String> {
     let open: Vec<_> = store
         .open_alerts(AlertKind::NoFly)?
         .into_iter()
-        .filter(|a| a.relevant_until.is_none_or(|u| u > now.and_utc()))
+        .filter(|a| a.relevant_until.is_none_or(|u| u > now))
         .collect();
     out.push_str(&format!("open violations: {}\n", open.len()));
     const SHOWN: usize = 20;
@@ -167,11 +167,7 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
     let store = open_existing(cfg)?;
     let tz = cfg.tz;
     let since = since
-        .map(|d| {
-            crate::report::Window { tz, from: d, to: d }
-                .start_utc()
-                .and_utc()
-        })
+        .map(|d| crate::report::Window { tz, from: d, to: d }.start())
         .unwrap_or(chrono::DateTime::UNIX_EPOCH);
     let rows = store.alerts_since(since).context("reading alerts")?;
     let mut out = String::new();

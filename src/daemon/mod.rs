@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::alert::outbox::payload_text;
@@ -93,7 +93,7 @@ pub struct Daemon {
 #[derive(Clone, Debug)]
 struct StoreFault {
     failures: i64,
-    retry_at: NaiveDateTime,
+    retry_at: DateTime<Utc>,
 }
 
 /// Where the deep-work blocks of the last analysis are remembered (`kv`, as JSON).
@@ -112,13 +112,8 @@ fn max_pull_wait(refresh: i64) -> i64 {
     refresh.max(30) * 6 / 5 + 1
 }
 
-fn ts(t: NaiveDateTime) -> i64 {
+fn ts(t: DateTime<Utc>) -> i64 {
     detect::ts(t)
-}
-
-/// `now` (a UTC date-time) as an instant.
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
 }
 
 /// Exponential backoff with jitter: `base·2^(n-1)`, capped, ±20%.
@@ -208,9 +203,9 @@ impl Daemon {
     /// The 50 most recent alerts with their delivery state.
     fn alert_views(
         &self,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vec<crate::server::AlertView>, DaemonError> {
-        let since = utc(now) - Duration::days(90);
+        let since = now - Duration::days(90);
         let mut rows = self.store.alerts_since(since)?;
         rows.sort_by_key(|a| std::cmp::Reverse(a.created_at));
         Ok(rows
@@ -236,7 +231,7 @@ impl Daemon {
     }
 
     /// Refreshes feed health and alerts in the published snapshot.
-    fn publish(&mut self, now: NaiveDateTime) -> Result<(), DaemonError> {
+    fn publish(&mut self, now: DateTime<Utc>) -> Result<(), DaemonError> {
         let Some(shared) = self.dashboard.clone() else {
             return Ok(());
         };
@@ -260,7 +255,7 @@ impl Daemon {
 
     /// Writes the counters to the store (what `calaudit status` shows), as `run` does after
     /// every wake.
-    pub fn record_stats(&self, now: NaiveDateTime) -> Result<(), DaemonError> {
+    pub fn record_stats(&self, now: DateTime<Utc>) -> Result<(), DaemonError> {
         self.store
             .set("stats", &stats_json(&self.stats, now).to_string())?;
         Ok(())
@@ -272,7 +267,7 @@ impl Daemon {
     /// fails with [`DaemonError::Store`], the error is logged once, and the following rounds
     /// do nothing until a backoff (10 s doubling to 5 min) has passed: no busy loop, no flood
     /// of log lines. The first round that succeeds again says so, once.
-    pub fn tick(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
         if let Some(f) = &self.store_fault {
             // A retry time more than the longest backoff ahead: the clock jumped back.
             let clamped = f.retry_at > now + Duration::seconds(STORE_MAX_WAIT);
@@ -318,7 +313,7 @@ impl Daemon {
         self.health.clone()
     }
 
-    fn round(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+    fn round(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
         let mut t = self.poll_and_detect(now)?;
         self.deliver(now, &mut t)?;
         if t.fetched > 0 || t.delivered > 0 || t.raised > 0 || t.analyzed {
@@ -328,11 +323,11 @@ impl Daemon {
     }
 
     /// Pulls due feeds and writes new alerts to the outbox, delivering nothing.
-    pub fn poll_and_detect(&mut self, now: NaiveDateTime) -> Result<Tick, DaemonError> {
+    pub fn poll_and_detect(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
         self.stats.ticks += 1;
         let mut t = Tick::default();
         self.poll(now, &mut t)?;
-        let today = self.cfg.tz.from_utc_datetime(&now).date_naive();
+        let today = now.with_timezone(&self.cfg.tz).date_naive();
         if t.changed > 0 || self.analyzed_day != Some(today) {
             self.analyze(now, &mut t)?;
             self.analyzed_day = Some(today);
@@ -342,7 +337,7 @@ impl Daemon {
     }
 
     /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
-    fn poll(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+    fn poll(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let due = self.due_feeds(n)?;
         for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
@@ -480,12 +475,12 @@ impl Daemon {
     /// last week, so the completed week is recorded), to the end of the lookahead. Every
     /// analysis records the completed weeks in it, so the history is full from the first
     /// start, and the dashboard shows the weeks `calaudit report` would.
-    fn window(&self, now: NaiveDateTime) -> Window {
+    fn window(&self, now: DateTime<Utc>) -> Window {
         let tz = self.cfg.tz;
-        let today = tz.from_utc_datetime(&now).date_naive();
+        let today = now.with_timezone(&tz).date_naive();
         let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
-        let last = tz.from_utc_datetime(&horizon).date_naive() + Duration::days(1);
+        let last = horizon.with_timezone(&tz).date_naive() + Duration::days(1);
         // Whole weeks, so the current week's figures are the full-week forecast.
         let end_monday =
             last + Duration::days(i64::from((7 - last.weekday().num_days_from_monday()) % 7));
@@ -499,7 +494,7 @@ impl Daemon {
 
     /// Analyzes the last good copy of every feed, records the weekly history, raises the
     /// alerts the analysis shows and resolves the no-fly alerts it no longer shows.
-    fn analyze(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+    fn analyze(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let window = self.window(now);
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
@@ -557,7 +552,7 @@ impl Daemon {
         a: &pipeline::Analysis,
         rep: &crate::report::Report,
         settings: &Settings<'_>,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Option<crate::server::Snapshot> {
         if let Some(dir) = &self.cfg.charts_dir {
             let input = pipeline::chart_input(a, rep, settings);
@@ -602,9 +597,9 @@ impl Daemon {
     fn record_weeks(
         &self,
         rep: &crate::report::Report,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<(), DaemonError> {
-        let today = self.cfg.tz.from_utc_datetime(&now).date_naive();
+        let today = now.with_timezone(&self.cfg.tz).date_naive();
         for w in &rep.weeks {
             let mut rec = crate::report::RecordedWeek {
                 summary: w.clone(),
@@ -614,13 +609,13 @@ impl Daemon {
             let end = detect::week_end_utc(self.cfg.tz, w);
             if end <= now && now - end < Duration::days(7) {
                 // Last week: still refreshed, late edits and declines included.
-                self.store.upsert_week(&rec, now.and_utc())?;
+                self.store.upsert_week(&rec, now)?;
             } else if end <= now {
                 // Older weeks are recorded once (the first start fills the history), then
                 // kept as they were seen, even when the feed later drops their events.
-                self.store.insert_week(&rec, now.and_utc())?;
+                self.store.insert_week(&rec, now)?;
             } else if w.week_start <= today {
-                rec.as_of = Some(now.and_utc());
+                rec.as_of = Some(now);
                 self.store.set_current_week(&rec)?;
             }
         }
@@ -632,19 +627,19 @@ impl Daemon {
     fn resolve_gone_violations(
         &mut self,
         current: &HashSet<alert::AlertKey>,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
         t: &mut Tick,
     ) -> Result<(), DaemonError> {
         let names = self.sink_names();
         for open in self.store.open_alerts(AlertKind::NoFly)? {
-            if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= utc(now)) {
+            if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= now) {
                 continue;
             }
             let text = format!(
                 "Resolved (moved, cancelled or declined): {}",
                 payload_text(&open.payload)
             );
-            if self.store.resolve(&open.key, &text, &names, utc(now))? {
+            if self.store.resolve(&open.key, &text, &names, now)? {
                 t.resolved += 1;
                 self.stats.resolved += 1;
                 tracing::info!(key = %open.key, "alert resolved");
@@ -660,12 +655,12 @@ impl Daemon {
     fn raise(
         &mut self,
         cands: Vec<Candidate>,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
         t: &mut Tick,
     ) -> Result<(), DaemonError> {
         let names = self.sink_names();
         for c in cands {
-            if let Some(id) = self.store.raise(&c, &names, utc(now))? {
+            if let Some(id) = self.store.raise(&c, &names, now)? {
                 t.raised += 1;
                 self.stats.raised += 1;
                 tracing::info!(
@@ -680,7 +675,7 @@ impl Daemon {
     }
 
     /// Raises an alert for each feed failing too long; resolves those of feeds working again.
-    fn check_feed_health(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+    fn check_feed_health(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let n = ts(now);
         let after = Duration::seconds(self.cfg.daemon.feed_failure_after.as_secs() as i64);
         let names = self.sink_names();
@@ -696,7 +691,7 @@ impl Daemon {
                             &open.key,
                             &format!("Feed '{}' is working again", f.name),
                             &names,
-                            utc(now),
+                            now,
                         )?
                     {
                         t.resolved += 1;
@@ -710,10 +705,10 @@ impl Daemon {
 
     /// Sends due deliveries; a sink that fails is retried later (backoff) and skipped for the
     /// rest of this round, so one dead webhook does not hold up the others.
-    pub fn deliver(&mut self, now: NaiveDateTime, t: &mut Tick) -> Result<(), DaemonError> {
+    pub fn deliver(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let mut down: HashSet<SinkName> = HashSet::new();
         let max_wait = Duration::seconds(DELIVERY_MAX_WAIT);
-        for d in self.store.due_deliveries(utc(now), max_wait)? {
+        for d in self.store.due_deliveries(now, max_wait)? {
             if down.contains(&d.sink) {
                 continue;
             }
@@ -722,7 +717,7 @@ impl Daemon {
             };
             match sink.deliver(&d.payload) {
                 Ok(()) => {
-                    self.store.mark_delivered(d.id, utc(now))?;
+                    self.store.mark_delivered(d.id, now)?;
                     t.delivered += 1;
                     self.stats.delivered += 1;
                 }
@@ -731,7 +726,7 @@ impl Daemon {
                         backoff(d.attempts + 1, 10, 900, seed(d.sink.as_str()) ^ d.id as u64);
                     tracing::warn!(sink = %d.sink, alert = d.alert_id, error = %crate::untrusted::shown(&e.to_string()), retry_in_s = wait, "delivery failed; will retry");
                     self.store
-                        .mark_failed(d.id, &e, utc(now) + Duration::seconds(wait))?;
+                        .mark_failed(d.id, &e, now + Duration::seconds(wait))?;
                     t.delivery_failures += 1;
                     self.stats.delivery_failures += 1;
                     down.insert(d.sink);
@@ -742,7 +737,7 @@ impl Daemon {
     }
 
     /// When the next round is due: the earliest feed pull or delivery retry, at most a minute.
-    pub fn next_wake(&self, now: NaiveDateTime) -> Result<NaiveDateTime, DaemonError> {
+    pub fn next_wake(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, DaemonError> {
         if let Some(f) = &self.store_fault {
             return Ok(f
                 .retry_at
@@ -791,7 +786,7 @@ fn changed_body(st: &mut FeedState, bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-fn stats_json(s: &Stats, now: NaiveDateTime) -> serde_json::Value {
+fn stats_json(s: &Stats, now: DateTime<Utc>) -> serde_json::Value {
     json!({
         "as_of": ts(now),
         "pid": std::process::id(),
@@ -826,7 +821,7 @@ pub fn run(
     }
     tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %d.cfg.daemon.store_path.display(), "daemon started");
     while !shutdown.load(Ordering::SeqCst) {
-        let now = chrono::Utc::now().naive_utc();
+        let now = chrono::Utc::now();
         // Nothing below ends the loop: a broken feed or sink is logged and retried.
         match d.tick(now) {
             Ok(t) if t.fetched > 0 || t.delivered > 0 || t.raised > 0 => {
@@ -851,7 +846,7 @@ pub fn run(
             tracing::warn!(error = %e, "daemon counters not recorded");
         }
         let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
-        while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now().naive_utc() < wake {
+        while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now() < wake {
             std::thread::sleep(StdDuration::from_millis(100));
         }
     }

@@ -25,7 +25,7 @@ mod parallel;
 mod single;
 mod sort;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rustc_hash::FxHashMap;
 
 use super::event::{Calendar, Warning};
@@ -149,10 +149,10 @@ impl Budget {
 
 #[derive(Clone, Debug)]
 pub struct ExpandOptions {
-    /// Window start (UTC, inclusive).
-    pub window_start: NaiveDateTime,
-    /// Window end (UTC, exclusive).
-    pub window_end: NaiveDateTime,
+    /// Window start (inclusive).
+    pub window_start: DateTime<Utc>,
+    /// Window end (exclusive).
+    pub window_end: DateTime<Utc>,
     /// The user's zone: floating times and all-day boundaries are read in it.
     pub user_zone: Zone,
     /// Disable Google's `X-WR-TIMEZONE` semantics.
@@ -163,10 +163,10 @@ pub struct ExpandOptions {
 /// When an occurrence happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OccurrenceTime {
-    /// A timed occurrence, UTC instants, `end >= start`.
+    /// A timed occurrence, instants, `end >= start`.
     Timed {
-        start: NaiveDateTime,
-        end: NaiveDateTime,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
     },
     /// An all-day occurrence: local dates, end exclusive.
     AllDay { start: NaiveDate, end: NaiveDate },
@@ -186,9 +186,9 @@ pub struct Occurrence {
     /// moved instance, else the master).
     pub event: u32,
     pub time: OccurrenceTime,
-    /// The span as UTC instants (all-day: local midnights in the user's zone).
-    pub start_utc: NaiveDateTime,
-    pub end_utc: NaiveDateTime,
+    /// The span as instants (all-day: local midnights in the user's zone).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
     /// `None` for a non-recurring event.
     pub recurrence_id: Option<RecurrenceId>,
     /// Read in the user's zone because it had no zone of its own.
@@ -585,6 +585,7 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 11, d)
                 .unwrap()
                 .and_time(NaiveTime::MIN)
+                .and_utc()
         };
         let opts = ExpandOptions {
             window_start: day(1),
@@ -596,7 +597,12 @@ mod tests {
         let (occs, _) = expand(&cal, &resolvers, &opts);
         let got: Vec<_> = occs
             .iter()
-            .map(|o| (o.start_utc.to_string(), o.end_utc.to_string()))
+            .map(|o| {
+                (
+                    o.start.naive_utc().to_string(),
+                    o.end.naive_utc().to_string(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -643,10 +649,12 @@ mod tests {
         let opts = ExpandOptions {
             window_start: NaiveDate::from_ymd_opt(2025, 3, 1)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             window_end: NaiveDate::from_ymd_opt(2025, 3, 8)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
             limits: ExpandLimits::default(),
@@ -655,13 +663,7 @@ mod tests {
             let (occs, _) = expand_with(&cal, &resolvers, &opts, parallel_min);
             let got: Vec<_> = occs
                 .iter()
-                .map(|o| {
-                    (
-                        o.start_utc,
-                        cal.events[o.event as usize].uid.clone(),
-                        o.end_utc,
-                    )
-                })
+                .map(|o| (o.start, cal.events[o.event as usize].uid.clone(), o.end))
                 .collect();
             let mut want = got.clone();
             want.sort();
@@ -708,9 +710,10 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 2, 20)
                 .unwrap()
                 .and_time(NaiveTime::MIN)
+                .and_utc()
                 + ChronoDuration::days(d)
         };
-        let opts = |from: NaiveDateTime, to: NaiveDateTime| ExpandOptions {
+        let opts = |from: DateTime<Utc>, to: DateTime<Utc>| ExpandOptions {
             window_start: from,
             window_end: to,
             user_zone: Zone::Utc,
@@ -727,7 +730,14 @@ mod tests {
                 let (narrow, warnings) = expand(&cal, &resolvers, &opts(from, to));
                 let expected: Vec<_> = wide
                     .iter()
-                    .filter(|o| overlaps(o.start_utc, o.end_utc, from, to))
+                    .filter(|o| {
+                        overlaps(
+                            o.start.naive_utc(),
+                            o.end.naive_utc(),
+                            from.naive_utc(),
+                            to.naive_utc(),
+                        )
+                    })
                     .cloned()
                     .collect();
                 assert_eq!(narrow, expected, "window {from}..{to}");
@@ -753,8 +763,8 @@ mod tests {
                 start: NaiveDate::MIN,
                 end: NaiveDate::MIN,
             },
-            start_utc: NaiveDateTime::MIN,
-            end_utc: NaiveDateTime::MIN,
+            start: DateTime::<Utc>::MIN_UTC,
+            end: DateTime::<Utc>::MIN_UTC,
             recurrence_id: None,
             floating: false,
         };
@@ -804,10 +814,12 @@ mod tests {
         let opts = |limits| ExpandOptions {
             window_start: NaiveDate::from_ymd_opt(2025, 1, 1)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             window_end: NaiveDate::from_ymd_opt(2026, 1, 1)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
             limits,
@@ -842,10 +854,12 @@ mod tests {
         let opts = ExpandOptions {
             window_start: NaiveDate::from_ymd_opt(2025, 1, 1)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             window_end: NaiveDate::from_ymd_opt(2026, 1, 1)
                 .unwrap()
-                .and_time(NaiveTime::MIN),
+                .and_time(NaiveTime::MIN)
+                .and_utc(),
             user_zone: Zone::Utc,
             ignore_x_wr_timezone: false,
             limits: ExpandLimits::default(),

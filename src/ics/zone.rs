@@ -40,7 +40,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use chrono::offset::LocalResult;
-use chrono::{NaiveDateTime, Offset, TimeDelta, TimeZone};
+use chrono::{DateTime, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub use custom::{parse_utc_offset, CustomZone, OffsetError, VTimezoneError, VTimezoneErrorKind};
@@ -99,7 +99,8 @@ pub enum Zone {
 }
 
 impl Zone {
-    /// Local wall-clock → UTC (as `NaiveDateTime`), RFC 5545 3.3.5 resolution: a time in a gap (spring
+    /// Local wall-clock → UTC (as `NaiveDateTime`: inside `ics` instants stay naive for the
+    /// arithmetic of expansion; [`Zone::instant`] is the typed form for everyone else), RFC 5545 3.3.5 resolution: a time in a gap (spring
     /// forward) is read with the offset in force before the gap (so 02:30 becomes 03:30 local daylight
     /// time); a time in a fold (repeated hour) takes the first (earlier) occurrence. Never fails: at
     /// chrono's outer year limits, where the arithmetic would overflow, the input comes back unchanged.
@@ -109,6 +110,11 @@ impl Zone {
             Zone::Iana(tz) => iana_to_utc(*tz, local),
             Zone::Custom(zone) => zone.to_utc(local),
         }
+    }
+
+    /// Local wall-clock → instant ([`Zone::to_utc`]'s resolution of gaps and folds).
+    pub fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        self.to_utc(local).and_utc()
     }
 
     /// UTC → local wall-clock time. Never fails (see [`Zone::to_utc`] for the limits).

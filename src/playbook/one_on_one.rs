@@ -12,7 +12,7 @@
 //! - `career_overdue`: no held career conversation yet, or the last one is more than the
 //!   `career` interval before the as-of time.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::roster::Roster;
 use super::words;
@@ -40,8 +40,8 @@ pub enum State {
 pub struct OneOnOne {
     /// Index into the roster.
     pub report: usize,
-    pub start: NaiveDateTime,
-    pub end: NaiveDateTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
     pub summary: String,
     /// [`State::Held`] for every counted one; [`summarize`] splits held from scheduled.
     pub state: State,
@@ -136,8 +136,8 @@ pub fn one_on_ones(a: &Analysis, roster: &Roster<'_>, me: &[String]) -> Vec<OneO
         };
         out.push(OneOnOne {
             report,
-            start: row.occ.start_utc,
-            end: row.occ.end_utc,
+            start: row.occ.start,
+            end: row.occ.end,
             summary: a.calendars[row.feed as usize].events
                 [titled[row.feed as usize][row.occ.event as usize] as usize]
                 .summary
@@ -162,7 +162,7 @@ pub struct ReportStatus {
     /// Held in the window.
     pub held: u32,
     /// Start of the last held 1:1 in the whole analysis.
-    pub last_held: Option<NaiveDateTime>,
+    pub last_held: Option<DateTime<Utc>>,
     /// Whole days from `last_held` to the as-of time.
     pub days_since_last: Option<i64>,
     pub overdue: bool,
@@ -177,7 +177,7 @@ pub struct ReportStatus {
     pub career_last: Option<NaiveDate>,
     pub career_overdue: bool,
     /// Start of the first scheduled 1:1 at or after the as-of time.
-    pub next: Option<NaiveDateTime>,
+    pub next: Option<DateTime<Utc>>,
     /// The 1:1s in the window that started before the as-of time.
     pub one_on_ones: Vec<OneOnOne>,
 }
@@ -197,8 +197,8 @@ pub struct Playbook {
 pub fn summarize(
     all: &[OneOnOne],
     roster: &Roster<'_>,
-    window_start: NaiveDateTime,
-    as_of: NaiveDateTime,
+    window_start: DateTime<Utc>,
+    as_of: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Vec<ReportStatus> {
     let mut out: Vec<ReportStatus> = roster
@@ -224,7 +224,7 @@ pub fn summarize(
         })
         .collect();
     // The start of the last held career conversation, per report.
-    let mut career_start: Vec<Option<NaiveDateTime>> = vec![None; out.len()];
+    let mut career_start: Vec<Option<DateTime<Utc>>> = vec![None; out.len()];
     for o in all {
         let Some(s) = out.get_mut(o.report) else {
             continue;
@@ -264,7 +264,7 @@ pub fn summarize(
         // 1.5 × the cadence, in seconds (the cadence is whole days, so this is exact).
         let slack = Duration::seconds(i64::from(r.cadence_days) * 86_400 * 3 / 2);
         s.overdue = s.held == 0 || s.last_held.is_none_or(|t| as_of - t > slack);
-        s.career_last = career_start[i].map(|t| tz.from_utc_datetime(&t).date_naive());
+        s.career_last = career_start[i].map(|t| t.with_timezone(&tz).date_naive());
         s.career_overdue =
             career_start[i].is_none_or(|t| as_of - t > Duration::days(i64::from(r.career_days)));
     }
@@ -276,8 +276,10 @@ mod tests {
     use super::*;
     use crate::config::DirectReport;
 
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test time")
+    fn t(s: &str) -> DateTime<Utc> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .expect("test time")
+            .and_utc()
     }
 
     fn o(report: usize, start: &str, state: State, career: bool) -> OneOnOne {

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::one_on_one::{Playbook, ReportStatus};
@@ -106,8 +106,8 @@ pub fn reports_table(p: &Playbook) -> String {
         s.push_str("no direct reports: list them as [[reports]] in the config (see config.toml)\n");
         return s;
     }
-    let local = |t: Option<NaiveDateTime>| match t {
-        Some(t) => p.tz.from_utc_datetime(&t).format("%Y-%m-%d").to_string(),
+    let local = |t: Option<DateTime<Utc>>| match t {
+        Some(t) => t.with_timezone(&p.tz).format("%Y-%m-%d").to_string(),
         None => "-".into(),
     };
     let width = p

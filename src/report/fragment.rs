@@ -16,7 +16,7 @@
 //! - `reactive_share`: of the meetings starting that week that carry a CREATED time, the share
 //!   created less than 24 hours before their start; `None` when none carry one.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use super::week::{Entry, EntryKind, Window};
 use crate::classify::Category;
@@ -55,14 +55,16 @@ pub fn measure(
         let i = usize::try_from((d - first_monday).num_days().div_euclid(7)).ok()?;
         (i < mondays.len()).then_some(i)
     };
-    let (ws, we) = (window.start_utc(), window.end_utc());
-    // Meetings starting in the window, by start.
-    let mut meetings: Vec<(
-        NaiveDateTime,
-        NaiveDateTime,
+    let (ws, we) = (window.start(), window.end());
+    /// Start, end, category and CREATED of a counted meeting.
+    type Meeting = (
+        DateTime<Utc>,
+        DateTime<Utc>,
         Category,
-        Option<NaiveDateTime>,
-    )> = entries
+        Option<DateTime<Utc>>,
+    );
+    // Meetings starting in the window, by start.
+    let mut meetings: Vec<Meeting> = entries
         .iter()
         .filter(|e| {
             e.kind == EntryKind::Counted && e.allday.is_none() && e.category != Category::DeepWork
@@ -77,7 +79,7 @@ pub fn measure(
     let mut reactive = vec![(0u32, 0u32); mondays.len()];
     let mut prev: Option<(NaiveDate, Category)> = None;
     for &(start, _, category, created) in meetings.iter().filter(|m| m.0 >= ws && m.0 < we) {
-        let day = tz.from_utc_datetime(&start).date_naive();
+        let day = start.with_timezone(&tz).date_naive();
         let Some(w) = week_of(day) else {
             continue;
         };
@@ -111,8 +113,8 @@ pub fn measure(
             continue;
         };
         let (a, b) = (
-            zone.to_utc(today.and_time(settings.day_start)),
-            zone.to_utc(today.and_time(settings.day_end)),
+            zone.instant(today.and_time(settings.day_start)),
+            zone.instant(today.and_time(settings.day_end)),
         );
         // Meetings ending before this day's working hours never matter again.
         while meetings.get(cursor).is_some_and(|m| m.1 <= a) {
@@ -151,8 +153,10 @@ mod tests {
     use super::*;
     use chrono::Weekday;
 
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("test time")
+    fn t(s: &str) -> DateTime<Utc> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+            .expect("test time")
+            .and_utc()
     }
 
     fn meeting(a: &str, b: &str, category: Category, created: Option<&str>) -> Entry {

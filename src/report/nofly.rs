@@ -5,7 +5,7 @@
 //! itself deep work) that overlaps protected time by at least `min_overlap` is a violation. Pure
 //! functions: the daemon uses them for alerts, `report` and `charts` for weekly counts.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 use crate::ics::zone::Zone;
 
@@ -30,8 +30,8 @@ pub enum ProtectedSource {
 /// One concrete protected interval (UTC).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Protected {
-    pub start: NaiveDateTime,
-    pub end: NaiveDateTime,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
     pub source: ProtectedSource,
 }
 
@@ -42,8 +42,8 @@ pub struct Violation {
     pub meeting: usize,
     pub protected: Protected,
     /// The overlapping stretch (UTC).
-    pub overlap_start: NaiveDateTime,
-    pub overlap_end: NaiveDateTime,
+    pub overlap_start: DateTime<Utc>,
+    pub overlap_end: DateTime<Utc>,
 }
 
 impl Violation {
@@ -55,8 +55,8 @@ impl Violation {
 /// The concrete intervals of `windows` between two UTC instants.
 pub fn window_intervals(
     windows: &[NoFlyWindow],
-    from: NaiveDateTime,
-    to: NaiveDateTime,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
 ) -> Vec<Protected> {
     let mut out = Vec::new();
     for (i, w) in windows.iter().enumerate() {
@@ -65,13 +65,13 @@ pub fn window_intervals(
         }
         let zone = Zone::Iana(w.tz);
         // Local dates covering the UTC range, with a day of slack for offsets.
-        let first: NaiveDate = zone.to_local(from).date() - Duration::days(1);
-        let last: NaiveDate = zone.to_local(to).date() + Duration::days(1);
+        let first: NaiveDate = zone.to_local(from.naive_utc()).date() - Duration::days(1);
+        let last: NaiveDate = zone.to_local(to.naive_utc()).date() + Duration::days(1);
         let mut d = first;
         while d <= last {
             if w.days.contains(&d.weekday()) {
-                let s = zone.to_utc(d.and_time(w.start));
-                let e = zone.to_utc(d.and_time(w.end));
+                let s = zone.instant(d.and_time(w.start));
+                let e = zone.instant(d.and_time(w.end));
                 if e > from && s < to && e > s {
                     out.push(Protected {
                         start: s,
@@ -90,7 +90,7 @@ pub fn window_intervals(
 /// Meetings (row index, start, end) against protected intervals: every overlap of at least
 /// `min_overlap` seconds. A meeting overlapping two protected intervals is reported for each.
 pub fn violations(
-    meetings: &[(usize, NaiveDateTime, NaiveDateTime)],
+    meetings: &[(usize, DateTime<Utc>, DateTime<Utc>)],
     protected: &[Protected],
     min_overlap: i64,
 ) -> Vec<Violation> {
@@ -130,8 +130,10 @@ pub fn violations(
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("test time")
+    fn t(s: &str) -> DateTime<Utc> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .expect("test time")
+            .and_utc()
     }
 
     fn tue_thu_morning() -> NoFlyWindow {
@@ -151,7 +153,7 @@ mod tests {
             t("2026-03-02 00:00"),
             t("2026-03-16 00:00"),
         );
-        let starts: Vec<String> = p.iter().map(|x| x.start.to_string()).collect();
+        let starts: Vec<String> = p.iter().map(|x| x.start.naive_utc().to_string()).collect();
         assert_eq!(
             starts,
             [

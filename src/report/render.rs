@@ -146,7 +146,7 @@ fn rid_string(r: Option<RecurrenceId>) -> Value {
     match r {
         None => Value::Null,
         Some(RecurrenceId::Date(d)) => json!(date_string(d)),
-        Some(RecurrenceId::Utc(t)) => json!(utc_string(t)),
+        Some(RecurrenceId::Utc(t)) => json!(utc_string(t.and_utc())),
     }
 }
 
@@ -191,7 +191,6 @@ pub fn occurrences_jsonl(a: &Analysis) -> String {
 
 /// The explain view: when, what, category and the rule that decided it, and whether it counts.
 pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
-    use chrono::TimeZone;
     let mut s = String::new();
     // Columns as wide as their longest value (a fallback's reasons are long), so they line up.
     let rule_width = a
@@ -217,7 +216,8 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
         let ev = a.event(row);
         let (when, len) = match row.occ.time {
             OccurrenceTime::Timed { start, end } => (
-                tz.from_utc_datetime(&start)
+                start
+                    .with_timezone(&tz)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
                 format!("{}m", (end - start).num_minutes()),

@@ -40,7 +40,7 @@ pub fn suggest(a: &Analysis, limit: usize) -> Vec<Suggestion> {
             continue;
         }
         let minutes = if a.counted(row) {
-            (row.occ.end_utc - row.occ.start_utc).num_minutes()
+            (row.occ.end - row.occ.start).num_minutes()
         } else {
             0
         };

@@ -9,7 +9,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 
 use crate::classify::{Category, PerCategory};
@@ -48,16 +48,16 @@ pub enum EntryKind {
 /// One occurrence as the report sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
-    /// UTC span (all-day: local midnights in the user's zone).
-    pub start: NaiveDateTime,
-    pub end: NaiveDateTime,
+    /// The span as instants (all-day: local midnights in the user's zone).
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
     pub category: Category,
     pub kind: EntryKind,
     /// For all-day occurrences: the local dates (end exclusive) and whether they mark the
     /// user out of office.
     pub allday: Option<(NaiveDate, NaiveDate, bool)>,
     /// The event's CREATED time (UTC), for the reactive share.
-    pub created: Option<NaiveDateTime>,
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// The report window: local dates in `tz`, `to` exclusive.
@@ -69,17 +69,17 @@ pub struct Window {
 }
 
 impl Window {
-    pub fn start_utc(&self) -> NaiveDateTime {
+    pub fn start(&self) -> DateTime<Utc> {
         local_midnight_utc(self.tz, self.from)
     }
-    pub fn end_utc(&self) -> NaiveDateTime {
+    pub fn end(&self) -> DateTime<Utc> {
         local_midnight_utc(self.tz, self.to)
     }
 }
 
 /// UTC instant of local midnight (or the first instant after it, if midnight is skipped).
-pub fn local_midnight_utc(tz: chrono_tz::Tz, d: NaiveDate) -> NaiveDateTime {
-    crate::ics::zone::Zone::Iana(tz).to_utc(d.and_time(NaiveTime::MIN))
+pub fn local_midnight_utc(tz: chrono_tz::Tz, d: NaiveDate) -> DateTime<Utc> {
+    crate::ics::zone::Zone::Iana(tz).instant(d.and_time(NaiveTime::MIN))
 }
 
 /// Occurrences left out of a week, by reason (serialised in `summary.rs`).
@@ -141,7 +141,7 @@ pub fn build(
     priority: &[Category; 4],
 ) -> Report {
     let tz = window.tz;
-    let (ws, we) = (window.start_utc(), window.end_utc());
+    let (ws, we) = (window.start(), window.end());
     // Week boundaries (UTC) from the Monday on or before `from`.
     let first_monday =
         window.from - Duration::days(i64::from(window.from.weekday().num_days_from_monday()));
@@ -151,7 +151,7 @@ pub fn build(
         mondays.push(m);
         m += Duration::days(7);
     }
-    let bounds: Vec<NaiveDateTime> = mondays
+    let bounds: Vec<DateTime<Utc>> = mondays
         .iter()
         .map(|&d| local_midnight_utc(tz, d))
         .chain(std::iter::once(local_midnight_utc(tz, m)))
@@ -175,7 +175,7 @@ pub fn build(
             reactive_share: None,
         })
         .collect();
-    let week_of = |t: NaiveDateTime| -> Option<usize> {
+    let week_of = |t: DateTime<Utc>| -> Option<usize> {
         if t < bounds[0] || bounds.len() < 2 {
             return None;
         }
@@ -189,7 +189,7 @@ pub fn build(
     // intervals still open: the analysis hands the entries over sorted by start, and sorting
     // every boundary instead was most of the report's cost on a five-year calendar.
     let rank = |c: Category| priority.iter().position(|p| *p == c).unwrap_or(3);
-    let mut starts: Vec<(NaiveDateTime, NaiveDateTime, usize)> = Vec::with_capacity(entries.len());
+    let mut starts: Vec<(DateTime<Utc>, DateTime<Utc>, usize)> = Vec::with_capacity(entries.len());
     let mut ooo_dates: Vec<NaiveDate> = Vec::new();
     for e in entries {
         match e.kind {
@@ -224,9 +224,9 @@ pub fn build(
     if !starts.is_sorted_by_key(|s| s.0) {
         starts.sort_unstable_by_key(|s| s.0);
     }
-    let mut open: BinaryHeap<Reverse<(NaiveDateTime, usize)>> = BinaryHeap::new();
+    let mut open: BinaryHeap<Reverse<(DateTime<Utc>, usize)>> = BinaryHeap::new();
     let mut active = [0i32; 4];
-    let mut prev: Option<NaiveDateTime> = None;
+    let mut prev: Option<DateTime<Utc>> = None;
     // Segments come in time order, so the week of each starts the search from the last one.
     let mut week_cursor = 0usize;
     let mut next_start = starts.iter().peekable();
@@ -311,10 +311,10 @@ pub fn build(
 /// one holding `a` (segments are added in time order, so it only moves forward).
 fn add_segment(
     rows: &mut [WeekSummary],
-    bounds: &[NaiveDateTime],
+    bounds: &[DateTime<Utc>],
     cursor: &mut usize,
-    a: NaiveDateTime,
-    b: NaiveDateTime,
+    a: DateTime<Utc>,
+    b: DateTime<Utc>,
     c: Category,
 ) {
     let mut i = *cursor;
@@ -339,8 +339,10 @@ fn add_segment(
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    fn t(s: &str) -> DateTime<Utc> {
+        chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc()
     }
 
     fn counted(a: &str, b: &str, c: Category) -> Entry {

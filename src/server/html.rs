@@ -241,7 +241,8 @@ mod tests {
     fn undecided_titles_are_listed_escaped_with_their_rule() {
         let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
             .and_then(|d| d.and_hms_opt(9, 0, 0))
-            .expect("now");
+            .expect("now")
+            .and_utc();
         let mut s = Snapshot::empty(chrono_tz::UTC, now);
         let page = index(&s);
         assert!(page.contains("Every meeting in the window was decided by a rule."));

@@ -1,6 +1,6 @@
 //! What the dashboard shows, computed once per refresh from an analysis.
 
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::{DateTime, Utc};
 
 use crate::chart::ChartKind;
 use crate::pipeline::{self, Analysis, Settings};
@@ -63,7 +63,7 @@ pub struct FeedView {
 /// Everything one dashboard page needs.
 #[derive(Clone)]
 pub struct Snapshot {
-    pub generated_at: NaiveDateTime,
+    pub generated_at: DateTime<Utc>,
     pub tz: chrono_tz::Tz,
     pub people_target: f64,
     pub week_hours: f64,
@@ -81,14 +81,12 @@ pub struct Snapshot {
 /// How many undecided titles the dashboard lists.
 const SUGGESTIONS: usize = 15;
 
-fn local(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
-    tz.from_utc_datetime(&t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+fn local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn week_label(tz: chrono_tz::Tz, t: NaiveDateTime) -> String {
-    crate::time::iso_week_label(tz.from_utc_datetime(&t).date_naive())
+fn week_label(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
+    crate::time::iso_week_label(t.with_timezone(&tz).date_naive())
 }
 
 impl Snapshot {
@@ -97,7 +95,7 @@ impl Snapshot {
         a: &Analysis,
         rep: &Report,
         s: &Settings<'_>,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
         feeds: Vec<FeedView>,
         alerts: Vec<AlertView>,
     ) -> Snapshot {
@@ -113,7 +111,7 @@ impl Snapshot {
                     OccurrenceTime::AllDay { start, end } => (start.to_string(), end.to_string()),
                 };
                 OccurrenceView {
-                    week: week_label(tz, r.occ.start_utc),
+                    week: week_label(tz, r.occ.start),
                     feed: a.feeds[r.feed as usize].clone(),
                     uid: ev.uid.clone(),
                     summary: ev.summary.clone().unwrap_or_default(),
@@ -149,16 +147,16 @@ impl Snapshot {
                         format!(
                             "{} {}–{}",
                             a.event(b).summary.as_deref().unwrap_or("deep-work block"),
-                            local(tz, b.occ.start_utc),
-                            tz.from_utc_datetime(&b.occ.end_utc).format("%H:%M")
+                            local(tz, b.occ.start),
+                            b.occ.end.with_timezone(&tz).format("%H:%M")
                         )
                     }
                 };
                 ViolationView {
-                    week: week_label(tz, m.occ.start_utc),
+                    week: week_label(tz, m.occ.start),
                     meeting: a.event(m).summary.clone().unwrap_or_default(),
-                    meeting_start: local(tz, m.occ.start_utc),
-                    meeting_end: local(tz, m.occ.end_utc),
+                    meeting_start: local(tz, m.occ.start),
+                    meeting_end: local(tz, m.occ.end),
                     block,
                     overlap_minutes: v.overlap_seconds() / 60,
                 }
@@ -185,7 +183,7 @@ impl Snapshot {
     }
 
     /// A snapshot with no data yet (the daemon before its first analysis).
-    pub fn empty(tz: chrono_tz::Tz, now: NaiveDateTime) -> Snapshot {
+    pub fn empty(tz: chrono_tz::Tz, now: DateTime<Utc>) -> Snapshot {
         Snapshot {
             generated_at: now,
             tz,
@@ -203,7 +201,7 @@ impl Snapshot {
 
     /// Whether the week containing `generated_at` is in the window.
     pub fn has_current_week(&self) -> bool {
-        let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
+        let today = self.generated_at.with_timezone(&self.tz).date_naive();
         self.weeks
             .iter()
             .any(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))
@@ -211,7 +209,7 @@ impl Snapshot {
 
     /// The week containing `generated_at`, else the latest week.
     pub fn current_week(&self) -> Option<&WeekSummary> {
-        let today = self.tz.from_utc_datetime(&self.generated_at).date_naive();
+        let today = self.generated_at.with_timezone(&self.tz).date_naive();
         self.weeks
             .iter()
             .find(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))

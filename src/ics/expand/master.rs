@@ -156,14 +156,17 @@ fn search_range(ctx: &Ctx<'_>, s: &Series<'_>, max_shift: i64) -> (NaiveDateTime
     if s.allday {
         let z = &opts.user_zone;
         (
-            plus_seconds_saturating(z.to_local(opts.window_start), -margin(86_400)),
-            plus_seconds_saturating(z.to_local(opts.window_end), margin(86_400)),
+            plus_seconds_saturating(z.to_local(opts.window_start.naive_utc()), -margin(86_400)),
+            plus_seconds_saturating(z.to_local(opts.window_end.naive_utc()), margin(86_400)),
         )
     } else {
         (
-            plus_seconds_saturating(s.zone.to_local(opts.window_start), -margin(3_600)),
             plus_seconds_saturating(
-                s.zone.to_local(opts.window_end),
+                s.zone.to_local(opts.window_start.naive_utc()),
+                -margin(3_600),
+            ),
+            plus_seconds_saturating(
+                s.zone.to_local(opts.window_end.naive_utc()),
                 max_shift.saturating_add(3_600).min(MAX_SPAN_SECONDS),
             ),
         )

@@ -91,10 +91,11 @@ pub(super) fn far_from_window(opts: &ExpandOptions, ev: &Event, start: DateValue
         return false;
     }
     let ahead = |t: NaiveDateTime, secs: i64| t.checked_add_signed(ChronoDuration::seconds(secs));
-    if ahead(opts.window_end, SLACK).is_some_and(|limit| s > limit) {
+    if ahead(opts.window_end.naive_utc(), SLACK).is_some_and(|limit| s > limit) {
         return true;
     }
-    ahead(s, span.max(86_400).saturating_add(SLACK)).is_some_and(|end| end < opts.window_start)
+    ahead(s, span.max(86_400).saturating_add(SLACK))
+        .is_some_and(|end| end < opts.window_start.naive_utc())
 }
 
 pub(super) fn push_allday(
@@ -111,15 +112,20 @@ pub(super) fn push_allday(
     let z = &ctx.opts.user_zone;
     let s_utc = z.to_utc(d.and_time(NaiveTime::MIN));
     let e_utc = z.to_utc(end.and_time(NaiveTime::MIN));
-    if overlaps(s_utc, e_utc, ctx.opts.window_start, ctx.opts.window_end) {
+    if overlaps(
+        s_utc,
+        e_utc,
+        ctx.opts.window_start.naive_utc(),
+        ctx.opts.window_end.naive_utc(),
+    ) {
         if !take_occurrence(ctx, event) {
             return;
         }
         out.push(Occurrence {
             event,
             time: OccurrenceTime::AllDay { start: d, end },
-            start_utc: s_utc,
-            end_utc: e_utc,
+            start: s_utc.and_utc(),
+            end: e_utc.and_utc(),
             recurrence_id: rid,
             floating: false,
         });
@@ -135,15 +141,23 @@ pub(super) fn push_timed(
     floating: bool,
     out: &mut Vec<Occurrence>,
 ) {
-    if overlaps(start, end, ctx.opts.window_start, ctx.opts.window_end) {
+    if overlaps(
+        start,
+        end,
+        ctx.opts.window_start.naive_utc(),
+        ctx.opts.window_end.naive_utc(),
+    ) {
         if !take_occurrence(ctx, event) {
             return;
         }
         out.push(Occurrence {
             event,
-            time: OccurrenceTime::Timed { start, end },
-            start_utc: start,
-            end_utc: end,
+            time: OccurrenceTime::Timed {
+                start: start.and_utc(),
+                end: end.and_utc(),
+            },
+            start: start.and_utc(),
+            end: end.and_utc(),
             recurrence_id: rid,
             floating,
         });

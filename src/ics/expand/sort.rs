@@ -34,7 +34,7 @@ impl Sorter<'_> {
         (from..to)
             .map(|i| {
                 let o = &self.occs[i];
-                let t = o.start_utc.and_utc();
+                let t = o.start;
                 let uid = &self.cal.events[o.event as usize].uid;
                 (
                     t.timestamp(),
@@ -53,16 +53,11 @@ impl Sorter<'_> {
         keys.sort_by(|a, b| {
             (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)).then_with(|| {
                 let (a, b) = (&occs[a.3 as usize], &occs[b.3 as usize]);
-                (
-                    &cal.events[a.event as usize].uid,
-                    a.recurrence_id,
-                    a.end_utc,
-                )
-                    .cmp(&(
-                        &cal.events[b.event as usize].uid,
-                        b.recurrence_id,
-                        b.end_utc,
-                    ))
+                (&cal.events[a.event as usize].uid, a.recurrence_id, a.end).cmp(&(
+                    &cal.events[b.event as usize].uid,
+                    b.recurrence_id,
+                    b.end,
+                ))
             })
         });
     }
