@@ -200,22 +200,35 @@ pub fn argmax(scores: &Weights) -> usize {
     best
 }
 
+/// The lengths of the character n-grams taken from each title word (see [`title_features`]).
+pub const GRAMS: &[usize] = &[4];
+
 /// The title's features: its words (accent- and case-folded, a plural `s` taken off), each
-/// pair of neighbouring words, and marks that pair titles use (`<>`, `/`, `&`, `x`).
-/// Features read as text: `"catch up"`, `"sync"`, `<>`.
+/// pair of neighbouring words, the character n-grams of each word (so compounds and unseen
+/// inflections share features with the words they are made of: "Architekturbesprechung"
+/// with "architecture"), and marks that pair titles use (`<>`, `/`, `&`, `x`).
+/// Features read as text: `"catch up"`, `"sync"`, `"arch*"`, `"*itek*"`, `<>`.
 pub fn title_features(title: &str) -> Vec<String> {
+    title_features_with(title, GRAMS)
+}
+
+/// [`title_features`] with n-grams of the given lengths (the trainer tries others).
+pub fn title_features_with(title: &str, grams: &[usize]) -> Vec<String> {
     let folded = fold(title);
-    let words: Vec<String> = folded
+    let raw: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(stem)
         .collect();
-    let mut out: Vec<String> = Vec::with_capacity(words.len() * 2 + 2);
+    let words: Vec<String> = raw.iter().map(|w| stem(w)).collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len() * 8 + 2);
     for w in &words {
         out.push(format!("\"{w}\""));
     }
     for pair in words.windows(2) {
         out.push(format!("\"{} {}\"", pair[0], pair[1]));
+    }
+    for w in &raw {
+        push_grams(w, grams, &mut out);
     }
     for mark in ["<>", "/", "&", "+", "|"] {
         if folded.contains(mark) {
@@ -228,6 +241,42 @@ pub fn title_features(title: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The character n-grams of `word` (padded at both ends), written as keyword patterns: an
+/// n-gram at the start of the word is `"arch*"`, at its end `"*ung"`, inside it `"*itek*"`.
+/// Words of digits and words no longer than an n-gram give none (the word itself is a feature).
+fn push_grams(word: &str, grams: &[usize], out: &mut Vec<String>) {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    for &n in grams {
+        // With the two pads there are len + 3 - n grams; a word of n - 1 letters or fewer
+        // would only repeat itself.
+        if chars.len() < n {
+            continue;
+        }
+        let padded = chars.len() + 2;
+        for start in 0..=padded - n {
+            let end = start + n;
+            let open_left = start > 0;
+            let open_right = end < padded;
+            let from = start.saturating_sub(1);
+            let to = (end - 1).min(chars.len());
+            let mut g = String::with_capacity(n + 4);
+            g.push('"');
+            if open_left {
+                g.push('*');
+            }
+            g.extend(&chars[from..to]);
+            if open_right {
+                g.push('*');
+            }
+            g.push('"');
+            out.push(g);
+        }
+    }
 }
 
 /// A word as a feature: numbers become one token, a plural -s goes.
@@ -274,7 +323,12 @@ pub fn shape_features(s: &Subject) -> [&'static str; 4] {
 
 /// Every feature of an event, title and shape (what the trainer learns from).
 pub fn features(s: &Subject) -> Vec<String> {
-    let mut f = title_features(s.summary);
+    features_with(s, GRAMS)
+}
+
+/// [`features`] with n-grams of the given lengths.
+pub fn features_with(s: &Subject, grams: &[usize]) -> Vec<String> {
+    let mut f = title_features_with(s.summary, grams);
     f.extend(shape_features(s).iter().map(|x| (*x).to_owned()));
     f
 }
