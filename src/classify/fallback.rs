@@ -47,11 +47,20 @@ impl Because {
     }
 }
 
+/// The shipped model's weights as a table sorted by feature, compiled from `fallback_model.tsv`
+/// by `build.rs`: `BIAS` and `FEATURES`.
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/fallback_model.rs"));
+}
+
 /// A trained model: a bias and a weight vector per feature.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub bias: Weights,
+    /// Weights per feature (a model read or trained at run time).
     pub weights: HashMap<String, Weights>,
+    /// More weights per feature, sorted by feature (the shipped model, compiled in).
+    table: &'static [(&'static str, Weights)],
 }
 
 /// A title's share of the score (the title's features' weights summed), which a cache keeps
@@ -69,7 +78,32 @@ impl Model {
     /// (an empty model decides "other" with no signal) rather than the program crashing.
     pub fn builtin() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
-        MODEL.get_or_init(|| Model::parse(MODEL_TSV).unwrap_or_default())
+        MODEL.get_or_init(|| Model {
+            bias: compiled::BIAS,
+            weights: HashMap::new(),
+            table: &compiled::FEATURES,
+        })
+    }
+
+    /// A feature's weights, with the feature's name as the model keeps it.
+    fn get(&self, feature: &str) -> Option<(&str, &Weights)> {
+        match self.table.binary_search_by(|(k, _)| (*k).cmp(feature)) {
+            Ok(i) => Some((self.table[i].0, &self.table[i].1)),
+            Err(_) => self
+                .weights
+                .get_key_value(feature)
+                .map(|(k, w)| (k.as_str(), w)),
+        }
+    }
+
+    /// How many features have weights.
+    pub fn len(&self) -> usize {
+        self.table.len() + self.weights.len()
+    }
+
+    /// Whether no feature has weights.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Reads a model: `bias` then one `feature` line each, a weight per class, tab-separated.
@@ -118,7 +152,7 @@ impl Model {
     pub fn title_score(&self, title: &str) -> TitleScore {
         let mut score = TitleScore::default();
         for f in title_features(title) {
-            if let Some(w) = self.weights.get(&f) {
+            if let Some((_, w)) = self.get(&f) {
                 add(&mut score.scores, w);
                 score.features.push((f, *w));
             }
@@ -136,10 +170,8 @@ impl Model {
         let mut scores = self.bias;
         add(&mut scores, &title.scores);
         let shape = shape_features(s);
-        let shape_weights: Vec<(&'static str, &Weights)> = shape
-            .iter()
-            .filter_map(|f| self.weights.get_key_value(*f).map(|(k, w)| (k.as_str(), w)))
-            .collect();
+        let shape_weights: Vec<(&'static str, &Weights)> =
+            shape.iter().filter_map(|f| self.get(f)).collect();
         for (_, w) in &shape_weights {
             add(&mut scores, w);
         }
@@ -150,11 +182,12 @@ impl Model {
         let mut pulls: Vec<(f32, &'static str)> = shape_weights
             .iter()
             .map(|&(k, w)| (pull(w), k))
-            .chain(title.features.iter().filter_map(|(k, w)| {
-                self.weights
-                    .get_key_value(k.as_str())
-                    .map(|(k, _)| (pull(w), k.as_str()))
-            }))
+            .chain(
+                title
+                    .features
+                    .iter()
+                    .filter_map(|(k, w)| self.get(k).map(|(k, _)| (pull(w), k))),
+            )
             .filter(|(p, _)| *p > 0.0)
             .collect();
         pulls.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -344,6 +377,13 @@ mod tests {
         let again = Model::parse(&m.to_tsv()).unwrap();
         assert_eq!(again.weights.len(), m.weights.len());
         assert_eq!(again.bias, m.bias);
+        // What build.rs compiled in is the file.
+        let built = Model::builtin();
+        assert_eq!(built.bias, m.bias);
+        assert_eq!(built.len(), m.weights.len());
+        for (name, w) in &m.weights {
+            assert_eq!(built.get(name), Some((name.as_str(), w)), "{name}");
+        }
     }
 
     #[test]
