@@ -149,10 +149,8 @@ fn fit(rows: &[Labelled], set: &Settings) -> (Model, f64) {
     let mut vocab = HashMap::new();
     let data = examples(rows, &mut vocab, true, &set.grams);
     let (bias, w) = train(&data, vocab.len(), set);
-    let mut model = Model {
-        bias,
-        ..Model::default()
-    };
+    let mut model = Model::default();
+    model.bias = bias;
     for (name, i) in vocab {
         if w[i].iter().any(|x| x.abs() >= PRUNE) {
             model.weights.insert(name, w[i]);

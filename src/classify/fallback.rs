@@ -49,6 +49,7 @@ impl Because {
 
 /// The shipped model's weights as a table sorted by feature, compiled from `fallback_model.tsv`
 /// by `build.rs`: `BIAS` and `FEATURES`.
+#[allow(clippy::approx_constant, clippy::unreadable_literal)]
 mod compiled {
     include!(concat!(env!("OUT_DIR"), "/fallback_model.rs"));
 }
