@@ -14,8 +14,8 @@ use calaudit::classify::{Classifier, Outcome};
 
 /// Accuracy floors: what the defaults reach today, less a little slack, so a change that
 /// makes classification worse fails here. Raise them as classification improves.
-const TUNING_FLOOR: f64 = 0.94;
-const HELDOUT_FLOOR: f64 = 0.87;
+const TUNING_FLOOR: f64 = 0.975;
+const HELDOUT_FLOOR: f64 = 0.905;
 
 struct Score {
     right: usize,
@@ -86,10 +86,27 @@ fn load(name: &str) -> Vec<Labelled> {
     labelled::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Set while developing rules or features: only the tuning half is scored and printed, so the
+/// held-out number is looked at rarely, on purpose, and stays an honest estimate.
+const TUNING_ONLY: &str = "CALAUDIT_EVAL_TUNING_ONLY";
+
 #[test]
 fn builtin_defaults_on_the_labelled_set() {
     let c = Classifier::builtin();
     let tuning = score(&c, &load("tuning.tsv"));
+    if std::env::var_os(TUNING_ONLY).is_some() {
+        for miss in &tuning.misses {
+            println!("tuning miss {miss}");
+        }
+        println!(
+            "classify eval (tuning only): {}/{} = {:.1}%",
+            tuning.right,
+            tuning.total,
+            100.0 * tuning.right as f64 / tuning.total as f64
+        );
+        println!("tuning confusion:\n{}", confusion_table(&tuning));
+        return;
+    }
     let heldout = score(&c, &load("heldout.tsv"));
     assert!(
         tuning.total >= 300 && heldout.total >= 300,

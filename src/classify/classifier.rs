@@ -179,6 +179,16 @@ impl Classifier {
         }
     }
 
+    /// The same rules with another fallback model (the trainer's cross-validation scores the
+    /// rules together with a model fitted without the rows it is scored on).
+    pub fn with_model(self, model: &'static Model) -> Classifier {
+        Classifier {
+            fallback: Some(model),
+            id: ClassifierId::next(),
+            ..self
+        }
+    }
+
     /// Whether events no rule matches go to the fallback model.
     pub fn has_fallback(&self) -> bool {
         self.fallback.is_some()

@@ -47,11 +47,21 @@ impl Because {
     }
 }
 
+/// The shipped model's weights as a table sorted by feature, compiled from `fallback_model.tsv`
+/// by `build.rs`: `BIAS` and `FEATURES`.
+#[allow(clippy::approx_constant, clippy::unreadable_literal)]
+mod compiled {
+    include!(concat!(env!("OUT_DIR"), "/fallback_model.rs"));
+}
+
 /// A trained model: a bias and a weight vector per feature.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
     pub bias: Weights,
+    /// Weights per feature (a model read or trained at run time).
     pub weights: HashMap<String, Weights>,
+    /// More weights per feature, sorted by feature (the shipped model, compiled in).
+    table: &'static [(&'static str, Weights)],
 }
 
 /// A title's share of the score (the title's features' weights summed), which a cache keeps
@@ -69,7 +79,32 @@ impl Model {
     /// (an empty model decides "other" with no signal) rather than the program crashing.
     pub fn builtin() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
-        MODEL.get_or_init(|| Model::parse(MODEL_TSV).unwrap_or_default())
+        MODEL.get_or_init(|| Model {
+            bias: compiled::BIAS,
+            weights: HashMap::new(),
+            table: &compiled::FEATURES,
+        })
+    }
+
+    /// A feature's weights, with the feature's name as the model keeps it.
+    fn get(&self, feature: &str) -> Option<(&str, &Weights)> {
+        match self.table.binary_search_by(|(k, _)| (*k).cmp(feature)) {
+            Ok(i) => Some((self.table[i].0, &self.table[i].1)),
+            Err(_) => self
+                .weights
+                .get_key_value(feature)
+                .map(|(k, w)| (k.as_str(), w)),
+        }
+    }
+
+    /// How many features have weights.
+    pub fn len(&self) -> usize {
+        self.table.len() + self.weights.len()
+    }
+
+    /// Whether no feature has weights.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Reads a model: `bias` then one `feature` line each, a weight per class, tab-separated.
@@ -118,7 +153,7 @@ impl Model {
     pub fn title_score(&self, title: &str) -> TitleScore {
         let mut score = TitleScore::default();
         for f in title_features(title) {
-            if let Some(w) = self.weights.get(&f) {
+            if let Some((_, w)) = self.get(&f) {
                 add(&mut score.scores, w);
                 score.features.push((f, *w));
             }
@@ -136,10 +171,8 @@ impl Model {
         let mut scores = self.bias;
         add(&mut scores, &title.scores);
         let shape = shape_features(s);
-        let shape_weights: Vec<(&'static str, &Weights)> = shape
-            .iter()
-            .filter_map(|f| self.weights.get_key_value(*f).map(|(k, w)| (k.as_str(), w)))
-            .collect();
+        let shape_weights: Vec<(&'static str, &Weights)> =
+            shape.iter().filter_map(|f| self.get(f)).collect();
         for (_, w) in &shape_weights {
             add(&mut scores, w);
         }
@@ -150,11 +183,12 @@ impl Model {
         let mut pulls: Vec<(f32, &'static str)> = shape_weights
             .iter()
             .map(|&(k, w)| (pull(w), k))
-            .chain(title.features.iter().filter_map(|(k, w)| {
-                self.weights
-                    .get_key_value(k.as_str())
-                    .map(|(k, _)| (pull(w), k.as_str()))
-            }))
+            .chain(
+                title
+                    .features
+                    .iter()
+                    .filter_map(|(k, w)| self.get(k).map(|(k, _)| (pull(w), k))),
+            )
             .filter(|(p, _)| *p > 0.0)
             .collect();
         pulls.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -200,22 +234,35 @@ pub fn argmax(scores: &Weights) -> usize {
     best
 }
 
+/// The lengths of the character n-grams taken from each title word (see [`title_features`]).
+pub const GRAMS: &[usize] = &[4];
+
 /// The title's features: its words (accent- and case-folded, a plural `s` taken off), each
-/// pair of neighbouring words, and marks that pair titles use (`<>`, `/`, `&`, `x`).
-/// Features read as text: `"catch up"`, `"sync"`, `<>`.
+/// pair of neighbouring words, the character n-grams of each word (so compounds and unseen
+/// inflections share features with the words they are made of: "Architekturbesprechung"
+/// with "architecture"), and marks that pair titles use (`<>`, `/`, `&`, `x`).
+/// Features read as text: `"catch up"`, `"sync"`, `"arch*"`, `"*itek*"`, `<>`.
 pub fn title_features(title: &str) -> Vec<String> {
+    title_features_with(title, GRAMS)
+}
+
+/// [`title_features`] with n-grams of the given lengths (the trainer tries others).
+pub fn title_features_with(title: &str, grams: &[usize]) -> Vec<String> {
     let folded = fold(title);
-    let words: Vec<String> = folded
+    let raw: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(stem)
         .collect();
-    let mut out: Vec<String> = Vec::with_capacity(words.len() * 2 + 2);
+    let words: Vec<String> = raw.iter().map(|w| stem(w)).collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len() * 8 + 2);
     for w in &words {
         out.push(format!("\"{w}\""));
     }
     for pair in words.windows(2) {
         out.push(format!("\"{} {}\"", pair[0], pair[1]));
+    }
+    for w in &raw {
+        push_grams(w, grams, &mut out);
     }
     for mark in ["<>", "/", "&", "+", "|"] {
         if folded.contains(mark) {
@@ -228,6 +275,42 @@ pub fn title_features(title: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The character n-grams of `word` (padded at both ends), written as keyword patterns: an
+/// n-gram at the start of the word is `"arch*"`, at its end `"*ung"`, inside it `"*itek*"`.
+/// Words of digits and words no longer than an n-gram give none (the word itself is a feature).
+fn push_grams(word: &str, grams: &[usize], out: &mut Vec<String>) {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return;
+    }
+    let chars: Vec<char> = word.chars().collect();
+    for &n in grams {
+        // With the two pads there are len + 3 - n grams; a word of n - 1 letters or fewer
+        // would only repeat itself.
+        if chars.len() < n {
+            continue;
+        }
+        let padded = chars.len() + 2;
+        for start in 0..=padded - n {
+            let end = start + n;
+            let open_left = start > 0;
+            let open_right = end < padded;
+            let from = start.saturating_sub(1);
+            let to = (end - 1).min(chars.len());
+            let mut g = String::with_capacity(n + 4);
+            g.push('"');
+            if open_left {
+                g.push('*');
+            }
+            g.extend(&chars[from..to]);
+            if open_right {
+                g.push('*');
+            }
+            g.push('"');
+            out.push(g);
+        }
+    }
 }
 
 /// A word as a feature: numbers become one token, a plural -s goes.
@@ -274,7 +357,12 @@ pub fn shape_features(s: &Subject) -> [&'static str; 4] {
 
 /// Every feature of an event, title and shape (what the trainer learns from).
 pub fn features(s: &Subject) -> Vec<String> {
-    let mut f = title_features(s.summary);
+    features_with(s, GRAMS)
+}
+
+/// [`features`] with n-grams of the given lengths.
+pub fn features_with(s: &Subject, grams: &[usize]) -> Vec<String> {
+    let mut f = title_features_with(s.summary, grams);
     f.extend(shape_features(s).iter().map(|x| (*x).to_owned()));
     f
 }
@@ -290,6 +378,13 @@ mod tests {
         let again = Model::parse(&m.to_tsv()).unwrap();
         assert_eq!(again.weights.len(), m.weights.len());
         assert_eq!(again.bias, m.bias);
+        // What build.rs compiled in is the file.
+        let built = Model::builtin();
+        assert_eq!(built.bias, m.bias);
+        assert_eq!(built.len(), m.weights.len());
+        for (name, w) in &m.weights {
+            assert_eq!(built.get(name), Some((name.as_str(), w)), "{name}");
+        }
     }
 
     #[test]
