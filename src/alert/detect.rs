@@ -355,15 +355,15 @@ pub fn target_text(w: &WeekSummary, target: f64, what: &str) -> String {
 }
 
 /// A feed failing for at least `after`: one alert per failure streak.
-pub fn feed_failing(s: &FeedState, after: Duration, now: i64) -> Option<Candidate> {
+pub fn feed_failing(s: &FeedState, after: Duration, now: DateTime<Utc>) -> Option<Candidate> {
     let since = s.error_since?;
-    if now - since < after.num_seconds() {
+    if now - since < after {
         return None;
     }
-    let hours = (now - since) as f64 / 3600.0;
+    let hours = (now - since).num_seconds() as f64 / 3600.0;
     let err = s.last_error.clone().unwrap_or_default();
     let stale = match s.last_success {
-        Some(t) => format!("last good data from {}", iso(from_ts(t))),
+        Some(t) => format!("last good data from {}", iso(t)),
         None => "no good data yet".into(),
     };
     Some(Candidate {
@@ -374,8 +374,8 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: i64) -> Option<Candidat
             "kind": AlertKind::FeedFailing.as_str(),
             "text": format!("Feed '{}' has failed for {hours:.1}h ({stale}): {err}", s.name),
             "feed": s.name,
-            "failing_since": iso(from_ts(since)),
-            "last_success": s.last_success.map(|t| iso(from_ts(t))),
+            "failing_since": iso(since),
+            "last_success": s.last_success.map(iso),
             "error": err,
         }),
     })

@@ -5,6 +5,7 @@
 //! form, and a key spelled differently would raise every open alert again. The text is built
 //! only by the constructors here and read back only through [`AlertKey::from_stored`].
 
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// The kinds of alert the daemon raises; the text is what sinks and the store see.
@@ -56,7 +57,8 @@ impl fmt::Display for AlertKind {
 /// # Example
 /// ```
 /// use calaudit::alert::{AlertKey, AlertKind};
-/// let k = AlertKey::feed_failing("work", 1_700_000_000);
+/// let since = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+/// let k = AlertKey::feed_failing("work", since);
 /// assert_eq!(k.kind(), Some(AlertKind::FeedFailing));
 /// assert!(k.is_feed_failing_of("work"));
 /// assert!(!k.is_feed_failing_of("wor"));
@@ -105,7 +107,8 @@ impl AlertKey {
     }
 
     /// A feed's failure streak that began at `since` (UTC Unix seconds): one alert per streak.
-    pub fn feed_failing(feed: &str, since: i64) -> AlertKey {
+    pub fn feed_failing(feed: &str, since: DateTime<Utc>) -> AlertKey {
+        let since = since.timestamp();
         AlertKey(format!("{}|{feed}|{since}", AlertKind::FeedFailing))
     }
 
@@ -153,6 +156,10 @@ impl fmt::Display for AlertKey {
 mod tests {
     use super::*;
 
+    fn from_unix(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).expect("in range")
+    }
+
     /// The key text is what stores already hold: it must not change.
     #[test]
     fn keys_keep_the_text_earlier_versions_stored() {
@@ -169,7 +176,7 @@ mod tests {
             "people_target_missed|2026-W09"
         );
         assert_eq!(
-            AlertKey::feed_failing("work", -5).as_str(),
+            AlertKey::feed_failing("work", from_unix(-5)).as_str(),
             "feed_failing|work|-5"
         );
     }
@@ -190,10 +197,10 @@ mod tests {
     /// The old prefix match (`feed_failing|a|`) also matched the alert of a feed `a|b`.
     #[test]
     fn a_feed_failing_key_belongs_to_exactly_one_feed() {
-        let ab = AlertKey::feed_failing("a|b", 7);
+        let ab = AlertKey::feed_failing("a|b", from_unix(7));
         assert!(ab.is_feed_failing_of("a|b"));
         assert!(!ab.is_feed_failing_of("a"));
-        assert!(!AlertKey::feed_failing("ab", 7).is_feed_failing_of("a"));
+        assert!(!AlertKey::feed_failing("ab", from_unix(7)).is_feed_failing_of("a"));
         assert!(!AlertKey::target_missed("a|7").is_feed_failing_of("a"));
     }
 }

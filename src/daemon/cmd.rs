@@ -49,13 +49,13 @@ pub fn run(cfg: Config) -> Result<()> {
 }
 
 /// A unix timestamp as local `YYYY-MM-DD HH:MM` in `tz`.
-pub(crate) fn when_local(tz: chrono_tz::Tz, t: i64) -> String {
+pub(crate) fn when_local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     when(tz, Some(t))
 }
 
-fn when(tz: chrono_tz::Tz, t: Option<i64>) -> String {
+fn when(tz: chrono_tz::Tz, t: Option<DateTime<Utc>>) -> String {
     match t {
-        Some(t) => from_ts(t)
+        Some(t) => t
             .with_timezone(&tz)
             .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string(),
@@ -94,7 +94,7 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             "  {} ({shown}): {health}\n    last success: {}\n    next pull:    {}\n    events:       {}\n",
             f.name,
             when(tz, st.last_success),
-            when(tz, (st.next_pull > 0).then_some(st.next_pull)),
+            when(tz, st.next_pull),
             st.events.map_or("-".into(), |e| e.to_string()),
         ));
         if let Some(e) = &st.last_error {
@@ -111,7 +111,7 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             out.push_str(&format!(
                 "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
                 w.week,
-                when(tz, rec.as_of.map(|t| t.timestamp())),
+                when(tz, rec.as_of),
                 h(Category::People),
                 h(Category::Technical),
                 h(Category::DeepWork),
@@ -156,7 +156,7 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
         let v: serde_json::Value = serde_json::from_str(&s)?;
         out.push_str(&format!(
             "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
-            v["pid"], when(tz, v["as_of"].as_i64()), v["fetches"], v["unchanged"], v["analyses"], v["raised"], v["delivered"], v["delivery_failures"]
+            v["pid"], when(tz, v["as_of"].as_i64().map(from_ts)), v["fetches"], v["unchanged"], v["analyses"], v["raised"], v["delivered"], v["delivery_failures"]
         ));
     }
     Ok(out)
@@ -172,8 +172,8 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
     let rows = store.alerts_since(since).context("reading alerts")?;
     let mut out = String::new();
     for a in rows {
-        let created = when(tz, Some(a.created_at.timestamp()));
-        let resolved = a.resolved_at.map(|t| when(tz, Some(t.timestamp())));
+        let created = when(tz, Some(a.created_at));
+        let resolved = a.resolved_at.map(|t| when(tz, Some(t)));
         if json {
             let o = serde_json::json!({
                 "alert_id": a.id,

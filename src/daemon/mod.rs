@@ -182,7 +182,7 @@ impl Daemon {
     /// Feed health as the dashboard shows it (never the feed's secret address).
     fn feed_views(&self) -> Result<Vec<crate::server::FeedView>, DaemonError> {
         let tz = self.cfg.tz;
-        let fmt = |t: Option<i64>| t.map(|t| cmd::when_local(tz, t));
+        let fmt = |t: Option<DateTime<Utc>>| t.map(|t| cmd::when_local(tz, t));
         let mut out = Vec::new();
         for f in &self.feeds {
             let st = self.store.feed_state(&f.name)?;
@@ -190,9 +190,9 @@ impl Daemon {
                 name: f.name.clone(),
                 source: f.source.display(),
                 last_success: fmt(st.last_success),
-                last_success_unix: st.last_success,
+                last_success_unix: st.last_success.map(|t| t.timestamp()),
                 last_error: st.last_error.clone(),
-                next_pull: fmt((st.next_pull > 0).then_some(st.next_pull)),
+                next_pull: fmt(st.next_pull),
                 events: st.events.unwrap_or(0).max(0) as usize,
                 fetch_errors: st.failures.max(0) as u64,
             });
@@ -215,7 +215,7 @@ impl Daemon {
                 id: a.id.to_string(),
                 kind: a.kind.as_str().to_owned(),
                 text: format!("{} ({})", payload_text(&a.payload), a.state),
-                created: cmd::when_local(self.cfg.tz, a.created_at.timestamp()),
+                created: cmd::when_local(self.cfg.tz, a.created_at),
                 deliveries: a
                     .deliveries
                     .into_iter()
@@ -338,16 +338,15 @@ impl Daemon {
 
     /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
     fn poll(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
-        let n = ts(now);
-        let due = self.due_feeds(n)?;
+        let due = self.due_feeds(now)?;
         for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
             let results = self.fetch_all(chunk);
             for ((i, st), res) in chunk.iter().cloned().zip(results) {
                 t.fetched += 1;
                 self.stats.fetches += 1;
                 match res {
-                    Ok(fetched) => self.record_fetched(i, st, fetched, n, t)?,
-                    Err(e) => self.record_fetch_failure(i, st, &e, n)?,
+                    Ok(fetched) => self.record_fetched(i, st, fetched, now, t)?,
+                    Err(e) => self.record_fetch_failure(i, st, &e, now)?,
                 }
             }
         }
@@ -355,13 +354,16 @@ impl Daemon {
     }
 
     /// The feeds whose next pull has come (by index into `feeds`), with their stored state.
-    fn due_feeds(&self, n: i64) -> Result<Vec<(usize, FeedState)>, DaemonError> {
+    fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<(usize, FeedState)>, DaemonError> {
         let mut due = Vec::new();
         for (i, f) in self.feeds.iter().enumerate() {
             let st = self.store.feed_state(&f.name)?;
-            let limit = max_pull_wait(f.refresh.as_secs().max(1) as i64);
+            let limit = Duration::seconds(max_pull_wait(f.refresh.as_secs().max(1) as i64));
             // A schedule further ahead than it can be was made before the clock jumped back.
-            if st.next_pull <= n || st.next_pull > n + limit {
+            if st
+                .next_pull
+                .is_none_or(|next| next <= now || next > now + limit)
+            {
                 due.push((i, st));
             }
         }
@@ -409,11 +411,11 @@ impl Daemon {
         i: usize,
         mut st: FeedState,
         fetched: Fetched,
-        n: i64,
+        now: DateTime<Utc>,
         t: &mut Tick,
     ) -> Result<(), DaemonError> {
         let feed = &self.feeds[i];
-        st.last_attempt = Some(n);
+        st.last_attempt = Some(now);
         let body = match fetched {
             Fetched::NotModified => None,
             Fetched::Body { bytes, validators } => {
@@ -423,7 +425,7 @@ impl Daemon {
             }
         };
         if body.is_some() {
-            st.last_change = Some(n);
+            st.last_change = Some(now);
             t.changed += 1;
             self.stats.changed += 1;
             tracing::info!(feed = %feed.name, events = st.events, "feed changed");
@@ -434,11 +436,11 @@ impl Daemon {
         if st.error_since.is_some() {
             tracing::info!(feed = %feed.name, "feed recovered");
         }
-        st.last_success = Some(n);
+        st.last_success = Some(now);
         st.last_error = None;
         st.error_since = None;
         st.failures = 0;
-        st.next_pull = n + feed.refresh.as_secs().max(1) as i64;
+        st.next_pull = Some(now + Duration::seconds(feed.refresh.as_secs().max(1) as i64));
         self.store.save_feed(&st, body.as_deref())?;
         Ok(())
     }
@@ -450,14 +452,15 @@ impl Daemon {
         i: usize,
         mut st: FeedState,
         e: &FeedError,
-        n: i64,
+        now: DateTime<Utc>,
     ) -> Result<(), DaemonError> {
+        let n = ts(now);
         let feed = &self.feeds[i];
         let refresh = feed.refresh.as_secs().max(1) as i64;
         self.stats.fetch_failures += 1;
-        st.last_attempt = Some(n);
+        st.last_attempt = Some(now);
         st.failures += 1;
-        st.error_since = st.error_since.or(Some(n));
+        st.error_since = st.error_since.or(Some(now));
         st.last_error = Some(e.to_string());
         let wait = backoff(
             st.failures,
@@ -465,7 +468,7 @@ impl Daemon {
             refresh.max(30),
             seed(&feed.name) ^ n as u64,
         );
-        st.next_pull = n + wait;
+        st.next_pull = Some(now + Duration::seconds(wait));
         tracing::warn!(feed = %feed.name, error = %crate::untrusted::shown(&e.to_string()), failures = st.failures, retry_in_s = wait, "fetch failed; keeping the last good copy");
         self.store.save_feed(&st, None)?;
         Ok(())
@@ -676,13 +679,12 @@ impl Daemon {
 
     /// Raises an alert for each feed failing too long; resolves those of feeds working again.
     fn check_feed_health(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
-        let n = ts(now);
         let after = Duration::seconds(self.cfg.daemon.feed_failure_after.as_secs() as i64);
         let names = self.sink_names();
         let mut cands = Vec::new();
         for f in &self.feeds {
             let st = self.store.feed_state(&f.name)?;
-            if let Some(c) = detect::feed_failing(&st, after, n) {
+            if let Some(c) = detect::feed_failing(&st, after, now) {
                 cands.push(c);
             } else if st.error_since.is_none() {
                 for open in self.store.open_alerts(AlertKind::FeedFailing)? {
@@ -744,14 +746,15 @@ impl Daemon {
                 .min(now + Duration::seconds(STORE_MAX_WAIT))
                 .max(now));
         }
-        let mut next = ts(now) + 60;
+        let mut next = now + Duration::seconds(60);
         for f in &self.feeds {
-            next = next.min(self.store.feed_state(&f.name)?.next_pull);
+            // A feed never scheduled is due now.
+            next = next.min(self.store.feed_state(&f.name)?.next_pull.unwrap_or(now));
         }
         if let Some(d) = self.store.next_delivery_at()? {
-            next = next.min(d.timestamp());
+            next = next.min(d);
         }
-        Ok(detect::from_ts(next.max(ts(now))))
+        Ok(next.max(now))
     }
 }
 

@@ -31,6 +31,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::alert::detect::from_ts;
 use crate::alert::{
     AlertKey, AlertKind, AlertRecord, AlertState, Candidate, Delivery, DeliveryEvent,
     DeliveryState, DeliveryStatus, OpenAlert, SinkError, SinkName,
@@ -136,14 +137,15 @@ pub struct FeedState {
     pub fingerprint: Option<String>,
     pub has_body: bool,
     pub events: Option<i64>,
-    pub last_attempt: Option<i64>,
-    pub last_success: Option<i64>,
-    pub last_change: Option<i64>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_change: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     /// Start of the current failure streak.
-    pub error_since: Option<i64>,
+    pub error_since: Option<DateTime<Utc>>,
     pub failures: i64,
-    pub next_pull: i64,
+    /// When the feed is due; `None` before its first pull is scheduled.
+    pub next_pull: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -273,13 +275,13 @@ impl Store {
                 s.last_modified,
                 s.fingerprint,
                 s.events,
-                s.last_attempt,
-                s.last_success,
-                s.last_change,
+                s.last_attempt.map(|t| t.timestamp()),
+                s.last_success.map(|t| t.timestamp()),
+                s.last_change.map(|t| t.timestamp()),
                 s.last_error,
-                s.error_since,
+                s.error_since.map(|t| t.timestamp()),
                 s.failures,
-                s.next_pull
+                s.next_pull.map_or(0, |t| t.timestamp())
             ],
         )?;
         if let Some(b) = body {
@@ -831,13 +833,14 @@ fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
         fingerprint: r.get(3)?,
         has_body: r.get(4)?,
         events: r.get(5)?,
-        last_attempt: r.get(6)?,
-        last_success: r.get(7)?,
-        last_change: r.get(8)?,
+        last_attempt: r.get::<_, Option<i64>>(6)?.map(from_ts),
+        last_success: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        last_change: r.get::<_, Option<i64>>(8)?.map(from_ts),
         last_error: r.get(9)?,
-        error_since: r.get(10)?,
+        error_since: r.get::<_, Option<i64>>(10)?.map(from_ts),
         failures: r.get(11)?,
-        next_pull: r.get(12)?,
+        // 0: never scheduled (the column is NOT NULL).
+        next_pull: Some(r.get::<_, i64>(12)?).filter(|n| *n > 0).map(from_ts),
     })
 }
 
