@@ -263,12 +263,35 @@ fn verbose_report_prints_stage_timings() {
 }
 
 #[test]
-fn init_writes_the_documented_config_once() {
+fn init_in_an_empty_folder_writes_a_config_that_works_there() {
     let dir = util::tempdir();
     let o = calaudit(&["init"], Some(&dir));
     assert!(o.status.success(), "{}", stderr(&o));
     let written = std::fs::read_to_string(dir.join("config.toml")).expect("written");
-    assert_eq!(written, calaudit::config::DEFAULT_CONFIG_TOML);
+    assert_eq!(written, calaudit::cmd::init::config_text());
+    assert!(dir.join("sample-manager.ics").is_file());
+    // It runs there, on the sample beside it, not on a path into this repository.
+    let o = calaudit(
+        &[
+            "report",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-04-06",
+            "--format",
+            "json",
+        ],
+        Some(&dir),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let busy: i64 = r["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| w["busy_seconds"].as_i64().unwrap_or(0))
+        .sum();
+    assert!(busy > 0, "the sample's meetings were read: {r}");
     let o = calaudit(&["init"], Some(&dir));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--force"));
