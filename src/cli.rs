@@ -51,6 +51,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportsFormat::Table)]
         format: ReportsFormat,
     },
+    /// Propose what the playbook asks for and the calendar lacks (no-fly blocks, a 1:1 series
+    /// for each report without a cadence) as an ICS file to import. Never writes to a calendar.
+    Plan {
+        #[command(flatten)]
+        common: Common,
+        /// The ICS file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Weeks to plan, from the Monday after today (or the Monday of --from's week).
+        #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=52))]
+        weeks: u32,
+    },
     /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
     Check {
         #[command(flatten)]
@@ -376,6 +388,29 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             crate::server::serve(&cfg, shared, stop, |addr| {
                 println!("dashboard on http://{addr}/ (Ctrl-C to stop)");
             })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { common, out, weeks } => {
+            use crate::playbook::{plan, plan_ics};
+            // The plan chooses its own window (history and plan weeks) from --from.
+            let flags = Common {
+                from: None,
+                to: None,
+                ..common.clone()
+            };
+            let mut ctx = Context_::load(&flags, WindowDefault::RecentWeeks)?;
+            let now = Utc::now().naive_utc();
+            let o = plan::options(common.from, ctx.tz, now, weeks);
+            ctx.window = plan::window(ctx.tz, &o, ctx.cfg.report_weeks, &ctx.cfg.reports);
+            let a = ctx.analyze()?;
+            let proposals = plan::plan(&a, &ctx.settings(), &o);
+            let ics = plan_ics::to_ics(&proposals, ctx.tz, now, ctx.me.first().map(String::as_str));
+            std::fs::write(&out, ics).with_context(|| format!("cannot write {}", out.display()))?;
+            print_out(&plan::summary_text(
+                &proposals,
+                &o,
+                &out.display().to_string(),
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { common } => {

@@ -2,12 +2,15 @@
 //! direct reports (`[[reports]]` in the config): which meetings are 1:1s with whom
 //! ([`roster`]), what each report's cadence looks like as of a given time ([`one_on_one`]),
 //! how that is printed ([`render`]), and week by week ([`weeks`]: the dashboard's strip
-//! and the `one-on-ones` chart). It reads an [`crate::pipeline::Analysis`] and
+//! and the `one-on-ones` chart); [`plan`] proposes the no-fly blocks and 1:1 series the
+//! calendar lacks, and [`plan_ics`] writes them as an ICS file to import. It reads an [`crate::pipeline::Analysis`] and
 //! does no I/O; the `calaudit reports` command in [`crate::cli`] fetches, parses and prints.
 //! Fragmentation of the week (focus blocks, switches, reactive share) is part of the weekly
 //! report, in [`crate::report::fragment`].
 
 pub mod one_on_one;
+pub mod plan;
+pub mod plan_ics;
 pub mod render;
 pub mod roster;
 pub mod weeks;
