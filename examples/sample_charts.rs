@@ -1,10 +1,11 @@
-//! Writes the four charts for a synthetic manager calendar, for looking at them.
+//! Writes the five charts for a synthetic manager calendar, for looking at them.
 //!
 //! `cargo run --example sample_charts -- [weeks] [out-dir]` (default: 26 weeks, `out/`).
 
 use std::path::PathBuf;
 
-use calaudit::chart::{render_all, ChartInput, HeatMap, WeekPoint};
+use calaudit::chart::{render_all, ChartInput, HeatMap, OneOnOneRow, WeekPoint};
+use calaudit::playbook::Mark;
 use chrono::{Datelike, Duration, NaiveDate};
 
 /// A small deterministic pseudo-random source, so the sample is the same on every run.
@@ -67,6 +68,28 @@ fn synthetic(weeks: usize) -> ChartInput {
         }
     }
     minutes[0][7] = weeks as f64 * 10.0; // early call with another continent
+                                         // Six reports: mostly held, now and then skipped, one who drifts away.
+    let one_on_ones = ["Alex", "Priya", "Jordan", "Mei", "Tomas", "Sam"]
+        .iter()
+        .enumerate()
+        .map(|(r, name)| OneOnOneRow {
+            report: name.to_string(),
+            marks: (0..weeks)
+                .map(|i| {
+                    let x = rng.next();
+                    if r == 4 && i > weeks * 2 / 3 {
+                        Mark::None
+                    } else if x < 0.08 {
+                        Mark::Skipped
+                    } else if x < 0.12 {
+                        Mark::None
+                    } else {
+                        Mark::Held
+                    }
+                })
+                .collect(),
+        })
+        .collect();
     ChartInput {
         from,
         to: from + Duration::weeks(weeks as i64),
@@ -78,6 +101,7 @@ fn synthetic(weeks: usize) -> ChartInput {
             minutes,
             no_fly: vec![(2, 9 * 60, 12 * 60), (4, 13 * 60, 17 * 60)],
         },
+        one_on_ones,
     }
 }
 

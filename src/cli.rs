@@ -33,6 +33,9 @@ pub enum Command {
     /// or status updates, the last career conversation and the next 1:1. As of --to (default:
     /// now); the window defaults to the last `report.weeks` weeks through today.
     Reports(ReportsArgs),
+    /// Propose what the playbook asks for and the calendar lacks (no-fly blocks, a 1:1 series
+    /// for each report without a cadence) as an ICS file to import. Never writes to a calendar.
+    Plan(PlanArgs),
     /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
     Check(CheckArgs),
     /// Render the trend charts (PNG and SVG) from the same numbers as `report`.
@@ -88,6 +91,18 @@ pub struct ReportsArgs {
     pub common: Common,
     #[arg(long, value_enum, default_value_t = ReportsFormat::Table)]
     pub format: ReportsFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The ICS file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Weeks to plan, from the Monday after today (or the Monday of --from's week).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=52))]
+    pub weeks: u32,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -230,6 +245,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => cmd::report::run(args),
         Command::Occurrences(args) => cmd::occurrences::run(args),
         Command::Reports(args) => cmd::reports::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Charts(args) => cmd::charts::run(args),
         Command::Serve(args) => cmd::serve::run(args),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::classify::{AttendeeList, Category, Classifier, ClassifyCache, Outcome, Subject};
-use crate::config::{Config, Protection, WeekSettings};
+use crate::config::{Config, DirectReport, Protection, WeekSettings};
 use crate::ics::expand::{self, ExpandLimits, ExpandOptions, Occurrence, RecurrenceId};
 use crate::ics::parse::ParseOptions;
 use crate::ics::zone::Zone;
@@ -50,6 +50,9 @@ pub struct Settings<'a> {
     pub protection: Protection,
     /// How much one feed may expand to (`[limits]`).
     pub limits: ExpandLimits,
+    /// The direct reports (`[[reports]]`), for the 1:1s on the dashboard and in the
+    /// `one-on-ones` chart; empty leaves both empty.
+    pub reports: &'a [DirectReport],
 }
 
 impl<'a> Settings<'a> {
@@ -70,6 +73,7 @@ impl<'a> Settings<'a> {
             no_fly: &[],
             protection: Protection::default(),
             limits: ExpandLimits::default(),
+            reports: &[],
         }
     }
 
@@ -83,6 +87,7 @@ impl<'a> Settings<'a> {
             no_fly: &cfg.no_fly,
             protection: cfg.protection.clone(),
             limits: cfg.limits,
+            reports: &cfg.reports,
         }
     }
 }
@@ -563,7 +568,9 @@ pub fn violations(a: &Analysis, s: &Settings<'_>) -> Vec<Violation> {
     )
 }
 
-/// The numbers the charts draw, from the same report the `report` command prints.
+/// The numbers the charts draw, from the same report the `report` command prints. The 1:1
+/// marks are as of the window's end (as `calaudit reports --to` is); the dashboard redraws
+/// them as of its data's time.
 pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart::ChartInput {
     use chrono::{Datelike, Timelike};
     let tz = s.window.tz;
@@ -618,5 +625,6 @@ pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart
         people_target: s.week.people_target,
         weeks,
         heat: crate::chart::HeatMap { minutes, no_fly },
+        one_on_ones: crate::playbook::weeks::chart_rows(a, rep, s, s.window.end()),
     }
 }

@@ -129,3 +129,42 @@ fn charts_command_writes_png_and_svg() {
         assert!(svg.contains("America/Los_Angeles"));
     }
 }
+
+/// The `one-on-ones` chart of the sample, 2026-01-05 .. 2026-03-02 (W02–W09, in the past, so
+/// every counted 1:1 is held): weekly 1:1s with all five reports, except Alex's of 02-09,
+/// which was cancelled (the 02-02 one moved to 02-03, still W06).
+#[test]
+fn one_on_ones_series_follow_the_sample() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cfg = calaudit::config::Config::load(&root.join("config.toml")).expect("config");
+    let w = util::window("America/Los_Angeles", "2026-01-05", "2026-03-02");
+    let me = cfg.me.clone();
+    let s = pipeline::Settings::from_config(&cfg, w, &me);
+    let bytes = std::fs::read(util::fixture("sample-manager.ics")).expect("sample");
+    let a = pipeline::analyze(
+        vec![pipeline::FeedInput {
+            name: "sample".into(),
+            bytes,
+        }],
+        &s,
+    );
+    let r = pipeline::report(&a, &s);
+    let input = pipeline::chart_input(&a, &r, &s);
+    let data = chart::series(ChartKind::OneOnOnes, &input);
+    let names: Vec<&str> = data.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["Alex", "Priya", "Jordan", "Mei", "Tomas"]);
+    let weeks: Vec<&str> = data[0].points.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        weeks,
+        [
+            "2026-W02", "2026-W03", "2026-W04", "2026-W05", "2026-W06", "2026-W07", "2026-W08",
+            "2026-W09"
+        ]
+    );
+    let values = |i: usize| data[i].points.iter().map(|p| p.1).collect::<Vec<_>>();
+    assert_eq!(values(0), [3.0, 3.0, 3.0, 3.0, 3.0, 1.0, 3.0, 3.0]);
+    for (series, name) in data.iter().zip(&names).skip(1) {
+        let v: Vec<f64> = series.points.iter().map(|p| p.1).collect();
+        assert_eq!(v, [3.0; 8], "{name}");
+    }
+}

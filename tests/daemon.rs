@@ -966,7 +966,7 @@ fn the_dashboard_and_charts_follow_the_daemon() {
         .read()
         .map(|g| std::sync::Arc::clone(&g))
         .expect("snapshot");
-    assert!(!snap.weeks.is_empty() && snap.charts.len() == 4);
+    assert!(!snap.weeks.is_empty() && snap.charts.len() == calaudit::chart::ChartKind::ALL.len());
     assert_eq!(snap.feeds.len(), 1);
     assert_eq!(snap.feeds[0].name, "work");
     assert!(

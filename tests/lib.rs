@@ -10,6 +10,7 @@ mod dashboard;
 mod fault_harness;
 mod fixtures;
 mod hostile;
+mod plan;
 mod playbook;
 mod properties;
 mod rrule_vectors;

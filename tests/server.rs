@@ -11,12 +11,39 @@ use serde_json::Value;
 use crate::util;
 
 fn snapshot() -> Snapshot {
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
+        .and_then(|d| d.and_hms_opt(18, 0, 0))
+        .expect("now")
+        .and_utc();
+    sample_snapshot("2026-02-02", "2026-03-02", now)
+}
+
+/// The bundled sample with the bundled config over the window `from..to` in Los Angeles.
+fn sample_snapshot(from: &str, to: &str, now: chrono::DateTime<chrono::Utc>) -> Snapshot {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let cfg = calaudit::config::Config::load(&root.join("config.toml")).expect("config");
-    let w = util::window("America/Los_Angeles", "2026-02-02", "2026-03-02");
-    let me = cfg.me.clone();
-    let s = pipeline::Settings::from_config(&cfg, w, &me);
     let bytes = std::fs::read(util::fixture("sample-manager.ics")).expect("sample");
+    let feeds = vec![FeedView {
+        name: "work \"main\"".into(),
+        source: "https://calendar.google.com/…".into(),
+        last_success_unix: Some(1_770_000_000),
+        fetch_errors: 2,
+        ..Default::default()
+    }];
+    build(&cfg, bytes, from, to, now, feeds)
+}
+
+fn build(
+    cfg: &calaudit::config::Config,
+    bytes: Vec<u8>,
+    from: &str,
+    to: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    feeds: Vec<FeedView>,
+) -> Snapshot {
+    let w = util::window("America/Los_Angeles", from, to);
+    let me = cfg.me.clone();
+    let s = pipeline::Settings::from_config(cfg, w, &me);
     let a = pipeline::analyze(
         vec![pipeline::FeedInput {
             name: "work \"main\"".into(),
@@ -25,18 +52,26 @@ fn snapshot() -> Snapshot {
         &s,
     );
     let r = pipeline::report(&a, &s);
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
-        .and_then(|d| d.and_hms_opt(18, 0, 0))
-        .expect("now")
-        .and_utc();
-    let feeds = vec![FeedView {
-        name: "work \"main\"".into(),
-        source: "https://calendar.google.com/…".into(),
-        last_success_unix: Some(1_770_000_000),
-        fetch_errors: 2,
-        ..Default::default()
-    }];
     Snapshot::build(&a, &r, &s, now, feeds, Vec::new())
+}
+
+/// Serves `snap` on 127.0.0.1:0 until the returned flag is set.
+fn serve_snapshot(snap: Snapshot) -> (SocketAddr, Arc<AtomicBool>) {
+    let data = Arc::new(RwLock::new(Arc::new(snap)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cfg = ServerConfig {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        token: None,
+        health: server::Health::default(),
+    };
+    let (tx, rx) = mpsc::channel();
+    let stop2 = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        server::serve(&cfg, data, stop2, move |a| {
+            let _ = tx.send(a);
+        })
+    });
+    (rx.recv().expect("bound"), stop)
 }
 
 /// Serves the sample snapshot on 127.0.0.1:0 (or `bind`) until the returned flag is set.
@@ -142,5 +177,173 @@ fn off_loopback_needs_a_token_and_checks_it() {
     assert_eq!(get(&format!("{base}/api/weeks"), Some("wrong")).0, 401);
     assert_eq!(get(&format!("{base}/api/weeks"), Some("s3cret")).0, 200);
     assert_eq!(get(&format!("{base}/?token=s3cret"), None).0, 200);
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// The sample as of Wednesday 2026-02-11 10:00 PST (18:00Z), window 2026-02-02 .. 03-02.
+/// Weekly 1:1s at 14:00 local: Alex on Mondays (02-02 moved to Tue 02-03 15:00 PST = 23:00Z,
+/// 02-09 cancelled), Priya on Tuesdays (02-03, 02-10 held), Jordan on Wednesdays (02-04 held,
+/// 02-11 22:00Z still to come), Mei on Thursdays (02-05), Tomas on Fridays (02-06).
+#[test]
+fn reports_section_and_api_show_the_sample_reports() {
+    let (addr, stop) = serve_snapshot(snapshot());
+    let base = format!("http://{addr}");
+    let (st, body) = get(&format!("{base}/api/reports"), None);
+    assert_eq!(st, 200);
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (v["from"].as_str(), v["to"].as_str()),
+        (Some("2026-02-02"), Some("2026-03-02"))
+    );
+    let reports = v["reports"].as_array().expect("reports");
+    let names: Vec<&str> = reports.iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, ["Alex", "Priya", "Jordan", "Mei", "Tomas"]);
+    let alex = &reports[0];
+    assert_eq!(alex["held"], 1);
+    assert_eq!(alex["cancelled"], 1);
+    assert_eq!(alex["last_held"], "2026-02-03T23:00:00Z");
+    // 7 days 19 hours before the as-of time; 1.5 × 7 days is not yet up.
+    assert_eq!(alex["days_since_last"], 7);
+    assert_eq!(alex["overdue"], false);
+    // Presidents' Day is out of office, but the 1:1 is still on the calendar.
+    assert_eq!(alex["next"], "2026-02-16T22:00:00Z");
+    assert_eq!(reports[1]["held"], 2);
+    assert_eq!(reports[2]["held"], 1);
+    assert_eq!(reports[2]["next"], "2026-02-11T22:00:00Z");
+
+    let (st, page) = get(&format!("{base}/"), None);
+    assert_eq!(st, 200);
+    assert!(page.contains("<h2>Reports</h2>") && page.contains("id=\"reports\""));
+    for name in names {
+        assert!(
+            page.contains(&format!("<tr data-report=\"{name}\">")),
+            "{name}"
+        );
+    }
+    // The strip: 12 weeks ending with 2026-W07; the window starts in W06, so the ten weeks
+    // before it are no data. Alex: held in W06, only the cancelled one in W07; Jordan's W07
+    // 1:1 is still to come.
+    let strip = |name: &str| -> Vec<String> {
+        let row = page
+            .split(&format!("<tr data-report=\"{name}\">"))
+            .nth(1)
+            .and_then(|r| r.split("</tr>").next())
+            .expect("row");
+        row.split("data-mark=\"")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut want = vec!["no data".to_owned(); 10];
+    want.extend(["held".into(), "skipped".into()]);
+    assert_eq!(strip("Alex"), want);
+    want[11] = "scheduled".into();
+    assert_eq!(strip("Jordan"), want);
+    assert!(
+        page.contains("title=\"2026-W07: skipped\nMon 14:00 Alex &lt;&gt; Sam (cancelled)\""),
+        "{page}"
+    );
+    assert!(page.contains("id=\"chart-one-on-ones\""));
+    let (st, svg) = get(&format!("{base}/charts/one-on-ones.svg"), None);
+    assert!(st == 200 && svg.starts_with("<svg") && svg.contains("Tomas"));
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// `/api/reports` is what `calaudit reports --format json` prints for the same window and
+/// as-of time, but for `next`: the dashboard sees only its window, and the sample's next 1:1s
+/// after 2026-03-02 lie beyond it.
+#[test]
+fn api_reports_is_the_reports_command_json() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = crate::util::calaudit(
+        &[
+            "reports",
+            "--format",
+            "json",
+            "--from",
+            "2026-02-02",
+            "--to",
+            "2026-03-02",
+        ],
+        Some(root),
+    );
+    assert!(o.status.success(), "{}", crate::util::stderr(&o));
+    let mut cli: Value = serde_json::from_str(&crate::util::stdout(&o)).expect("cli json");
+    // 2026-03-02 00:00 PST.
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+        .and_then(|d| d.and_hms_opt(8, 0, 0))
+        .expect("now")
+        .and_utc();
+    let snap = sample_snapshot("2026-02-02", "2026-03-02", now);
+    let (addr, stop) = serve_snapshot(snap);
+    let (_, body) = get(&format!("http://{addr}/api/reports"), None);
+    stop.store(true, Ordering::Relaxed);
+    let mut api: Value = serde_json::from_str(&body).expect("api json");
+    for v in [&mut cli, &mut api] {
+        for r in v["reports"].as_array_mut().expect("reports") {
+            r["next"] = Value::Null;
+        }
+    }
+    assert_eq!(api, cli);
+}
+
+#[test]
+fn hostile_report_names_and_titles_are_escaped() {
+    let cfg = calaudit::config::Config::parse(
+        r#"tz = "America/Los_Angeles"
+me = ["me@corp.example"]
+[[reports]]
+name = "<script>alert(1)</script> O'Neil & \"Co\""
+emails = ["evil@corp.example"]
+"#,
+        None,
+    )
+    .expect("config");
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x1\r\nDTSTAMP:20260101T000000Z\r\n\
+DTSTART:20260203T220000Z\r\nDTEND:20260203T223000Z\r\n\
+SUMMARY:<img src=x onerror=alert(2)> 1:1\r\nORGANIZER:mailto:me@corp.example\r\n\
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:me@corp.example\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:evil@corp.example\r\n\
+END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 2, 11)
+        .and_then(|d| d.and_hms_opt(18, 0, 0))
+        .expect("now")
+        .and_utc();
+    let snap = build(
+        &cfg,
+        ics.as_bytes().to_vec(),
+        "2026-02-02",
+        "2026-03-02",
+        now,
+        Vec::new(),
+    );
+    let (addr, stop) = serve_snapshot(snap);
+    let base = format!("http://{addr}");
+    let (_, page) = get(&format!("{base}/"), None);
+    assert!(
+        !page.contains("<script") && !page.contains("<img src"),
+        "{page}"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Neil &amp; &quot;Co&quot;"));
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(2)&gt; 1:1 (held)"),
+        "{page}"
+    );
+    let (_, api) = get(&format!("{base}/api/reports"), None);
+    let v: Value = serde_json::from_str(&api).expect("json");
+    assert_eq!(
+        v["reports"][0]["name"],
+        "<script>alert(1)</script> O'Neil & \"Co\""
+    );
+    assert_eq!(
+        v["reports"][0]["one_on_ones"][0]["summary"],
+        "<img src=x onerror=alert(2)> 1:1"
+    );
+    let (_, svg) = get(&format!("{base}/charts/one-on-ones.svg"), None);
+    assert!(
+        !svg.contains("<script") && svg.contains("&lt;script&gt;"),
+        "{svg}"
+    );
+    roxmltree::Document::parse(&svg).expect("well-formed svg");
     stop.store(true, Ordering::Relaxed);
 }

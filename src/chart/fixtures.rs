@@ -2,7 +2,8 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::{ChartInput, HeatMap, WeekPoint};
+use super::{ChartInput, HeatMap, OneOnOneRow, WeekPoint};
+use crate::playbook::Mark;
 
 pub(crate) fn monday() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date")
@@ -36,11 +37,13 @@ pub(crate) fn input(weeks: Vec<WeekPoint>) -> ChartInput {
             minutes: [[0.0; 24]; 7],
             no_fly: Vec::new(),
         },
+        one_on_ones: Vec::new(),
     }
 }
 
 /// Four weeks: an ordinary one, one with 2 OOO days, a whole week off (share `None`), and a
-/// people-heavy one; plus a little heat-map with one no-fly window.
+/// people-heavy one; plus a little heat-map with one no-fly window, and two reports: Priya
+/// (held, skipped, none, scheduled) and Jordan (held twice, then weeks without data).
 pub(crate) fn sample() -> ChartInput {
     let mut input = input(vec![
         week(0, [8.0, 16.0, 10.0, 4.0], 0, 0),
@@ -52,6 +55,16 @@ pub(crate) fn sample() -> ChartInput {
     input.heat.minutes[1][10] = 240.0;
     input.heat.minutes[4][16] = 30.0;
     input.heat.no_fly = vec![(2, 9 * 60, 12 * 60)];
+    input.one_on_ones = vec![
+        OneOnOneRow {
+            report: "Priya Shah".into(),
+            marks: vec![Mark::Held, Mark::Skipped, Mark::None, Mark::Scheduled],
+        },
+        OneOnOneRow {
+            report: "Jordan".into(),
+            marks: vec![Mark::Held, Mark::Held, Mark::Outside, Mark::Outside],
+        },
+    ];
     input
 }
 

@@ -10,7 +10,7 @@
 //!   (500 %; a short week with overtime can pass 100 %, but not by that much);
 //! - people target: non-finite → 0, clamped to 0..=1;
 //! - heat-map minutes: non-finite or negative → 0;
-//! - text (time zone, week labels): control characters dropped (they are invalid in XML/SVG)
+//! - text (time zone, week labels, report names): control characters dropped (they are invalid in XML/SVG)
 //!   and long strings shortened with "…" so a title stays on one line.
 
 use chrono::NaiveDate;
@@ -44,7 +44,17 @@ pub struct HeatMap {
     pub no_fly: Vec<(u8, u32, u32)>,
 }
 
-/// Everything the four charts need.
+/// One direct report's row of the `one-on-ones` chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneOnOneRow {
+    /// The report's name (from the config). Drawn as text, cleaned like every other text.
+    pub report: String,
+    /// The report's 1:1s in each week of [`ChartInput::weeks`], same order; a missing entry
+    /// is drawn as no data.
+    pub marks: Vec<crate::playbook::Mark>,
+}
+
+/// Everything the five charts need.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartInput {
     /// First day of the window.
@@ -61,6 +71,8 @@ pub struct ChartInput {
     pub weeks: Vec<WeekPoint>,
     /// The weekday × hour heat-map.
     pub heat: HeatMap,
+    /// One row per direct report, in roster order (empty without `[[reports]]`).
+    pub one_on_ones: Vec<OneOnOneRow>,
 }
 
 /// Hours in a week: the upper clamp for any hour value.

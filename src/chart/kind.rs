@@ -1,6 +1,6 @@
 //! Which chart to draw, and the file name it is written under.
 
-/// One of the four trend charts.
+/// One of the five charts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChartKind {
     /// Stacked hours per ISO week with the people target and the working week.
@@ -11,15 +11,18 @@ pub enum ChartKind {
     DeepWork,
     /// Meeting minutes per weekday × hour, with the no-fly windows outlined.
     Heatmap,
+    /// Direct reports × weeks: held, scheduled, skipped or no 1:1.
+    OneOnOnes,
 }
 
 impl ChartKind {
     /// Every chart, in the order [`render_all`](super::render_all) writes them.
-    pub const ALL: [ChartKind; 4] = [
+    pub const ALL: [ChartKind; 5] = [
         ChartKind::Allocation,
         ChartKind::PeopleShare,
         ChartKind::DeepWork,
         ChartKind::Heatmap,
+        ChartKind::OneOnOnes,
     ];
 
     /// File name without extension, e.g. `"people-share"` for `people-share.png`.
@@ -29,6 +32,7 @@ impl ChartKind {
             ChartKind::PeopleShare => "people-share",
             ChartKind::DeepWork => "deep-work",
             ChartKind::Heatmap => "week-heatmap",
+            ChartKind::OneOnOnes => "one-on-ones",
         }
     }
 
@@ -39,6 +43,7 @@ impl ChartKind {
             ChartKind::PeopleShare => "People share of the working week",
             ChartKind::DeepWork => "Deep work and no-fly violations",
             ChartKind::Heatmap => "Meeting heat-map",
+            ChartKind::OneOnOnes => "1:1s with each report",
         }
     }
 }
@@ -56,7 +61,8 @@ mod tests {
                 "weekly-allocation",
                 "people-share",
                 "deep-work",
-                "week-heatmap"
+                "week-heatmap",
+                "one-on-ones"
             ]
         );
     }

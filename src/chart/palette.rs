@@ -14,6 +14,7 @@
 use plotters::style::RGBColor;
 
 use crate::classify::{Category, PerCategory};
+use crate::playbook::Mark;
 
 /// How charts and the dashboard name each category.
 pub const CATEGORY_LABELS: PerCategory<&str> =
@@ -49,6 +50,26 @@ pub(crate) const NO_FLY: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
 pub(crate) const OOO: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
 /// The "at or above target" band on the share chart.
 pub(crate) const TARGET_BAND: RGBColor = RGBColor(0xEC, 0xEC, 0xEC);
+
+/// The `one-on-ones` chart and the dashboard's 1:1 strip. A held 1:1 is people time, so it
+/// takes the people colour on purpose; the other marks take the two Okabe–Ito colours no other
+/// chart uses: sky blue for scheduled, reddish purple for skipped. No data is a light grey,
+/// distinct from the white of "no 1:1".
+pub(crate) const HELD: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+pub(crate) const SCHEDULED: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+pub(crate) const SKIPPED: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+pub(crate) const NO_DATA: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+
+/// The colour of a 1:1 mark as a CSS hex string, for the dashboard (the same as the chart's).
+pub fn mark_hex(m: Mark) -> &'static str {
+    match m {
+        Mark::Held => "#E69F00",
+        Mark::Scheduled => "#56B4E9",
+        Mark::Skipped => "#CC79A7",
+        Mark::None => "#FFFFFF",
+        Mark::Outside => "#DDDDDD",
+    }
+}
 
 /// Paul Tol's "iridescent" sequential scheme, light to dark.
 const IRIDESCENT: [(u8, u8, u8); 23] = [
@@ -111,6 +132,20 @@ mod tests {
             let (r, g, b) = CATEGORY_COLORS[c];
             assert_eq!(CATEGORY_HEX[c], format!("#{r:02X}{g:02X}{b:02X}"));
         }
+    }
+
+    #[test]
+    fn mark_hex_matches_rgb() {
+        for (m, c) in [
+            (Mark::Held, HELD),
+            (Mark::Scheduled, SCHEDULED),
+            (Mark::Skipped, SKIPPED),
+            (Mark::None, RGBColor(0xFF, 0xFF, 0xFF)),
+            (Mark::Outside, NO_DATA),
+        ] {
+            assert_eq!(mark_hex(m), format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2));
+        }
+        assert_eq!(HELD, category(Category::People));
     }
 
     #[test]

@@ -13,7 +13,9 @@ use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 
 use super::frame::{self, DrawResult};
-use super::{allocation, deep_work, heatmap, series, share, ChartError, ChartInput, ChartKind};
+use super::{
+    allocation, deep_work, heatmap, one_on_ones, series, share, ChartError, ChartInput, ChartKind,
+};
 
 /// Pixel size of every chart (PNG) and the SVG viewport: 2:1, wide enough for a year of weeks
 /// and small enough to paste into a doc.
@@ -49,6 +51,7 @@ fn draw<DB: DrawingBackend>(
         ChartKind::PeopleShare => share::draw(root, input, &data)?,
         ChartKind::DeepWork => deep_work::draw(root, input, &data)?,
         ChartKind::Heatmap => heatmap::draw(root, input, &data)?,
+        ChartKind::OneOnOnes => one_on_ones::draw(root, input, &data)?,
     }
     root.present()
 }
@@ -60,7 +63,7 @@ fn draw_error(kind: ChartKind, e: impl std::fmt::Display) -> ChartError {
     }
 }
 
-/// Draws `kind` as an SVG document. User text (time zone, week labels) is XML-escaped by the
+/// Draws `kind` as an SVG document. User text (time zone, week labels, report names) is XML-escaped by the
 /// SVG backend and stripped of control characters before that.
 ///
 /// Errors: [`ChartError::Font`] if the embedded font is unusable, [`ChartError::Draw`] if
@@ -249,17 +252,21 @@ mod tests {
         let mut input = fixtures::sample();
         input.tz = "<script>alert('x')</script> & \"q\"".to_string();
         input.weeks[0].week = "<b>W1</b>".to_string();
+        input.one_on_ones[0].report = "<i>Priya</i> & \"Co\"".to_string();
         for kind in ChartKind::ALL {
             let svg = render_svg(kind, &input).expect("svg renders");
             assert!(svg.contains("&lt;script&gt;"), "{kind:?}");
             assert!(!svg.contains("<script"), "{kind:?}");
             assert!(!svg.contains("<b>"), "{kind:?}");
+            assert!(!svg.contains("<i>"), "{kind:?}");
             roxmltree::Document::parse(&svg).expect("still well-formed");
         }
+        let svg = render_svg(ChartKind::OneOnOnes, &input).expect("svg renders");
+        assert!(svg_texts(&svg).contains(&"<i>Priya</i> & \"Co\"".to_string()));
     }
 
     #[test]
-    fn render_all_writes_eight_files() {
+    fn render_all_writes_ten_files() {
         let dir = std::env::temp_dir().join(format!("calaudit-chart-{}", std::process::id()));
         let out = dir.join("charts");
         let written = render_all(&fixtures::sample(), &out).expect("renders");
@@ -283,6 +290,8 @@ mod tests {
                 "deep-work.svg",
                 "week-heatmap.png",
                 "week-heatmap.svg",
+                "one-on-ones.png",
+                "one-on-ones.svg",
             ]
         );
         for path in &written {

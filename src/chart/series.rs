@@ -1,7 +1,7 @@
 //! The data each chart draws, as plain named series. Renderers draw from these and nothing
 //! else, so tests snapshot these instead of pixels.
 
-use super::{allocation, deep_work, heatmap, share, ChartInput, ChartKind};
+use super::{allocation, deep_work, heatmap, one_on_ones, share, ChartInput, ChartKind};
 
 /// One named series of a chart: `(label, value)` points in drawing order. Labels are week labels
 /// (`"2026-W03"`) for the weekly charts and `"Mon 09:00"` slots for the heat-map.
@@ -36,12 +36,16 @@ impl Series {
 ///   shown: 06:00–22:00 widened to every hour with minutes or a no-fly window), then
 ///   `no-fly windows`: consecutive (start, end) pairs, labels `"Tue 09:00"`, values = minute of
 ///   the day.
+/// - `OneOnOnes`: one series per direct report, in roster order, named after the report
+///   (control characters dropped, at most 28 characters); one point per week, its value the
+///   week's mark: `-1` no data, `0` no 1:1, `1` skipped, `2` scheduled, `3` held.
 pub fn series(kind: ChartKind, input: &ChartInput) -> Vec<Series> {
     match kind {
         ChartKind::Allocation => allocation::series(input),
         ChartKind::PeopleShare => share::series(input),
         ChartKind::DeepWork => deep_work::series(input),
         ChartKind::Heatmap => heatmap::series(input),
+        ChartKind::OneOnOnes => one_on_ones::series(input),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod init;
 pub mod invocation;
 pub mod occurrences;
 pub mod output;
+pub mod plan;
 pub mod report;
 pub mod reports;
 pub mod rules;

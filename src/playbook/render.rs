@@ -92,6 +92,19 @@ pub fn reports_json(p: &Playbook) -> String {
     s
 }
 
+/// What needs doing about a report besides an overdue 1:1 (the table's notes, the
+/// dashboard's flags): a career conversation due, 1:1s that are mostly technical reviews.
+pub fn flags(r: &ReportStatus) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    if r.career_overdue {
+        f.push("career talk due");
+    }
+    if r.technical > 0 && r.technical * 2 >= r.held {
+        f.push("mostly technical");
+    }
+    f
+}
+
 /// One row per report: the numbers of the JSON, local dates, and what needs doing.
 pub fn reports_table(p: &Playbook) -> String {
     let mut s = String::new();
@@ -135,14 +148,9 @@ pub fn reports_table(p: &Playbook) -> String {
     for r in &p.reports {
         let mut notes = Vec::new();
         if r.overdue {
-            notes.push("OVERDUE".to_owned());
+            notes.push("OVERDUE");
         }
-        if r.career_overdue {
-            notes.push("career talk due".to_owned());
-        }
-        if r.technical > 0 && r.technical * 2 >= r.held {
-            notes.push("mostly technical".to_owned());
-        }
+        notes.extend(flags(r));
         let _ = writeln!(
             s,
             "{:<width$} {:>7} {:>4} {:>7} {:>10} {:>5} {:>7} {:>5} {:>6} {:>10} {:>10}  {}",

@@ -3,9 +3,12 @@
 
 use std::fmt::Write as _;
 
+use chrono::Datelike;
+
 use super::snapshot::Snapshot;
-use crate::chart::{ChartKind, CATEGORY_HEX, CATEGORY_LABELS};
+use crate::chart::{mark_hex, ChartKind, CATEGORY_HEX, CATEGORY_LABELS};
 use crate::classify::Category;
+use crate::playbook::{one_on_one::State, Mark};
 
 /// HTML-escapes text for element content and quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -28,7 +31,8 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:co
 th,td{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right}\
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #ccc;border-radius:6px;padding:.75rem 1rem;min-width:12rem}\
 .big{font-size:1.6rem;font-weight:600}.miss{color:#D55E00}.met{color:#009E73}img.chart{width:100%;max-width:1200px;border:1px solid #eee;margin:.5rem 0}\
-.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:middle}";
+.swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:middle}\
+.strip{white-space:nowrap}.wk{display:inline-block;width:1.1rem;height:1.1rem;line-height:1.1rem;margin-right:2px;border:1px solid #ccc;border-radius:2px;text-align:center;font-size:.75rem;color:#222}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -104,6 +108,7 @@ pub fn index(s: &Snapshot) -> String {
             b.push_str("</table>");
         }
     }
+    reports_section(&mut b, s);
     b.push_str("<h2>Charts</h2>");
     for (k, _) in &s.charts {
         let alt = match k {
@@ -111,6 +116,7 @@ pub fn index(s: &Snapshot) -> String {
             ChartKind::PeopleShare => "People share trend",
             ChartKind::DeepWork => "Deep work and no-fly violations",
             ChartKind::Heatmap => "Week heat-map",
+            ChartKind::OneOnOnes => "1:1s with each report, per week",
         };
         let _ = write!(
             b,
@@ -188,6 +194,119 @@ pub fn index(s: &Snapshot) -> String {
     }
     b.push_str("</table>");
     page("calaudit dashboard", &b)
+}
+
+/// The glyph in a strip cell, so that the strip does not rely on colour alone.
+fn glyph(m: Mark) -> &'static str {
+    match m {
+        Mark::Held => "✓",
+        Mark::Scheduled => "○",
+        Mark::Skipped => "×",
+        Mark::None => "",
+        Mark::Outside => "?",
+    }
+}
+
+fn state_name(st: State) -> &'static str {
+    match st {
+        State::Held => "held",
+        State::Scheduled => "scheduled",
+        State::Cancelled => "cancelled",
+        State::Declined => "declined",
+        State::Free => "free",
+    }
+}
+
+/// The Reports section: one row per direct report with the last and next 1:1, whether it is
+/// overdue, what else needs doing, and a strip of the last weeks (held, scheduled, skipped,
+/// none, no data), each cell titled with its week and its 1:1s.
+fn reports_section(b: &mut String, s: &Snapshot) {
+    let p = &s.playbook;
+    b.push_str("<h2>Reports</h2>");
+    if p.reports.is_empty() {
+        b.push_str("<p>No direct reports: list them as <code>[[reports]]</code> in the config to see their 1:1s here.</p>");
+        return;
+    }
+    let local = |t: chrono::DateTime<chrono::Utc>, fmt: &str| {
+        t.with_timezone(&s.tz).format(fmt).to_string()
+    };
+    let _ = write!(
+        b,
+        "<p>1:1s in the window {} – {}, as of the data; the last {} weeks, oldest first: ",
+        p.from,
+        p.to.pred_opt().unwrap_or(p.to),
+        s.strip_weeks.len()
+    );
+    for m in [
+        Mark::Held,
+        Mark::Scheduled,
+        Mark::Skipped,
+        Mark::None,
+        Mark::Outside,
+    ] {
+        let _ = write!(
+            b,
+            "<span class=\"wk\" style=\"background:{}\">{}</span>{} ",
+            mark_hex(m),
+            glyph(m),
+            m.as_str()
+        );
+    }
+    b.push_str("</p><table id=\"reports\"><tr><th>report</th><th>last 1:1</th><th>next</th><th>overdue</th><th>flags</th><th>held</th><th>skipped</th><th>weeks</th></tr>");
+    for (i, r) in p.reports.iter().enumerate() {
+        let last = match (r.last_held, r.days_since_last) {
+            (Some(t), Some(d)) => format!("{} ({d} d ago)", local(t, "%Y-%m-%d")),
+            (Some(t), None) => local(t, "%Y-%m-%d"),
+            _ => "none in the window".into(),
+        };
+        let next = r
+            .next
+            .map(|t| local(t, "%Y-%m-%d %H:%M"))
+            .unwrap_or_else(|| "none in the window".into());
+        let (cls, overdue) = if r.overdue {
+            ("miss", "OVERDUE")
+        } else {
+            ("met", "no")
+        };
+        let flags = crate::playbook::render::flags(r);
+        let _ = write!(
+            b,
+            "<tr data-report=\"{name}\"><td>{name}</td><td>{last}</td><td>{next}</td><td class=\"{cls}\">{overdue}</td><td>{flags}</td><td class=\"n\">{held}</td><td class=\"n\">{skipped}</td><td class=\"strip\">",
+            name = escape(&r.name),
+            last = escape(&last),
+            next = escape(&next),
+            flags = if flags.is_empty() { "–".to_owned() } else { escape(&flags.join(", ")) },
+            held = r.held,
+            skipped = r.cancelled + r.declined,
+        );
+        for (monday, cell) in s
+            .strip_weeks
+            .iter()
+            .zip(s.strip.get(i).into_iter().flatten())
+        {
+            let iso = monday.iso_week();
+            let mut title = format!("{}-W{:02}: {}", iso.year(), iso.week(), cell.mark.as_str());
+            for (start, summary, st) in &cell.one_on_ones {
+                let _ = write!(
+                    title,
+                    "\n{} {} ({})",
+                    local(*start, "%a %H:%M"),
+                    summary,
+                    state_name(*st)
+                );
+            }
+            let _ = write!(
+                b,
+                "<span class=\"wk\" data-mark=\"{}\" style=\"background:{}\" title=\"{}\">{}</span>",
+                cell.mark.as_str(),
+                mark_hex(cell.mark),
+                escape(&title),
+                glyph(cell.mark)
+            );
+        }
+        b.push_str("</td></tr>");
+    }
+    b.push_str("</table>");
 }
 
 /// The explain view of one week: every occurrence with its category and rule.

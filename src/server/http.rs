@@ -206,6 +206,12 @@ fn respond(
         "/api/alerts" => json_resp(json!(snap.alerts)),
         "/api/feeds" => json_resp(json!(snap.feeds)),
         "/api/suggestions" => json_resp(json!(snap.suggestions)),
+        // The `calaudit reports --format json` contract, over the dashboard's window.
+        "/api/reports" => with_type(
+            crate::playbook::render::reports_json(&snap.playbook).into_bytes(),
+            200,
+            "application/json",
+        ),
         "/favicon.ico" | "/favicon.svg" => {
             with_type(FAVICON.as_bytes().to_vec(), 200, "image/svg+xml")
         }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::chart::ChartKind;
 use crate::pipeline::{self, Analysis, Settings};
+use crate::playbook::{self, Cell, Playbook, Roster};
 use crate::report::nofly::ProtectedSource;
 use crate::report::suggest::{self, Suggestion};
 use crate::report::{Report, WeekSummary};
@@ -76,7 +77,19 @@ pub struct Snapshot {
     pub charts: Vec<(ChartKind, String)>,
     /// Titles no rule decided, by minutes (what `calaudit rules suggest` lists).
     pub suggestions: Vec<Suggestion>,
+    /// Each direct report's 1:1s over the window as of the data's time (`/api/reports`, the
+    /// Reports section). Only the analysed window is looked at: a last 1:1 before it or a
+    /// next one after it is not known here (`calaudit reports` reads the whole feed).
+    pub playbook: Playbook,
+    /// The Mondays of the Reports section's strip: [`STRIP_WEEKS`] weeks ending with the
+    /// week of the data's time (or the window's last week).
+    pub strip_weeks: Vec<chrono::NaiveDate>,
+    /// `strip[report][week]`, reports in roster order, weeks as in `strip_weeks`.
+    pub strip: Vec<Vec<Cell>>,
 }
+
+/// How many weeks the Reports section's strip shows.
+pub const STRIP_WEEKS: usize = 12;
 
 /// How many undecided titles the dashboard lists.
 const SUGGESTIONS: usize = 15;
@@ -162,7 +175,29 @@ impl Snapshot {
                 }
             })
             .collect();
-        let input = pipeline::chart_input(a, rep, s);
+        // The 1:1s as of the data's time, or the window's end when that is earlier.
+        let as_of = now.min(s.window.end());
+        let roster = Roster::new(s.reports);
+        let all = if roster.is_empty() {
+            Vec::new()
+        } else {
+            playbook::one_on_ones(a, &roster, s.me)
+        };
+        let covered = (s.window.start(), s.window.end());
+        let last_day = (as_of - chrono::Duration::seconds(1))
+            .with_timezone(&tz)
+            .date_naive();
+        let strip_weeks = playbook::weeks::last_mondays(last_day, STRIP_WEEKS);
+        let strip = playbook::weeks::grid(&all, s.reports.len(), &strip_weeks, tz, as_of, covered);
+        let playbook = Playbook {
+            tz,
+            from: s.window.from,
+            to: s.window.to,
+            reports: playbook::summarize(&all, &roster, s.window.start(), as_of, tz),
+        };
+        let mut input = pipeline::chart_input(a, rep, s);
+        // `chart_input` marks 1:1s as of the window's end; the page is as of its data.
+        input.one_on_ones = playbook::weeks::rows(&all, rep, s, as_of);
         let charts = ChartKind::ALL
             .iter()
             .filter_map(|&k| crate::chart::render_svg(k, &input).ok().map(|svg| (k, svg)))
@@ -179,6 +214,9 @@ impl Snapshot {
             feeds,
             charts,
             suggestions: suggest::suggest(a, SUGGESTIONS),
+            playbook,
+            strip_weeks,
+            strip,
         }
     }
 
@@ -196,6 +234,14 @@ impl Snapshot {
             feeds: Vec::new(),
             charts: Vec::new(),
             suggestions: Vec::new(),
+            playbook: Playbook {
+                tz,
+                from: now.with_timezone(&tz).date_naive(),
+                to: now.with_timezone(&tz).date_naive(),
+                reports: Vec::new(),
+            },
+            strip_weeks: Vec::new(),
+            strip: Vec::new(),
         }
     }
 
