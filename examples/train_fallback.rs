@@ -12,13 +12,25 @@
 //!
 //! For experiments, `GRAMS=3,4` (n-gram lengths, model-only cross-validation), `L2=0.001`
 //! and `EPOCHS=600` override the shipped settings.
+//!
+//! The rules were tuned on every tuning row, so "rules + model" is optimistic. `--cv` also
+//! scores the rules *jackknifed*: each row is classified by the rules without the keywords
+//! that no other tuning row contains (taken to have been added for that row), and by a model
+//! fitted on the other folds. That is pessimistic (some such keywords are general words a new
+//! title would have too) and it moves with generalisation, without the held-out half: keep
+//! the change that raises it. `RULES=path` scores another rules file (try an edit without
+//! rebuilding), `SHOW=1` lists the jackknifed misses, and `FAMILIES=1` gives the model each
+//! rule's keyword family a title hits as features (`rule hiring`; it did not help: 87.7%
+//! against 87.6% jackknifed).
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 
 use calaudit::classify::fallback::{self, argmax, Model, Weights, CLASSES};
 use calaudit::classify::labelled::{self, Labelled, ME};
-use calaudit::classify::{Classifier, Outcome};
+use calaudit::classify::{
+    parse_rules_document, Classifier, Outcome, RawRule, Subject, DEFAULT_RULES_TOML,
+};
 
 const TUNING: &str = "tests/data/classify-eval/tuning.tsv";
 const OUT: &str = "src/classify/fallback_model.tsv";
@@ -64,13 +76,28 @@ fn examples(
     grow: bool,
     grams: &[usize],
 ) -> Vec<Example> {
+    examples_with(rows, &vec![Vec::new(); rows.len()], vocab, grow, grams)
+}
+
+/// [`examples`] with more features per row (`extra[i]` for `rows[i]`).
+fn examples_with(
+    rows: &[Labelled],
+    extra: &[Vec<String>],
+    vocab: &mut HashMap<String, usize>,
+    grow: bool,
+    grams: &[usize],
+) -> Vec<Example> {
     let me = vec![ME.to_owned()];
     rows.iter()
-        .map(|r| {
+        .zip(extra)
+        .map(|(r, more)| {
             let invite = r.invite();
             let s = r.subject(&invite, &me);
             let mut features = Vec::new();
-            for f in fallback::features_with(&s, grams) {
+            for f in fallback::features_with(&s, grams)
+                .into_iter()
+                .chain(more.iter().cloned())
+            {
                 let next = vocab.len();
                 match vocab.get(&f) {
                     Some(&i) => features.push(i),
@@ -163,38 +190,197 @@ fn fit(rows: &[Labelled], set: &Settings) -> (Model, f64) {
     (model, right as f64 / data.len().max(1) as f64)
 }
 
-fn cross_validate(rows: &[Labelled], set: &Settings) {
+/// The rules the cross-validation scores: `RULES=path` reads another rules file (to try an
+/// edit without rebuilding), else the built-in ones.
+fn raw_rules() -> Result<Vec<RawRule>, Box<dyn Error>> {
+    let text = match std::env::var("RULES") {
+        Ok(path) => std::fs::read_to_string(path)?,
+        Err(_) => DEFAULT_RULES_TOML.to_owned(),
+    };
+    parse_rules_document(&text).map_err(|e| format!("rules: {e:?}").into())
+}
+
+fn compile(raw: &[RawRule]) -> Result<Classifier, Box<dyn Error>> {
+    Classifier::from_rules(raw).map_err(|e| format!("rules: {e:?}").into())
+}
+
+/// A rule's keyword: (rule index, from `not_title`, keyword).
+type Key = (usize, bool, String);
+
+/// For each row, the rules' title keywords (`title` and `not_title`) its title contains.
+fn keyword_hits(raw: &[RawRule], rows: &[Labelled]) -> Result<Vec<Vec<Key>>, Box<dyn Error>> {
+    let mut per_row = vec![Vec::new(); rows.len()];
+    for (i, rule) in raw.iter().enumerate() {
+        for (neg, list) in [(false, &rule.title), (true, &rule.not_title)] {
+            for kw in list.iter().flatten() {
+                let probe = RawRule {
+                    name: "k".into(),
+                    category: "other".into(),
+                    title: Some(vec![kw.clone()]),
+                    ..RawRule::default()
+                };
+                let c = compile(&[probe])?.with_fallback(false);
+                for (j, row) in rows.iter().enumerate() {
+                    let s = Subject {
+                        summary: &row.title,
+                        ..Subject::default()
+                    };
+                    if c.classify(&s).rule == "k" {
+                        per_row[j].push((i, neg, kw.clone()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(per_row)
+}
+
+/// The rules as they would be had row `j` not been there to tune them on: without the
+/// keywords that no other tuning row contains (a keyword only one row has is taken to have
+/// been added for that row). `None` when the row has no such keyword.
+fn jackknifed(raw: &[RawRule], hits: &[Vec<Key>], j: usize) -> Option<Vec<RawRule>> {
+    let alone: Vec<&Key> = hits[j]
+        .iter()
+        .filter(|k| hits.iter().filter(|h| h.contains(k)).count() == 1)
+        .collect();
+    if alone.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, rule) in raw.iter().enumerate() {
+        let mut rule = rule.clone();
+        let drop = |neg: bool, list: &mut Option<Vec<String>>| {
+            if let Some(l) = list {
+                l.retain(|kw| !alone.contains(&&(i, neg, kw.clone())));
+            }
+        };
+        let had_title = rule.title.is_some();
+        drop(false, &mut rule.title);
+        drop(true, &mut rule.not_title);
+        if had_title && rule.title.as_ref().is_some_and(Vec::is_empty) {
+            continue;
+        }
+        if rule.not_title.as_ref().is_some_and(Vec::is_empty) {
+            rule.not_title = None;
+        }
+        out.push(rule);
+    }
+    Some(out)
+}
+
+/// The rules' keyword families a title hits: `rule NAME` for each rule whose title matchers
+/// (`title`, `title_regex`, `not_title`) all match it, whatever the invite's shape.
+fn families(raw: &[RawRule], title: &str) -> Result<Vec<String>, Box<dyn Error>> {
+    let mut out = Vec::new();
+    for rule in raw {
+        if rule.title.is_none() && rule.title_regex.is_none() {
+            continue;
+        }
+        let probe = RawRule {
+            name: rule.name.clone(),
+            category: "other".into(),
+            title: rule.title.clone(),
+            title_regex: rule.title_regex.clone(),
+            not_title: rule.not_title.clone(),
+            ..RawRule::default()
+        };
+        let c = compile(&[probe])?.with_fallback(false);
+        let s = Subject {
+            summary: title,
+            ..Subject::default()
+        };
+        if c.classify(&s).rule == rule.name {
+            out.push(format!("rule {}", rule.name));
+        }
+    }
+    Ok(out)
+}
+
+fn cross_validate(rows: &[Labelled], set: &Settings) -> Result<(), Box<dyn Error>> {
     let folds = 5;
     let me = vec![ME.to_owned()];
-    let rules = Classifier::builtin();
-    let (mut model_right, mut pipeline_right) = (0, 0);
-    // Per deciding rule: (right, total).
+    let raw = raw_rules()?;
+    let rules = compile(&raw)?;
+    let hits = keyword_hits(&raw, rows)?;
+    let use_families = std::env::var_os("FAMILIES").is_some();
+    // Each row's families as rules tuned without it would give them, for training and scoring
+    // alike (with the full rules, training rows would see memorised keywords that new titles
+    // lack).
+    let mut fam_jack = Vec::new();
+    for (j, r) in rows.iter().enumerate() {
+        fam_jack.push(match (use_families, jackknifed(&raw, &hits, j)) {
+            (false, _) => Vec::new(),
+            (true, Some(jr)) => families(&jr, &r.title)?,
+            (true, None) => families(&raw, &r.title)?,
+        });
+    }
+    let (mut model_right, mut pipeline_right, mut jack_right) = (0, 0, 0);
+    // Per deciding rule under the jackknife: (right, total).
     let mut by_rule: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut confusion = [[0usize; CLASSES]; CLASSES];
     for k in 0..folds {
-        let (train_rows, test_rows): (Vec<_>, Vec<_>) = rows
+        let in_fold = |i: usize| i % folds == k;
+        let train_rows: Vec<Labelled> = rows
             .iter()
             .enumerate()
-            .partition::<Vec<_>, _>(|(i, _)| i % folds != k);
-        let train_rows: Vec<Labelled> = train_rows.into_iter().map(|(_, r)| r.clone()).collect();
-        let test_rows: Vec<Labelled> = test_rows.into_iter().map(|(_, r)| r.clone()).collect();
+            .filter(|(i, _)| !in_fold(*i))
+            .map(|(_, r)| r.clone())
+            .collect();
+        let test: Vec<(usize, &Labelled)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| in_fold(*i))
+            .collect();
+        let test_rows: Vec<Labelled> = test.iter().map(|(_, r)| (*r).clone()).collect();
+        let train_fam: Vec<Vec<String>> = (0..rows.len())
+            .filter(|i| !in_fold(*i))
+            .map(|i| fam_jack[i].clone())
+            .collect();
+        let test_fam: Vec<Vec<String>> = test.iter().map(|(j, _)| fam_jack[*j].clone()).collect();
         let mut vocab = HashMap::new();
-        let train_ex = examples(&train_rows, &mut vocab, true, &set.grams);
+        let train_ex = examples_with(&train_rows, &train_fam, &mut vocab, true, &set.grams);
         let (bias, w) = train(&train_ex, vocab.len(), set);
-        for ex in examples(&test_rows, &mut vocab, false, &set.grams) {
+        let test_ex = examples_with(&test_rows, &test_fam, &mut vocab, false, &set.grams);
+        for ex in &test_ex {
             if argmax(&score(&bias, &w, &ex.features)) == ex.class {
                 model_right += 1;
             }
         }
         let model: &'static Model = Box::leak(Box::new(fit(&train_rows, set).0));
         let c = rules.clone().with_model(model);
-        for r in &test_rows {
+        for (&(j, r), ex) in test.iter().zip(&test_ex) {
             let invite = r.invite();
-            let d = c.classify(&r.subject(&invite, &me));
-            let e = by_rule.entry(d.rule.to_owned()).or_default();
-            e.1 += 1;
-            if d.outcome == r.label {
-                e.0 += 1;
+            let s = r.subject(&invite, &me);
+            if c.classify(&s).outcome == r.label {
                 pipeline_right += 1;
+            }
+            let jc = match jackknifed(&raw, &hits, j) {
+                Some(jr) => compile(&jr)?,
+                None => rules.clone(),
+            }
+            .with_fallback(false);
+            let d = jc.classify(&s);
+            // The fold's model (family features included), unpruned, never personal.
+            let (outcome, rule) = if d.rule == "default" {
+                let best = fallback::argmax_work(&score(&bias, &w, &ex.features));
+                (Outcome::ALL[best], "fallback")
+            } else {
+                (d.outcome, d.rule)
+            };
+            let e = by_rule.entry(rule.to_owned()).or_default();
+            e.1 += 1;
+            confusion[class_of(r.label)][class_of(outcome)] += 1;
+            if outcome == r.label {
+                e.0 += 1;
+                jack_right += 1;
+            } else if std::env::var_os("SHOW").is_some() {
+                println!(
+                    "  miss: want {:<9} got {:<9} ({}) {:?}",
+                    r.label.as_str(),
+                    outcome.as_str(),
+                    rule,
+                    r.title
+                );
             }
         }
     }
@@ -209,13 +395,27 @@ fn cross_validate(rows: &[Labelled], set: &Settings) {
         pct(model_right)
     );
     println!(
-        "  rules + model: {pipeline_right}/{} = {:.1}%",
+        "  rules + model: {pipeline_right}/{} = {:.1}% (the rules saw every row)",
         rows.len(),
         pct(pipeline_right)
+    );
+    println!(
+        "  jackknifed rules + model: {jack_right}/{} = {:.1}% (without the keywords only the \
+         scored row has)",
+        rows.len(),
+        pct(jack_right)
     );
     for (rule, (right, total)) in by_rule {
         println!("    {rule:<40} {right:>4}/{total:<4}");
     }
+    println!(
+        "  jackknife confusion (want \\ got, in {:?} order):",
+        Outcome::ALL.map(Outcome::as_str)
+    );
+    for row in confusion {
+        println!("    {row:?}");
+    }
+    Ok(())
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -223,8 +423,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let rows = labelled::parse(&text).map_err(|e| format!("{TUNING}: {e}"))?;
     let set = Settings::from_env();
     if std::env::args().any(|a| a == "--cv") {
-        cross_validate(&rows, &set);
-        return Ok(());
+        return cross_validate(&rows, &set);
     }
     if set.grams != fallback::GRAMS {
         return Err(format!(

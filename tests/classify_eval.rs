@@ -14,8 +14,8 @@ use calaudit::classify::{Classifier, Outcome};
 
 /// Accuracy floors: what the defaults reach today, less a little slack, so a change that
 /// makes classification worse fails here. Raise them as classification improves.
-const TUNING_FLOOR: f64 = 0.975;
-const HELDOUT_FLOOR: f64 = 0.905;
+const TUNING_FLOOR: f64 = 0.981;
+const HELDOUT_FLOOR: f64 = 0.911;
 
 struct Score {
     right: usize,

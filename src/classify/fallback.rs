@@ -328,21 +328,80 @@ fn stem(w: &str) -> String {
     }
 }
 
+/// How many others an invite has, as [`shape_features`] names it.
+const OTHERS: [&str; 6] = [
+    "no one else",
+    "one other person",
+    "2-3 others",
+    "4-9 others",
+    "10-29 others",
+    "30+ others",
+];
+
+/// Who organised it, in [`OrganizerKind`] order (me, a colleague, outside, nobody).
+const ORGANIZERS: [&str; 4] = [
+    "organised by me",
+    "organised by a colleague",
+    "organised outside",
+    "no organiser",
+];
+
+/// Both together: one other person invited by a colleague is a 1:1, by a scheduling tool
+/// outside it is a call with a vendor or a candidate.
+const OTHERS_AND_ORGANIZER: [[&str; 4]; 6] = [
+    [
+        "no one else, by me",
+        "no one else, by a colleague",
+        "no one else, from outside",
+        "no one else, no organiser",
+    ],
+    [
+        "one other, by me",
+        "one other, by a colleague",
+        "one other, from outside",
+        "one other, no organiser",
+    ],
+    [
+        "2-3 others, by me",
+        "2-3 others, by a colleague",
+        "2-3 others, from outside",
+        "2-3 others, no organiser",
+    ],
+    [
+        "4-9 others, by me",
+        "4-9 others, by a colleague",
+        "4-9 others, from outside",
+        "4-9 others, no organiser",
+    ],
+    [
+        "10-29 others, by me",
+        "10-29 others, by a colleague",
+        "10-29 others, from outside",
+        "10-29 others, no organiser",
+    ],
+    [
+        "30+ others, by me",
+        "30+ others, by a colleague",
+        "30+ others, from outside",
+        "30+ others, no organiser",
+    ],
+];
+
 /// The invite's shape as features, named in human words.
-pub fn shape_features(s: &Subject) -> [&'static str; 4] {
+pub fn shape_features(s: &Subject) -> [&'static str; 5] {
     let others = match s.others_up_to(30) {
-        0 => "no one else",
-        1 => "one other person",
-        2..=3 => "2-3 others",
-        4..=9 => "4-9 others",
-        10..=29 => "10-29 others",
-        _ => "30+ others",
+        0 => 0,
+        1 => 1,
+        2..=3 => 2,
+        4..=9 => 3,
+        10..=29 => 4,
+        _ => 5,
     };
     let organizer = match s.organizer_kind() {
-        OrganizerKind::Me => "organised by me",
-        OrganizerKind::Internal => "organised by a colleague",
-        OrganizerKind::External => "organised outside",
-        OrganizerKind::None => "no organiser",
+        OrganizerKind::Me => 0,
+        OrganizerKind::Internal => 1,
+        OrganizerKind::External => 2,
+        OrganizerKind::None => 3,
     };
     let length = match s.minutes {
         None => "no length",
@@ -352,7 +411,13 @@ pub fn shape_features(s: &Subject) -> [&'static str; 4] {
         Some(_) => "over 2.5 h",
     };
     let recurring = if s.recurring { "recurring" } else { "one-off" };
-    [others, organizer, length, recurring]
+    [
+        OTHERS[others],
+        ORGANIZERS[organizer],
+        OTHERS_AND_ORGANIZER[others][organizer],
+        length,
+        recurring,
+    ]
 }
 
 /// Every feature of an event, title and shape (what the trainer learns from).
