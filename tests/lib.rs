@@ -12,6 +12,7 @@ mod fixtures;
 mod hostile;
 mod plan;
 mod playbook;
+mod playbook_alerts;
 mod properties;
 mod rrule_vectors;
 mod server;

@@ -59,7 +59,8 @@ pub fn from_ts(t: i64) -> DateTime<Utc> {
     }
 }
 
-fn rid_str(r: Option<RecurrenceId>) -> String {
+/// A recurrence id as alert keys spell it (`20260303T103000Z`, `20260303`; "" for none).
+pub fn rid_str(r: Option<RecurrenceId>) -> String {
     match r {
         None => String::new(),
         Some(RecurrenceId::Date(d)) => d.format("%Y%m%d").to_string(),

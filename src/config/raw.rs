@@ -88,6 +88,8 @@ pub struct RawAlerts {
     pub feed_failure_after: Option<String>,
     /// Daemon: alert on a completed week below the people-time target.
     pub people_target: Option<bool>,
+    /// Daemon: alert on the 1:1 episodes of `[[reports]]` (overdue, career, changed, crutch).
+    pub playbook: Option<bool>,
     /// Daemon: print alerts to stdout.
     pub log: Option<bool>,
     #[serde(default)]

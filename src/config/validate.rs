@@ -177,6 +177,7 @@ impl Config {
             super::daemon::RawAlertSinks {
                 feed_failure_after: raw.alerts.feed_failure_after.as_deref(),
                 people_target: raw.alerts.people_target,
+                playbook: raw.alerts.playbook,
                 log: raw.alerts.log,
                 webhook: &raw.alerts.webhook,
                 command: &raw.alerts.command,

@@ -502,6 +502,11 @@ impl Daemon {
         let window = self.window(now);
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
         let (inputs, present) = self.last_good_bodies()?;
+        let playbook = if self.cfg.daemon.playbook_alerts && !self.cfg.reports.is_empty() {
+            self.playbook_alerts(&inputs, window, now, horizon)
+        } else {
+            Vec::new()
+        };
         let settings = Settings::from_config(&self.cfg, window, &self.cfg.me);
         let a = pipeline::analyze(inputs, &settings);
         let rep = pipeline::report(&a, &settings);
@@ -527,9 +532,38 @@ impl Daemon {
         if self.cfg.daemon.people_target_alert {
             cands.extend(detect::target_missed(&rep, now));
         }
+        cands.extend(playbook);
         self.record_weeks(&rep, now)?;
         self.raise(cands, now, t)?;
         self.resolve_gone_violations(&current, now, t)
+    }
+
+    /// The playbook's alerts as of `now` (`[[reports]]`): its own analysis of the 1:1
+    /// candidates over the whole feed, parsed again with descriptions (which say whether a
+    /// 1:1 was technical or a career conversation; the weekly analysis reads them only when a
+    /// rule does). Overdue is counted over the analysis window, as `calaudit reports` counts
+    /// over its window; changed 1:1s are looked for up to `horizon`.
+    fn playbook_alerts(
+        &self,
+        inputs: &[FeedInput],
+        window: Window,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Vec<Candidate> {
+        use crate::playbook::{episodes, Roster};
+        let opts = crate::ics::parse::ParseOptions { descriptions: true };
+        let parsed = inputs
+            .iter()
+            .map(|f| pipeline::ParsedFeed {
+                name: f.name.clone(),
+                calendar: crate::ics::parse::parse_with(&f.bytes, opts),
+            })
+            .collect();
+        let cfg = &self.cfg;
+        let a = episodes::history(parsed, cfg, cfg.tz, &cfg.me, window.from, now);
+        let roster = Roster::new(&cfg.reports);
+        let found = episodes::episodes(&a, &roster, &cfg.me, window.start(), now, horizon);
+        alert::playbook::candidates(&found, &roster, cfg.tz)
     }
 
     /// The last good body of each feed that has one, and the names of those feeds.
