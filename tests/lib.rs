@@ -7,6 +7,7 @@ mod cli;
 mod conformance;
 mod daemon;
 mod dashboard;
+mod digest;
 mod fault_harness;
 mod fixtures;
 mod hostile;

@@ -69,7 +69,7 @@ pub fn rid_str(r: Option<RecurrenceId>) -> String {
 }
 
 /// `Tue 10:30–11:00` in the user's zone.
-fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
+pub(crate) fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
     let (ls, le) = (s.with_timezone(&tz), e.with_timezone(&tz));
     if ls.date_naive() == le.date_naive() {
         format!("{}–{}", ls.format("%a %-d %b %H:%M"), le.format("%H:%M"))
@@ -78,7 +78,7 @@ fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
     }
 }
 
-fn window_label(w: &NoFlyWindow) -> String {
+pub(crate) fn window_label(w: &NoFlyWindow) -> String {
     let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
     format!(
         "{} {}–{}",

@@ -146,6 +146,26 @@ impl Invocation {
         })
     }
 
+    /// Reads every feed into memory (the digest parses them twice: once for the weeks, once
+    /// with descriptions for the 1:1s). A feed that cannot be read is an error naming it.
+    pub fn read_feeds(&self) -> Result<Vec<pipeline::FeedInput>> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        for (name, src) in &self.feeds {
+            let context = || format!("feed {name:?} ({})", src.display());
+            let mut body = self.fetcher.open(src).with_context(context)?;
+            let mut bytes = Vec::new();
+            body.read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {}", src.display()))
+                .with_context(context)?;
+            out.push(pipeline::FeedInput {
+                name: name.clone(),
+                bytes,
+            });
+        }
+        Ok(out)
+    }
+
     fn print_timings(&self, parse_time: Duration, a: &Analysis) {
         if self.verbose {
             let t = a.timings;
