@@ -206,3 +206,86 @@ fn digest_rejects_a_bad_week_naming_the_flag() {
         stderr(&o)
     );
 }
+
+/// The daemon's `[digest]` schedule (Monday 08:00 in the config's zone, UTC here): nothing
+/// before the time; at 08:00 on Monday 2026-03-02 the digest of 2026-W09, once, through
+/// every sink; not again later that week, nor after a restart; the next Monday's 08:00
+/// brings the digest of 2026-W10.
+#[test]
+fn the_daemon_sends_the_digest_once_a_week_also_after_a_restart() {
+    use crate::daemon::{at, load, setup};
+    use calaudit::daemon::Daemon;
+    let extra = "[digest]\nday = \"mon\"\ntime = \"08:00\"\n";
+    let (_server, hook, cfg, dir) = setup(extra);
+    let digests = || -> Vec<Value> {
+        hook.calls()
+            .into_iter()
+            .filter(|c| c["kind"] == "digest")
+            .collect()
+    };
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(-1)).expect("tick");
+    assert!(digests().is_empty(), "07:59 is before the time");
+    d.tick(at(0)).expect("tick");
+    let got = digests();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0]["week"], "2026-W09");
+    assert_eq!(got[0]["state"], "open");
+    let body = got[0]["body"].as_str().unwrap_or("");
+    assert!(
+        body.starts_with("calaudit digest 2026-W09 (Feb 23 – Mar 1, UTC)"),
+        "{body}"
+    );
+    assert!(got[0]["markdown"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("# calaudit digest 2026-W09"));
+    assert!(got[0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("Digest 2026-W09: People time"));
+    assert!(!got[0].to_string().contains("work.ics"), "no feed URL");
+    for later in [1, 60, 24 * 60, 3 * 24 * 60] {
+        d.tick(at(later)).expect("tick");
+    }
+    assert_eq!(digests().len(), 1);
+
+    // Restarted (same store) later that week, and on Monday morning before the time: nothing.
+    drop(d);
+    let text = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let mut d = Daemon::open(load(&dir, &text)).expect("daemon again");
+    d.tick(at(4 * 24 * 60)).expect("tick");
+    d.tick(at(7 * 24 * 60 - 1)).expect("tick");
+    assert_eq!(digests().len(), 1);
+    // Monday 2026-03-09 08:00: the digest of 2026-W10, once.
+    d.tick(at(7 * 24 * 60)).expect("tick");
+    d.tick(at(7 * 24 * 60 + 30)).expect("tick");
+    let got = digests();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(got[1]["week"], "2026-W10");
+
+    // Restarted right after sending: not sent again.
+    drop(d);
+    let mut d = Daemon::open(load(&dir, &text)).expect("daemon again");
+    d.tick(at(7 * 24 * 60 + 31)).expect("tick");
+    assert_eq!(digests().len(), 2);
+}
+
+/// A daemon down at the scheduled time sends the week's digest when it is back, once.
+#[test]
+fn a_daemon_down_at_the_time_sends_the_digest_when_back() {
+    use crate::daemon::{at, setup};
+    use calaudit::daemon::Daemon;
+    let (_server, hook, cfg, _dir) = setup("[digest]\nday = \"mon\"\ntime = \"08:00\"\n");
+    let mut d = Daemon::open(cfg).expect("daemon");
+    // First start on Wednesday 2026-03-04: the digest of 2026-W09 is late, sent now.
+    d.tick(at(2 * 24 * 60)).expect("tick");
+    d.tick(at(2 * 24 * 60 + 20)).expect("tick");
+    let got: Vec<Value> = hook
+        .calls()
+        .into_iter()
+        .filter(|c| c["kind"] == "digest")
+        .collect();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["week"], "2026-W09");
+}

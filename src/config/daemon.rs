@@ -101,6 +101,23 @@ pub struct CommandSink {
     pub timeout: StdDuration,
 }
 
+/// When the daemon sends the weekly digest (`[digest]`): on `day` at `time` (local, in the
+/// config's `tz`), the digest of the ISO week before, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestSchedule {
+    pub day: chrono::Weekday,
+    pub time: chrono::NaiveTime,
+}
+
+impl Default for DigestSchedule {
+    fn default() -> Self {
+        DigestSchedule {
+            day: chrono::Weekday::Mon,
+            time: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00"),
+        }
+    }
+}
+
 /// Everything `calaudit run`, `status` and `alerts` need beyond the report settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DaemonConfig {

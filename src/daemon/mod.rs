@@ -333,7 +333,52 @@ impl Daemon {
             self.analyzed_day = Some(today);
         }
         self.check_feed_health(now, &mut t)?;
+        self.digest_when_due(now, &mut t)?;
         Ok(t)
+    }
+
+    /// Raises the weekly digest (`[digest]`) once its time has come this week: the digest of
+    /// the ISO week before, keyed by that week, so it is raised once per week whatever the
+    /// number of rounds or restarts (the store's UNIQUE key), and delivered exactly once to
+    /// each sink like any alert. A daemon that was down at the time sends it when it is back
+    /// (within the same week). Nothing is sent before any feed has data.
+    fn digest_when_due(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
+        let Some(schedule) = self.cfg.digest else {
+            return Ok(());
+        };
+        let tz = self.cfg.tz;
+        let Some((week_start, due)) = digest_due(tz, schedule, now) else {
+            return Ok(());
+        };
+        if now < due {
+            return Ok(());
+        }
+        let week = week_start.format("%G-W%V").to_string();
+        let key = alert::AlertKey::digest(&week);
+        if self.store.has_alert(&key)? {
+            return Ok(());
+        }
+        let (inputs, present) = self.last_good_bodies()?;
+        if present.is_empty() {
+            return Ok(());
+        }
+        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, false);
+        let c = Candidate {
+            key,
+            kind: AlertKind::Digest,
+            relevant_until: None,
+            payload: json!({
+                "kind": AlertKind::Digest.as_str(),
+                "text": format!(
+                    "Digest {week}: {}",
+                    crate::digest::render::headline(&d)
+                ),
+                "week": week,
+                "body": crate::digest::render::text(&d),
+                "markdown": crate::digest::render::markdown(&d),
+            }),
+        };
+        self.raise(vec![c], now, t)
     }
 
     /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
@@ -790,6 +835,31 @@ impl Daemon {
         }
         Ok(next.max(now))
     }
+}
+
+/// This week's digest: the Monday of the week before `now` (local) and the instant the
+/// digest of that week is due (`schedule.day` of this week at `schedule.time`, local; a time
+/// in a DST gap is read as the first instant after it). `None` only when the zone has no
+/// such local time at all.
+fn digest_due(
+    tz: chrono_tz::Tz,
+    schedule: crate::config::DigestSchedule,
+    now: DateTime<Utc>,
+) -> Option<(NaiveDate, DateTime<Utc>)> {
+    use chrono::TimeZone;
+    let today = now.with_timezone(&tz).date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let day = monday + Duration::days(i64::from(schedule.day.num_days_from_monday()));
+    let local = day.and_time(schedule.time);
+    let due = match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => t,
+        chrono::LocalResult::Ambiguous(first, _) => first,
+        // In the spring-forward gap: an hour later is after it.
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(local + Duration::hours(1)))
+            .earliest()?,
+    };
+    Some((monday - Duration::days(7), due.with_timezone(&Utc)))
 }
 
 /// Moves deliveries an earlier version filed under positional sink names (`webhook[0]`) to

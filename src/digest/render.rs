@@ -26,7 +26,7 @@ fn met(w: &WeekSummary) -> &'static str {
 }
 
 /// The headline: people time against the target.
-fn headline(d: &Digest) -> String {
+pub fn headline(d: &Digest) -> String {
     let w = &d.this;
     format!(
         "People time {} = {} of {} working hours (target {:.0}%): {}.",
