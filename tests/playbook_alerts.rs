@@ -248,6 +248,28 @@ fn each_playbook_episode_is_alerted_once_and_a_new_one_again() {
     let t = d.tick(at("2026-03-14T00:05:00Z")).expect("tick");
     assert!(t.analyzed && t.raised == 0, "{t:?}");
     assert_eq!(hook.calls().len(), total);
+
+    // A career conversation with Priya on 03-16 09:00Z ends her career episode; 90 days
+    // later (06-14 09:00Z) it is due again: as of 06-15 00:00Z, a new career alert (and
+    // Jordan's first, his last career talk of 02-09 being 126 days old by then).
+    feed.push(ev(
+        "p-3",
+        "1:1 Priya: career growth",
+        "20260316T090000Z",
+        "20260316T093000Z",
+        &[ME, PRIYA],
+        "",
+    ));
+    server.set("/work.ics", &calendar(&feed));
+    d.tick(at("2026-03-16T12:00:00Z")).expect("tick");
+    assert_eq!(count(&hook.calls(), "career_overdue"), 1);
+    d.tick(at("2026-06-15T00:00:00Z")).expect("tick");
+    let calls = hook.calls();
+    assert_eq!(count(&calls, "career_overdue"), 3, "{calls:#?}");
+    assert!(calls.iter().any(|c| c["text"]
+        == "Career conversation with Jordan overdue: last on 2026-02-09 (every 90 days)"));
+    assert!(calls.iter().any(|c| c["text"]
+        == "Career conversation with Priya overdue: last on 2026-03-16 (every 90 days)"));
 }
 
 #[test]
