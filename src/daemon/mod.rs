@@ -966,3 +966,47 @@ pub fn run(
     );
     Ok(d.stats)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DigestSchedule;
+    use chrono::{NaiveTime, Weekday};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    /// Monday 08:00 in Los Angeles (PST, UTC-8) is 16:00Z; any time that week gives the week
+    /// before as the digest's week, up to Sunday 23:59 PDT (06:59Z, DST began on 03-08).
+    #[test]
+    fn the_digest_is_due_on_the_local_day_and_time_for_the_week_before() {
+        let la = chrono_tz::America::Los_Angeles;
+        let s = DigestSchedule::default();
+        let monday = NaiveDate::from_ymd_opt(2026, 2, 23).unwrap();
+        for now in [
+            "2026-03-02T08:00:00Z",
+            "2026-03-05T12:00:00Z",
+            "2026-03-09T06:59:00Z",
+        ] {
+            assert_eq!(
+                digest_due(la, s, t(now)),
+                Some((monday, t("2026-03-02T16:00:00Z"))),
+                "{now}"
+            );
+        }
+    }
+
+    /// Sunday 2026-03-08 02:30 does not exist in Los Angeles (clocks jump 02:00 → 03:00): the
+    /// digest is due at 03:30 PDT = 10:30Z, after the gap.
+    #[test]
+    fn a_digest_time_in_the_dst_gap_is_due_after_it() {
+        let la = chrono_tz::America::Los_Angeles;
+        let s = DigestSchedule {
+            day: Weekday::Sun,
+            time: NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+        };
+        let (_, due) = digest_due(la, s, t("2026-03-08T12:00:00Z")).unwrap();
+        assert_eq!(due, t("2026-03-08T10:30:00Z"));
+    }
+}
