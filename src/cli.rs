@@ -36,6 +36,9 @@ pub enum Command {
     /// Propose what the playbook asks for and the calendar lacks (no-fly blocks, a 1:1 series
     /// for each report without a cadence) as an ICS file to import. Never writes to a calendar.
     Plan(PlanArgs),
+    /// The weekly digest: a week against the people-time target, the 4-week trend, deep work
+    /// kept and broken, the 1:1s, the reactive share and what would close the gap.
+    Digest(cmd::digest::DigestArgs),
     /// Exit 0 when the last complete week met the targets, 1 when it missed, 2 on error.
     Check(CheckArgs),
     /// Render the trend charts (PNG and SVG) from the same numbers as `report`.
@@ -246,6 +249,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Occurrences(args) => cmd::occurrences::run(args),
         Command::Reports(args) => cmd::reports::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Digest(args) => cmd::digest::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Charts(args) => cmd::charts::run(args),
         Command::Serve(args) => cmd::serve::run(args),

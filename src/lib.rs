@@ -31,6 +31,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod daemon;
+pub mod digest;
 pub mod feed;
 pub mod ics;
 pub mod logging;

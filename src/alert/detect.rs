@@ -59,7 +59,8 @@ pub fn from_ts(t: i64) -> DateTime<Utc> {
     }
 }
 
-fn rid_str(r: Option<RecurrenceId>) -> String {
+/// A recurrence id as alert keys spell it (`20260303T103000Z`, `20260303`; "" for none).
+pub fn rid_str(r: Option<RecurrenceId>) -> String {
     match r {
         None => String::new(),
         Some(RecurrenceId::Date(d)) => d.format("%Y%m%d").to_string(),
@@ -68,7 +69,7 @@ fn rid_str(r: Option<RecurrenceId>) -> String {
 }
 
 /// `Tue 10:30–11:00` in the user's zone.
-fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
+pub(crate) fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
     let (ls, le) = (s.with_timezone(&tz), e.with_timezone(&tz));
     if ls.date_naive() == le.date_naive() {
         format!("{}–{}", ls.format("%a %-d %b %H:%M"), le.format("%H:%M"))
@@ -77,7 +78,7 @@ fn span_local(tz: chrono_tz::Tz, s: DateTime<Utc>, e: DateTime<Utc>) -> String {
     }
 }
 
-fn window_label(w: &NoFlyWindow) -> String {
+pub(crate) fn window_label(w: &NoFlyWindow) -> String {
     let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
     format!(
         "{} {}–{}",

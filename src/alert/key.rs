@@ -19,14 +19,29 @@ pub enum AlertKind {
     TargetMissed,
     /// A feed has failed for longer than `alerts.feed_failure_after`.
     FeedFailing,
+    /// A direct report's 1:1s fell behind their cadence (issue 10).
+    OneOnOneOverdue,
+    /// No career conversation with a report within their `career` interval.
+    CareerOverdue,
+    /// An upcoming 1:1 was cancelled, declined or turned into a group meeting.
+    OneOnOneChanged,
+    /// The last two held 1:1s with a report read as technical reviews (the technical crutch).
+    TechnicalCrutch,
+    /// The weekly digest (`[digest]`): one per ISO week.
+    Digest,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 4] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::NoFly,
         AlertKind::BlockChanged,
         AlertKind::TargetMissed,
         AlertKind::FeedFailing,
+        AlertKind::OneOnOneOverdue,
+        AlertKind::CareerOverdue,
+        AlertKind::OneOnOneChanged,
+        AlertKind::TechnicalCrutch,
+        AlertKind::Digest,
     ];
 
     /// The stored and delivered name (`no_fly`, `block_changed`, …).
@@ -36,6 +51,11 @@ impl AlertKind {
             AlertKind::BlockChanged => "block_changed",
             AlertKind::TargetMissed => "people_target_missed",
             AlertKind::FeedFailing => "feed_failing",
+            AlertKind::OneOnOneOverdue => "one_on_one_overdue",
+            AlertKind::CareerOverdue => "career_overdue",
+            AlertKind::OneOnOneChanged => "one_on_one_changed",
+            AlertKind::TechnicalCrutch => "technical_crutch",
+            AlertKind::Digest => "digest",
         }
     }
 
@@ -112,6 +132,52 @@ impl AlertKey {
         AlertKey(format!("{}|{feed}|{since}", AlertKind::FeedFailing))
     }
 
+    /// A report's 1:1s overdue since the last held one (its start, UTC Unix seconds; `none`
+    /// when there never was one): one alert per gap, a new held 1:1 starts a new episode.
+    pub fn one_on_one_overdue(report: &str, last_held: Option<i64>) -> AlertKey {
+        AlertKey(format!(
+            "{}|{report}|{}",
+            AlertKind::OneOnOneOverdue,
+            opt(last_held)
+        ))
+    }
+
+    /// A report's career conversation overdue since the last one (its start, UTC Unix
+    /// seconds; `none` when there never was one).
+    pub fn career_overdue(report: &str, last_career: Option<i64>) -> AlertKey {
+        AlertKey(format!(
+            "{}|{report}|{}",
+            AlertKind::CareerOverdue,
+            opt(last_career)
+        ))
+    }
+
+    /// An upcoming 1:1 occurrence (feed, UID, recurrence id) with a report that changed
+    /// (`cancelled`, `declined`, `declined_by_report`, `group`).
+    pub fn one_on_one_changed(
+        report: &str,
+        feed: &str,
+        uid: &str,
+        rid: &str,
+        change: &str,
+    ) -> AlertKey {
+        AlertKey(format!(
+            "{}|{report}|{feed}|{uid}|{rid}|{change}",
+            AlertKind::OneOnOneChanged
+        ))
+    }
+
+    /// The technical crutch with a report, as of the second of two technical 1:1s in a row
+    /// (its start, UTC Unix seconds).
+    pub fn technical_crutch(report: &str, second: i64) -> AlertKey {
+        AlertKey(format!("{}|{report}|{second}", AlertKind::TechnicalCrutch))
+    }
+
+    /// The digest of an ISO week (`2026-W09`).
+    pub fn digest(week: &str) -> AlertKey {
+        AlertKey(format!("{}|{week}", AlertKind::Digest))
+    }
+
     /// A key as the store holds it (written by one of the constructors, maybe by an earlier
     /// version of calaudit). Not for building new keys.
     pub fn from_stored(text: String) -> AlertKey {
@@ -144,6 +210,10 @@ impl AlertKey {
             None => false,
         }
     }
+}
+
+fn opt(t: Option<i64>) -> String {
+    t.map_or_else(|| "none".to_owned(), |t| t.to_string())
 }
 
 impl fmt::Display for AlertKey {
@@ -179,6 +249,27 @@ mod tests {
             AlertKey::feed_failing("work", from_unix(-5)).as_str(),
             "feed_failing|work|-5"
         );
+    }
+
+    #[test]
+    fn playbook_and_digest_keys_are_stable_text() {
+        assert_eq!(
+            AlertKey::one_on_one_overdue("Priya", Some(5)).as_str(),
+            "one_on_one_overdue|Priya|5"
+        );
+        assert_eq!(
+            AlertKey::career_overdue("Priya", None).as_str(),
+            "career_overdue|Priya|none"
+        );
+        assert_eq!(
+            AlertKey::one_on_one_changed("Mei", "work", "u", "20260303T103000Z", "group").as_str(),
+            "one_on_one_changed|Mei|work|u|20260303T103000Z|group"
+        );
+        assert_eq!(
+            AlertKey::technical_crutch("Jordan", 9).as_str(),
+            "technical_crutch|Jordan|9"
+        );
+        assert_eq!(AlertKey::digest("2026-W09").as_str(), "digest|2026-W09");
     }
 
     #[test]

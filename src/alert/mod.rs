@@ -7,6 +7,7 @@
 pub mod detect;
 pub mod key;
 pub mod outbox;
+pub mod playbook;
 pub mod sink;
 
 pub use detect::{Block, Candidate};

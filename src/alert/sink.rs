@@ -360,13 +360,17 @@ fn send_email(
     for to in &e.to {
         msg = msg.to(parse(to)?);
     }
-    let body = format!(
-        "{text}\n\n{}\n",
-        serde_json::to_string_pretty(alert).unwrap_or_else(|err| {
-            tracing::warn!(error = %err, "alert JSON not serialisable; the email has the text only");
-            String::new()
-        })
-    );
+    // A message with a `body` of its own (the weekly digest) is sent as that text.
+    let body = match alert["body"].as_str() {
+        Some(b) => format!("{b}\n"),
+        None => format!(
+            "{text}\n\n{}\n",
+            serde_json::to_string_pretty(alert).unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "alert JSON not serialisable; the email has the text only");
+                String::new()
+            })
+        ),
+    };
     let msg = msg
         .header(ContentType::TEXT_PLAIN)
         .body(body)

@@ -125,32 +125,14 @@ impl Invocation {
         // Descriptions say whether a 1:1 was technical, a status update or about careers.
         let (parsed, parse_time) =
             self.parse(crate::ics::parse::ParseOptions { descriptions: true })?;
-        let parsed: Vec<ParsedFeed> = parsed
-            .into_iter()
-            .map(|f| ParsedFeed {
-                calendar: roster.candidates(f.calendar, &self.me),
-                name: f.name,
-            })
-            .collect();
-        let earliest = parsed
-            .iter()
-            .flat_map(|f| &f.calendar.events)
-            .flat_map(|ev| [ev.dtstart, ev.recurrence_id])
-            .flatten()
-            .map(|v| v.naive().date())
-            .min();
-        let as_of_date = as_of.with_timezone(&self.tz).date_naive();
-        let history = Window {
-            tz: self.tz,
-            // A day's margin either way: the dates are as written, in any zone.
-            from: earliest
-                .map(|d| d - chrono::Duration::days(2))
-                .unwrap_or(self.window.from)
-                .min(self.window.from),
-            to: as_of_date + chrono::Duration::days(400),
-        };
-        let settings = Settings::from_config(&self.cfg, history, &self.me);
-        let a = pipeline::analyze_parsed(parsed, &settings);
+        let a = playbook::episodes::history(
+            parsed,
+            &self.cfg,
+            self.tz,
+            &self.me,
+            self.window.from,
+            as_of,
+        );
         self.print_timings(parse_time, &a);
         self.print_warnings(&a);
         let all = playbook::one_on_ones(&a, &roster, &self.me);
@@ -162,6 +144,26 @@ impl Invocation {
             to: self.window.to,
             reports,
         })
+    }
+
+    /// Reads every feed into memory (the digest parses them twice: once for the weeks, once
+    /// with descriptions for the 1:1s). A feed that cannot be read is an error naming it.
+    pub fn read_feeds(&self) -> Result<Vec<pipeline::FeedInput>> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        for (name, src) in &self.feeds {
+            let context = || format!("feed {name:?} ({})", src.display());
+            let mut body = self.fetcher.open(src).with_context(context)?;
+            let mut bytes = Vec::new();
+            body.read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {}", src.display()))
+                .with_context(context)?;
+            out.push(pipeline::FeedInput {
+                name: name.clone(),
+                bytes,
+            });
+        }
+        Ok(out)
     }
 
     fn print_timings(&self, parse_time: Duration, a: &Analysis) {

@@ -101,6 +101,23 @@ pub struct CommandSink {
     pub timeout: StdDuration,
 }
 
+/// When the daemon sends the weekly digest (`[digest]`): on `day` at `time` (local, in the
+/// config's `tz`), the digest of the ISO week before, once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestSchedule {
+    pub day: chrono::Weekday,
+    pub time: chrono::NaiveTime,
+}
+
+impl Default for DigestSchedule {
+    fn default() -> Self {
+        DigestSchedule {
+            day: chrono::Weekday::Mon,
+            time: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("08:00"),
+        }
+    }
+}
+
 /// Everything `calaudit run`, `status` and `alerts` need beyond the report settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DaemonConfig {
@@ -114,6 +131,10 @@ pub struct DaemonConfig {
     pub feed_failure_after: StdDuration,
     /// Alert on a completed week below the people-time target.
     pub people_target_alert: bool,
+    /// Alert on the playbook's 1:1 episodes (`[[reports]]`): a 1:1 or a career conversation
+    /// overdue, an upcoming 1:1 cancelled, declined or turned into a group meeting, the
+    /// technical crutch.
+    pub playbook_alerts: bool,
     /// Alerts are printed to stdout (one line each).
     pub log: bool,
     pub webhooks: Vec<WebhookSink>,
@@ -130,6 +151,7 @@ impl Default for DaemonConfig {
             concurrency: 4,
             feed_failure_after: StdDuration::from_secs(2 * 3600),
             people_target_alert: true,
+            playbook_alerts: true,
             log: true,
             webhooks: Vec::new(),
             commands: Vec::new(),
@@ -188,6 +210,7 @@ impl SinkNames {
 pub struct RawAlertSinks<'a> {
     pub feed_failure_after: Option<&'a str>,
     pub people_target: Option<bool>,
+    pub playbook: Option<bool>,
     pub log: Option<bool>,
     pub webhook: &'a [RawWebhook],
     pub command: &'a [RawCommand],
@@ -356,6 +379,9 @@ pub fn validate(
     if let Some(b) = alerts.people_target {
         d.people_target_alert = b;
     }
+    if let Some(b) = alerts.playbook {
+        d.playbook_alerts = b;
+    }
     if let Some(b) = alerts.log {
         d.log = b;
     }
@@ -403,7 +429,7 @@ mod tests {
 
     #[test]
     fn every_daemon_key_parses_and_bad_values_name_their_key() {
-        let text = "[alerts]\nfeed_failure_after = \"90m\"\npeople_target = false\nlog = false\n\
+        let text = "[alerts]\nfeed_failure_after = \"90m\"\npeople_target = false\nplaybook = false\nlog = false\n\
                     [[alerts.webhook]]\nurl = \"http://127.0.0.1:9000/hook\"\ntimeout = \"5s\"\n\
                     [[alerts.command]]\nrun = [\"notify-send\", \"calaudit\"]\n\
                     [store]\npath = \"state/c.db\"\n[daemon]\nfetch_timeout = \"300ms\"\nmax_body_mb = 8\nconcurrency = 2\n";
@@ -411,7 +437,7 @@ mod tests {
             .unwrap();
         let d = cfg.daemon;
         assert_eq!(d.feed_failure_after, StdDuration::from_secs(5400));
-        assert!(!d.people_target_alert && !d.log);
+        assert!(!d.people_target_alert && !d.playbook_alerts && !d.log);
         assert_eq!(d.webhooks[0].timeout, StdDuration::from_secs(5));
         assert_eq!(d.commands[0].run, ["notify-send", "calaudit"]);
         assert_eq!(d.store_path, PathBuf::from("/etc/calaudit/state/c.db"));

@@ -6,7 +6,7 @@ mod raw;
 mod reports;
 mod validate;
 
-pub use daemon::{CommandSink, DaemonConfig, EmailSink, EmailTls, WebhookSink};
+pub use daemon::{CommandSink, DaemonConfig, DigestSchedule, EmailSink, EmailTls, WebhookSink};
 pub use raw::RawConfig;
 pub use reports::{DirectReport, RawDirectReport, DEFAULT_CADENCE_DAYS, DEFAULT_CAREER_DAYS};
 pub use validate::{

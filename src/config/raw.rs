@@ -42,6 +42,17 @@ pub struct RawConfig {
     /// Direct reports, for the 1:1 cadence (`calaudit reports`).
     #[serde(default)]
     pub reports: Vec<super::reports::RawDirectReport>,
+    /// The daemon's weekly digest; none without the table.
+    pub digest: Option<RawDigest>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDigest {
+    /// The day the digest of the week before is sent (`mon`).
+    pub day: Option<String>,
+    /// The local time it is sent at on that day (`08:00`).
+    pub time: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +99,8 @@ pub struct RawAlerts {
     pub feed_failure_after: Option<String>,
     /// Daemon: alert on a completed week below the people-time target.
     pub people_target: Option<bool>,
+    /// Daemon: alert on the 1:1 episodes of `[[reports]]` (overdue, career, changed, crutch).
+    pub playbook: Option<bool>,
     /// Daemon: print alerts to stdout.
     pub log: Option<bool>,
     #[serde(default)]

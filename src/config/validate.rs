@@ -38,6 +38,8 @@ pub struct Config {
     pub reports: Vec<super::DirectReport>,
     /// How much one feed may expand to (`[limits]`).
     pub limits: crate::ics::expand::ExpandLimits,
+    /// The daemon's weekly digest (`[digest]`); `None` without the table: no digest is sent.
+    pub digest: Option<super::daemon::DigestSchedule>,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -177,6 +179,7 @@ impl Config {
             super::daemon::RawAlertSinks {
                 feed_failure_after: raw.alerts.feed_failure_after.as_deref(),
                 people_target: raw.alerts.people_target,
+                playbook: raw.alerts.playbook,
                 log: raw.alerts.log,
                 webhook: &raw.alerts.webhook,
                 command: &raw.alerts.command,
@@ -186,10 +189,15 @@ impl Config {
             &mut problems,
         );
         let limits = resolve_limits(&raw.limits, &mut problems);
+        let digest = raw
+            .digest
+            .as_ref()
+            .map(|d| resolve_digest(d, &mut problems));
         if !problems.is_empty() {
             return Err(problems);
         }
         Ok(Config {
+            digest,
             limits,
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
@@ -534,6 +542,31 @@ fn parse_clock(s: &str, end_of_day: bool) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
 }
 
+/// `[digest]`: the day and local time the daemon sends the digest of the week before.
+fn resolve_digest(
+    raw: &super::raw::RawDigest,
+    problems: &mut Vec<String>,
+) -> super::daemon::DigestSchedule {
+    let mut d = super::daemon::DigestSchedule::default();
+    if let Some(s) = raw.day.as_deref() {
+        match parse_weekday(s) {
+            Some(day) => d.day = day,
+            None => problems.push(format!(
+                "key `digest.day`: unknown day {s:?}; expected mon, tue, wed, thu, fri, sat or sun"
+            )),
+        }
+    }
+    if let Some(s) = raw.time.as_deref() {
+        match parse_clock(s, false) {
+            Some(t) => d.time = t,
+            None => problems.push(format!(
+                "key `digest.time`: invalid time {s:?}; expected HH:MM, e.g. \"08:00\""
+            )),
+        }
+    }
+    d
+}
+
 fn parse_weekday(s: &str) -> Option<Weekday> {
     let s = s.trim().to_ascii_lowercase();
     Some(match s.get(..3)? {
@@ -570,6 +603,42 @@ mod tests {
             .reports
             .iter()
             .all(|r| r.cadence_days == 7 && r.career_days == 90));
+    }
+
+    #[test]
+    fn the_digest_schedule_is_validated_like_the_rest() {
+        let cfg = Config::parse("[digest]\n", None).unwrap();
+        assert_eq!(
+            cfg.digest,
+            Some(super::super::daemon::DigestSchedule::default())
+        );
+        assert_eq!(Config::parse("", None).unwrap().digest, None);
+        let cfg = Config::parse("[digest]\nday = \"Wed\"\ntime = \"07:30\"\n", None).unwrap();
+        let d = cfg.digest.unwrap();
+        assert_eq!(
+            (d.day, d.time),
+            (Weekday::Wed, NaiveTime::from_hms_opt(7, 30, 0).unwrap())
+        );
+        let err = Config::parse(
+            "[digest]\nday = \"someday\"\ntime = \"8am\"\n",
+            Some(Path::new("c.toml")),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            err.contains("key `digest.day`: unknown day \"someday\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("key `digest.time`: invalid time \"8am\""),
+            "{err}"
+        );
+        let err = Config::parse("[digest]\nhour = 8\n", None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("unknown field `hour`"), "{err}");
     }
 
     #[test]

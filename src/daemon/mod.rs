@@ -333,7 +333,52 @@ impl Daemon {
             self.analyzed_day = Some(today);
         }
         self.check_feed_health(now, &mut t)?;
+        self.digest_when_due(now, &mut t)?;
         Ok(t)
+    }
+
+    /// Raises the weekly digest (`[digest]`) once its time has come this week: the digest of
+    /// the ISO week before, keyed by that week, so it is raised once per week whatever the
+    /// number of rounds or restarts (the store's UNIQUE key), and delivered exactly once to
+    /// each sink like any alert. A daemon that was down at the time sends it when it is back
+    /// (within the same week). Nothing is sent before any feed has data.
+    fn digest_when_due(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
+        let Some(schedule) = self.cfg.digest else {
+            return Ok(());
+        };
+        let tz = self.cfg.tz;
+        let Some((week_start, due)) = digest_due(tz, schedule, now) else {
+            return Ok(());
+        };
+        if now < due {
+            return Ok(());
+        }
+        let week = week_start.format("%G-W%V").to_string();
+        let key = alert::AlertKey::digest(&week);
+        if self.store.has_alert(&key)? {
+            return Ok(());
+        }
+        let (inputs, present) = self.last_good_bodies()?;
+        if present.is_empty() {
+            return Ok(());
+        }
+        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, false);
+        let c = Candidate {
+            key,
+            kind: AlertKind::Digest,
+            relevant_until: None,
+            payload: json!({
+                "kind": AlertKind::Digest.as_str(),
+                "text": format!(
+                    "Digest {week}: {}",
+                    crate::digest::render::headline(&d)
+                ),
+                "week": week,
+                "body": crate::digest::render::text(&d),
+                "markdown": crate::digest::render::markdown(&d),
+            }),
+        };
+        self.raise(vec![c], now, t)
     }
 
     /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
@@ -502,6 +547,11 @@ impl Daemon {
         let window = self.window(now);
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
         let (inputs, present) = self.last_good_bodies()?;
+        let playbook = if self.cfg.daemon.playbook_alerts && !self.cfg.reports.is_empty() {
+            self.playbook_alerts(&inputs, window, now, horizon)
+        } else {
+            Vec::new()
+        };
         let settings = Settings::from_config(&self.cfg, window, &self.cfg.me);
         let a = pipeline::analyze(inputs, &settings);
         let rep = pipeline::report(&a, &settings);
@@ -527,9 +577,38 @@ impl Daemon {
         if self.cfg.daemon.people_target_alert {
             cands.extend(detect::target_missed(&rep, now));
         }
+        cands.extend(playbook);
         self.record_weeks(&rep, now)?;
         self.raise(cands, now, t)?;
         self.resolve_gone_violations(&current, now, t)
+    }
+
+    /// The playbook's alerts as of `now` (`[[reports]]`): its own analysis of the 1:1
+    /// candidates over the whole feed, parsed again with descriptions (which say whether a
+    /// 1:1 was technical or a career conversation; the weekly analysis reads them only when a
+    /// rule does). Overdue is counted over the analysis window, as `calaudit reports` counts
+    /// over its window; changed 1:1s are looked for up to `horizon`.
+    fn playbook_alerts(
+        &self,
+        inputs: &[FeedInput],
+        window: Window,
+        now: DateTime<Utc>,
+        horizon: DateTime<Utc>,
+    ) -> Vec<Candidate> {
+        use crate::playbook::{episodes, Roster};
+        let opts = crate::ics::parse::ParseOptions { descriptions: true };
+        let parsed = inputs
+            .iter()
+            .map(|f| pipeline::ParsedFeed {
+                name: f.name.clone(),
+                calendar: crate::ics::parse::parse_with(&f.bytes, opts),
+            })
+            .collect();
+        let cfg = &self.cfg;
+        let a = episodes::history(parsed, cfg, cfg.tz, &cfg.me, window.from, now);
+        let roster = Roster::new(&cfg.reports);
+        let found = episodes::episodes(&a, &roster, &cfg.me, window.start(), now, horizon);
+        alert::playbook::candidates(&found, &roster, cfg.tz)
     }
 
     /// The last good body of each feed that has one, and the names of those feeds.
@@ -758,6 +837,31 @@ impl Daemon {
     }
 }
 
+/// This week's digest: the Monday of the week before `now` (local) and the instant the
+/// digest of that week is due (`schedule.day` of this week at `schedule.time`, local; a time
+/// in a DST gap is read as the first instant after it). `None` only when the zone has no
+/// such local time at all.
+fn digest_due(
+    tz: chrono_tz::Tz,
+    schedule: crate::config::DigestSchedule,
+    now: DateTime<Utc>,
+) -> Option<(NaiveDate, DateTime<Utc>)> {
+    use chrono::TimeZone;
+    let today = now.with_timezone(&tz).date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let day = monday + Duration::days(i64::from(schedule.day.num_days_from_monday()));
+    let local = day.and_time(schedule.time);
+    let due = match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => t,
+        chrono::LocalResult::Ambiguous(first, _) => first,
+        // In the spring-forward gap: an hour later is after it.
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(local + Duration::hours(1)))
+            .earliest()?,
+    };
+    Some((monday - Duration::days(7), due.with_timezone(&Utc)))
+}
+
 /// Moves deliveries an earlier version filed under positional sink names (`webhook[0]`) to
 /// the stable names of the sinks now at those positions, so they are sent and listed under
 /// the sink's name from now on. Runs at every open; once moved, there is nothing left to move,
@@ -861,4 +965,48 @@ pub fn run(
         "daemon stopped"
     );
     Ok(d.stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DigestSchedule;
+    use chrono::{NaiveTime, Weekday};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    /// Monday 08:00 in Los Angeles (PST, UTC-8) is 16:00Z; any time that week gives the week
+    /// before as the digest's week, up to Sunday 23:59 PDT (06:59Z, DST began on 03-08).
+    #[test]
+    fn the_digest_is_due_on_the_local_day_and_time_for_the_week_before() {
+        let la = chrono_tz::America::Los_Angeles;
+        let s = DigestSchedule::default();
+        let monday = NaiveDate::from_ymd_opt(2026, 2, 23).unwrap();
+        for now in [
+            "2026-03-02T08:00:00Z",
+            "2026-03-05T12:00:00Z",
+            "2026-03-09T06:59:00Z",
+        ] {
+            assert_eq!(
+                digest_due(la, s, t(now)),
+                Some((monday, t("2026-03-02T16:00:00Z"))),
+                "{now}"
+            );
+        }
+    }
+
+    /// Sunday 2026-03-08 02:30 does not exist in Los Angeles (clocks jump 02:00 → 03:00): the
+    /// digest is due at 03:30 PDT = 10:30Z, after the gap.
+    #[test]
+    fn a_digest_time_in_the_dst_gap_is_due_after_it() {
+        let la = chrono_tz::America::Los_Angeles;
+        let s = DigestSchedule {
+            day: Weekday::Sun,
+            time: NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+        };
+        let (_, due) = digest_due(la, s, t("2026-03-08T12:00:00Z")).unwrap();
+        assert_eq!(due, t("2026-03-08T10:30:00Z"));
+    }
 }

@@ -8,6 +8,7 @@
 //! Fragmentation of the week (focus blocks, switches, reactive share) is part of the weekly
 //! report, in [`crate::report::fragment`].
 
+pub mod episodes;
 pub mod one_on_one;
 pub mod plan;
 pub mod plan_ics;

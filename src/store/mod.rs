@@ -389,6 +389,19 @@ impl Store {
         self.set(CURRENT_WEEK, &json)
     }
 
+    /// Whether an alert with this key was ever raised (open or resolved).
+    pub fn has_alert(&self, key: &AlertKey) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM alerts WHERE key = ?1",
+                [key.as_str()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Creates the alert unless its key exists (then nothing happens, unless it was resolved:
     /// then it is opened again), with one pending delivery per sink, in one transaction.
     /// Returns the alert id when something is to be delivered.
