@@ -598,6 +598,21 @@ fn what_is_not_a_calendar_is_an_error_not_weeks_of_zeros() {
             assert!(stderr(&o).contains(want), "{cmd} {file}: {}", stderr(&o));
             assert!(stderr(&o).contains(file), "names the feed: {}", stderr(&o));
         }
+        if want != "has no events at all" {
+            // The digest reads its feeds whole; they get the same check.
+            let o = calaudit(
+                &[
+                    "digest", "--feed", &feed, "--week", "2026-W02", "--tz", "UTC",
+                ],
+                None,
+            );
+            assert_eq!(o.status.code(), Some(2), "digest {file}: {}", stdout(&o));
+            assert!(
+                stderr(&o).contains("no BEGIN:VCALENDAR") && stderr(&o).contains(file),
+                "digest {file}: {}",
+                stderr(&o)
+            );
+        }
     }
     // A real calendar with nothing in the window is fine.
     let path = dir.join("elsewhere.ics");

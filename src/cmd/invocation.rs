@@ -153,11 +153,25 @@ impl Invocation {
         let mut out = Vec::new();
         for (name, src) in &self.feeds {
             let context = || format!("feed {name:?} ({})", src.display());
-            let mut body = self.fetcher.open(src).with_context(context)?;
+            let not_a_calendar_error = || {
+                anyhow::anyhow!(
+                    "feed {name:?} ({}) {NOT_A_CALENDAR}",
+                    crate::untrusted::shown(&src.display())
+                )
+            };
+            let mut body = match self.fetcher.open(src) {
+                Ok(body) => body,
+                Err(e) if e.is_not_a_calendar() => return Err(not_a_calendar_error()),
+                Err(e) => return Err(e).with_context(context),
+            };
             let mut bytes = Vec::new();
             body.read_to_end(&mut bytes)
                 .with_context(|| format!("cannot read {}", src.display()))
                 .with_context(context)?;
+            // A file gets the check a downloaded feed gets (an HTML page, or no VCALENDAR).
+            if crate::feed::check_calendar(&bytes, None, &src.display()).is_err() {
+                return Err(not_a_calendar_error());
+            }
             out.push(pipeline::FeedInput {
                 name: name.clone(),
                 bytes,
