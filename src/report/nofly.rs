@@ -58,7 +58,7 @@ pub fn window_intervals(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<Protected> {
-    let mut out = Vec::new();
+    let mut out: Vec<Protected> = Vec::new();
     for (i, w) in windows.iter().enumerate() {
         if w.end <= w.start {
             continue;
@@ -67,17 +67,33 @@ pub fn window_intervals(
         // Local dates covering the UTC range, with a day of slack for offsets.
         let first: NaiveDate = zone.to_local(from.naive_utc()).date() - Duration::days(1);
         let last: NaiveDate = zone.to_local(to.naive_utc()).date() + Duration::days(1);
+        // `end = "24:00"` is read as 23:59:59; it means the next midnight.
+        let to_midnight = w.end == NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
+        // This window's last interval in `out`: a day's interval that starts where the day
+        // before ended (a window through midnight on consecutive days) extends it, so a
+        // meeting across midnight breaks one protected block, not two.
+        let mut previous: Option<usize> = None;
         let mut d = first;
         while d <= last {
             if w.days.contains(&d.weekday()) {
                 let s = zone.instant(d.and_time(w.start));
-                let e = zone.instant(d.and_time(w.end));
+                let e = if to_midnight {
+                    zone.instant((d + Duration::days(1)).and_time(NaiveTime::MIN))
+                } else {
+                    zone.instant(d.and_time(w.end))
+                };
                 if e > from && s < to && e > s {
-                    out.push(Protected {
-                        start: s,
-                        end: e,
-                        source: ProtectedSource::Window(i),
-                    });
+                    match previous.and_then(|k| out.get_mut(k)) {
+                        Some(p) if p.end == s => p.end = e,
+                        _ => {
+                            previous = Some(out.len());
+                            out.push(Protected {
+                                start: s,
+                                end: e,
+                                source: ProtectedSource::Window(i),
+                            });
+                        }
+                    }
                 }
             }
             d += Duration::days(1);
@@ -143,6 +159,35 @@ mod tests {
             end: NaiveTime::from_hms_opt(12, 0, 0).expect("time"),
             tz: chrono_tz::America::Los_Angeles,
         }
+    }
+
+    /// A window to midnight on consecutive days is one block: a meeting across midnight
+    /// breaks it once (it was two violations, one per day).
+    #[test]
+    fn a_window_through_midnight_is_one_block() {
+        let all_week = NoFlyWindow {
+            days: vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ],
+            start: NaiveTime::MIN,
+            end: NaiveTime::from_hms_opt(23, 59, 59).expect("24:00 as read"),
+            tz: chrono_tz::UTC,
+        };
+        let p = window_intervals(&[all_week], t("2026-03-02 00:00"), t("2026-03-05 00:00"));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            (p[0].start, p[0].end),
+            (t("2026-03-02 00:00"), t("2026-03-05 00:00"))
+        );
+        let v = violations(&[(7, t("2026-03-03 23:30"), t("2026-03-04 00:30"))], &p, 60);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].overlap_seconds(), 3600);
     }
 
     #[test]
