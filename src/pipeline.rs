@@ -201,8 +201,13 @@ pub fn analyze_parsed(feeds: Vec<ParsedFeed>, s: &Settings<'_>) -> Analysis {
         let t0 = Instant::now();
         let (resolvers, mut warnings) = expand::resolvers(&mut cal);
         warnings.extend(std::mem::take(&mut cal.warnings));
-        let (occs, w) = expand::expand(&cal, &resolvers, &opts);
+        let (mut occs, w) = expand::expand(&cal, &resolvers, &opts);
         warnings.extend(w);
+        if cal.sections.len() > 1 {
+            let before = occs.len();
+            occs = one_version_per_instance(&cal, occs);
+            analysis.duplicates += before - occs.len();
+        }
         warnings.sort_by_key(|w| w.line);
         // Classify each event with an occurrence once; all its occurrences share the decision.
         let t1 = Instant::now();
@@ -368,6 +373,31 @@ fn classify_events<'c>(
     let count = needed.iter().filter(|&&n| n).count();
     parallel::classify_in_halves(count, events, &needed, &mut decisions, run);
     decisions
+}
+
+/// Several VCALENDARs in one file (`cat team.ics personal.ics`, iTIP-style exports) may hold
+/// versions of the same event: one occurrence per UID and RECURRENCE-ID is kept, the one from
+/// the version with the highest SEQUENCE, then the later in the file (DTSTAMP is not read).
+/// Feeds with one VCALENDAR never get here.
+fn one_version_per_instance(cal: &Calendar, occs: Vec<Occurrence>) -> Vec<Occurrence> {
+    let rank = |o: &Occurrence| (cal.events[o.event as usize].sequence, o.event);
+    let mut best: HashMap<(&str, Option<RecurrenceId>), (i64, u32)> = HashMap::new();
+    for o in &occs {
+        let uid = cal.events[o.event as usize].uid.as_str();
+        if uid.is_empty() {
+            continue;
+        }
+        let r = rank(o);
+        best.entry((uid, o.recurrence_id))
+            .and_modify(|b| *b = (*b).max(r))
+            .or_insert(r);
+    }
+    occs.into_iter()
+        .filter(|o| {
+            let uid = cal.events[o.event as usize].uid.as_str();
+            uid.is_empty() || best.get(&(uid, o.recurrence_id)) == Some(&rank(o))
+        })
+        .collect()
 }
 
 /// Identity of an occurrence across feeds: its recurrence id, or its start for a single event.

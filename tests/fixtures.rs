@@ -122,6 +122,55 @@ fn declined_by_me_is_excluded_case_insensitively() {
     assert!(nobody.iter().all(|x| x.3 == "null"));
 }
 
+/// `cat team.ics personal.ics`: the same meeting in two VCALENDARs of one file is one
+/// occurrence per UID and RECURRENCE-ID, from the version with the higher SEQUENCE (the
+/// sync's second copy, the standup's first), as the same meeting in two feeds is.
+#[test]
+fn the_same_event_in_two_vcalendars_is_listed_once() {
+    let got = rows(
+        "two-vcalendars-same-event.ics",
+        "UTC",
+        "2026-03-02",
+        "2026-03-09",
+        &[],
+    );
+    assert_eq!(
+        got,
+        vec![
+            r(
+                "2026-03-02T09:00:00Z",
+                "2026-03-02T09:15:00Z",
+                "2026-03-02T09:00:00Z",
+                "null"
+            ),
+            r(
+                "2026-03-03T09:00:00Z",
+                "2026-03-03T09:15:00Z",
+                "2026-03-03T09:00:00Z",
+                "null"
+            ),
+            r(
+                "2026-03-03T10:00:00Z",
+                "2026-03-03T11:30:00Z",
+                "null",
+                "null"
+            ),
+            r(
+                "2026-03-04T09:00:00Z",
+                "2026-03-04T09:15:00Z",
+                "2026-03-04T09:00:00Z",
+                "null"
+            ),
+            r(
+                "2026-03-04T12:00:00Z",
+                "2026-03-04T13:00:00Z",
+                "null",
+                "null"
+            ),
+        ]
+    );
+}
+
 #[test]
 fn moved_cancelled_and_exdated_instances() {
     let got = rows(
