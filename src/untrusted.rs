@@ -5,6 +5,23 @@
 //! stdout alert that carries feed text goes through it. JSON sinks get the text as it is
 //! (JSON escapes it).
 
+/// Text for HTML element content and quoted attribute values: `& < > " '` escaped. The
+/// dashboard and the HTML digest both write feed text through it.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// How much of one value a log line or warning shows.
 pub const SHOWN_CHARS: usize = 300;
 

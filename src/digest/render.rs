@@ -237,21 +237,7 @@ pub fn markdown(d: &Digest) -> String {
     s
 }
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::untrusted::html_escape;
 
 /// A whole HTML page (no scripts), with the allocation chart inline when the digest has it.
 pub fn html(d: &Digest) -> String {

@@ -10,21 +10,8 @@ use crate::chart::{mark_hex, ChartKind, CATEGORY_HEX, CATEGORY_LABELS};
 use crate::classify::Category;
 use crate::playbook::{one_on_one::State, Mark};
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// HTML-escapes text (one function for the dashboard and the digest).
+pub use crate::untrusted::html_escape as escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5rem auto;max-width:1240px;color:#222}\
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}\
