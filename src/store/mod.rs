@@ -880,6 +880,45 @@ mod tests {
         }
     }
 
+    /// A recorded week written by a newer or broken version is skipped, not fatal: the rest
+    /// of the history still reads; the current week's garbage reads as none.
+    #[test]
+    fn an_unreadable_recorded_week_is_skipped() {
+        let path = tmp("weeks.db");
+        let s = Store::open(&path).unwrap();
+        let good = r#"{"week":"2026-W03","week_start":"2026-01-12","busy_minutes":60,
+            "minutes":{"people":60},"people_target":0.3}"#;
+        let rec: RecordedWeek = serde_json::from_str(good).unwrap();
+        s.upsert_week(&rec, at(1_770_000_000)).unwrap();
+        for (week, start, json) in [
+            ("2026-W04", "2026-01-19", "not json"),
+            (
+                "2026-W05",
+                "2026-01-26",
+                r#"{"week":"2026-W05","week_start":"26/01/2026"}"#,
+            ),
+            (
+                "2026-W06",
+                "2026-02-02",
+                r#"{"week":"2026-W06","week_start":"2026-02-02","minutes":{"people":1e300},"people_target":0.3}"#,
+            ),
+        ] {
+            s.conn
+                .execute(
+                    "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, 0)",
+                    params![week, start, json],
+                )
+                .unwrap();
+        }
+        let weeks = s.weeks().unwrap();
+        assert_eq!(weeks.len(), 1);
+        assert_eq!(weeks[0].summary.week, "2026-W03");
+        assert_eq!(weeks[0].summary.busy_seconds, 3600);
+        s.set(CURRENT_WEEK, "{").unwrap();
+        assert_eq!(s.current_week().unwrap(), None);
+        let _ = std::fs::remove_file(&path);
+    }
+
     #[test]
     fn alerts_are_created_once_and_reopened_after_resolution() {
         let path = tmp("once.db");
