@@ -124,11 +124,14 @@ fn dashboard_in_a_real_browser() {
     let caps = json!({"capabilities": {"alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": {"binary": chromium, "args": [
+            // Hermetic: no start page, and no name but the dashboard's loopback resolves
+            // (Debian's chromium opens a search engine's page on start).
+            "about:blank", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-dev-shm-usage", "--window-size=1300,2000", format!("--user-data-dir={}", profile.display())
         ]},
-        "goog:loggingPrefs": {"browser": "ALL"}
+        "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}
     }}});
     let session = http("POST", &format!("{wd}/session"), Some(caps));
     let sid = session["value"]["sessionId"]
@@ -136,6 +139,13 @@ fn dashboard_in_a_real_browser() {
         .unwrap_or_else(|| panic!("no session: {session}"))
         .to_owned();
     let s = format!("{wd}/session/{sid}");
+    let _session = Session(s.clone());
+    // Fail in 30 s with a diagnosis rather than wait out chromedriver's 300 s page load.
+    http(
+        "POST",
+        &format!("{s}/timeouts"),
+        Some(json!({"pageLoad": 30_000})),
+    );
     let script = |src: &str| {
         http(
             "POST",
@@ -145,11 +155,7 @@ fn dashboard_in_a_real_browser() {
             .clone()
     };
 
-    http(
-        "POST",
-        &format!("{s}/url"),
-        Some(json!({"url": format!("{base}/")})),
-    );
+    navigate(&s, &format!("{base}/"));
     // Charts are visible: every chart image loaded and laid out with a non-zero size.
     let charts = script("return Array.from(document.querySelectorAll('img.chart')).map(i => [i.id, i.complete, i.naturalWidth, i.getBoundingClientRect().width, i.getBoundingClientRect().height]);");
     let charts = charts.as_array().expect("chart list");
@@ -179,11 +185,7 @@ fn dashboard_in_a_real_browser() {
         assert_eq!(row[1].as_str(), Some(shown.as_str()), "{}", w["week"]);
     }
     // Event text is text: the hostile title shows literally on its week page, and no script ran.
-    http(
-        "POST",
-        &format!("{s}/url"),
-        Some(json!({"url": format!("{base}/week/2026-W09")})),
-    );
+    navigate(&s, &format!("{base}/week/2026-W09"));
     let cells =
         script("return Array.from(document.querySelectorAll('td')).map(t => t.textContent);");
     assert!(
@@ -221,7 +223,70 @@ fn dashboard_in_a_real_browser() {
             base64_decode(png),
         );
     }
-    http("DELETE", &s, None);
+}
+
+/// Ends the WebDriver session when dropped, so a failing test leaves no browser running.
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&self.0).call();
+    }
+}
+
+/// Loads a page; when it does not finish loading, names the requests still pending (from the
+/// browser's performance log) and whether the dashboard answers them directly.
+fn navigate(session: &str, url: &str) {
+    let r = http("POST", &format!("{session}/url"), Some(json!({"url": url})));
+    if r["value"].is_null() {
+        return;
+    }
+    let log = http(
+        "POST",
+        &format!("{session}/se/log"),
+        Some(json!({"type": "performance"})),
+    );
+    let mut sent = std::collections::BTreeMap::new();
+    let mut done = std::collections::BTreeSet::new();
+    for entry in log["value"].as_array().into_iter().flatten() {
+        let Ok(m) = serde_json::from_str::<Value>(entry["message"].as_str().unwrap_or("")) else {
+            continue;
+        };
+        let (method, params) = (&m["message"]["method"], &m["message"]["params"]);
+        let id = params["requestId"].as_str().unwrap_or("").to_owned();
+        match method.as_str() {
+            Some("Network.requestWillBeSent") => {
+                sent.insert(
+                    id,
+                    params["request"]["url"].as_str().unwrap_or("").to_owned(),
+                );
+            }
+            Some("Network.loadingFinished") => {
+                done.insert(id);
+            }
+            _ => {}
+        }
+    }
+    // Requests that never finished (the ones the page load waited for were cancelled at the
+    // timeout, so they show as failed, not finished).
+    let pending: Vec<String> = sent
+        .iter()
+        .filter(|(id, u)| !done.contains(*id) && u.starts_with("http"))
+        .map(|(_, u)| {
+            let direct = ureq::get(u)
+                .config()
+                .timeout_global(Some(Duration::from_secs(5)))
+                .build()
+                .call()
+                .map(|r| r.status().as_u16().to_string())
+                .unwrap_or_else(|e| e.to_string());
+            format!("{u} (fetched directly: {direct})")
+        })
+        .collect();
+    panic!(
+        "loading {url} failed: {}; requests that did not finish: {pending:?}",
+        r["value"]["message"]
+    );
 }
 
 /// Minimal base64 (standard alphabet) for the screenshot; avoids a dependency for a test aid.
