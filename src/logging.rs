@@ -22,7 +22,8 @@ const SECRET_BEARING: &[&str] = &[
     "hyper",
     "h2",
     "http",
-    "tiny_http",
+    "axum",
+    "tower_http",
 ];
 
 /// True for a target of a library that may log secrets.

@@ -62,6 +62,7 @@ fn serve_snapshot(snap: Snapshot) -> (SocketAddr, Arc<AtomicBool>) {
     let cfg = ServerConfig {
         bind: "127.0.0.1:0".parse().expect("addr"),
         token: None,
+        hosts: Vec::new(),
         health: server::Health::default(),
     };
     let (tx, rx) = mpsc::channel();
@@ -84,6 +85,7 @@ fn start(
     let cfg = ServerConfig {
         bind: bind.parse().expect("addr"),
         token: token.map(str::to_owned),
+        hosts: Vec::new(),
         health: server::Health::default(),
     };
     let (tx, rx) = mpsc::channel();
@@ -170,13 +172,22 @@ fn off_loopback_needs_a_token_and_checks_it() {
         panic!("served off loopback without a token");
     };
     assert!(err.to_string().contains("token"), "{err}");
-    let (addr, stop) = start("127.0.0.1:0", Some("s3cret")).expect("serve");
+    let (addr, stop) = start("127.0.0.1:0", Some("s3cret-0123456789")).expect("serve");
     let base = format!("http://{addr}");
     assert_eq!(get(&format!("{base}/healthz"), None).0, 200);
     assert_eq!(get(&format!("{base}/api/weeks"), None).0, 401);
-    assert_eq!(get(&format!("{base}/api/weeks"), Some("wrong")).0, 401);
-    assert_eq!(get(&format!("{base}/api/weeks"), Some("s3cret")).0, 200);
-    assert_eq!(get(&format!("{base}/?token=s3cret"), None).0, 200);
+    assert_eq!(
+        get(&format!("{base}/api/weeks"), Some("wrong-0123456789")).0,
+        401
+    );
+    assert_eq!(
+        get(&format!("{base}/api/weeks"), Some("s3cret-0123456789")).0,
+        200
+    );
+    assert_eq!(
+        get(&format!("{base}/?token=s3cret-0123456789"), None).0,
+        200
+    );
     stop.store(true, Ordering::Relaxed);
 }
 
@@ -345,5 +356,207 @@ END:VEVENT\r\nEND:VCALENDAR\r\n";
         "{svg}"
     );
     roxmltree::Document::parse(&svg).expect("well-formed svg");
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// Sends `request` as raw bytes and returns the whole answer as text (status line first).
+fn raw(addr: SocketAddr, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request).expect("send");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn get_with_host(addr: SocketAddr, path: &str, host: &str) -> String {
+    raw(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+/// DNS rebinding: a page on a name the attacker controls, resolved to 127.0.0.1, reaches the
+/// dashboard with that name in `Host`. Only loopback names, IP literals and `[server] hosts`
+/// are answered.
+#[test]
+fn only_loopback_names_and_configured_hosts_are_answered() {
+    let data = Arc::new(RwLock::new(Arc::new(snapshot())));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cfg = ServerConfig {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        token: None,
+        hosts: vec!["cal.example.com".to_owned()],
+        health: server::Health::default(),
+    };
+    let (tx, rx) = mpsc::channel();
+    let stop2 = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        server::serve(&cfg, data, stop2, move |a| {
+            let _ = tx.send(a);
+        })
+    });
+    let addr = rx.recv().expect("bound");
+    let port = addr.port();
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "cal.example.com".to_owned(),
+    ] {
+        let r = get_with_host(addr, "/api/weeks", &host);
+        assert!(r.starts_with("HTTP/1.1 200"), "{host}: {r}");
+    }
+    for host in [
+        format!("rebind.attacker.example:{port}"),
+        "localhost.attacker.example".to_owned(),
+    ] {
+        let r = get_with_host(addr, "/api/weeks", &host);
+        assert!(r.starts_with("HTTP/1.1 403"), "{host}: {r}");
+        assert!(!r.contains("2026-W07"), "{host} read the data: {r}");
+    }
+    let r = raw(addr, b"GET /api/weeks HTTP/1.0\r\n\r\n");
+    assert!(
+        r.starts_with("HTTP/1.0 403") || r.starts_with("HTTP/1.1 403"),
+        "no Host: {r}"
+    );
+    stop.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let (addr, stop) = start("127.0.0.1:0", None).expect("serve");
+    for path in ["/", "/api/weeks", "/charts/weekly-allocation.svg", "/nope"] {
+        let r = get_with_host(addr, path, "localhost").to_ascii_lowercase();
+        for h in [
+            "x-content-type-options: nosniff",
+            "referrer-policy: no-referrer",
+            "frame-ancestors 'none'",
+            "script-src 'none'",
+            "cache-control: no-store",
+        ] {
+            assert!(r.contains(h), "{path} lacks {h}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn blank_and_short_tokens_are_refused() {
+    for token in ["", "   ", "short-token"] {
+        let Err(err) = start("0.0.0.0:0", Some(token)) else {
+            panic!("served off loopback with the token {token:?}");
+        };
+        assert!(err.to_string().contains("token"), "{err}");
+    }
+    let Err(err) = start("127.0.0.1:0", Some("short-token")) else {
+        panic!("served with a short token");
+    };
+    assert!(err.to_string().contains("at least 16"), "{err}");
+}
+
+/// Opened once with `?token=`, the page's own links and images work: the answer sets a
+/// cookie that later requests carry.
+#[test]
+fn a_token_in_the_link_lets_the_page_load_its_images() {
+    let token = "s3cret-0123456789";
+    let (addr, stop) = start("127.0.0.1:0", Some(token)).expect("serve");
+    let r = get_with_host(addr, &format!("/?token={token}"), "localhost");
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    let cookie = r
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l["set-cookie:".len()..].trim().to_owned())
+        })
+        .expect("a cookie is set");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains(token),
+        "the cookie holds the token only encoded: {cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap_or_default();
+    let chart = |cookie: &str| {
+        raw(
+            addr,
+            format!("GET /charts/weekly-allocation.svg HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    assert!(chart(pair).starts_with("HTTP/1.1 200"));
+    assert!(chart("calaudit_token=00").starts_with("HTTP/1.1 401"));
+    stop.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn invalid_api_parameters_are_400_not_an_empty_200() {
+    let (addr, stop) = start("127.0.0.1:0", None).expect("serve");
+    let base = format!("http://{addr}");
+    for path in [
+        "/api/occurrences?week=last",
+        "/api/occurrences?week=2026-W54",
+        "/api/occurrences?weak=2026-W07",
+        "/week/yesterday",
+    ] {
+        let (st, body) = get(&format!("{base}{path}"), None);
+        assert_eq!(st, 400, "{path}: {body}");
+        assert!(
+            body.contains("2026-W07"),
+            "{path} says the expected form: {body}"
+        );
+    }
+    assert_eq!(
+        get(&format!("{base}/api/occurrences?week=2026-W07"), None).0,
+        200
+    );
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// Headers are bounded (and read before the token is checked); a client that sends a huge
+/// header is turned away without the server reading on.
+#[test]
+fn oversized_headers_are_refused() {
+    let (addr, stop) = start("127.0.0.1:0", Some("s3cret-0123456789")).expect("serve");
+    let big = "x".repeat(64 * 1024);
+    let r = raw(
+        addr,
+        format!("GET /api/weeks HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\n\r\n").as_bytes(),
+    );
+    assert!(r.starts_with("HTTP/1.1 431"), "{}", &r[..r.len().min(200)]);
+    stop.store(true, Ordering::Relaxed);
+}
+
+/// Hundreds of idle connections and a client that never reads its (large) answer do not
+/// keep anyone else from being served, `/healthz` included.
+#[test]
+fn idle_and_stalled_clients_do_not_block_others() {
+    use std::io::Write;
+    let mut snap = snapshot();
+    // A large answer that fills the socket buffers of a client that never reads.
+    let one = snap.occurrences[0].clone();
+    snap.occurrences = std::iter::repeat_n(one, 20_000).collect();
+    let (addr, stop) = serve_snapshot(snap);
+    let mut stalled = std::net::TcpStream::connect(addr).expect("connect");
+    stalled
+        .write_all(b"GET /api/occurrences HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .expect("send");
+    let idle: Vec<std::net::TcpStream> = (0..300)
+        .filter_map(|_| std::net::TcpStream::connect(addr).ok())
+        .collect();
+    assert!(
+        idle.len() >= 250,
+        "could open only {} connections",
+        idle.len()
+    );
+    let r = get_with_host(addr, "/healthz", "localhost");
+    assert!(r.starts_with("HTTP/1.1 200") && r.ends_with("ok\n"), "{r}");
+    let r = get_with_host(addr, "/api/weeks", "localhost");
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    drop((stalled, idle));
     stop.store(true, Ordering::Relaxed);
 }

@@ -20,6 +20,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let cfg = ServerConfig {
         bind: args.bind.unwrap_or(inv.cfg.server_bind),
         token: args.token.or_else(|| inv.cfg.server_token.clone()),
+        hosts: inv.cfg.server_hosts.clone(),
         health: Health::default(),
     };
     let stop = Arc::new(AtomicBool::new(false));

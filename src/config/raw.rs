@@ -77,6 +77,8 @@ pub struct RawServer {
     pub token: Option<String>,
     /// Where the daemon writes the charts (PNG and SVG) after each change; none by default.
     pub charts_dir: Option<String>,
+    /// Host names the dashboard answers to besides localhost and IP addresses.
+    pub hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,8 @@ pub struct Config {
     /// Dashboard address (loopback by default) and the token required off loopback.
     pub server_bind: std::net::SocketAddr,
     pub server_token: Option<String>,
+    /// `[server] hosts`: names the dashboard answers to besides localhost and IP addresses.
+    pub server_hosts: Vec<String>,
     /// Where the daemon writes charts after each change (relative to the config file).
     pub charts_dir: Option<PathBuf>,
     /// `calaudit run`: store, fetching, alert sinks.
@@ -201,6 +203,7 @@ impl Config {
             limits,
             server_bind,
             server_token: raw.server.token.filter(|t| !t.is_empty()),
+            server_hosts: raw.server.hosts.unwrap_or_default(),
             charts_dir: raw
                 .server
                 .charts_dir

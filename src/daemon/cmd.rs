@@ -32,6 +32,7 @@ pub fn run(cfg: Config) -> Result<()> {
     let server_cfg = crate::server::ServerConfig {
         bind: cfg.server_bind,
         token: cfg.server_token.clone(),
+        hosts: cfg.server_hosts.clone(),
         health: crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
     };
     let health = server_cfg.health.clone();
