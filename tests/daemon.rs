@@ -859,6 +859,73 @@ fn hundred_unchanged_feeds_over_an_hour_one_conditional_request_per_refresh() {
     assert!(hook.calls().is_empty());
 }
 
+/// Slowloris feeds (a server that accepts and never answers) delay only themselves: a round
+/// records the fast feeds and leaves the slow pulls in flight instead of waiting out their
+/// timeout, starts none of them twice, and records their failure once they end.
+#[test]
+fn slow_feeds_delay_only_themselves() {
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+    let server = FeedServer::start();
+    let hook = Webhook::start();
+    let silent = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let silent_addr = silent.local_addr().expect("addr");
+    let held: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    let held2 = Arc::clone(&held);
+    std::thread::spawn(move || {
+        for conn in silent.incoming().flatten() {
+            held2.lock().expect("held").push(conn);
+        }
+    });
+    let mut feeds: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            (
+                format!("slow{i}"),
+                format!("http://{silent_addr}/slow{i}.ics"),
+            )
+        })
+        .collect();
+    for i in 0..20 {
+        let path = format!("/fast{i}.ics");
+        let (uid, summary) = (format!("fast{i}"), format!("Meeting {i}"));
+        server.set(
+            &path,
+            &cal(&[(&uid, &summary, "20260305T140000Z", "20260305T143000Z")]),
+        );
+        feeds.push((format!("fast{i}"), server.url(&path)));
+    }
+    let dir = util::tempdir();
+    // A timeout far longer than a round may wait: were slow pulls waited for, the round
+    // would record them (as failures) too.
+    let text = config_text(&feeds, &hook.url, "concurrency = 8\n")
+        .replace("fetch_timeout = \"300ms\"", "fetch_timeout = \"120s\"");
+    let mut d = Daemon::open(load(&dir, &text)).expect("daemon");
+    let t = d.tick(at(0)).expect("first round");
+    assert_eq!((t.fetched, t.changed), (20, 20), "the fast feeds, recorded");
+    let t = d.tick(at(1)).expect("second round");
+    assert_eq!(
+        t.fetched, 0,
+        "nothing due; the slow pulls are still running"
+    );
+    assert_eq!(
+        held.lock().expect("held").len(),
+        6,
+        "no slow feed started twice"
+    );
+    // The slow server hangs up: the pulls end, fail, and are recorded by the next round.
+    held.lock().expect("held").clear();
+    let mut failed = 0;
+    for m in 2..40 {
+        failed += d.tick(at(m)).expect("round").fetched;
+        if failed == 6 {
+            break;
+        }
+    }
+    assert_eq!(failed, 6);
+    assert_eq!(d.stats.fetch_failures, 6);
+    assert_eq!(d.stats.fetches, 26);
+}
+
 // ---------------------------------------------------------------- the real binary
 
 pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {

@@ -8,6 +8,7 @@
 //! positions ([`Store::rename_sinks`]), once; after that, reordering the config moves nothing.
 
 pub mod cmd;
+mod pulls;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,8 +74,9 @@ pub struct Daemon {
     store: Store,
     sinks: Vec<Sink>,
     feeds: Vec<Feed>,
-    /// Pulls every feed (one HTTP agent, `daemon.fetch_timeout`, `daemon.max_body_mb`).
-    fetcher: Fetcher,
+    /// The pulls in flight, on `daemon.concurrency` threads sharing one HTTP agent
+    /// (`daemon.fetch_timeout`, `daemon.max_body_mb`).
+    pulls: pulls::Pulls,
     /// Local day of the last analysis: a new day moves the lookahead, so it re-analyzes.
     analyzed_day: Option<NaiveDate>,
     pub stats: Stats,
@@ -159,12 +161,13 @@ impl Daemon {
             timeout: cfg.daemon.fetch_timeout,
             max_body_bytes: cfg.daemon.max_body_bytes,
         });
+        let pulls = pulls::Pulls::new(fetcher, cfg.daemon.concurrency);
         Ok(Daemon {
             cfg,
             store,
             sinks,
             feeds,
-            fetcher,
+            pulls,
             analyzed_day: None,
             stats: Stats::default(),
             dashboard: None,
@@ -381,27 +384,42 @@ impl Daemon {
         self.raise(vec![c], now, t)
     }
 
-    /// Pulls every feed that is due, `concurrency` at a time, and records each answer.
+    /// Starts every due feed's pull and records the pulls that finish within
+    /// [`pulls::ROUND_WAIT`] (or earlier, between rounds); a slower one stays in flight and is
+    /// recorded by a later round, so it delays no other feed.
     fn poll(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
-        let due = self.due_feeds(now)?;
-        for chunk in due.chunks(self.cfg.daemon.concurrency.max(1)) {
-            let results = self.fetch_all(chunk);
-            for ((i, st), res) in chunk.iter().cloned().zip(results) {
-                t.fetched += 1;
-                self.stats.fetches += 1;
-                match res {
-                    Ok(fetched) => self.record_fetched(i, st, fetched, now, t)?,
-                    Err(e) => self.record_fetch_failure(i, st, &e, now)?,
+        for (i, st) in self.due_feeds(now)? {
+            let prev = if st.has_body {
+                Validators {
+                    etag: st.etag.clone(),
+                    last_modified: st.last_modified.clone(),
                 }
+            } else {
+                Validators::default()
+            };
+            self.pulls.start(i, self.feeds[i].source.clone(), prev);
+        }
+        for (i, res) in self.pulls.finished(pulls::ROUND_WAIT) {
+            // Read again: the round that started the pull may have been several rounds ago.
+            let st = self.store.feed_state(&self.feeds[i].name)?;
+            t.fetched += 1;
+            self.stats.fetches += 1;
+            match res {
+                Ok(fetched) => self.record_fetched(i, st, fetched, now, t)?,
+                Err(e) => self.record_fetch_failure(i, st, &e, now)?,
             }
         }
         Ok(())
     }
 
-    /// The feeds whose next pull has come (by index into `feeds`), with their stored state.
+    /// The feeds whose next pull has come and that are not being pulled (by index into
+    /// `feeds`), with their stored state.
     fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<(usize, FeedState)>, DaemonError> {
         let mut due = Vec::new();
         for (i, f) in self.feeds.iter().enumerate() {
+            if self.pulls.in_flight(i) {
+                continue;
+            }
             let st = self.store.feed_state(&f.name)?;
             let limit = Duration::seconds(max_pull_wait(f.refresh.as_secs().max(1) as i64));
             // A schedule further ahead than it can be was made before the clock jumped back.
@@ -413,40 +431,6 @@ impl Daemon {
             }
         }
         Ok(due)
-    }
-
-    /// Fetches the feeds of `chunk` at once, one thread each, conditionally (ETag,
-    /// Last-Modified) when a last good body is kept. Results come in `chunk`'s order.
-    fn fetch_all(&self, chunk: &[(usize, FeedState)]) -> Vec<Result<Fetched, FeedError>> {
-        let fetcher = &self.fetcher;
-        std::thread::scope(|s| {
-            let handles: Vec<_> = chunk
-                .iter()
-                .map(|(i, st)| {
-                    let feed = &self.feeds[*i];
-                    let prev = if st.has_body {
-                        Validators {
-                            etag: st.etag.clone(),
-                            last_modified: st.last_modified.clone(),
-                        }
-                    } else {
-                        Validators::default()
-                    };
-                    s.spawn(move || fetcher.fetch(&feed.source, &prev))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(FeedError::Transport {
-                            url: String::new(),
-                            reason: "fetch thread panicked".into(),
-                        })
-                    })
-                })
-                .collect()
-        })
     }
 
     /// A feed answered: keeps the body when it differs from the last good copy, ends a
@@ -817,6 +801,20 @@ impl Daemon {
         Ok(())
     }
 
+    /// Sleeps until `wake`, a pull in flight finishing, or `shutdown`, whichever comes first.
+    pub fn wait(&mut self, wake: DateTime<Utc>, shutdown: &AtomicBool) {
+        const STEP: StdDuration = StdDuration::from_millis(100);
+        while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now() < wake {
+            if self.pulls.any_in_flight() {
+                if self.pulls.wait_for_one(STEP) {
+                    return;
+                }
+            } else {
+                std::thread::sleep(STEP);
+            }
+        }
+    }
+
     /// When the next round is due: the earliest feed pull or delivery retry, at most a minute.
     pub fn next_wake(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, DaemonError> {
         if let Some(f) = &self.store_fault {
@@ -826,7 +824,11 @@ impl Daemon {
                 .max(now));
         }
         let mut next = now + Duration::seconds(60);
-        for f in &self.feeds {
+        for (i, f) in self.feeds.iter().enumerate() {
+            // Its pull is running; the run loop wakes when it ends ([`Daemon::wait`]).
+            if self.pulls.in_flight(i) {
+                continue;
+            }
             // A feed never scheduled is due now.
             next = next.min(self.store.feed_state(&f.name)?.next_pull.unwrap_or(now));
         }
@@ -953,9 +955,7 @@ pub fn run(
             tracing::warn!(error = %e, "daemon counters not recorded");
         }
         let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
-        while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now() < wake {
-            std::thread::sleep(StdDuration::from_millis(100));
-        }
+        d.wait(wake, shutdown);
     }
     tracing::info!(
         analyses = d.stats.analyses,
