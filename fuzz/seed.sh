@@ -5,7 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 shared="${SHARED_CORPUS:-$repo/../shared/ics-corpus}"
-for t in parse parse_expand; do
+for t in parse parse_expand body_check; do
   mkdir -p "$here/corpus/$t"
   cp "$repo"/fixtures/*.ics "$here/corpus/$t/"
   if [[ -d "$shared" ]]; then
@@ -15,4 +15,4 @@ done
 mkdir -p "$here/corpus/config"
 cp "$repo/config.toml" "$here/corpus/config/default.toml"
 find "$repo/tests" "$repo/examples" -name '*.toml' -exec cp {} "$here/corpus/config/" \; 2>/dev/null || true
-echo "seeded: $(for t in parse parse_expand config; do printf '%s=%s ' "$t" "$(ls "$here/corpus/$t" | wc -l)"; done)"
+echo "seeded: $(for t in parse parse_expand body_check config; do printf '%s=%s ' "$t" "$(ls "$here/corpus/$t" | wc -l)"; done)"
