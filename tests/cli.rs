@@ -319,7 +319,38 @@ fn bad_config_names_file_line_and_key() {
     )
     .expect("write");
     let e = stderr(&calaudit(&["report"], Some(&dir)));
-    assert!(e.contains("line 6") && e.contains("colour"), "{e}");
+    assert!(
+        e.contains("config.toml:6: unknown key `colour` in [[feeds]]"),
+        "{e}"
+    );
+}
+
+/// Issue 11, item 6: every problem of a config file in one run, each with its file, line and
+/// key, and a suggestion for a misspelt key. Before, `toml` stopped at the first one.
+#[test]
+fn config_problems_are_all_reported_at_once_with_lines() {
+    let dir = util::tempdir();
+    std::fs::write(
+        dir.join("config.toml"),
+        "tz = \"UTC\"\n[report]\nweeks = 4\ntz_name = \"UTC\"\n[week]\nhours = \"forty\"\npeople_target = 3\n[[feeds]]\nname = \"w\"\nurl = \"w.ics\"\nrefrsh = \"1h\"\n",
+    )
+    .expect("write");
+    let o = calaudit(&["report"], Some(&dir));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    let want = [
+        "config.toml:4: unknown key `tz_name` in [report]; did you mean `tz`? (a top-level key: move it above the first [table] header)",
+        "config.toml:6: key `week.hours`: invalid type: string \"forty\", expected f64",
+        "config.toml:7: key `week.people_target`",
+        "config.toml:11: unknown key `refrsh` in [[feeds]] (feeds[0]); did you mean `refresh`?",
+    ];
+    let mut last = 0;
+    for w in want {
+        let at = e.find(w).unwrap_or_else(|| panic!("{w:?} missing in {e}"));
+        assert!(at >= last, "{w:?} out of file order in {e}");
+        last = at;
+    }
+    assert!(e.contains("(4 problems)"), "{e}");
 }
 
 #[test]
