@@ -206,6 +206,79 @@ fn check_exit_codes() {
     );
 }
 
+/// Issue 11, item 2: `check` judges the latest complete week, not the window's last week: not
+/// a stub at a window ending mid-week, not a week still to come. The stub is still listed,
+/// marked `partial`.
+#[test]
+fn check_judges_the_latest_complete_week() {
+    let args = |to: &str| {
+        [
+            "check",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            to,
+            "--tz",
+            "America/Los_Angeles",
+        ]
+        .map(String::from)
+    };
+    let run = |to: &str| {
+        let a = args(to);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        calaudit(&a, None)
+    };
+    // The window ends on Wednesday 2026-02-18: W08 is two days long.
+    let o = run("2026-02-18");
+    assert!(
+        stdout(&o).contains(" 2026-W07: "),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    // A window reaching two weeks past today: the weeks not over yet are not judged.
+    let today = chrono::Utc::now().date_naive();
+    let monday = today
+        - chrono::Duration::days(i64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ));
+    let last_week = calaudit::time::iso_week_label(monday - chrono::Duration::days(7));
+    let o = run(&(monday + chrono::Duration::days(14)).to_string());
+    assert!(
+        stdout(&o).contains(&format!(" {last_week}: ")),
+        "want {last_week}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    // The stub is listed, marked.
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            "2026-02-18",
+            "--tz",
+            "America/Los_Angeles",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let flags: Vec<(&str, bool)> = rep["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| (w["week"].as_str().unwrap_or(""), w["partial"] == true))
+        .collect();
+    assert_eq!(flags, [("2026-W07", false), ("2026-W08", true)]);
+}
+
 #[test]
 fn default_config_runs_on_the_bundled_sample() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
