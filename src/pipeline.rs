@@ -366,7 +366,9 @@ fn classify_events<'c>(
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
                 let decision = classify_event(c, ev, feed, who, &mut cache);
-                *d = Some(Verdict::new(decision, ev, me));
+                // Declined by the guessed owner too (issue 11, item 4): the guess is
+                // announced on stderr by the command, with how to set `me`.
+                *d = Some(Verdict::new(decision, ev, who));
             }
         }
     };

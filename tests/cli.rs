@@ -279,6 +279,58 @@ fn check_judges_the_latest_complete_week() {
     assert_eq!(flags, [("2026-W07", false), ("2026-W08", true)]);
 }
 
+/// Issue 11, item 4: with no `me`, the calendar's owner is assumed, said on stderr with how
+/// to set `me`, and their declines are excluded; with no owner to find, stderr says declines
+/// cannot be excluded.
+#[test]
+fn without_me_the_owner_is_assumed_and_said() {
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let run = |name: &str| {
+        let f = fixture(name);
+        calaudit(
+            &[
+                "report",
+                "--feed",
+                &f,
+                "--from",
+                "2026-01-05",
+                "--to",
+                "2026-01-12",
+                "--tz",
+                "UTC",
+                "--format",
+                "json",
+            ],
+            None,
+        )
+    };
+    let o = run("no-me-owner-in-calname-declines.ics");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("assuming you are \"alice@example.com\"") && e.contains("--me"),
+        "{e}"
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let week = &rep["weeks"][0];
+    assert_eq!(week["excluded"]["declined"], 1, "{week}");
+    assert_eq!(week["busy_minutes"], 60, "{week}");
+
+    let o = run("no-me-no-owner.ics");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("meetings you declined cannot be excluded"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn default_config_runs_on_the_bundled_sample() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -109,6 +109,9 @@ impl Invocation {
     pub fn analyze(&self) -> Result<Analysis> {
         let settings = self.settings();
         let (parsed, parse_time) = self.parse(pipeline::parse_options(&settings))?;
+        if self.me.is_empty() {
+            print_owner_guess(&parsed);
+        }
         let a = pipeline::analyze_parsed(parsed, &settings);
         self.print_timings(parse_time, &a);
         self.print_warnings(&a);
@@ -326,6 +329,31 @@ fn resolve_window(
         bail!("--to ({to}) must be after --from ({from})");
     }
     Ok(Window { tz, from, to })
+}
+
+/// Without `me`, the analysis takes each feed's owner ([`pipeline::guess_owner`]) as the
+/// user: one line on stderr says whom it assumed and how to set `me`, or, when no feed says
+/// whose it is, that meetings the user declined cannot be excluded.
+fn print_owner_guess(parsed: &[ParsedFeed]) {
+    let mut owners: Vec<String> = Vec::new();
+    for f in parsed {
+        if let Some(o) = pipeline::guess_owner(&f.calendar) {
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+    }
+    // Addresses come from the feed: shown as one short printable line.
+    let list = crate::untrusted::shown(&owners.join("\", \""));
+    if owners.is_empty() {
+        eprintln!(
+            "note: no `me` configured and the feed does not say whose calendar it is, so meetings you declined cannot be excluded; set me = [\"you@example.com\"] in the config or pass --me"
+        );
+    } else {
+        eprintln!(
+            "note: no `me` configured: assuming you are \"{list}\" (the calendar's owner); set me = [\"{list}\"] in the config or pass --me to change it"
+        );
+    }
 }
 
 /// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else
