@@ -331,6 +331,53 @@ fn without_me_the_owner_is_assumed_and_said() {
     );
 }
 
+/// Issue 11, item 4: with no `tz` given, the feed's own zone (`X-WR-TIMEZONE`, else the most
+/// used TZID) is the user's zone, and stderr says so; a zone given wins, silently.
+#[test]
+fn without_tz_the_feed_zone_is_used_and_said() {
+    let run = |name: &str, extra: &[&str]| {
+        let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name)
+            .display()
+            .to_string();
+        let mut args = vec![
+            "report",
+            "--feed",
+            &f,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = calaudit(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        (
+            rep["tz"].as_str().unwrap_or_default().to_owned(),
+            stderr(&o),
+        )
+    };
+    let (tz, e) = run("no-tz-x-wr-timezone.ics", &[]);
+    assert_eq!(tz, "Europe/Berlin");
+    assert!(
+        e.contains("no `tz` configured: using Europe/Berlin, the feed's zone (X-WR-TIMEZONE)"),
+        "{e}"
+    );
+    let (tz, e) = run("no-tz-dominant-tzid.ics", &[]);
+    assert_eq!(tz, "America/New_York");
+    assert!(
+        e.contains("the most used TZID") && e.contains("--tz"),
+        "{e}"
+    );
+    let (tz, e) = run("no-tz-dominant-tzid.ics", &["--tz", "Asia/Tokyo"]);
+    assert_eq!(tz, "Asia/Tokyo");
+    assert!(!e.contains("no `tz` configured"), "{e}");
+}
+
 #[test]
 fn default_config_runs_on_the_bundled_sample() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

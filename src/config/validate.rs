@@ -16,6 +16,9 @@ pub struct Config {
     /// The file it came from (None for built-in defaults).
     pub path: Option<PathBuf>,
     pub tz: chrono_tz::Tz,
+    /// Whether `tz` was written in the file (else it is the system zone, and the commands
+    /// prefer the feed's own zone: issue 11, item 4).
+    pub tz_configured: bool,
     /// Normalised addresses (lowercase, no `mailto:`).
     pub me: Vec<String>,
     pub feeds: Vec<FeedConfig>,
@@ -260,6 +263,7 @@ impl Config {
             protection,
             path: path.map(Path::to_owned),
             tz,
+            tz_configured: raw.tz.is_some(),
             me,
             feeds,
             week,
