@@ -25,7 +25,7 @@ fn synthetic(weeks: usize) -> ChartInput {
     let mut rng = Lcg(7);
     let from = NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date");
     let week_hours = 40.0;
-    let points = (0..weeks)
+    let points: Vec<WeekPoint> = (0..weeks)
         .map(|i| {
             let start = from + Duration::weeks(i as i64);
             let iso = start.iso_week();
@@ -96,6 +96,12 @@ fn synthetic(weeks: usize) -> ChartInput {
         tz: "America/Los_Angeles".to_string(),
         week_hours,
         people_target: 0.30,
+        // Synthetic weeks are all in the past: the last one with working time is complete.
+        latest_complete: points
+            .iter()
+            .rev()
+            .find(|p| p.working_hours > 0.0)
+            .map(|p| p.week.clone()),
         weeks: points,
         heat: HeatMap {
             minutes,

@@ -366,7 +366,9 @@ fn classify_events<'c>(
         for ((ev, &need), d) in events.iter().zip(needed).zip(out) {
             if need {
                 let decision = classify_event(c, ev, feed, who, &mut cache);
-                *d = Some(Verdict::new(decision, ev, me));
+                // Declined by the guessed owner too (issue 11, item 4): the guess is
+                // announced on stderr by the command, with how to set `me`.
+                *d = Some(Verdict::new(decision, ev, who));
             }
         }
     };
@@ -601,7 +603,14 @@ pub fn violations(a: &Analysis, s: &Settings<'_>) -> Vec<Violation> {
 /// The numbers the charts draw, from the same report the `report` command prints. The 1:1
 /// marks are as of the window's end (as `calaudit reports --to` is); the dashboard redraws
 /// them as of its data's time.
-pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart::ChartInput {
+///
+/// `now` decides which week is the latest complete one ([`Report::latest_complete_week`]).
+pub fn chart_input(
+    a: &Analysis,
+    rep: &Report,
+    s: &Settings<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::chart::ChartInput {
     use chrono::{Datelike, Timelike};
     let tz = s.window.tz;
     let weeks = rep
@@ -654,6 +663,7 @@ pub fn chart_input(a: &Analysis, rep: &Report, s: &Settings<'_>) -> crate::chart
         week_hours: s.week.hours,
         people_target: s.week.people_target,
         weeks,
+        latest_complete: rep.latest_complete_week(now).map(|w| w.week.clone()),
         heat: crate::chart::HeatMap { minutes, no_fly },
         one_on_ones: crate::playbook::weeks::chart_rows(a, rep, s, s.window.end()),
     }

@@ -34,7 +34,7 @@ fn chart_series_equal_the_report_numbers() {
         &s,
     );
     let r = pipeline::report(&a, &s);
-    let input = pipeline::chart_input(&a, &r, &s);
+    let input = pipeline::chart_input(&a, &r, &s, s.window.end());
 
     let weeks = rep["weeks"].as_array().expect("weeks");
     assert_eq!(weeks.len(), input.weeks.len());
@@ -149,7 +149,7 @@ fn one_on_ones_series_follow_the_sample() {
         &s,
     );
     let r = pipeline::report(&a, &s);
-    let input = pipeline::chart_input(&a, &r, &s);
+    let input = pipeline::chart_input(&a, &r, &s, s.window.end());
     let data = chart::series(ChartKind::OneOnOnes, &input);
     let names: Vec<&str> = data.iter().map(|x| x.name.as_str()).collect();
     assert_eq!(names, ["Alex", "Priya", "Jordan", "Mei", "Tomas"]);

@@ -206,6 +206,178 @@ fn check_exit_codes() {
     );
 }
 
+/// Issue 11, item 2: `check` judges the latest complete week, not the window's last week: not
+/// a stub at a window ending mid-week, not a week still to come. The stub is still listed,
+/// marked `partial`.
+#[test]
+fn check_judges_the_latest_complete_week() {
+    let args = |to: &str| {
+        [
+            "check",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            to,
+            "--tz",
+            "America/Los_Angeles",
+        ]
+        .map(String::from)
+    };
+    let run = |to: &str| {
+        let a = args(to);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        calaudit(&a, None)
+    };
+    // The window ends on Wednesday 2026-02-18: W08 is two days long.
+    let o = run("2026-02-18");
+    assert!(
+        stdout(&o).contains(" 2026-W07: "),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    // A window reaching two weeks past today: the weeks not over yet are not judged.
+    let today = chrono::Utc::now().date_naive();
+    let monday = today
+        - chrono::Duration::days(i64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ));
+    let last_week = calaudit::time::iso_week_label(monday - chrono::Duration::days(7));
+    let o = run(&(monday + chrono::Duration::days(14)).to_string());
+    assert!(
+        stdout(&o).contains(&format!(" {last_week}: ")),
+        "want {last_week}: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    // The stub is listed, marked.
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &sample(),
+            "--from",
+            "2026-02-09",
+            "--to",
+            "2026-02-18",
+            "--tz",
+            "America/Los_Angeles",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let flags: Vec<(&str, bool)> = rep["weeks"]
+        .as_array()
+        .expect("weeks")
+        .iter()
+        .map(|w| (w["week"].as_str().unwrap_or(""), w["partial"] == true))
+        .collect();
+    assert_eq!(flags, [("2026-W07", false), ("2026-W08", true)]);
+}
+
+/// Issue 11, item 4: with no `me`, the calendar's owner is assumed, said on stderr with how
+/// to set `me`, and their declines are excluded; with no owner to find, stderr says declines
+/// cannot be excluded.
+#[test]
+fn without_me_the_owner_is_assumed_and_said() {
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let run = |name: &str| {
+        let f = fixture(name);
+        calaudit(
+            &[
+                "report",
+                "--feed",
+                &f,
+                "--from",
+                "2026-01-05",
+                "--to",
+                "2026-01-12",
+                "--tz",
+                "UTC",
+                "--format",
+                "json",
+            ],
+            None,
+        )
+    };
+    let o = run("no-me-owner-in-calname-declines.ics");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("assuming you are \"alice@example.com\"") && e.contains("--me"),
+        "{e}"
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let week = &rep["weeks"][0];
+    assert_eq!(week["excluded"]["declined"], 1, "{week}");
+    assert_eq!(week["busy_minutes"], 60, "{week}");
+
+    let o = run("no-me-no-owner.ics");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("meetings you declined cannot be excluded"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Issue 11, item 4: with no `tz` given, the feed's own zone (`X-WR-TIMEZONE`, else the most
+/// used TZID) is the user's zone, and stderr says so; a zone given wins, silently.
+#[test]
+fn without_tz_the_feed_zone_is_used_and_said() {
+    let run = |name: &str, extra: &[&str]| {
+        let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name)
+            .display()
+            .to_string();
+        let mut args = vec![
+            "report",
+            "--feed",
+            &f,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = calaudit(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        (
+            rep["tz"].as_str().unwrap_or_default().to_owned(),
+            stderr(&o),
+        )
+    };
+    let (tz, e) = run("no-tz-x-wr-timezone.ics", &[]);
+    assert_eq!(tz, "Europe/Berlin");
+    assert!(
+        e.contains("no `tz` configured: using Europe/Berlin, the feed's zone (X-WR-TIMEZONE)"),
+        "{e}"
+    );
+    let (tz, e) = run("no-tz-dominant-tzid.ics", &[]);
+    assert_eq!(tz, "America/New_York");
+    assert!(
+        e.contains("the most used TZID") && e.contains("--tz"),
+        "{e}"
+    );
+    let (tz, e) = run("no-tz-dominant-tzid.ics", &["--tz", "Asia/Tokyo"]);
+    assert_eq!(tz, "Asia/Tokyo");
+    assert!(!e.contains("no `tz` configured"), "{e}");
+}
+
 #[test]
 fn default_config_runs_on_the_bundled_sample() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -319,7 +491,38 @@ fn bad_config_names_file_line_and_key() {
     )
     .expect("write");
     let e = stderr(&calaudit(&["report"], Some(&dir)));
-    assert!(e.contains("line 6") && e.contains("colour"), "{e}");
+    assert!(
+        e.contains("config.toml:6: unknown key `colour` in [[feeds]]"),
+        "{e}"
+    );
+}
+
+/// Issue 11, item 6: every problem of a config file in one run, each with its file, line and
+/// key, and a suggestion for a misspelt key. Before, `toml` stopped at the first one.
+#[test]
+fn config_problems_are_all_reported_at_once_with_lines() {
+    let dir = util::tempdir();
+    std::fs::write(
+        dir.join("config.toml"),
+        "tz = \"UTC\"\n[report]\nweeks = 4\ntz_name = \"UTC\"\n[week]\nhours = \"forty\"\npeople_target = 3\n[[feeds]]\nname = \"w\"\nurl = \"w.ics\"\nrefrsh = \"1h\"\n",
+    )
+    .expect("write");
+    let o = calaudit(&["report"], Some(&dir));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    let want = [
+        "config.toml:4: unknown key `tz_name` in [report]; did you mean `tz`? (a top-level key: move it above the first [table] header)",
+        "config.toml:6: key `week.hours`: invalid type: string \"forty\", expected f64",
+        "config.toml:7: key `week.people_target`",
+        "config.toml:11: unknown key `refrsh` in [[feeds]] (feeds[0]); did you mean `refresh`?",
+    ];
+    let mut last = 0;
+    for w in want {
+        let at = e.find(w).unwrap_or_else(|| panic!("{w:?} missing in {e}"));
+        assert!(at >= last, "{w:?} out of file order in {e}");
+        last = at;
+    }
+    assert!(e.contains("(4 problems)"), "{e}");
 }
 
 #[test]

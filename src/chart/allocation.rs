@@ -60,7 +60,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let (legend, plot) = frame::page(
         root,
         &frame::heading(ChartKind::Allocation, input),
-        &subtitle(data, target_pct),
+        &subtitle(data, target_pct, input.latest_complete.as_deref()),
     )?;
     if axis.is_empty() {
         return frame::no_data(&plot, "no weeks in this window");
@@ -214,18 +214,28 @@ pub(crate) fn step_paths(axis: &WeekAxis, pts: &[(String, f64)]) -> Vec<Vec<(f64
     paths
 }
 
-/// "Latest week 2026-W26: people 13.5 h · target 12 h (30% of 40 h)".
-fn subtitle(data: &[Series], target_pct: f64) -> String {
-    let people = points(data, CATEGORY_LABELS[Category::People]).last();
-    let target = points(data, TARGET).last();
-    let working = points(data, WORKING_WEEK).last();
+/// "Latest week 2026-W26: people 13.5 h · target 12 h (30% of 40 h)", about the latest
+/// complete week (`latest`), not the window's last week; empty when there is none.
+fn subtitle(data: &[Series], target_pct: f64, latest: Option<&str>) -> String {
+    let Some(latest) = latest else {
+        return String::new();
+    };
+    let at = |name: &str| {
+        points(data, name)
+            .iter()
+            .find(|(label, _)| label == latest)
+            .cloned()
+    };
+    let people = at(CATEGORY_LABELS[Category::People]);
+    let target = at(TARGET);
+    let working = at(WORKING_WEEK);
     match (people, target, working) {
         (Some((label, p)), Some((_, t)), Some((_, w))) => format!(
             "Latest week {label}: people {} h · target {} h ({}% of {} h working time)",
-            hours(*p),
-            hours(*t),
+            hours(p),
+            hours(t),
             frame::fmt_num(target_pct),
-            hours(*w)
+            hours(w)
         ),
         _ => String::new(),
     }

@@ -32,6 +32,7 @@ pub(crate) fn input(weeks: Vec<WeekPoint>) -> ChartInput {
         tz: "America/Los_Angeles".to_string(),
         week_hours: 40.0,
         people_target: 0.30,
+        latest_complete: weeks.last().map(|w| w.week.clone()),
         weeks,
         heat: HeatMap {
             minutes: [[0.0; 24]; 7],

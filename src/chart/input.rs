@@ -69,6 +69,9 @@ pub struct ChartInput {
     pub people_target: f64,
     /// ISO weeks, ascending; 0 to 260 of them, all-zero weeks allowed.
     pub weeks: Vec<WeekPoint>,
+    /// The label of the latest complete week (`Report::latest_complete_week`), which the
+    /// subtitles' "latest week" is about; `None` when the window has none.
+    pub latest_complete: Option<String>,
     /// The weekday × hour heat-map.
     pub heat: HeatMap,
     /// One row per direct report, in roster order (empty without `[[reports]]`).

@@ -65,7 +65,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let (legend, plot) = frame::page(
         root,
         &frame::heading(ChartKind::PeopleShare, input),
-        &subtitle(data, target),
+        &subtitle(data, target, input.latest_complete.as_deref()),
     )?;
     if axis.is_empty() {
         return frame::no_data(&plot, "no weeks in this window");
@@ -174,9 +174,14 @@ pub(crate) fn weeks(n: usize) -> String {
 }
 
 /// "Latest week 2026-W26: 34% · 4-week mean 31% · at or above 30% in 17 of 25 weeks".
-fn subtitle(data: &[Series], target: f64) -> String {
+/// "Latest week" is the latest complete week (`latest`), not the window's last week.
+fn subtitle(data: &[Series], target: f64, latest: Option<&str>) -> String {
     let share = points(data, SHARE);
-    let (Some((label, last)), Some((_, mean))) = (share.last(), points(data, MEAN).last()) else {
+    let means = points(data, MEAN);
+    let at = |pts: &[(String, f64)]| {
+        latest.and_then(|l| pts.iter().find(|(label, _)| label == l).cloned())
+    };
+    let (Some((label, last)), Some((_, mean))) = (at(share), at(means)) else {
         return String::new();
     };
     let on_target = share.iter().filter(|(_, v)| *v >= target).count();

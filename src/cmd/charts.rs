@@ -13,7 +13,7 @@ pub fn run(args: ChartsArgs) -> Result<ExitCode> {
     let a = inv.analyze()?;
     let settings = inv.settings();
     let r = pipeline::report(&a, &settings);
-    let input = pipeline::chart_input(&a, &r, &settings);
+    let input = pipeline::chart_input(&a, &r, &settings, chrono::Utc::now());
     let files = crate::chart::render_all(&input, &args.out)?;
     for f in files {
         println!("wrote {}", f.display());

@@ -1,5 +1,8 @@
-//! `calaudit check`: did the last complete week meet the people-time target? Exit 0 when it
-//! did (or had no working hours), 1 when it missed.
+//! `calaudit check`: did the latest complete week ([`Report::latest_complete_week`]: wholly
+//! inside the window, over, with working time) meet the people-time target? Exit 0 when it
+//! did (or the window holds no such week), 1 when it missed.
+//!
+//! [`Report::latest_complete_week`]: crate::report::Report::latest_complete_week
 
 use std::process::ExitCode;
 
@@ -15,8 +18,31 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let a = inv.analyze()?;
     let r = pipeline::report(&a, &inv.settings());
     skip_teardown((inv, a));
-    let Some(w) = r.weeks.last() else {
+    if r.weeks.is_empty() {
         bail!("the window holds no week to check");
+    }
+    let Some(w) = r.latest_complete_week(chrono::Utc::now()) else {
+        // Say why each week of the window is not one to judge.
+        let now = chrono::Utc::now();
+        let why: Vec<String> = r
+            .weeks
+            .iter()
+            .map(|w| {
+                let reason = if w.partial {
+                    "partial"
+                } else if !w.is_complete(r.window.tz, now) {
+                    "not over yet"
+                } else {
+                    "no working time"
+                };
+                format!("{} {reason}", w.week)
+            })
+            .collect();
+        println!(
+            "ok: no complete week with working time to check ({})",
+            why.join(", ")
+        );
+        return Ok(ExitCode::SUCCESS);
     };
     let people_h = w.seconds[crate::classify::Category::People] as f64 / 3600.0;
     match (w.people_share, w.people_target_met) {

@@ -71,11 +71,27 @@ impl Invocation {
     /// address or an empty window.
     pub fn load(c: &Common, default: WindowDefault) -> Result<Invocation> {
         let cfg = load_config(c.config.as_deref())?;
+        let fetcher = Fetcher::new(FetchOptions {
+            timeout: FETCH_TIMEOUT,
+            max_body_bytes: MAX_BODY_BYTES,
+        });
+        let feeds = resolve_feeds(c, &cfg)?;
         let tz = match c.tz.as_deref() {
             Some(name) => parse_tz(name).with_context(|| {
                 format!("--tz: unknown time zone {name:?}; expected an IANA name such as \"Europe/Berlin\"")
             })?,
-            None => cfg.tz,
+            None if cfg.tz_configured => cfg.tz,
+            // No zone given: the feed's own, said on stderr (issue 11, item 4).
+            None => match feed_zone(&fetcher, &feeds) {
+                Some((zone, from)) => {
+                    eprintln!(
+                        "note: no `tz` configured: using {zone}, the feed's zone ({from}); set tz = \"{zone}\" in the config or pass --tz to change it",
+                        zone = zone.name()
+                    );
+                    zone
+                }
+                None => cfg.tz,
+            },
         };
         let me: Vec<String> = if c.me.is_empty() {
             cfg.me.clone()
@@ -84,7 +100,6 @@ impl Invocation {
                 .map(|m| crate::ics::value::normalize_address(m))
                 .collect()
         };
-        let feeds = resolve_feeds(c, &cfg)?;
         let window = resolve_window(c, &cfg, tz, default)?;
         Ok(Invocation {
             cfg,
@@ -93,10 +108,7 @@ impl Invocation {
             window,
             feeds,
             verbose: c.verbose,
-            fetcher: Fetcher::new(FetchOptions {
-                timeout: FETCH_TIMEOUT,
-                max_body_bytes: MAX_BODY_BYTES,
-            }),
+            fetcher,
         })
     }
 
@@ -109,6 +121,9 @@ impl Invocation {
     pub fn analyze(&self) -> Result<Analysis> {
         let settings = self.settings();
         let (parsed, parse_time) = self.parse(pipeline::parse_options(&settings))?;
+        if self.me.is_empty() {
+            print_owner_guess(&parsed);
+        }
         let a = pipeline::analyze_parsed(parsed, &settings);
         self.print_timings(parse_time, &a);
         self.print_warnings(&a);
@@ -326,6 +341,91 @@ fn resolve_window(
         bail!("--to ({to}) must be after --from ({from})");
     }
     Ok(Window { tz, from, to })
+}
+
+/// How much of each feed [`feed_zone`] reads: the calendar's header and first events, where
+/// `X-WR-TIMEZONE`, the VTIMEZONEs and the first TZIDs are.
+const ZONE_SNIFF_BYTES: u64 = 256 * 1024;
+
+/// The zone the feeds are written in, and the property that said so: Google's
+/// `X-WR-TIMEZONE`, else the IANA `TZID` used most on DTSTART/DTEND lines, from the first
+/// [`ZONE_SNIFF_BYTES`] of each feed file. A feed that cannot be read is skipped here (the
+/// analysis reports it).
+///
+/// IMPORTANT: only files are looked at. A URL would be fetched twice (a secret feed link may
+/// be rate-limited, and a server may answer once); URL feeds keep the system zone until the
+/// zone is taken from the one fetch the analysis makes.
+fn feed_zone(
+    fetcher: &Fetcher,
+    feeds: &[(String, Source)],
+) -> Option<(chrono_tz::Tz, &'static str)> {
+    use std::io::Read;
+    let mut counts: Vec<(chrono_tz::Tz, usize)> = Vec::new();
+    for (_, src) in feeds {
+        if !matches!(src, Source::Path(_)) {
+            continue;
+        }
+        let Ok(body) = fetcher.open(src) else {
+            continue;
+        };
+        let mut head = Vec::new();
+        if body.take(ZONE_SNIFF_BYTES).read_to_end(&mut head).is_err() {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&head);
+        for line in text.lines() {
+            let upper = line.get(..14).unwrap_or(line).to_ascii_uppercase();
+            if upper.starts_with("X-WR-TIMEZONE") {
+                if let Some(zone) = line.split_once(':').and_then(|(_, v)| parse_tz(v.trim())) {
+                    return Some((zone, "X-WR-TIMEZONE"));
+                }
+            } else if upper.starts_with("DTSTART;") || upper.starts_with("DTEND;") {
+                let params = line.split_once(':').map_or(line, |(p, _)| p);
+                let tzid = params
+                    .split(';')
+                    .find_map(|p| {
+                        p.split_once('=')
+                            .filter(|(k, _)| k.eq_ignore_ascii_case("TZID"))
+                    })
+                    .map(|(_, v)| v.trim_matches('"'));
+                if let Some(zone) = tzid.and_then(parse_tz) {
+                    match counts.iter_mut().find(|(z, _)| *z == zone) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((zone, 1)),
+                    }
+                }
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(zone, _)| (zone, "the most used TZID"))
+}
+
+/// Without `me`, the analysis takes each feed's owner ([`pipeline::guess_owner`]) as the
+/// user: one line on stderr says whom it assumed and how to set `me`, or, when no feed says
+/// whose it is, that meetings the user declined cannot be excluded.
+fn print_owner_guess(parsed: &[ParsedFeed]) {
+    let mut owners: Vec<String> = Vec::new();
+    for f in parsed {
+        if let Some(o) = pipeline::guess_owner(&f.calendar) {
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+    }
+    // Addresses come from the feed: shown as one short printable line.
+    let list = crate::untrusted::shown(&owners.join("\", \""));
+    if owners.is_empty() {
+        eprintln!(
+            "note: no `me` configured and the feed does not say whose calendar it is, so meetings you declined cannot be excluded; set me = [\"you@example.com\"] in the config or pass --me"
+        );
+    } else {
+        eprintln!(
+            "note: no `me` configured: assuming you are \"{list}\" (the calendar's owner); set me = [\"{list}\"] in the config or pass --me to change it"
+        );
+    }
 }
 
 /// `--config`, else `$CALAUDIT_CONFIG`, else ./config.toml, else the XDG config, else

@@ -488,7 +488,12 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(msg.contains("paht") && msg.contains("line 2"), "{msg}");
+        assert!(
+            msg.contains(
+                "<built-in config>:2: unknown key `paht` in [store]; did you mean `path`?"
+            ),
+            "{msg}"
+        );
     }
 
     #[test]

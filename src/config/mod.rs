@@ -2,6 +2,7 @@
 //! [`Config`]. Every problem names the file and the key, and all problems are reported at once.
 
 mod daemon;
+mod layout;
 mod raw;
 mod reports;
 mod validate;

@@ -227,7 +227,10 @@ emails = [\"me@corp.example\", \"nobody\", \"priya@corp.example\"]
         .err()
         .expect("unknown key");
         let msg = err.to_string();
-        assert!(msg.contains("cadence") && msg.contains("line 4"), "{msg}");
+        assert!(
+            msg.contains("<built-in config>:4: unknown key `cadence` in [[reports]]"),
+            "{msg}"
+        );
         let err = Config::parse("[[reports]]\nname = \"A\"\n", None)
             .err()
             .expect("missing emails");

@@ -5,6 +5,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{NaiveTime, Weekday};
 
+use super::layout::{closest, line_of, Entry, Layout};
 use super::raw::RawConfig;
 use crate::classify::{Category, Classifier};
 use crate::report::nofly::NoFlyWindow;
@@ -15,6 +16,9 @@ pub struct Config {
     /// The file it came from (None for built-in defaults).
     pub path: Option<PathBuf>,
     pub tz: chrono_tz::Tz,
+    /// Whether `tz` was written in the file (else it is the system zone, and the commands
+    /// prefer the feed's own zone: issue 11, item 4).
+    pub tz_configured: bool,
     /// Normalised addresses (lowercase, no `mailto:`).
     pub me: Vec<String>,
     pub feeds: Vec<FeedConfig>,
@@ -121,7 +125,13 @@ impl Default for WeekSettings {
 
 /// Every problem found in one config file.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid config {}:\n  {}", file.display(), problems.join("\n  "))]
+#[error(
+    "invalid config {} ({} problem{}):\n  {}",
+    file.display(),
+    problems.len(),
+    if problems.len() == 1 { "" } else { "s" },
+    problems.join("\n  ")
+)]
 pub struct ConfigError {
     pub file: PathBuf,
     pub problems: Vec<String>,
@@ -145,15 +155,56 @@ impl Config {
     }
 
     /// Parses config text; `path` names it in errors and anchors relative feed paths.
+    ///
+    /// Every problem is reported at once, each as `FILE:LINE: what`, in the order of the
+    /// file: a key serde refuses (unknown, with a suggestion when it looks misspelt, or of
+    /// the wrong type) is cut out of the text and the rest is read again, so that the keys
+    /// after it are still checked; then every value is checked ([`Config::from_raw`]).
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
         let file = path
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from("<built-in config>"));
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
-            file: file.clone(),
-            problems: vec![e.to_string().trim_end().replace('\n', "\n  ")],
-        })?;
-        Config::from_raw(raw, text, path).map_err(|problems| ConfigError { file, problems })
+        let name = file.display().to_string();
+        let layout = Layout::read(text);
+        let mut problems: Vec<(Option<usize>, String)> = Vec::new();
+        let mut work = text.to_owned();
+        let raw = loop {
+            match toml::from_str::<RawConfig>(&work) {
+                Ok(raw) => break Some(raw),
+                Err(e) => {
+                    let entry = match (&layout, e.span()) {
+                        (Some(l), Some(s)) => l.at(&s),
+                        _ => None,
+                    };
+                    problems.push(describe_toml_error(&e, entry, text, &name));
+                    // Each pass blanks at least one more key, so this ends; the cap only
+                    // keeps a file of nothing but mistakes from taking long.
+                    let progressed = match (&layout, entry) {
+                        (Some(l), Some(entry)) => l.blank(entry, &mut work),
+                        _ => false,
+                    };
+                    if !progressed || problems.len() >= MAX_PROBLEMS {
+                        break None;
+                    }
+                }
+            }
+        };
+        if let Some(raw) = raw {
+            match Config::from_raw(raw, text, path) {
+                Ok(config) if problems.is_empty() => return Ok(config),
+                Ok(_) => {}
+                Err(more) => problems.extend(
+                    more.into_iter()
+                        .map(|p| locate(p, layout.as_ref(), text, &name)),
+                ),
+            }
+        }
+        // In the order of the file; problems without a line (a whole-file error) last.
+        problems.sort_by_key(|(line, _)| line.unwrap_or(usize::MAX));
+        Err(ConfigError {
+            file,
+            problems: problems.into_iter().map(|(_, p)| p).collect(),
+        })
     }
 
     /// `text` is what `raw` was read from: problems found later name its lines. Each section
@@ -215,6 +266,7 @@ impl Config {
             protection,
             path: path.map(Path::to_owned),
             tz,
+            tz_configured: raw.tz.is_some(),
             me,
             feeds,
             week,
@@ -222,6 +274,103 @@ impl Config {
             priority,
             classifier,
         })
+    }
+}
+
+/// More problems than this in one file are not listed (each one costs a parse).
+const MAX_PROBLEMS: usize = 100;
+
+/// One problem `toml` stopped at, as `FILE:LINE: what`, naming the key and, for an unknown
+/// key, the table it is in and the key that was probably meant.
+fn describe_toml_error(
+    e: &toml::de::Error,
+    entry: Option<&Entry>,
+    text: &str,
+    file: &str,
+) -> (Option<usize>, String) {
+    let Some(span) = e.span() else {
+        return (None, format!("{file}: {}", e.message().trim_end()));
+    };
+    let line = line_of(text, span.start);
+    let at = format!("{file}:{line}");
+    let Some(entry) = entry else {
+        // Not a key at all: a syntax error. `toml`'s own text shows the line and a caret.
+        let full = e.to_string();
+        return (
+            Some(line),
+            format!("{at}: {}", full.trim_end().replace('\n', "\n  ")),
+        );
+    };
+    let message = e.message().trim_end();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
+        let known = backticked(rest.split_once("expected").map_or("", |(_, k)| k));
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        let hint = match closest(unknown, &known) {
+            Some(k) => format!("did you mean `{k}`?"),
+            None => match top_level_keys().iter().find(|k| k.as_str() == unknown) {
+                // A top-level key written after a [table] header belongs to that table.
+                Some(k) if entry.table != "the top level" => {
+                    format!("`{k}` is a top-level key: move it above the first [table] header")
+                }
+                _ => {
+                    let top: Vec<&str> = top_level_keys().iter().map(String::as_str).collect();
+                    match closest(unknown, &top).filter(|_| entry.table != "the top level") {
+                        Some(k) => format!(
+                            "did you mean `{k}`? (a top-level key: move it above the first [table] header)"
+                        ),
+                        None if known.is_empty() => "this table takes no keys".to_owned(),
+                        None => format!("expected one of {}", known.join(", ")),
+                    }
+                }
+            },
+        };
+        return (
+            Some(line),
+            format!("{at}: unknown key `{unknown}` in {}; {hint}", entry.table),
+        );
+    }
+    (Some(line), format!("{at}: key `{}`: {message}", entry.path))
+}
+
+/// The names between backticks in a serde message (`expected one of `a`, `b``).
+fn backticked(s: &str) -> Vec<String> {
+    s.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// The keys allowed at the top level of the file, as serde knows them (asked once, by
+/// reading a key that cannot exist), so that this list never drifts from [`RawConfig`].
+fn top_level_keys() -> &'static [String] {
+    static KEYS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(
+        || match toml::from_str::<RawConfig>("calaudit_no_such_key = 0\n") {
+            Ok(_) => Vec::new(),
+            Err(e) => backticked(e.message().split_once("expected").map_or("", |(_, k)| k)),
+        },
+    )
+}
+
+/// A problem found while checking values (`key `week.hours`: ...`), prefixed with
+/// `FILE:LINE` of that key, or of the nearest enclosing key that is written in the file.
+fn locate(
+    problem: String,
+    layout: Option<&Layout>,
+    text: &str,
+    file: &str,
+) -> (Option<usize>, String) {
+    let path = problem
+        .strip_prefix("key `")
+        .or_else(|| problem.strip_prefix('`'))
+        .and_then(|r| r.split('`').next());
+    let line = path.zip(layout).and_then(|(mut path, layout)| loop {
+        if let Some(line) = layout.line(text, path) {
+            return Some(line);
+        }
+        path = &path[..path.rfind(['.', '['])?];
+    });
+    match line {
+        Some(line) => (Some(line), format!("{file}:{line}: {problem}")),
+        None => (None, format!("{file}: {problem}")),
     }
 }
 
@@ -641,7 +790,12 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("unknown field `hour`"), "{err}");
+        assert!(
+            err.contains(
+                "<built-in config>:2: unknown key `hour` in [digest]; expected one of day, time"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -702,9 +856,16 @@ mod tests {
         .err()
         .unwrap();
         let msg = err.to_string();
-        assert!(msg.contains("hourz") && msg.contains("line 3"), "{msg}");
+        assert!(
+            msg.contains("c.toml:3: unknown key `hourz` in [week]; did you mean `hours`?"),
+            "{msg}"
+        );
         let err = Config::parse("me = 3\n", None).err().unwrap();
-        assert!(err.to_string().contains("line 1"), "{err}");
+        assert!(
+            err.to_string()
+                .contains(":1: key `me`: invalid type: integer `3`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -621,7 +621,7 @@ impl Daemon {
         now: DateTime<Utc>,
     ) -> Option<crate::server::Snapshot> {
         if let Some(dir) = &self.cfg.charts_dir {
-            let input = pipeline::chart_input(a, rep, settings);
+            let input = pipeline::chart_input(a, rep, settings, now);
             if let Err(e) = crate::chart::render_all(&input, dir) {
                 tracing::warn!(error = %e, "charts not written");
             }

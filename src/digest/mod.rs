@@ -139,7 +139,7 @@ pub fn compute(
     broken.dedup_by(|x, y| x.start == y.start && x.summary == y.summary);
     let allocation_svg = chart
         .then(|| {
-            let input = pipeline::chart_input(&a, &rep, &settings);
+            let input = pipeline::chart_input(&a, &rep, &settings, settings.window.end());
             crate::chart::render_svg(crate::chart::ChartKind::Allocation, &input)
                 .map_err(|e| tracing::warn!(error = %e, "digest chart not drawn"))
                 .ok()
@@ -248,6 +248,7 @@ mod tests {
             longest_free_minutes: 0,
             switches: 0,
             reactive_share: None,
+            partial: false,
         }
     }
 

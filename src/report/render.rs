@@ -101,6 +101,9 @@ pub fn report_table(r: &Report) -> String {
         };
         let x = &w.excluded;
         let mut ex = Vec::new();
+        if w.partial {
+            ex.push("partial week".to_owned());
+        }
         for (n, label) in [
             (x.declined, "declined"),
             (x.cancelled, "cancelled"),
@@ -294,6 +297,8 @@ mod tests {
             "longest_free_minutes": w.longest_free_minutes,
             "switches": w.switches,
             "reactive_share": w.reactive_share.map(|s| (s * 10_000.0).round() / 10_000.0),
+            "partial": w.partial,
+            "no_working_time": w.working_hours <= 0.0,
         })
     }
 
@@ -337,6 +342,7 @@ mod tests {
             longest_free_minutes: i64::from(n) * 37,
             switches: 3 * n,
             reactive_share: share.map(|s| s / 3.0),
+            partial: false,
         }
     }
 

@@ -106,7 +106,7 @@ impl Serialize for ExcludedCounts {
 
 impl Serialize for WeekSummary {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("WeekSummary", 15)?;
+        let mut m = s.serialize_struct("WeekSummary", 17)?;
         m.serialize_field("busy_minutes", &Minutes(self.busy_seconds))?;
         m.serialize_field("busy_seconds", &self.busy_seconds)?;
         m.serialize_field("excluded", &self.excluded)?;
@@ -114,7 +114,9 @@ impl Serialize for WeekSummary {
         m.serialize_field("longest_free_minutes", &self.longest_free_minutes)?;
         m.serialize_field("minutes", &self.seconds.map(Minutes))?;
         m.serialize_field("no_fly_violations", &self.no_fly_violations)?;
+        m.serialize_field("no_working_time", &!self.has_working_time())?;
         m.serialize_field("ooo_days", &self.ooo_days)?;
+        m.serialize_field("partial", &self.partial)?;
         m.serialize_field("people_share", &share4(self.people_share))?;
         m.serialize_field("people_target_met", &self.people_target_met)?;
         m.serialize_field("reactive_share", &share4(self.reactive_share))?;
@@ -209,6 +211,9 @@ struct WireWeek {
     switches: u32,
     #[serde(default)]
     reactive_share: Option<f64>,
+    /// Older rows have none: they were whole weeks (the daemon records whole weeks).
+    #[serde(default)]
+    partial: bool,
 }
 
 #[derive(Default, Deserialize)]
@@ -282,6 +287,7 @@ impl<'de> Deserialize<'de> for WeekSummary {
             longest_free_minutes: w.longest_free_minutes,
             switches: w.switches,
             reactive_share: w.reactive_share,
+            partial: w.partial,
         })
     }
 }
@@ -312,6 +318,7 @@ mod tests {
             longest_free_minutes: 240,
             switches: 7,
             reactive_share: Some(2.0 / 3.0),
+            partial: false,
         }
     }
 

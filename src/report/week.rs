@@ -123,6 +123,22 @@ pub struct WeekSummary {
     /// Share of the week's meetings with a CREATED time that were created less than 24 h
     /// before they started; `None` when none had one.
     pub reactive_share: Option<f64>,
+    /// Some of the week's days are outside the report window (a window that starts or ends
+    /// mid-week): its numbers cover only the days inside. Drawn and listed, marked as such,
+    /// but never the week a verdict or headline is about ([`Report::latest_complete_week`]).
+    pub partial: bool,
+}
+
+impl WeekSummary {
+    /// The week had working time (not entirely out of office, not all outside the window).
+    pub fn has_working_time(&self) -> bool {
+        self.working_hours > 0.0
+    }
+
+    /// The whole week is inside the window and over by `now` (Sunday has ended in `tz`).
+    pub fn is_complete(&self, tz: chrono_tz::Tz, now: DateTime<Utc>) -> bool {
+        !self.partial && local_midnight_utc(tz, self.week_start + Duration::days(7)) <= now
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -131,6 +147,19 @@ pub struct Report {
     pub week_hours: f64,
     pub people_target: f64,
     pub weeks: Vec<WeekSummary>,
+}
+
+impl Report {
+    /// *The latest complete week*: the last ISO week wholly inside the window, over by `now`
+    /// and with working time. `check`'s verdict, the charts' "latest week" and the
+    /// dashboard's headline are about this week, never about a stub of a week at the window's
+    /// edge, a week entirely out of office or a week still to come (issue 11, item 2).
+    pub fn latest_complete_week(&self, now: DateTime<Utc>) -> Option<&WeekSummary> {
+        self.weeks
+            .iter()
+            .rev()
+            .find(|w| w.is_complete(self.window.tz, now) && w.has_working_time())
+    }
 }
 
 /// Aggregates entries into ISO weeks over the window.
@@ -173,6 +202,7 @@ pub fn build(
             longest_free_minutes: 0,
             switches: 0,
             reactive_share: None,
+            partial: monday < window.from || monday + Duration::days(7) > window.to,
         })
         .collect();
     let week_of = |t: DateTime<Utc>| -> Option<usize> {
@@ -362,6 +392,63 @@ mod tests {
             from: from.parse().unwrap(),
             to: to.parse().unwrap(),
         }
+    }
+
+    /// Issue 11, item 2: the week a verdict is about is the latest *complete* one. Before,
+    /// `check`, the charts and the cards took the window's last week, whatever it was.
+    #[test]
+    fn the_latest_complete_week_skips_stubs_ooo_and_future_weeks() {
+        let ooo = |from: &str, to: &str| Entry {
+            start: t(&format!("{from} 00:00")),
+            end: t(&format!("{to} 00:00")),
+            category: Category::Other,
+            kind: EntryKind::Excluded(Exclusion::Allday),
+            allday: Some((from.parse().unwrap(), to.parse().unwrap(), true)),
+            created: None,
+        };
+        let entries = [
+            counted("2026-01-06 10:00", "2026-01-06 11:00", Category::People),
+            counted("2026-01-13 10:00", "2026-01-13 11:00", Category::People),
+            // 2026-W04 entirely out of office.
+            ooo("2026-01-19", "2026-01-24"),
+            counted("2026-01-27 10:00", "2026-01-27 11:00", Category::People),
+        ];
+        let settings = WeekSettings::default();
+        let prio = crate::config::DEFAULT_PRIORITY;
+        let week_of = |w: Window, now: &str| {
+            build(&entries, w, &settings, &prio)
+                .latest_complete_week(t(now))
+                .map(|w| w.week.clone())
+        };
+        // The window ends on a Wednesday: W05 is a stub of two days, W04 is out of office.
+        let r = build(
+            &entries,
+            window("2026-01-05", "2026-01-28"),
+            &settings,
+            &prio,
+        );
+        let last = r.weeks.last().unwrap();
+        assert_eq!((last.week.as_str(), last.partial), ("2026-W05", true));
+        assert!(!r.weeks[2].has_working_time(), "W04 is out of office");
+        assert_eq!(
+            week_of(window("2026-01-05", "2026-01-28"), "2026-03-01 00:00"),
+            Some("2026-W03".into())
+        );
+        // A window reaching into the future: W05 has not ended on its Thursday.
+        assert_eq!(
+            week_of(window("2026-01-05", "2026-02-09"), "2026-01-29 12:00"),
+            Some("2026-W03".into())
+        );
+        // Once W05 is over, it is the latest complete week.
+        assert_eq!(
+            week_of(window("2026-01-05", "2026-02-02"), "2026-02-02 00:00"),
+            Some("2026-W05".into())
+        );
+        // A window that starts mid-week: its first week is partial too.
+        assert_eq!(
+            week_of(window("2026-01-07", "2026-01-12"), "2026-03-01 00:00"),
+            None
+        );
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub fn index(s: &Snapshot) -> String {
 <div class=\"card\"><div>Deep work</div><div class=\"big\" id=\"deep-work-hours\">{deep}h</div></div>\
 <div class=\"card\"><div>No-fly violations</div><div class=\"big\" id=\"violations\">{v}</div></div>\
 <div class=\"card\"><div>Busy</div><div class=\"big\" id=\"busy-hours\">{busy}h</div></div></div>",
-            label = if s.has_current_week() { "This week" } else { "Latest week" },
+            label = if s.has_current_week() { "This week" } else { "Latest complete week" },
             week = escape(&w.week),
             target = s.people_target * 100.0,
             wh = w.working_hours,

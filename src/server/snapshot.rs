@@ -195,7 +195,7 @@ impl Snapshot {
             to: s.window.to,
             reports: playbook::summarize(&all, &roster, s.window.start(), as_of, tz),
         };
-        let mut input = pipeline::chart_input(a, rep, s);
+        let mut input = pipeline::chart_input(a, rep, s, now);
         // `chart_input` marks 1:1s as of the window's end; the page is as of its data.
         input.one_on_ones = playbook::weeks::rows(&all, rep, s, as_of);
         let charts = ChartKind::ALL
@@ -253,12 +253,21 @@ impl Snapshot {
             .any(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))
     }
 
-    /// The week containing `generated_at`, else the latest week.
+    /// The week containing `generated_at`, else the latest complete week (never a stub of
+    /// a week at the window's edge, a week out of office or a week still to come).
     pub fn current_week(&self) -> Option<&WeekSummary> {
         let today = self.generated_at.with_timezone(&self.tz).date_naive();
         self.weeks
             .iter()
             .find(|w| today >= w.week_start && today < w.week_start + chrono::Duration::days(7))
-            .or_else(|| self.weeks.last())
+            .or_else(|| self.latest_complete_week())
+    }
+
+    /// [`crate::report::Report::latest_complete_week`] as of the data's time.
+    pub fn latest_complete_week(&self) -> Option<&WeekSummary> {
+        self.weeks
+            .iter()
+            .rev()
+            .find(|w| w.is_complete(self.tz, self.generated_at) && w.has_working_time())
     }
 }
