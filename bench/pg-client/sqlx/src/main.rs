@@ -1,13 +1,26 @@
-use std::time::Instant;
 use sqlx::Connection;
+use std::time::Instant;
 fn main() {
     let url = std::env::var("CALAUDIT_TEST_PG").unwrap();
     let n: u32 = 5000;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut c = rt.block_on(sqlx::PgConnection::connect(&url)).unwrap();
-    rt.block_on(sqlx::query("CREATE TABLE IF NOT EXISTS kv_sqlx (key TEXT PRIMARY KEY, value TEXT NOT NULL)").execute(&mut c)).unwrap();
+    rt.block_on(
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS kv_sqlx (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        )
+        .execute(&mut c),
+    )
+    .unwrap();
     let t = Instant::now();
-    for _ in 0..n { let _: (i32,) = rt.block_on(sqlx::query_as("SELECT 1").fetch_one(&mut c)).unwrap(); }
+    for _ in 0..n {
+        let _: (i32,) = rt
+            .block_on(sqlx::query_as("SELECT 1").fetch_one(&mut c))
+            .unwrap();
+    }
     let sel = t.elapsed();
     let t = Instant::now();
     for i in 0..n {
@@ -18,5 +31,9 @@ fn main() {
         });
     }
     let up = t.elapsed();
-    println!("sqlx(block_on): SELECT 1 {:.1} us/op; upsert+tx {:.1} us/op", sel.as_secs_f64()*1e6/n as f64, up.as_secs_f64()*1e6/n as f64);
+    println!(
+        "sqlx(block_on): SELECT 1 {:.1} us/op; upsert+tx {:.1} us/op",
+        sel.as_secs_f64() * 1e6 / n as f64,
+        up.as_secs_f64() * 1e6 / n as f64
+    );
 }
