@@ -12,10 +12,16 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// The SQLite migrations in order, compiled in so the binary carries its schema.
-const SQLITE: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+const SQLITE: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../migrations/sqlite/0002_leases.sql"),
+];
 
 /// The PostgreSQL migrations in order; the same changes as [`SQLITE`].
-const POSTGRES: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const POSTGRES: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_leases.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = SQLITE.len() as i64;
 

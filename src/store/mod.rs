@@ -209,6 +209,16 @@ pub struct Store {
     engine: Engine,
 }
 
+/// One worker as [`Store::workers`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerStatus {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub heartbeat: DateTime<Utc>,
+    /// Unexpired leases it holds.
+    pub leases: u64,
+}
+
 /// What the daemon remembers about one feed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeedState {
@@ -441,6 +451,60 @@ impl Store {
     /// Alerts created or resolved at or after `since`, oldest first, with their deliveries.
     pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<AlertRecord>> {
         forward!(self.alerts_since(since))
+    }
+
+    /// Records that `worker` is alive at `now` (its first call registers it). Workers that
+    /// share a PostgreSQL store each call it on every round; `status` lists them.
+    pub fn heartbeat(&self, worker: &str, now: DateTime<Utc>) -> Result<()> {
+        forward!(self.heartbeat(worker, now.timestamp()))
+    }
+
+    /// Gives `worker` a lease until `now + ttl` on up to `limit` of `feeds`: those no one
+    /// holds, those whose lease expired (a dead worker's), and those it holds already.
+    /// Returns the feeds it now holds, sorted. On PostgreSQL, feeds another worker is
+    /// claiming at this instant are skipped, not waited for (`FOR UPDATE SKIP LOCKED`), so
+    /// two workers never get the same feed.
+    pub fn claim_feeds(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let (now, until) = (now.timestamp(), (now + ttl).timestamp());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        forward!(self.claim_feeds(worker, feeds, now, until, limit))
+    }
+
+    /// Extends `worker`'s unexpired leases to `now + ttl`; returns how many. An expired lease
+    /// is not renewed: another worker may have claimed the feed since.
+    pub fn renew_leases(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<usize> {
+        forward!(self.renew_leases(worker, now.timestamp(), (now + ttl).timestamp()))
+    }
+
+    /// Gives up every lease of `worker` (a clean stop), so others claim its feeds at once.
+    pub fn release_leases(&self, worker: &str) -> Result<usize> {
+        forward!(self.release_leases(worker))
+    }
+
+    /// The workers that ever beat, by id, with their last heartbeat and how many unexpired
+    /// leases they hold at `now`.
+    pub fn workers(&self, now: DateTime<Utc>) -> Result<Vec<WorkerStatus>> {
+        Ok(forward!(self.workers(now.timestamp()))?
+            .into_iter()
+            .map(|(id, started, beat, leases)| WorkerStatus {
+                id,
+                started_at: instant(started),
+                heartbeat: instant(beat),
+                leases: leases.max(0) as u64,
+            })
+            .collect())
     }
 
     /// Runs `sql` as is: tests write rows no calaudit would write.
@@ -834,6 +898,125 @@ mod tests {
             let err = s.alerts_since(at(0)).unwrap_err().to_string();
             assert!(err.contains("exploded"), "{}: {err}", s.engine());
         }
+    }
+
+    /// Leases: a free feed goes to the first claimant, a held one is not given to another
+    /// until its lease expires, renewing keeps it, releasing frees it; `workers` counts them.
+    #[test]
+    fn feed_leases_are_claimed_renewed_expired_and_released() {
+        let ttl = chrono::Duration::seconds(600);
+        let feeds: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        for place in places("leases") {
+            let s = place.open();
+            let engine = s.engine();
+            s.heartbeat("w1", at(100)).unwrap();
+            s.heartbeat("w2", at(100)).unwrap();
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(100), ttl, 2).unwrap(),
+                ["a", "b"],
+                "{engine}"
+            );
+            assert_eq!(
+                s.claim_feeds("w2", &feeds, at(101), ttl, 10).unwrap(),
+                ["c"],
+                "{engine}"
+            );
+            // Claiming again keeps what one holds and takes nothing of the other's.
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(102), ttl, 10).unwrap(),
+                ["a", "b"]
+            );
+            assert_eq!(s.renew_leases("w2", at(500), ttl).unwrap(), 1);
+            // w1 stops beating: at 702 its leases (until 702) expired; w2 renewed to 1100.
+            assert_eq!(s.renew_leases("w1", at(702), ttl).unwrap(), 0, "{engine}");
+            assert_eq!(
+                s.claim_feeds("w2", &feeds, at(702), ttl, 10).unwrap(),
+                ["a", "b", "c"]
+            );
+            s.heartbeat("w2", at(702)).unwrap();
+            let w = s.workers(at(702)).unwrap();
+            assert_eq!(
+                w.iter()
+                    .map(|w| (w.id.as_str(), w.leases, w.heartbeat))
+                    .collect::<Vec<_>>(),
+                [("w1", 0, at(100)), ("w2", 3, at(702))],
+                "{engine}"
+            );
+            assert_eq!(s.release_leases("w2").unwrap(), 3);
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(703), ttl, 10).unwrap(),
+                ["a", "b", "c"]
+            );
+        }
+    }
+
+    /// PostgreSQL: workers claiming the same feeds at the same instant never share one, and
+    /// together they hold them all.
+    #[test]
+    fn postgres_workers_claiming_at_once_never_share_a_feed() {
+        let Some(schema) = PgSchema::new("postgres_workers_claiming_at_once") else {
+            return;
+        };
+        let url = schema.url();
+        let feeds: Vec<String> = (0..300).map(|i| format!("feed-{i:03}")).collect();
+        Store::connect(&url).unwrap();
+        let barrier = std::sync::Barrier::new(4);
+        let claimed: Vec<Vec<String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|w| {
+                    let (url, feeds, barrier) = (&url, &feeds, &barrier);
+                    s.spawn(move || {
+                        let st = Store::connect(url).unwrap();
+                        barrier.wait();
+                        let mut mine = Vec::new();
+                        // In small batches, as a worker filling up to its share would.
+                        for _ in 0..20 {
+                            let got = st
+                                .claim_feeds(
+                                    &format!("w{w}"),
+                                    feeds,
+                                    at(10),
+                                    chrono::Duration::seconds(60),
+                                    10,
+                                )
+                                .unwrap();
+                            mine = got;
+                            if mine.len() >= 10 {
+                                break;
+                            }
+                        }
+                        let more = st
+                            .claim_feeds(
+                                &format!("w{w}"),
+                                feeds,
+                                at(10),
+                                chrono::Duration::seconds(60),
+                                300,
+                            )
+                            .unwrap();
+                        mine.extend(more);
+                        mine.sort();
+                        mine.dedup();
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("claimer"))
+                .collect()
+        });
+        let mut all: Vec<&String> = claimed.iter().flatten().collect();
+        let total = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), total, "a feed was claimed by two workers");
+        assert_eq!(
+            total,
+            feeds.len(),
+            "{:?}",
+            claimed.iter().map(Vec::len).collect::<Vec<_>>()
+        );
     }
 
     /// Issue 12, item 5: two processes starting on a fresh store raced on the migration and

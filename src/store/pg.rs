@@ -527,6 +527,79 @@ impl Pg {
         Ok(out)
     }
 
+    pub(super) fn heartbeat(&self, worker: &str, now: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO workers (id, started_at, heartbeat) VALUES ($1, $2, $2)
+             ON CONFLICT (id) DO UPDATE SET heartbeat = $2",
+            &[&worker, &now],
+        )?;
+        Ok(())
+    }
+
+    /// One transaction: every feed gets a lease row, then up to `limit` rows that are free,
+    /// expired or already this worker's are locked with SKIP LOCKED (rows another worker is
+    /// claiming right now are passed over, not waited for) and given to `worker`.
+    pub(super) fn claim_feeds(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "INSERT INTO feed_leases (feed) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+        )?;
+        tx.execute(&st, &[&feeds])?;
+        let st = self.prep(
+            &mut tx,
+            "WITH free AS (
+                 SELECT feed FROM feed_leases
+                 WHERE feed = ANY($4) AND (worker IS NULL OR worker = $1 OR expires_at <= $2)
+                 ORDER BY feed LIMIT $5 FOR UPDATE SKIP LOCKED)
+             UPDATE feed_leases l SET worker = $1, expires_at = $3 FROM free
+             WHERE l.feed = free.feed
+             RETURNING l.feed",
+        )?;
+        let rows = tx.query(&st, &[&worker, &now, &until, &feeds, &limit])?;
+        let mut out: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        tx.commit()?;
+        out.sort();
+        Ok(out)
+    }
+
+    pub(super) fn renew_leases(&self, worker: &str, now: i64, until: i64) -> Result<usize> {
+        Ok(self.execute(
+            "UPDATE feed_leases SET expires_at = $3 WHERE worker = $1 AND expires_at > $2",
+            &[&worker, &now, &until],
+        )? as usize)
+    }
+
+    pub(super) fn release_leases(&self, worker: &str) -> Result<usize> {
+        Ok(self.execute(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker = $1",
+            &[&worker],
+        )? as usize)
+    }
+
+    pub(super) fn workers(&self, now: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+        self.query(
+            "SELECT w.id, w.started_at, w.heartbeat,
+                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > $1)
+             FROM workers w ORDER BY w.id",
+            &[&now],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+    }
+
     /// Runs `sql` as is: tests write rows no calaudit would write.
     #[cfg(test)]
     pub(super) fn execute_raw(&self, sql: &str) -> Result<()> {

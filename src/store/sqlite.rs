@@ -443,6 +443,78 @@ impl Sqlite {
         Ok(moved)
     }
 
+    pub(super) fn heartbeat(&self, worker: &str, now: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO workers (id, started_at, heartbeat) VALUES (?1, ?2, ?2)
+             ON CONFLICT(id) DO UPDATE SET heartbeat = ?2",
+            params![worker, now],
+        )?;
+        Ok(())
+    }
+
+    /// As the PostgreSQL engine's, in one `BEGIN IMMEDIATE` transaction (SQLite has one
+    /// writer, so nothing needs skipping).
+    pub(super) fn claim_feeds(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let mut names: Vec<&String> = feeds.iter().collect();
+        names.sort();
+        names.dedup();
+        let mut out = Vec::new();
+        for feed in names {
+            if out.len() as i64 >= limit {
+                break;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO feed_leases (feed) VALUES (?1)",
+                [feed],
+            )?;
+            let n = tx.execute(
+                "UPDATE feed_leases SET worker = ?2, expires_at = ?4 WHERE feed = ?1
+                 AND (worker IS NULL OR worker = ?2 OR expires_at <= ?3)",
+                params![feed, worker, now, until],
+            )?;
+            if n > 0 {
+                out.push(feed.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(super) fn renew_leases(&self, worker: &str, now: i64, until: i64) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE feed_leases SET expires_at = ?3 WHERE worker = ?1 AND expires_at > ?2",
+            params![worker, now, until],
+        )?)
+    }
+
+    pub(super) fn release_leases(&self, worker: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker = ?1",
+            [worker],
+        )?)
+    }
+
+    pub(super) fn workers(&self, now: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+        let mut st = self.conn.prepare(
+            "SELECT w.id, w.started_at, w.heartbeat,
+                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > ?1)
+             FROM workers w ORDER BY w.id",
+        )?;
+        let rows = st.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Alerts created or resolved at or after `since`, oldest first, with their deliveries.
     pub(super) fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<AlertRecord>> {
         let mut st = self.conn.prepare(
