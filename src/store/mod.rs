@@ -70,7 +70,7 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own `[store] path`")]
+    #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own store (`[store] path` or `url`)")]
     Locked {
         path: String,
         lock: String,
