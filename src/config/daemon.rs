@@ -13,6 +13,8 @@ use crate::time::parse_duration;
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
     pub path: Option<String>,
+    /// A PostgreSQL store instead of the SQLite file (`postgresql://user@host:port/db`).
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +125,9 @@ impl Default for DigestSchedule {
 pub struct DaemonConfig {
     /// The SQLite state file (relative paths are relative to the config file's folder).
     pub store_path: PathBuf,
+    /// `[store] url`: the state lives in this PostgreSQL database instead (`store_path` is
+    /// then unused).
+    pub store_url: Option<crate::store::StoreUrl>,
     pub fetch_timeout: StdDuration,
     pub max_body_bytes: u64,
     /// Feeds fetched at the same time.
@@ -146,6 +151,7 @@ impl Default for DaemonConfig {
     fn default() -> Self {
         DaemonConfig {
             store_path: PathBuf::from("calaudit.db"),
+            store_url: None,
             fetch_timeout: StdDuration::from_secs(30),
             max_body_bytes: 64 * 1024 * 1024,
             concurrency: 4,
@@ -413,6 +419,18 @@ pub fn validate(
             d.store_path = PathBuf::from(p.trim());
         }
     }
+    if let Some(u) = store.url.as_deref() {
+        if store.path.is_some() {
+            problems.push(
+                "keys `store.path` and `store.url`: give one (a SQLite file or a PostgreSQL URL), not both"
+                    .into(),
+            );
+        }
+        match crate::store::StoreUrl::parse(u) {
+            Ok(u) => d.store_url = Some(u),
+            Err(e) => problems.push(format!("key `store.url`: {e}")),
+        }
+    }
     if d.store_path.is_relative() {
         if let Some(dir) = path.and_then(Path::parent) {
             if !dir.as_os_str().is_empty() {
@@ -494,6 +512,33 @@ mod tests {
             ),
             "{msg}"
         );
+    }
+
+    /// `[store] url` selects PostgreSQL; a bad one, or one beside `path`, names its key and
+    /// never repeats the URL (it may hold a password).
+    #[test]
+    fn store_url_selects_postgres_and_bad_ones_name_their_key() {
+        let d = crate::config::Config::parse(
+            "[store]\nurl = \"postgresql://ci:pw@127.0.0.1:54329/calaudit\"\n",
+            None,
+        )
+        .unwrap()
+        .daemon;
+        assert_eq!(
+            d.store_url.as_ref().map(|u| u.shown()).as_deref(),
+            Some("postgresql://ci@127.0.0.1:54329/calaudit")
+        );
+        for bad in [
+            "[store]\nurl = \"mysql://ci:pw@h/db\"\n",
+            "[store]\npath = \"c.db\"\nurl = \"postgresql://ci:pw@h/db\"\n",
+        ] {
+            let msg = crate::config::Config::parse(bad, None)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(msg.contains("`store.url`"), "{msg}");
+            assert!(!msg.contains("pw@"), "{msg}");
+        }
     }
 
     #[test]

@@ -33,7 +33,12 @@ pub fn run(cfg: Config) -> Result<()> {
         bind: cfg.server_bind,
         token: cfg.server_token.clone(),
         hosts: cfg.server_hosts.clone(),
-        health: crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
+        // `/healthz` reads an SQLite store's file; a PostgreSQL store's health is the
+        // daemon's own (its loop fails loudly when the server goes away).
+        health: match cfg.daemon.store_url {
+            Some(_) => crate::server::Health::default(),
+            None => crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
+        },
     };
     let health = server_cfg.health.clone();
     let (srv_data, srv_stop) = (Arc::clone(&shared), Arc::clone(&stop));
@@ -65,6 +70,9 @@ fn when(tz: chrono_tz::Tz, t: Option<DateTime<Utc>>) -> String {
 }
 
 fn open_existing(cfg: &Config) -> Result<Store> {
+    if let Some(url) = &cfg.daemon.store_url {
+        return Ok(Store::connect(url)?);
+    }
     let p = &cfg.daemon.store_path;
     if !p.exists() {
         anyhow::bail!(

@@ -140,7 +140,10 @@ fn seed(s: &str) -> u64 {
 impl Daemon {
     /// Opens the state database (creating it) and checks every feed address.
     pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
-        let mut store = Store::open_exclusive(&cfg.daemon.store_path)?;
+        let mut store = match &cfg.daemon.store_url {
+            Some(url) => Store::connect_exclusive(url)?,
+            None => Store::open_exclusive(&cfg.daemon.store_path)?,
+        };
         adopt_positional_sink_names(&mut store, &cfg)?;
         let feeds = cfg
             .feeds
@@ -885,6 +888,15 @@ fn adopt_positional_sink_names(store: &mut Store, cfg: &Config) -> Result<(), Da
 
 /// The body to keep when it is not the last good copy (a new fingerprint, or no copy yet),
 /// with its fingerprint and event count recorded in `st`; `None` when unchanged.
+/// Where the state lives, for the log: the SQLite path, or the PostgreSQL URL without its
+/// password.
+fn store_shown(cfg: &Config) -> String {
+    match &cfg.daemon.store_url {
+        Some(u) => u.shown(),
+        None => cfg.daemon.store_path.display().to_string(),
+    }
+}
+
 fn changed_body(st: &mut FeedState, bytes: Vec<u8>) -> Option<Vec<u8>> {
     let fp = feed::fingerprint(&bytes);
     if st.fingerprint.as_deref() == Some(fp.as_str()) && st.has_body {
@@ -928,7 +940,7 @@ pub fn run(
     if let Some(shared) = dashboard {
         d.publish_to(shared);
     }
-    tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %d.cfg.daemon.store_path.display(), "daemon started");
+    tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %store_shown(&d.cfg), "daemon started");
     while !shutdown.load(Ordering::SeqCst) {
         let now = chrono::Utc::now();
         // Nothing below ends the loop: a broken feed or sink is logged and retried.

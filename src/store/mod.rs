@@ -1,12 +1,18 @@
-//! The daemon's state in one SQLite file: feed fetch state and last good bodies, weekly
-//! history, the snapshot the next pull is compared with, alerts and their per-sink delivery
-//! (the durable outbox). Times are stored as UTC Unix seconds.
+//! The daemon's state: feed fetch state and last good bodies, weekly history, the snapshot
+//! the next pull is compared with, alerts and their per-sink delivery (the durable outbox).
+//! Times are stored as UTC Unix seconds.
 //!
-//! The alert side of the API speaks the alert domain's values, not SQLite's: an
-//! [`AlertKey`], an [`AlertKind`], [`SinkName`]s, instants (`DateTime<Utc>`), and it hands
-//! back [`Delivery`], [`AlertRecord`] and [`OpenAlert`] (all in [`crate::alert`]), so a second
-//! engine can implement the same calls. Text in a row that no calaudit writes (an unknown
-//! state or kind, a payload that is not JSON) is an error, never a silent default.
+//! Two engines behind one [`Store`]: SQLite ([`sqlite`], one file, the default for one
+//! manager) and PostgreSQL ([`pg`], `[store] url`, for a store that several processes share;
+//! issue 14). Both run the same migrations (`migrations/<engine>/`), answer the same calls and
+//! pass the same tests; `Store` holds one of them and forwards each call, so callers never
+//! know which. The choice of PostgreSQL client is argued in `docs/DESIGN.md`.
+//!
+//! The alert side of the API speaks the alert domain's values, not SQL's: an [`AlertKey`], an
+//! [`AlertKind`], [`SinkName`]s, instants (`DateTime<Utc>`), and it hands back [`Delivery`],
+//! [`AlertRecord`] and [`OpenAlert`] (all in [`crate::alert`]). Text in a row that no calaudit
+//! writes (an unknown state or kind, a payload that is not JSON) is an error, never a silent
+//! default.
 //!
 //! Exactly-once creation is the database's job: an alert's key is UNIQUE, so detecting the
 //! same violation again inserts nothing. An alert and its pending deliveries are written in one
@@ -14,27 +20,28 @@
 //! done only after the sink acknowledged it.
 //!
 //! One daemon per store: [`Store::open_exclusive`] holds an exclusive `flock(2)` on the sidecar
-//! `<store>.lock` for the daemon's lifetime. The kernel drops it when the process dies, so a
-//! kill -9 leaves nothing to clean up. A new store is built under a temporary name and renamed
-//! into place once migrated, so a store file is never half made.
+//! `<store>.lock` for the daemon's lifetime; [`Store::connect_exclusive`] holds a session-level
+//! advisory lock on PostgreSQL (until workers share feeds by lease). Both go away when the
+//! process dies, so a kill -9 leaves nothing to clean up. A new SQLite store is built under a
+//! temporary name and renamed into place once migrated, so a store file is never half made.
 //!
-//! A store that exists but is empty (0 bytes: truncated, or replaced by an empty file) is
-//! refused, not silently recreated: a fresh store knows no alert, so every alert already sent
-//! would be sent again. The operator decides (restore the backup, or delete the file to start
-//! afresh knowingly). Random bytes, a damaged schema and a read-only file are refused at start
-//! with a message that says what to do.
+//! An SQLite store that exists but is empty (0 bytes: truncated, or replaced by an empty file)
+//! is refused, not silently recreated: a fresh store knows no alert, so every alert already
+//! sent would be sent again. The operator decides (restore the backup, or delete the file to
+//! start afresh knowingly). Random bytes, a damaged schema and a read-only file are refused at
+//! start with a message that says what to do.
 
 mod migrations;
+mod pg;
+mod sqlite;
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::alert::detect::from_ts;
 use crate::alert::{
-    AlertKey, AlertKind, AlertRecord, AlertState, Candidate, Delivery, DeliveryEvent,
-    DeliveryState, DeliveryStatus, OpenAlert, SinkError, SinkName,
+    AlertKey, AlertKind, AlertRecord, AlertState, Candidate, Delivery, DeliveryEvent, OpenAlert,
+    SinkError, SinkName,
 };
 
 pub use migrations::SCHEMA_VERSION;
@@ -51,13 +58,19 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("cannot connect to the PostgreSQL store {url}: {source}; check `[store] url` and that the server is running")]
+    Connect {
+        /// The URL without its password.
+        url: String,
+        source: postgres::Error,
+    },
     #[error("state database {path} has schema version {found}, newer than this calaudit ({supported}); upgrade calaudit")]
     TooNew {
         path: String,
         found: i64,
         supported: i64,
     },
-    #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own `[store] path`")]
+    #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own store (`[store] path` or `url`)")]
     Locked {
         path: String,
         lock: String,
@@ -83,6 +96,12 @@ pub enum StoreError {
     },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("state database (PostgreSQL): {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("state database: column `{column}` holds a value calaudit never writes ({reason}); was the row edited by hand?")]
+    Damaged { column: String, reason: String },
+    #[error("state database: {0} works on SQLite stores only")]
+    SqliteOnly(&'static str),
     #[error("state database: cannot encode a record: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -111,6 +130,7 @@ impl StoreError {
     pub fn is_full(&self) -> bool {
         match self {
             StoreError::Sql(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            StoreError::Pg(e) => e.code() == Some(&postgres::error::SqlState::DISK_FULL),
             _ => false,
         }
     }
@@ -118,14 +138,85 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// How long a statement waits for another connection's lock (the daemon's writes are short;
-/// `status` and `alerts` read beside it).
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A PostgreSQL store's URL (`[store] url`). It may carry a password, so `Debug` and
+/// [`StoreUrl::shown`] print it without one; only [`Store::connect`] sees the whole text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    /// Accepts `postgresql://…` and `postgres://…`; anything else is an error message that
+    /// says what is expected (and does not repeat the text, which may hold a password).
+    pub fn parse(url: &str) -> std::result::Result<StoreUrl, String> {
+        let url = url.trim();
+        let rest = url
+            .strip_prefix("postgresql://")
+            .or_else(|| url.strip_prefix("postgres://"));
+        match rest {
+            Some(r) if !r.is_empty() => Ok(StoreUrl(url.to_owned())),
+            _ => Err("expected a PostgreSQL URL such as \"postgresql://calaudit@localhost:5432/calaudit\"".into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL without password and query, for messages and logs.
+    pub fn shown(&self) -> String {
+        shown_url(&self.0)
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StoreUrl({:?})", self.shown())
+    }
+}
+
+/// `scheme://user:password@host/db?query` as `scheme://user@host/db`: what messages show.
+fn shown_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{user}@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    format!("{scheme}://{authority}{path}")
+}
+
+/// The engine a [`Store`] forwards to.
+enum Engine {
+    Sqlite(sqlite::Sqlite),
+    /// Boxed: the client is several times the size of an SQLite connection.
+    Postgres(Box<pg::Pg>),
+}
+
+/// Forwards a call to whichever engine the store holds.
+macro_rules! forward {
+    ($self:ident . $call:ident ( $($arg:expr),* )) => {
+        match &$self.engine {
+            Engine::Sqlite(e) => e.$call($($arg),*),
+            Engine::Postgres(e) => e.$call($($arg),*),
+        }
+    };
+}
 
 pub struct Store {
-    conn: Connection,
-    /// The open lock file of [`Store::open_exclusive`]; closing it releases the lock.
-    _lock: Option<std::fs::File>,
+    engine: Engine,
+}
+
+/// One worker as [`Store::workers`] lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerStatus {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub heartbeat: DateTime<Utc>,
+    /// Unexpired leases it holds.
+    pub leases: u64,
 }
 
 /// What the daemon remembers about one feed.
@@ -149,217 +240,109 @@ pub struct FeedState {
 }
 
 impl Store {
-    /// Opens (creating it and its folder on first run) and migrates the database, without
+    /// Opens (creating it and its folder on first run) and migrates an SQLite store, without
     /// the daemon's lock: for `status`, `alerts` and `history`, which read beside it.
     pub fn open(path: &Path) -> Result<Store> {
-        let shown = path.display().to_string();
-        if !path.exists() {
-            create(path, &shown)?;
-        }
-        Store::open_file(path, &shown, None)
+        Ok(Store {
+            engine: Engine::Sqlite(sqlite::Sqlite::open(path)?),
+        })
     }
 
-    /// Opens the store for the daemon: takes the exclusive lock on `<store>.lock` first (a
-    /// second daemon gets [`StoreError::Locked`]), then creates, checks and migrates it.
+    /// Opens an SQLite store for the daemon: takes the exclusive lock on `<store>.lock` first
+    /// (a second daemon gets [`StoreError::Locked`]), then creates, checks and migrates it.
     /// A read-only store is refused: the daemon must write its outbox.
     pub fn open_exclusive(path: &Path) -> Result<Store> {
-        let shown = path.display().to_string();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let lock = lock(path, &shown)?;
-        if !path.exists() {
-            create(path, &shown)?;
-        }
-        let store = Store::open_file(path, &shown, Some(lock))?;
-        if store.conn.is_readonly(rusqlite::MAIN_DB)? {
-            return Err(StoreError::ReadOnly {
-                path: shown,
-                reason: "the file cannot be written".into(),
-            });
-        }
-        Ok(store)
+        Ok(Store {
+            engine: Engine::Sqlite(sqlite::Sqlite::open_exclusive(path)?),
+        })
     }
 
-    fn open_file(path: &Path, shown: &str, lock: Option<std::fs::File>) -> Result<Store> {
-        if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
-            return Err(StoreError::Empty {
-                path: shown.to_owned(),
-            });
-        }
-        let conn = Connection::open(path).map_err(|e| StoreError::at_open(e, shown))?;
-        let setup = || -> rusqlite::Result<()> {
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            // Reads the schema: random bytes or a damaged first page fail here.
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            Ok(())
-        };
-        setup().map_err(|e| StoreError::at_open(e, shown))?;
-        let more = || -> Result<()> {
-            enable_wal(&conn)?;
-            conn.pragma_update(None, "synchronous", "FULL")?;
-            migrations::migrate(&conn, shown)
-        };
-        more().map_err(|e| match e {
-            StoreError::Sql(e) => StoreError::at_open(e, shown),
-            e => e,
-        })?;
-        Ok(Store { conn, _lock: lock })
+    /// Connects to a PostgreSQL store and migrates it (any number of processes may do so at
+    /// once), without the daemon's lock. A server that cannot be reached is
+    /// [`StoreError::Connect`], naming the URL without its password.
+    pub fn connect(url: &StoreUrl) -> Result<Store> {
+        Ok(Store {
+            engine: Engine::Postgres(Box::new(pg::Pg::connect(url.as_str())?)),
+        })
     }
 
-    /// Opens `path` read-only and reads its schema and the alerts table: what `/healthz`
-    /// checks on each request. Never creates or changes the file.
+    /// As [`Store::connect`], for the daemon: a second daemon on the same database gets
+    /// [`StoreError::Locked`] (until workers share feeds by lease, issue 14).
+    pub fn connect_exclusive(url: &StoreUrl) -> Result<Store> {
+        Ok(Store {
+            engine: Engine::Postgres(Box::new(pg::Pg::connect_exclusive(url.as_str())?)),
+        })
+    }
+
+    /// Opens the SQLite store at `path` read-only and reads its schema and the alerts table:
+    /// what `/healthz` checks on each request. Never creates or changes the file.
     pub fn check_readable(path: &Path) -> Result<()> {
-        let shown = path.display().to_string();
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| StoreError::at_open(e, &shown))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.query_row("SELECT count(*) FROM alerts", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| StoreError::at_open(e, &shown))?;
-        Ok(())
+        sqlite::Sqlite::check_readable(path)
     }
 
-    /// Caps the database at `pages` pages (`PRAGMA max_page_count`, this connection only):
-    /// a write that needs more fails with SQLITE_FULL, as on a full disk. Tests use it to
-    /// simulate one; returns the current page count.
+    /// Which engine holds the state: "sqlite" or "postgresql".
+    pub fn engine(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgresql",
+        }
+    }
+
+    /// Caps an SQLite database at `pages` pages (`PRAGMA max_page_count`, this connection
+    /// only): a write that needs more fails with SQLITE_FULL, as on a full disk. Tests use it
+    /// to simulate one; returns the current page count. PostgreSQL: [`StoreError::SqliteOnly`].
     pub fn limit_pages(&self, pages: Option<u64>) -> Result<u64> {
-        let max = pages.unwrap_or(u64::from(u32::MAX - 1));
-        self.conn
-            .query_row(&format!("PRAGMA max_page_count = {max}"), [], |r| {
-                r.get::<_, i64>(0)
-            })?;
-        let count: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-        Ok(count.max(0) as u64)
+        match &self.engine {
+            Engine::Sqlite(e) => e.limit_pages(pages),
+            Engine::Postgres(_) => Err(StoreError::SqliteOnly("limit_pages")),
+        }
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        forward!(self.schema_version())
     }
 
     pub fn feed_state(&self, name: &str) -> Result<FeedState> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT name, etag, last_modified, fingerprint, body IS NOT NULL, events, last_attempt,
-                        last_success, last_change, last_error, error_since, failures, next_pull
-                 FROM feed_state WHERE name = ?1",
-                [name],
-                feed_row,
-            )
-            .optional()?;
-        Ok(row.unwrap_or_else(|| FeedState {
-            name: name.to_owned(),
-            ..FeedState::default()
-        }))
+        forward!(self.feed_state(name))
     }
 
     /// Writes a feed's state; `body` replaces the last good copy when given. One
     /// transaction: a new fingerprint is never recorded without its body (the next pull would
     /// take the feed for unchanged and the new body would never be analysed).
     pub fn save_feed(&self, s: &FeedState, body: Option<&[u8]>) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT INTO feed_state (name, etag, last_modified, fingerprint, events, last_attempt,
-                 last_success, last_change, last_error, error_since, failures, next_pull)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT(name) DO UPDATE SET etag = ?2, last_modified = ?3, fingerprint = ?4,
-                 events = ?5, last_attempt = ?6, last_success = ?7, last_change = ?8,
-                 last_error = ?9, error_since = ?10, failures = ?11, next_pull = ?12",
-            params![
-                s.name,
-                s.etag,
-                s.last_modified,
-                s.fingerprint,
-                s.events,
-                s.last_attempt.map(|t| t.timestamp()),
-                s.last_success.map(|t| t.timestamp()),
-                s.last_change.map(|t| t.timestamp()),
-                s.last_error,
-                s.error_since.map(|t| t.timestamp()),
-                s.failures,
-                s.next_pull.map_or(0, |t| t.timestamp())
-            ],
-        )?;
-        if let Some(b) = body {
-            tx.execute(
-                "UPDATE feed_state SET body = ?2 WHERE name = ?1",
-                params![s.name, b],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        forward!(self.save_feed(s, body))
     }
 
     /// The last good body of a feed.
     pub fn feed_body(&self, name: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
-            .query_row("SELECT body FROM feed_state WHERE name = ?1", [name], |r| {
-                r.get::<_, Option<Vec<u8>>>(0)
-            })
-            .optional()?
-            .flatten())
+        forward!(self.feed_body(name))
     }
 
     pub fn get(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM kv WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        forward!(self.get(key))
     }
 
     pub fn set(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO kv (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = ?2",
-            params![key, value],
-        )?;
-        Ok(())
+        forward!(self.set(key, value))
     }
 
     /// Records or refreshes a completed week (the week that just ended, which late edits and
     /// declines may still change).
     pub fn upsert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
-        self.write_week(w, now, "DO UPDATE SET json = ?3, updated_at = ?4")
+        forward!(self.upsert_week(w, now))
     }
 
     /// Records a completed week unless it is already recorded (a feed that later drops old
     /// events must not overwrite what was seen then).
     pub fn insert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
-        self.write_week(w, now, "DO NOTHING")
-    }
-
-    fn write_week(&self, w: &RecordedWeek, now: DateTime<Utc>, on_conflict: &str) -> Result<()> {
-        let json = serde_json::to_string(w)?;
-        self.conn.execute(
-            &format!(
-                "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(week) {on_conflict}"
-            ),
-            params![
-                w.summary.week,
-                w.summary.week_start.to_string(),
-                json,
-                now.timestamp()
-            ],
-        )?;
-        Ok(())
+        forward!(self.insert_week(w, now))
     }
 
     /// The recorded weeks, oldest first. A row that does not read as a week is skipped with
     /// a warning naming it (the rest of the history is still shown).
     pub fn weeks(&self) -> Result<Vec<RecordedWeek>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT week, json FROM week_history ORDER BY week_start")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (week, json) = row?;
+        for (week, json) in forward!(self.week_rows())? {
             match serde_json::from_str(&json) {
                 Ok(w) => out.push(w),
                 Err(e) => {
@@ -391,15 +374,7 @@ impl Store {
 
     /// Whether an alert with this key was ever raised (open or resolved).
     pub fn has_alert(&self, key: &AlertKey) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM alerts WHERE key = ?1",
-                [key.as_str()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+        forward!(self.has_alert(key))
     }
 
     /// Creates the alert unless its key exists (then nothing happens, unless it was resolved:
@@ -411,59 +386,10 @@ impl Store {
         sinks: &[SinkName],
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        let now = now.timestamp();
-        let relevant_until = alert.relevant_until.map(|t| t.timestamp());
-        let payload = alert.payload.to_string();
-        let tx = self.conn.transaction()?;
-        let existing: Option<(i64, String, i64)> = tx
-            .query_row(
-                "SELECT id, state, opened FROM alerts WHERE key = ?1",
-                [alert.key.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let (id, opening) = match existing {
-            Some((_, state, _)) if AlertState::parse(&state) == Some(AlertState::Open) => {
-                return Ok(None)
-            }
-            Some((id, _, opened)) => {
-                tx.execute(
-                    "UPDATE alerts SET state = ?5, opened = ?2, resolved_at = NULL, payload = ?3,
-                         relevant_until = ?4 WHERE id = ?1",
-                    params![
-                        id,
-                        opened + 1,
-                        payload,
-                        relevant_until,
-                        AlertState::Open.as_str()
-                    ],
-                )?;
-                (id, opened + 1)
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO alerts (key, kind, state, created_at, opened, relevant_until, payload)
-                     VALUES (?1, ?2, ?6, ?3, 1, ?4, ?5)",
-                    params![
-                        alert.key.as_str(),
-                        alert.kind.as_str(),
-                        now,
-                        relevant_until,
-                        payload,
-                        AlertState::Open.as_str()
-                    ],
-                )?;
-                (tx.last_insert_rowid(), 1)
-            }
-        };
-        let event = DeliveryEvent {
-            state: AlertState::Open,
-            opening,
-        };
-        let msg = message(alert.payload.clone(), id, event);
-        queue_deliveries(&tx, id, event, &msg, sinks, now)?;
-        tx.commit()?;
-        Ok(Some(id))
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.raise(alert, sinks, now),
+            Engine::Postgres(e) => e.raise(alert, sinks, now),
+        }
     }
 
     /// Marks an open alert resolved and queues the resolution notice (its `text` replaced by
@@ -475,51 +401,15 @@ impl Store {
         sinks: &[SinkName],
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let now = now.timestamp();
-        let tx = self.conn.transaction()?;
-        let row: Option<(i64, i64, String)> = tx
-            .query_row(
-                "SELECT id, opened, payload FROM alerts WHERE key = ?1 AND state = ?2",
-                params![key.as_str(), AlertState::Open.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        let Some((id, opening, payload)) = row else {
-            return Ok(false);
-        };
-        tx.execute(
-            "UPDATE alerts SET state = ?3, resolved_at = ?2 WHERE id = ?1",
-            params![id, now, AlertState::Resolved.as_str()],
-        )?;
-        let mut opened: serde_json::Value = serde_json::from_str(&payload).unwrap_or_else(|e| {
-            tracing::warn!(alert = id, error = %e, "stored alert is not JSON; its resolution carries only the text");
-            serde_json::json!({})
-        });
-        opened["text"] = serde_json::json!(text);
-        let event = DeliveryEvent {
-            state: AlertState::Resolved,
-            opening,
-        };
-        let msg = message(opened, id, event);
-        queue_deliveries(&tx, id, event, &msg, sinks, now)?;
-        tx.commit()?;
-        Ok(true)
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.resolve(key, text, sinks, now),
+            Engine::Postgres(e) => e.resolve(key, text, sinks, now),
+        }
     }
 
     /// Open alerts of a kind, oldest first.
     pub fn open_alerts(&self, kind: AlertKind) -> Result<Vec<OpenAlert>> {
-        let mut st = self.conn.prepare(
-            "SELECT key, payload, relevant_until FROM alerts WHERE kind = ?1 AND state = ?2
-             ORDER BY id",
-        )?;
-        let rows = st.query_map(params![kind.as_str(), AlertState::Open.as_str()], |r| {
-            Ok(OpenAlert {
-                key: AlertKey::from_stored(r.get(0)?),
-                payload: json_column(r, 1)?,
-                relevant_until: r.get::<_, Option<i64>>(2)?.map(instant),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        forward!(self.open_alerts(kind))
     }
 
     /// Deliveries whose time has come, oldest first. A retry scheduled more than `max_wait`
@@ -529,59 +419,22 @@ impl Store {
         now: DateTime<Utc>,
         max_wait: chrono::Duration,
     ) -> Result<Vec<Delivery>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
-             WHERE state = ?3 AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
-             ORDER BY id",
-        )?;
-        let rows = st.query_map(
-            params![
-                now.timestamp(),
-                max_wait.num_seconds(),
-                DeliveryState::Pending.as_str()
-            ],
-            |r| {
-                Ok(Delivery {
-                    id: r.get(0)?,
-                    alert_id: r.get(1)?,
-                    sink: SinkName::from_stored(r.get(2)?),
-                    event: event_column(r, 3)?,
-                    attempts: r.get(4)?,
-                    payload: r.get(5)?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        forward!(self.due_deliveries(now, max_wait))
     }
 
     /// The earliest retry time of a pending delivery.
     pub fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let t: Option<i64> = self.conn.query_row(
-            "SELECT MIN(next_attempt) FROM deliveries WHERE state = ?1",
-            [DeliveryState::Pending.as_str()],
-            |r| r.get(0),
-        )?;
-        Ok(t.map(instant))
+        forward!(self.next_delivery_at())
     }
 
     /// Records that the sink acknowledged delivery `id`.
     pub fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE deliveries SET state = ?3, delivered_at = ?2, attempts = attempts + 1,
-                 last_error = NULL WHERE id = ?1",
-            params![id, now.timestamp(), DeliveryState::Delivered.as_str()],
-        )?;
-        Ok(())
+        forward!(self.mark_delivered(id, now))
     }
 
     /// Records a failed attempt of delivery `id` and when to try again.
     pub fn mark_failed(&self, id: i64, error: &SinkError, retry_at: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
-             WHERE id = ?1",
-            params![id, error.to_string(), retry_at.timestamp()],
-        )?;
-        Ok(())
+        forward!(self.mark_failed(id, error, retry_at))
     }
 
     /// Files the deliveries stored under each `from` name under its `to` name instead, in one
@@ -589,56 +442,78 @@ impl Store {
     /// made under positional names (`webhook[0]`, before sinks had stable names) over to the
     /// sinks' names. A delivery whose `to` twin already exists stays as it was.
     pub fn rename_sinks(&mut self, renames: &[(SinkName, SinkName)]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut moved = 0;
-        for (from, to) in renames.iter().filter(|(f, t)| f != t) {
-            moved += tx.execute(
-                "UPDATE OR IGNORE deliveries SET sink = ?2 WHERE sink = ?1",
-                params![from.as_str(), to.as_str()],
-            )?;
+        match &mut self.engine {
+            Engine::Sqlite(e) => e.rename_sinks(renames),
+            Engine::Postgres(e) => e.rename_sinks(renames),
         }
-        tx.commit()?;
-        Ok(moved)
     }
 
     /// Alerts created or resolved at or after `since`, oldest first, with their deliveries.
     pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<AlertRecord>> {
-        let mut st = self.conn.prepare(
-            "SELECT id, key, kind, state, created_at, resolved_at, relevant_until, payload FROM alerts
-             WHERE created_at >= ?1 OR resolved_at >= ?1 ORDER BY id",
-        )?;
-        let mut out: Vec<AlertRecord> = st
-            .query_map([since.timestamp()], |r| {
-                Ok(AlertRecord {
-                    id: r.get(0)?,
-                    key: AlertKey::from_stored(r.get(1)?),
-                    kind: parsed_column(r, 2, AlertKind::parse)?,
-                    state: parsed_column(r, 3, AlertState::parse)?,
-                    created_at: instant(r.get(4)?),
-                    resolved_at: r.get::<_, Option<i64>>(5)?.map(instant),
-                    relevant_until: r.get::<_, Option<i64>>(6)?.map(instant),
-                    payload: json_column(r, 7)?,
-                    deliveries: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = self.conn.prepare(
-            "SELECT sink, event, state, attempts, last_error FROM deliveries WHERE alert_id = ?1 ORDER BY id",
-        )?;
-        for a in &mut out {
-            a.deliveries = st
-                .query_map([a.id], |r| {
-                    Ok(DeliveryStatus {
-                        sink: SinkName::from_stored(r.get(0)?),
-                        event: event_column(r, 1)?,
-                        state: parsed_column(r, 2, DeliveryState::parse)?,
-                        attempts: r.get(3)?,
-                        last_error: r.get(4)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+        forward!(self.alerts_since(since))
+    }
+
+    /// Records that `worker` is alive at `now` (its first call registers it). Workers that
+    /// share a PostgreSQL store each call it on every round; `status` lists them.
+    pub fn heartbeat(&self, worker: &str, now: DateTime<Utc>) -> Result<()> {
+        forward!(self.heartbeat(worker, now.timestamp()))
+    }
+
+    /// Gives `worker` a lease until `now + ttl` on up to `limit` of `feeds`: those no one
+    /// holds, those whose lease expired (a dead worker's), and those it holds already.
+    /// Returns the feeds it now holds, sorted. On PostgreSQL, feeds another worker is
+    /// claiming at this instant are skipped, not waited for (`FOR UPDATE SKIP LOCKED`), so
+    /// two workers never get the same feed.
+    pub fn claim_feeds(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let (now, until) = (now.timestamp(), (now + ttl).timestamp());
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        forward!(self.claim_feeds(worker, feeds, now, until, limit))
+    }
+
+    /// Extends `worker`'s unexpired leases to `now + ttl`; returns how many. An expired lease
+    /// is not renewed: another worker may have claimed the feed since.
+    pub fn renew_leases(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<usize> {
+        forward!(self.renew_leases(worker, now.timestamp(), (now + ttl).timestamp()))
+    }
+
+    /// Gives up every lease of `worker` (a clean stop), so others claim its feeds at once.
+    pub fn release_leases(&self, worker: &str) -> Result<usize> {
+        forward!(self.release_leases(worker))
+    }
+
+    /// The workers that ever beat, by id, with their last heartbeat and how many unexpired
+    /// leases they hold at `now`.
+    pub fn workers(&self, now: DateTime<Utc>) -> Result<Vec<WorkerStatus>> {
+        Ok(forward!(self.workers(now.timestamp()))?
+            .into_iter()
+            .map(|(id, started, beat, leases)| WorkerStatus {
+                id,
+                started_at: instant(started),
+                heartbeat: instant(beat),
+                leases: leases.max(0) as u64,
+            })
+            .collect())
+    }
+
+    /// Runs `sql` as is: tests write rows no calaudit would write.
+    #[cfg(test)]
+    fn execute_raw(&self, sql: &str) -> Result<()> {
+        match &self.engine {
+            Engine::Sqlite(e) => Ok(e.conn.execute_batch(sql)?),
+            Engine::Postgres(e) => e.execute_raw(sql),
         }
-        Ok(out)
     }
 }
 
@@ -651,30 +526,20 @@ fn message(mut payload: serde_json::Value, id: i64, event: DeliveryEvent) -> Str
     payload.to_string()
 }
 
-/// One pending delivery of `msg` per sink; a sink that already has this event keeps it.
-fn queue_deliveries(
-    tx: &rusqlite::Transaction<'_>,
-    alert_id: i64,
-    event: DeliveryEvent,
-    msg: &str,
-    sinks: &[SinkName],
-    now: i64,
-) -> Result<()> {
-    let mut st = tx.prepare_cached(
-        "INSERT OR IGNORE INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
-         VALUES (?1, ?2, ?3, ?6, 0, ?4, ?5)",
-    )?;
-    for sink in sinks {
-        st.execute(params![
-            alert_id,
-            sink.as_str(),
-            event.to_string(),
-            now,
-            msg,
-            DeliveryState::Pending.as_str()
-        ])?;
-    }
-    Ok(())
+/// The resolution notice of alert `id` (opened for the `opening`th time): its stored payload
+/// with `text` in place of the alert's text.
+fn resolution_message(payload: &str, text: &str, id: i64, opening: i64) -> (DeliveryEvent, String) {
+    let mut opened: serde_json::Value = serde_json::from_str(payload).unwrap_or_else(|e| {
+        tracing::warn!(alert = id, error = %e, "stored alert is not JSON; its resolution carries only the text");
+        serde_json::json!({})
+    });
+    opened["text"] = serde_json::json!(text);
+    let event = DeliveryEvent {
+        state: AlertState::Resolved,
+        opening,
+    };
+    let msg = message(opened, id, event);
+    (event, msg)
 }
 
 /// A stored UTC Unix time as an instant. Stored times are written from instants, so one out
@@ -689,183 +554,108 @@ fn instant(secs: i64) -> DateTime<Utc> {
     })
 }
 
-/// Column `i` read as text and parsed by `parse`; text it does not know is a conversion error
-/// naming the text (a row written by something else than calaudit).
-fn parsed_column<T>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-    parse: impl Fn(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
-    let text: String = r.get(i)?;
-    parse(&text).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("unknown value {text:?}").into(),
-        )
-    })
-}
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Stores for tests on both engines. The PostgreSQL one lives in a schema of its own
+    //! (random name, dropped when the [`PgSchema`] goes), so tests run in parallel on one
+    //! database; its URL comes from `CALAUDIT_TEST_PG`.
 
-fn event_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DeliveryEvent> {
-    parsed_column(r, i, DeliveryEvent::parse)
-}
+    use super::*;
 
-/// Column `i` as JSON (alert payloads are written from JSON values, so text that does not
-/// parse is a damaged row and an error, not an empty payload).
-fn json_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<serde_json::Value> {
-    let text: String = r.get(i)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-    })
-}
-
-/// Takes the daemon's lock: an exclusive, non-blocking `flock(2)` on `<store>.lock`, held as
-/// long as the returned file is open. The holder's pid is written into the file for the
-/// message a second daemon prints.
-fn lock(path: &Path, shown: &str) -> Result<std::fs::File> {
-    use std::io::{Read, Seek, Write};
-    use std::os::fd::AsRawFd;
-    let lock_path = format!("{}.lock", path.display());
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        // flock needs no write access: a lock file made by another user still locks.
-        .or_else(|_| std::fs::File::open(&lock_path))
-        .map_err(|source| StoreError::Lock {
-            path: shown.to_owned(),
-            lock: lock_path.clone(),
-            source,
-        })?;
-    // SAFETY: flock on a file descriptor this function owns; no memory is passed.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::WouldBlock {
-            return Err(StoreError::Lock {
-                path: shown.to_owned(),
-                lock: lock_path,
-                source: err,
-            });
-        }
-        let mut pid = String::new();
-        let _ = f.read_to_string(&mut pid);
-        let pid = pid.trim();
-        return Err(StoreError::Locked {
-            path: shown.to_owned(),
-            lock: lock_path,
-            holder: if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) {
-                format!(" (pid {pid})")
-            } else {
-                String::new()
-            },
-        });
+    /// A fresh schema in the `CALAUDIT_TEST_PG` database, dropped with everything in it on
+    /// drop (a panicking test too).
+    pub(crate) struct PgSchema {
+        base: String,
+        name: String,
     }
-    // Best effort: the pid is only for the message.
-    let _ = f
-        .set_len(0)
-        .and_then(|()| f.rewind())
-        .and_then(|()| write!(f, "{}", std::process::id()));
-    Ok(f)
-}
 
-/// Builds a new store under a temporary name (`<store>.new-…`), migrated and closed (so its
-/// write-ahead log is folded in), then links it into place: a crash leaves either no store
-/// or a whole one, never an empty file that [`Store::open`] would refuse.
-fn create(path: &Path, shown: &str) -> Result<()> {
-    let create_err = |source| StoreError::Create {
-        path: shown.to_owned(),
-        source,
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(create_err)?;
+    impl PgSchema {
+        /// `None`, with a printed notice naming `test`, when `CALAUDIT_TEST_PG` is not set.
+        pub(crate) fn new(test: &str) -> Option<PgSchema> {
+            let Ok(base) = std::env::var("CALAUDIT_TEST_PG") else {
+                println!(
+                    "skipping: CALAUDIT_TEST_PG not set; the PostgreSQL half of {test} did not run"
+                );
+                return None;
+            };
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let name = format!(
+                "t_{}_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos())
+            );
+            let mut c = postgres::Client::connect(&base, postgres::NoTls)
+                .expect("connect to CALAUDIT_TEST_PG");
+            c.batch_execute(&format!("CREATE SCHEMA {name}"))
+                .expect("create schema");
+            Some(PgSchema { base, name })
+        }
+
+        /// The store URL whose connections use this schema.
+        pub(crate) fn url(&self) -> StoreUrl {
+            let sep = if self.base.contains('?') { '&' } else { '?' };
+            StoreUrl::parse(&format!(
+                "{}{sep}options=-csearch_path%3D{}",
+                self.base, self.name
+            ))
+            .expect("CALAUDIT_TEST_PG is a postgresql:// URL")
+        }
     }
-    // Unique per process and thread: two readers creating at once each build their own.
-    let tmp = std::path::PathBuf::from(format!(
-        "{}.new-{}-{:?}",
-        path.display(),
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let remove_tmp = || {
-        for ext in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", tmp.display()));
-        }
-    };
-    remove_tmp();
-    let built = (|| -> Result<()> {
-        let conn = Connection::open(&tmp)?;
-        enable_wal(&conn)?;
-        migrations::migrate(&conn, shown)?;
-        conn.close().map_err(|(_, e)| e)?;
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(create_err)?;
-        // A hard link never replaces: when another opener finished first, theirs is kept.
-        match std::fs::hard_link(&tmp, path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
-            Err(e) => return Err(create_err(e)),
-        }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
-        }
-        Ok(())
-    })();
-    remove_tmp();
-    built
-}
 
-/// Switches to write-ahead logging (readers never wait for the daemon). Changing the journal
-/// mode of a fresh file takes an exclusive lock without SQLite's busy handler, so a second
-/// process opening the file at that instant gets SQLITE_BUSY: retried for as long as the busy
-/// timeout would have waited.
-fn enable_wal(conn: &Connection) -> Result<()> {
-    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Ok(()) => return Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10));
+    impl Drop for PgSchema {
+        fn drop(&mut self) {
+            if let Ok(mut c) = postgres::Client::connect(&self.base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
             }
-            Err(e) => return Err(e.into()),
         }
     }
-}
 
-fn feed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
-    Ok(FeedState {
-        name: r.get(0)?,
-        etag: r.get(1)?,
-        last_modified: r.get(2)?,
-        fingerprint: r.get(3)?,
-        has_body: r.get(4)?,
-        events: r.get(5)?,
-        last_attempt: r.get::<_, Option<i64>>(6)?.map(from_ts),
-        last_success: r.get::<_, Option<i64>>(7)?.map(from_ts),
-        last_change: r.get::<_, Option<i64>>(8)?.map(from_ts),
-        last_error: r.get(9)?,
-        error_since: r.get::<_, Option<i64>>(10)?.map(from_ts),
-        failures: r.get(11)?,
-        // 0: never scheduled (the column is NOT NULL).
-        next_pull: Some(r.get::<_, i64>(12)?).filter(|n| *n > 0).map(from_ts),
-    })
+    /// Where a test's store lives; [`Place::open`] opens it (again).
+    pub(crate) enum Place {
+        Sqlite(std::path::PathBuf),
+        Postgres(PgSchema),
+    }
+
+    impl Place {
+        pub(crate) fn open(&self) -> Store {
+            match self {
+                Place::Sqlite(p) => Store::open(p).expect("open sqlite store"),
+                Place::Postgres(s) => Store::connect(&s.url()).expect("connect postgres store"),
+            }
+        }
+    }
+
+    impl Drop for Place {
+        fn drop(&mut self) {
+            if let Place::Sqlite(p) = self {
+                for ext in ["", "-wal", "-shm", ".lock"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
+                }
+            }
+        }
+    }
+
+    /// A fresh SQLite store, and a fresh PostgreSQL one when `CALAUDIT_TEST_PG` is set.
+    pub(crate) fn places(test: &str) -> Vec<Place> {
+        let path =
+            std::env::temp_dir().join(format!("calaudit-store-{}-{test}.db", std::process::id()));
+        for ext in ["", "-wal", "-shm", ".lock"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+        let mut out = vec![Place::Sqlite(path)];
+        out.extend(PgSchema::new(test).map(Place::Postgres));
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::testing::{places, PgSchema, Place};
     use super::*;
-
-    fn tmp(name: &str) -> std::path::PathBuf {
-        let p = std::env::temp_dir().join(format!("calaudit-store-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&p);
-        p
-    }
+    use crate::alert::{DeliveryState, SinkError};
 
     fn at(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(secs, 0).unwrap()
@@ -884,124 +674,349 @@ mod tests {
     /// of the history still reads; the current week's garbage reads as none.
     #[test]
     fn an_unreadable_recorded_week_is_skipped() {
-        let path = tmp("weeks.db");
-        let s = Store::open(&path).unwrap();
-        let good = r#"{"week":"2026-W03","week_start":"2026-01-12","busy_minutes":60,
+        for place in places("weeks") {
+            let s = place.open();
+            let good = r#"{"week":"2026-W03","week_start":"2026-01-12","busy_minutes":60,
             "minutes":{"people":60},"people_target":0.3}"#;
-        let rec: RecordedWeek = serde_json::from_str(good).unwrap();
-        s.upsert_week(&rec, at(1_770_000_000)).unwrap();
-        for (week, start, json) in [
-            ("2026-W04", "2026-01-19", "not json"),
-            (
-                "2026-W05",
-                "2026-01-26",
-                r#"{"week":"2026-W05","week_start":"26/01/2026"}"#,
-            ),
-            (
-                "2026-W06",
-                "2026-02-02",
-                r#"{"week":"2026-W06","week_start":"2026-02-02","minutes":{"people":1e300},"people_target":0.3}"#,
-            ),
-        ] {
-            s.conn
-                .execute(
-                    "INSERT INTO week_history (week, week_start, json, updated_at) VALUES (?1, ?2, ?3, 0)",
-                    params![week, start, json],
-                )
-                .unwrap();
+            let rec: RecordedWeek = serde_json::from_str(good).unwrap();
+            s.upsert_week(&rec, at(1_770_000_000)).unwrap();
+            s.execute_raw(
+                r#"INSERT INTO week_history (week, week_start, json, updated_at) VALUES
+                   ('2026-W04', '2026-01-19', 'not json', 0),
+                   ('2026-W05', '2026-01-26', '{"week":"2026-W05","week_start":"26/01/2026"}', 0),
+                   ('2026-W06', '2026-02-02', '{"week":"2026-W06","week_start":"2026-02-02","minutes":{"people":1e300},"people_target":0.3}', 0)"#,
+            )
+            .unwrap();
+            let weeks = s.weeks().unwrap();
+            assert_eq!(weeks.len(), 1, "{}", s.engine());
+            assert_eq!(weeks[0].summary.week, "2026-W03");
+            assert_eq!(weeks[0].summary.busy_seconds, 3600);
+            s.set(CURRENT_WEEK, "{").unwrap();
+            assert_eq!(s.current_week().unwrap(), None);
         }
-        let weeks = s.weeks().unwrap();
-        assert_eq!(weeks.len(), 1);
-        assert_eq!(weeks[0].summary.week, "2026-W03");
-        assert_eq!(weeks[0].summary.busy_seconds, 3600);
-        s.set(CURRENT_WEEK, "{").unwrap();
-        assert_eq!(s.current_week().unwrap(), None);
-        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
     fn alerts_are_created_once_and_reopened_after_resolution() {
-        let path = tmp("once.db");
-        let mut s = Store::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-        let sinks = vec![SinkName::log(), SinkName::parse("hook").unwrap()];
-        let c = candidate("k");
-        let wait = chrono::Duration::seconds(1000);
-        assert!(s.raise(&c, &sinks, at(10)).unwrap().is_some());
-        assert!(s.raise(&c, &sinks, at(11)).unwrap().is_none());
-        drop(s);
-        let mut s = Store::open(&path).unwrap();
-        assert!(s.raise(&c, &sinks, at(12)).unwrap().is_none());
-        assert_eq!(s.due_deliveries(at(12), wait).unwrap().len(), 2);
-        assert!(s.resolve(&c.key, "gone", &sinks, at(13)).unwrap());
-        assert!(!s.resolve(&c.key, "gone", &sinks, at(14)).unwrap());
-        assert_eq!(s.due_deliveries(at(14), wait).unwrap().len(), 4);
-        assert!(s.raise(&c, &sinks, at(15)).unwrap().is_some());
-        let d = s.due_deliveries(at(15), wait).unwrap();
-        assert_eq!(d.len(), 6);
-        let events: Vec<String> = d.iter().map(|d| d.event.to_string()).collect();
-        assert_eq!(
-            events,
-            [
-                "open:1",
-                "open:1",
-                "resolved:1",
-                "resolved:1",
-                "open:2",
-                "open:2"
-            ]
-        );
-        let last: serde_json::Value = serde_json::from_str(&d[5].payload).unwrap();
-        assert_eq!(
-            (last["id"].as_str(), last["state"].as_str()),
-            (Some("1-open-2"), Some("open"))
-        );
-        s.mark_delivered(d[0].id, at(16)).unwrap();
-        s.mark_failed(d[1].id, &SinkError::EmptyCommand, at(100))
-            .unwrap();
-        assert_eq!(s.due_deliveries(at(16), wait).unwrap().len(), 4);
-        assert_eq!(s.next_delivery_at().unwrap(), Some(at(13)));
+        for place in places("once") {
+            let mut s = place.open();
+            let engine = s.engine();
+            assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+            let sinks = vec![SinkName::log(), SinkName::parse("hook").unwrap()];
+            let c = candidate("k");
+            let wait = chrono::Duration::seconds(1000);
+            assert!(s.raise(&c, &sinks, at(10)).unwrap().is_some());
+            assert!(s.raise(&c, &sinks, at(11)).unwrap().is_none());
+            drop(s);
+            let mut s = place.open();
+            assert!(s.raise(&c, &sinks, at(12)).unwrap().is_none());
+            assert_eq!(s.due_deliveries(at(12), wait).unwrap().len(), 2);
+            assert!(s.resolve(&c.key, "gone", &sinks, at(13)).unwrap());
+            assert!(!s.resolve(&c.key, "gone", &sinks, at(14)).unwrap());
+            assert_eq!(s.due_deliveries(at(14), wait).unwrap().len(), 4);
+            assert!(s.raise(&c, &sinks, at(15)).unwrap().is_some());
+            let d = s.due_deliveries(at(15), wait).unwrap();
+            assert_eq!(d.len(), 6, "{engine}");
+            let events: Vec<String> = d.iter().map(|d| d.event.to_string()).collect();
+            assert_eq!(
+                events,
+                [
+                    "open:1",
+                    "open:1",
+                    "resolved:1",
+                    "resolved:1",
+                    "open:2",
+                    "open:2"
+                ],
+                "{engine}"
+            );
+            let last: serde_json::Value = serde_json::from_str(&d[5].payload).unwrap();
+            assert_eq!(
+                (last["id"].as_str(), last["state"].as_str()),
+                (Some("1-open-2"), Some("open"))
+            );
+            let resolved: serde_json::Value = serde_json::from_str(&d[2].payload).unwrap();
+            assert_eq!(resolved["text"], "gone", "{engine}");
+            s.mark_delivered(d[0].id, at(16)).unwrap();
+            s.mark_failed(d[1].id, &SinkError::EmptyCommand, at(100))
+                .unwrap();
+            assert_eq!(s.due_deliveries(at(16), wait).unwrap().len(), 4);
+            assert_eq!(s.next_delivery_at().unwrap(), Some(at(13)));
 
-        let rows = s.alerts_since(at(0)).unwrap();
-        assert_eq!(rows.len(), 1);
-        let a = &rows[0];
-        assert_eq!(
-            (a.kind, a.state, a.created_at),
-            (AlertKind::TargetMissed, AlertState::Open, at(10))
-        );
-        assert_eq!(a.key, c.key);
-        assert_eq!(a.deliveries[0].state, DeliveryState::Delivered);
-        assert_eq!(a.deliveries[1].last_error.as_deref(), Some("empty command"));
-        assert_eq!(a.deliveries[1].sink.as_str(), "hook");
-        let open = s.open_alerts(AlertKind::TargetMissed).unwrap();
-        assert_eq!(open.len(), 1);
-        assert_eq!(open[0].payload["text"], "x");
-        let _ = std::fs::remove_file(&path);
+            let rows = s.alerts_since(at(0)).unwrap();
+            assert_eq!(rows.len(), 1);
+            let a = &rows[0];
+            assert_eq!(
+                (a.kind, a.state, a.created_at),
+                (AlertKind::TargetMissed, AlertState::Open, at(10))
+            );
+            assert_eq!(a.key, c.key);
+            assert_eq!(a.deliveries[0].state, DeliveryState::Delivered);
+            assert_eq!(a.deliveries[1].last_error.as_deref(), Some("empty command"));
+            assert_eq!(a.deliveries[1].sink.as_str(), "hook");
+            assert!(s.has_alert(&c.key).unwrap());
+            assert!(!s.has_alert(&candidate("other").key).unwrap());
+            let open = s.open_alerts(AlertKind::TargetMissed).unwrap();
+            assert_eq!(open.len(), 1);
+            assert_eq!(open[0].payload["text"], "x");
+        }
     }
 
     /// Deliveries filed under a positional name move to the sink's stable name; one whose
     /// twin already exists under the new name is left alone (the UNIQUE key holds).
     #[test]
     fn positional_sink_names_are_renamed_once() {
-        let path = tmp("rename.db");
-        let mut s = Store::open(&path).unwrap();
-        let old = SinkName::positional("webhook", 0);
-        let new = SinkName::parse("team-chat").unwrap();
-        s.raise(&candidate("a"), std::slice::from_ref(&old), at(1))
-            .unwrap();
-        s.raise(&candidate("b"), &[old.clone(), new.clone()], at(1))
-            .unwrap();
-        let renames = [(old.clone(), new.clone())];
-        assert_eq!(s.rename_sinks(&renames).unwrap(), 1);
-        assert_eq!(s.rename_sinks(&renames).unwrap(), 0);
-        let sinks: Vec<String> = s
-            .due_deliveries(at(2), chrono::Duration::seconds(10))
+        for place in places("rename") {
+            let mut s = place.open();
+            let old = SinkName::positional("webhook", 0);
+            let new = SinkName::parse("team-chat").unwrap();
+            s.raise(&candidate("a"), std::slice::from_ref(&old), at(1))
+                .unwrap();
+            s.raise(&candidate("b"), &[old.clone(), new.clone()], at(1))
+                .unwrap();
+            let renames = [(old.clone(), new.clone())];
+            assert_eq!(s.rename_sinks(&renames).unwrap(), 1, "{}", s.engine());
+            assert_eq!(s.rename_sinks(&renames).unwrap(), 0);
+            let sinks: Vec<String> = s
+                .due_deliveries(at(2), chrono::Duration::seconds(10))
+                .unwrap()
+                .iter()
+                .map(|d| d.sink.to_string())
+                .collect();
+            assert_eq!(
+                sinks,
+                ["team-chat", "webhook[0]", "team-chat"],
+                "{}",
+                s.engine()
+            );
+        }
+    }
+
+    /// A feed's state and body round-trip; a state saved without a body keeps the old body;
+    /// a feed never saved reads as its name and defaults.
+    #[test]
+    fn feed_state_and_body_round_trip() {
+        for place in places("feeds") {
+            let s = place.open();
+            assert_eq!(
+                s.feed_state("work").unwrap(),
+                FeedState {
+                    name: "work".into(),
+                    ..FeedState::default()
+                }
+            );
+            assert_eq!(s.feed_body("work").unwrap(), None);
+            let st = FeedState {
+                name: "work".into(),
+                etag: Some("\"e1\"".into()),
+                last_modified: Some("Tue, 03 Mar 2026 10:00:00 GMT".into()),
+                fingerprint: Some("f1".into()),
+                has_body: true,
+                events: Some(42),
+                last_attempt: Some(at(100)),
+                last_success: Some(at(100)),
+                last_change: Some(at(90)),
+                last_error: None,
+                error_since: None,
+                failures: 0,
+                next_pull: Some(at(400)),
+            };
+            s.save_feed(&st, Some(b"BEGIN:VCALENDAR\x00\xff")).unwrap();
+            assert_eq!(s.feed_state("work").unwrap(), st, "{}", s.engine());
+            let failed = FeedState {
+                last_attempt: Some(at(500)),
+                last_error: Some("timed out".into()),
+                error_since: Some(at(500)),
+                failures: 1,
+                ..st.clone()
+            };
+            s.save_feed(&failed, None).unwrap();
+            assert_eq!(s.feed_state("work").unwrap(), failed);
+            assert_eq!(
+                s.feed_body("work").unwrap().as_deref(),
+                Some(&b"BEGIN:VCALENDAR\x00\xff"[..])
+            );
+            s.set("k", "v1").unwrap();
+            s.set("k", "v2").unwrap();
+            assert_eq!(s.get("k").unwrap().as_deref(), Some("v2"));
+            assert_eq!(s.get("missing").unwrap(), None);
+        }
+    }
+
+    /// `insert_week` keeps what was recorded first; `upsert_week` replaces it; weeks read
+    /// oldest first.
+    #[test]
+    fn weeks_are_inserted_once_or_upserted() {
+        let week = |w: &str, start: &str, minutes: i64| -> RecordedWeek {
+            serde_json::from_str(&format!(
+                r#"{{"week":"{w}","week_start":"{start}","busy_minutes":{minutes},
+                   "minutes":{{"people":{minutes}}},"people_target":0.3}}"#
+            ))
             .unwrap()
-            .iter()
-            .map(|d| d.sink.to_string())
-            .collect();
-        assert_eq!(sinks, ["team-chat", "webhook[0]", "team-chat"]);
-        let _ = std::fs::remove_file(&path);
+        };
+        for place in places("weekly") {
+            let s = place.open();
+            s.insert_week(&week("2026-W10", "2026-03-02", 60), at(1))
+                .unwrap();
+            s.insert_week(&week("2026-W09", "2026-02-23", 30), at(1))
+                .unwrap();
+            s.insert_week(&week("2026-W10", "2026-03-02", 120), at(2))
+                .unwrap();
+            let got: Vec<(String, i64)> = s
+                .weeks()
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.summary.week, w.summary.busy_seconds))
+                .collect();
+            assert_eq!(
+                got,
+                [("2026-W09".into(), 1800), ("2026-W10".into(), 3600)],
+                "{}",
+                s.engine()
+            );
+            s.upsert_week(&week("2026-W10", "2026-03-02", 120), at(3))
+                .unwrap();
+            assert_eq!(s.weeks().unwrap()[1].summary.busy_seconds, 7200);
+            s.set_current_week(&week("2026-W11", "2026-03-09", 10))
+                .unwrap();
+            assert_eq!(
+                s.current_week().unwrap().map(|w| w.summary.week),
+                Some("2026-W11".into())
+            );
+        }
+    }
+
+    /// A row with a state calaudit never writes is an error naming the problem, on both
+    /// engines, not a silent default.
+    #[test]
+    fn an_unknown_alert_state_is_an_error() {
+        for place in places("damaged") {
+            let mut s = place.open();
+            s.raise(&candidate("a"), &[SinkName::log()], at(1)).unwrap();
+            s.execute_raw("UPDATE alerts SET state = 'exploded'")
+                .unwrap();
+            let err = s.alerts_since(at(0)).unwrap_err().to_string();
+            assert!(err.contains("exploded"), "{}: {err}", s.engine());
+        }
+    }
+
+    /// Leases: a free feed goes to the first claimant, a held one is not given to another
+    /// until its lease expires, renewing keeps it, releasing frees it; `workers` counts them.
+    #[test]
+    fn feed_leases_are_claimed_renewed_expired_and_released() {
+        let ttl = chrono::Duration::seconds(600);
+        let feeds: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        for place in places("leases") {
+            let s = place.open();
+            let engine = s.engine();
+            s.heartbeat("w1", at(100)).unwrap();
+            s.heartbeat("w2", at(100)).unwrap();
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(100), ttl, 2).unwrap(),
+                ["a", "b"],
+                "{engine}"
+            );
+            assert_eq!(
+                s.claim_feeds("w2", &feeds, at(101), ttl, 10).unwrap(),
+                ["c"],
+                "{engine}"
+            );
+            // Claiming again keeps what one holds and takes nothing of the other's.
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(102), ttl, 10).unwrap(),
+                ["a", "b"]
+            );
+            assert_eq!(s.renew_leases("w2", at(500), ttl).unwrap(), 1);
+            // w1 stops beating: at 702 its leases (until 702) expired; w2 renewed to 1100.
+            assert_eq!(s.renew_leases("w1", at(702), ttl).unwrap(), 0, "{engine}");
+            assert_eq!(
+                s.claim_feeds("w2", &feeds, at(702), ttl, 10).unwrap(),
+                ["a", "b", "c"]
+            );
+            s.heartbeat("w2", at(702)).unwrap();
+            let w = s.workers(at(702)).unwrap();
+            assert_eq!(
+                w.iter()
+                    .map(|w| (w.id.as_str(), w.leases, w.heartbeat))
+                    .collect::<Vec<_>>(),
+                [("w1", 0, at(100)), ("w2", 3, at(702))],
+                "{engine}"
+            );
+            assert_eq!(s.release_leases("w2").unwrap(), 3);
+            assert_eq!(
+                s.claim_feeds("w1", &feeds, at(703), ttl, 10).unwrap(),
+                ["a", "b", "c"]
+            );
+        }
+    }
+
+    /// PostgreSQL: workers claiming the same feeds at the same instant never share one, and
+    /// together they hold them all.
+    #[test]
+    fn postgres_workers_claiming_at_once_never_share_a_feed() {
+        let Some(schema) = PgSchema::new("postgres_workers_claiming_at_once") else {
+            return;
+        };
+        let url = schema.url();
+        let feeds: Vec<String> = (0..300).map(|i| format!("feed-{i:03}")).collect();
+        Store::connect(&url).unwrap();
+        let barrier = std::sync::Barrier::new(4);
+        let claimed: Vec<Vec<String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|w| {
+                    let (url, feeds, barrier) = (&url, &feeds, &barrier);
+                    s.spawn(move || {
+                        let st = Store::connect(url).unwrap();
+                        barrier.wait();
+                        let mut mine = Vec::new();
+                        // In small batches, as a worker filling up to its share would.
+                        for _ in 0..20 {
+                            let got = st
+                                .claim_feeds(
+                                    &format!("w{w}"),
+                                    feeds,
+                                    at(10),
+                                    chrono::Duration::seconds(60),
+                                    10,
+                                )
+                                .unwrap();
+                            mine = got;
+                            if mine.len() >= 10 {
+                                break;
+                            }
+                        }
+                        let more = st
+                            .claim_feeds(
+                                &format!("w{w}"),
+                                feeds,
+                                at(10),
+                                chrono::Duration::seconds(60),
+                                300,
+                            )
+                            .unwrap();
+                        mine.extend(more);
+                        mine.sort();
+                        mine.dedup();
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("claimer"))
+                .collect()
+        });
+        let mut all: Vec<&String> = claimed.iter().flatten().collect();
+        let total = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), total, "a feed was claimed by two workers");
+        assert_eq!(
+            total,
+            feeds.len(),
+            "{:?}",
+            claimed.iter().map(Vec::len).collect::<Vec<_>>()
+        );
     }
 
     /// Issue 12, item 5: two processes starting on a fresh store raced on the migration and
@@ -1009,7 +1024,11 @@ mod tests {
     #[test]
     fn a_fresh_store_opened_by_many_at_once_is_migrated_once() {
         for round in 0..10 {
-            let path = tmp(&format!("race-{round}.db"));
+            let path = std::env::temp_dir().join(format!(
+                "calaudit-store-{}-race-{round}.db",
+                std::process::id()
+            ));
+            let place = Place::Sqlite(path.clone());
             let barrier = std::sync::Barrier::new(6);
             let errors: Vec<String> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..6)
@@ -1026,12 +1045,83 @@ mod tests {
                     .collect()
             });
             assert!(errors.is_empty(), "round {round}: {errors:?}");
-            let s = Store::open(&path).unwrap();
-            assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
-            drop(s);
-            for ext in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-            }
+            assert_eq!(place.open().schema_version().unwrap(), SCHEMA_VERSION);
         }
+    }
+
+    /// PostgreSQL: workers starting at once on a fresh database migrate it once (the
+    /// advisory lock), and the same alert raised by all of them at the same instant is
+    /// created once, with one delivery per sink.
+    #[test]
+    fn postgres_workers_starting_at_once_migrate_and_raise_once() {
+        for round in 0..3 {
+            let Some(schema) = PgSchema::new("postgres_workers_starting_at_once") else {
+                return;
+            };
+            let url = schema.url();
+            let barrier = std::sync::Barrier::new(6);
+            let results: Vec<std::result::Result<Option<i64>, String>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            let mut st = Store::connect(&url).map_err(|e| e.to_string())?;
+                            st.raise(&candidate("same"), &[SinkName::log()], at(5))
+                                .map_err(|e| e.to_string())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("worker thread"))
+                    .collect()
+            });
+            let raised = results.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
+            assert!(
+                results.iter().all(std::result::Result::is_ok),
+                "round {round}: {results:?}"
+            );
+            assert_eq!(raised, 1, "round {round}: {results:?}");
+            let s = Store::connect(&url).unwrap();
+            assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+            assert_eq!(
+                s.due_deliveries(at(5), chrono::Duration::seconds(10))
+                    .unwrap()
+                    .len(),
+                1
+            );
+        }
+    }
+
+    /// One daemon per PostgreSQL store until leases: a second `connect_exclusive` is refused
+    /// while the first holds its connection, and succeeds once it is gone.
+    #[test]
+    fn a_second_postgres_daemon_is_refused() {
+        let Some(schema) = PgSchema::new("a_second_postgres_daemon_is_refused") else {
+            return;
+        };
+        let first = Store::connect_exclusive(&schema.url()).unwrap();
+        let err = Store::connect_exclusive(&schema.url())
+            .err()
+            .expect("refused");
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        drop(first);
+        Store::connect_exclusive(&schema.url()).expect("free again");
+    }
+
+    /// The password never shows: not in `Debug`, not in a connection error.
+    #[test]
+    fn a_store_url_never_shows_its_password() {
+        let url = StoreUrl::parse("postgresql://ci:s3cret@127.0.0.1:1/db?sslmode=disable").unwrap();
+        assert_eq!(url.shown(), "postgresql://ci@127.0.0.1:1/db");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        let err = Store::connect(&url)
+            .err()
+            .expect("nothing listens on port 1");
+        let text = err.to_string();
+        assert!(text.contains("postgresql://ci@127.0.0.1:1/db"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(StoreUrl::parse("mysql://x").is_err());
+        assert!(StoreUrl::parse("postgresql://").is_err());
     }
 }

@@ -1,0 +1,627 @@
+//! The PostgreSQL engine: the same tables and calls as [`super::sqlite`], for a store that
+//! several processes share (issue 14). One synchronous connection (the `postgres` crate; the
+//! choice and its numbers are in `docs/DESIGN.md`, "Store engines"), with each statement
+//! prepared once per connection.
+//!
+//! Where SQLite relies on its single writer, this engine relies on row locks and unique keys:
+//! `raise` and `resolve` lock the alert's row (`FOR UPDATE`), and a concurrent insert of the
+//! same key loses to the UNIQUE constraint (`ON CONFLICT DO NOTHING`), so an alert is raised
+//! and resolved once even when two processes detect it at the same instant.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use postgres::{Client, GenericClient, NoTls, Statement};
+
+use super::{instant, message, migrations, resolution_message, FeedState, Result, StoreError};
+use crate::alert::detect::from_ts;
+use crate::alert::{
+    AlertKey, AlertKind, AlertRecord, AlertState, Candidate, Delivery, DeliveryEvent,
+    DeliveryState, DeliveryStatus, OpenAlert, SinkError, SinkName,
+};
+use crate::report::RecordedWeek;
+
+/// An arbitrary, fixed key for the session-level advisory lock the daemon holds until
+/// workers share feeds by lease ("calaudit" + 1, hard-coded).
+const DAEMON_LOCK: i64 = 0x6361_6c61_7564_6975;
+
+pub(super) struct Pg {
+    /// `postgres::Client` needs `&mut` for every query; the store's API reads through `&self`
+    /// (as rusqlite allows), and a `Store` is used by one thread at a time.
+    client: RefCell<Client>,
+    /// Statements prepared on this connection, by their SQL text.
+    prepared: RefCell<HashMap<&'static str, Statement>>,
+    /// The URL without its password, for messages.
+    shown: String,
+}
+
+impl Pg {
+    /// Connects and migrates. `url` is a libpq-style URL (`postgresql://user@host:port/db`,
+    /// `?options=-c%20search_path%3Dname` to use another schema).
+    pub(super) fn connect(url: &str) -> Result<Pg> {
+        let shown = super::shown_url(url);
+        let client = Client::connect(url, NoTls).map_err(|source| StoreError::Connect {
+            url: shown.clone(),
+            source,
+        })?;
+        let mut client = client;
+        migrations::migrate_postgres(&mut client, &shown)?;
+        Ok(Pg {
+            client: RefCell::new(client),
+            prepared: RefCell::new(HashMap::new()),
+            shown,
+        })
+    }
+
+    /// As [`Pg::connect`], then takes the daemon's session-level advisory lock: a second
+    /// daemon on the same database gets [`StoreError::Locked`]. The lock goes with the
+    /// connection, so a killed daemon leaves nothing behind.
+    pub(super) fn connect_exclusive(url: &str) -> Result<Pg> {
+        let pg = Pg::connect(url)?;
+        let got: bool = pg
+            .client
+            .borrow_mut()
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&DAEMON_LOCK])?
+            .get(0);
+        if !got {
+            return Err(StoreError::Locked {
+                path: pg.shown.clone(),
+                lock: "its advisory lock".into(),
+                holder: String::new(),
+            });
+        }
+        Ok(pg)
+    }
+
+    /// The statement for `sql` on this connection, prepared on first use.
+    fn prep(&self, c: &mut impl GenericClient, sql: &'static str) -> Result<Statement> {
+        if let Some(s) = self.prepared.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let st = c.prepare(sql)?;
+        self.prepared.borrow_mut().insert(sql, st.clone());
+        Ok(st)
+    }
+
+    fn query(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        let mut c = self.client.borrow_mut();
+        let st = self.prep(&mut *c, sql)?;
+        Ok(c.query(&st, params)?)
+    }
+
+    fn execute(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64> {
+        let mut c = self.client.borrow_mut();
+        let st = self.prep(&mut *c, sql)?;
+        Ok(c.execute(&st, params)?)
+    }
+
+    pub(super) fn schema_version(&self) -> Result<i64> {
+        migrations::pg_version(&mut *self.client.borrow_mut())
+    }
+
+    pub(super) fn feed_state(&self, name: &str) -> Result<FeedState> {
+        let rows = self.query(
+            "SELECT name, etag, last_modified, fingerprint, body IS NOT NULL, events, last_attempt,
+                    last_success, last_change, last_error, error_since, failures, next_pull
+             FROM feed_state WHERE name = $1",
+            &[&name],
+        )?;
+        Ok(match rows.first() {
+            Some(r) => FeedState {
+                name: r.try_get(0)?,
+                etag: r.try_get(1)?,
+                last_modified: r.try_get(2)?,
+                fingerprint: r.try_get(3)?,
+                has_body: r.try_get(4)?,
+                events: r.try_get(5)?,
+                last_attempt: r.try_get::<_, Option<i64>>(6)?.map(from_ts),
+                last_success: r.try_get::<_, Option<i64>>(7)?.map(from_ts),
+                last_change: r.try_get::<_, Option<i64>>(8)?.map(from_ts),
+                last_error: r.try_get(9)?,
+                error_since: r.try_get::<_, Option<i64>>(10)?.map(from_ts),
+                failures: r.try_get(11)?,
+                // 0: never scheduled (the column is NOT NULL).
+                next_pull: Some(r.try_get::<_, i64>(12)?)
+                    .filter(|n| *n > 0)
+                    .map(from_ts),
+            },
+            None => FeedState {
+                name: name.to_owned(),
+                ..FeedState::default()
+            },
+        })
+    }
+
+    pub(super) fn save_feed(&self, s: &FeedState, body: Option<&[u8]>) -> Result<()> {
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "INSERT INTO feed_state (name, etag, last_modified, fingerprint, events, last_attempt,
+                 last_success, last_change, last_error, error_since, failures, next_pull)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (name) DO UPDATE SET etag = $2, last_modified = $3, fingerprint = $4,
+                 events = $5, last_attempt = $6, last_success = $7, last_change = $8,
+                 last_error = $9, error_since = $10, failures = $11, next_pull = $12",
+        )?;
+        tx.execute(
+            &st,
+            &[
+                &s.name,
+                &s.etag,
+                &s.last_modified,
+                &s.fingerprint,
+                &s.events,
+                &s.last_attempt.map(|t| t.timestamp()),
+                &s.last_success.map(|t| t.timestamp()),
+                &s.last_change.map(|t| t.timestamp()),
+                &s.last_error,
+                &s.error_since.map(|t| t.timestamp()),
+                &s.failures,
+                &s.next_pull.map_or(0, |t| t.timestamp()),
+            ],
+        )?;
+        if let Some(b) = body {
+            let st = self.prep(&mut tx, "UPDATE feed_state SET body = $2 WHERE name = $1")?;
+            tx.execute(&st, &[&s.name, &b])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn feed_body(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let rows = self.query("SELECT body FROM feed_state WHERE name = $1", &[&name])?;
+        match rows.first() {
+            Some(r) => Ok(r.try_get(0)?),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn get(&self, key: &str) -> Result<Option<String>> {
+        let rows = self.query("SELECT value FROM kv WHERE key = $1", &[&key])?;
+        match rows.first() {
+            Some(r) => Ok(Some(r.try_get(0)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO kv (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = $2",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn upsert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
+        self.write_week(
+            w,
+            now,
+            "INSERT INTO week_history (week, week_start, json, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (week) DO UPDATE SET json = $3, updated_at = $4",
+        )
+    }
+
+    pub(super) fn insert_week(&self, w: &RecordedWeek, now: DateTime<Utc>) -> Result<()> {
+        self.write_week(
+            w,
+            now,
+            "INSERT INTO week_history (week, week_start, json, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (week) DO NOTHING",
+        )
+    }
+
+    fn write_week(&self, w: &RecordedWeek, now: DateTime<Utc>, sql: &'static str) -> Result<()> {
+        let json = serde_json::to_string(w)?;
+        self.execute(
+            sql,
+            &[
+                &w.summary.week,
+                &w.summary.week_start.to_string(),
+                &json,
+                &now.timestamp(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn week_rows(&self) -> Result<Vec<(String, String)>> {
+        self.query(
+            "SELECT week, json FROM week_history ORDER BY week_start",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+    }
+
+    pub(super) fn has_alert(&self, key: &AlertKey) -> Result<bool> {
+        Ok(!self
+            .query("SELECT 1 FROM alerts WHERE key = $1", &[&key.as_str()])?
+            .is_empty())
+    }
+
+    pub(super) fn raise(
+        &self,
+        alert: &Candidate,
+        sinks: &[SinkName],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let now = now.timestamp();
+        let relevant_until = alert.relevant_until.map(|t| t.timestamp());
+        let payload = alert.payload.to_string();
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "SELECT id, state, opened FROM alerts WHERE key = $1 FOR UPDATE",
+        )?;
+        let existing = tx.query_opt(&st, &[&alert.key.as_str()])?;
+        let (id, opening) = match existing {
+            Some(r) if AlertState::parse(r.try_get(1)?) == Some(AlertState::Open) => {
+                return Ok(None)
+            }
+            Some(r) => {
+                let (id, opened): (i64, i64) = (r.try_get(0)?, r.try_get(2)?);
+                let st = self.prep(
+                    &mut tx,
+                    "UPDATE alerts SET state = $5, opened = $2, resolved_at = NULL, payload = $3,
+                         relevant_until = $4 WHERE id = $1",
+                )?;
+                tx.execute(
+                    &st,
+                    &[
+                        &id,
+                        &(opened + 1),
+                        &payload,
+                        &relevant_until,
+                        &AlertState::Open.as_str(),
+                    ],
+                )?;
+                (id, opened + 1)
+            }
+            None => {
+                let st = self.prep(
+                    &mut tx,
+                    "INSERT INTO alerts (key, kind, state, created_at, opened, relevant_until, payload)
+                     VALUES ($1, $2, $6, $3, 1, $4, $5)
+                     ON CONFLICT (key) DO NOTHING RETURNING id",
+                )?;
+                let row = tx.query_opt(
+                    &st,
+                    &[
+                        &alert.key.as_str(),
+                        &alert.kind.as_str(),
+                        &now,
+                        &relevant_until,
+                        &payload,
+                        &AlertState::Open.as_str(),
+                    ],
+                )?;
+                // None: another process inserted this key since our SELECT; it raised it.
+                let Some(row) = row else { return Ok(None) };
+                (row.try_get(0)?, 1)
+            }
+        };
+        let event = DeliveryEvent {
+            state: AlertState::Open,
+            opening,
+        };
+        let msg = message(alert.payload.clone(), id, event);
+        self.queue_deliveries(&mut tx, id, event, &msg, sinks, now)?;
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    pub(super) fn resolve(
+        &self,
+        key: &AlertKey,
+        text: &str,
+        sinks: &[SinkName],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let now = now.timestamp();
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "SELECT id, opened, payload FROM alerts WHERE key = $1 AND state = $2 FOR UPDATE",
+        )?;
+        let Some(row) = tx.query_opt(&st, &[&key.as_str(), &AlertState::Open.as_str()])? else {
+            return Ok(false);
+        };
+        let (id, opening, payload): (i64, i64, String) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let st = self.prep(
+            &mut tx,
+            "UPDATE alerts SET state = $3, resolved_at = $2 WHERE id = $1",
+        )?;
+        tx.execute(&st, &[&id, &now, &AlertState::Resolved.as_str()])?;
+        let (event, msg) = resolution_message(&payload, text, id, opening);
+        self.queue_deliveries(&mut tx, id, event, &msg, sinks, now)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn queue_deliveries(
+        &self,
+        tx: &mut postgres::Transaction<'_>,
+        alert_id: i64,
+        event: DeliveryEvent,
+        msg: &str,
+        sinks: &[SinkName],
+        now: i64,
+    ) -> Result<()> {
+        let st = self.prep(
+            tx,
+            "INSERT INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
+             VALUES ($1, $2, $3, $6, 0, $4, $5) ON CONFLICT DO NOTHING",
+        )?;
+        let event = event.to_string();
+        for sink in sinks {
+            tx.execute(
+                &st,
+                &[
+                    &alert_id,
+                    &sink.as_str(),
+                    &event,
+                    &now,
+                    &msg,
+                    &DeliveryState::Pending.as_str(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn open_alerts(&self, kind: AlertKind) -> Result<Vec<OpenAlert>> {
+        self.query(
+            "SELECT key, payload, relevant_until FROM alerts WHERE kind = $1 AND state = $2
+             ORDER BY id",
+            &[&kind.as_str(), &AlertState::Open.as_str()],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(OpenAlert {
+                key: AlertKey::from_stored(r.try_get(0)?),
+                payload: json_column(r, 1)?,
+                relevant_until: r.try_get::<_, Option<i64>>(2)?.map(instant),
+            })
+        })
+        .collect()
+    }
+
+    pub(super) fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        max_wait: chrono::Duration,
+    ) -> Result<Vec<Delivery>> {
+        self.query(
+            "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
+             WHERE state = $3 AND (next_attempt <= $1 OR next_attempt > $1 + $2)
+             ORDER BY id",
+            &[
+                &now.timestamp(),
+                &max_wait.num_seconds(),
+                &DeliveryState::Pending.as_str(),
+            ],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(Delivery {
+                id: r.try_get(0)?,
+                alert_id: r.try_get(1)?,
+                sink: SinkName::from_stored(r.try_get(2)?),
+                event: parsed_column(r, 3, DeliveryEvent::parse)?,
+                attempts: r.try_get(4)?,
+                payload: r.try_get(5)?,
+            })
+        })
+        .collect()
+    }
+
+    pub(super) fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let rows = self.query(
+            "SELECT MIN(next_attempt) FROM deliveries WHERE state = $1",
+            &[&DeliveryState::Pending.as_str()],
+        )?;
+        let t: Option<i64> = match rows.first() {
+            Some(r) => r.try_get(0)?,
+            None => None,
+        };
+        Ok(t.map(instant))
+    }
+
+    pub(super) fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE deliveries SET state = $3, delivered_at = $2, attempts = attempts + 1,
+                 last_error = NULL WHERE id = $1",
+            &[&id, &now.timestamp(), &DeliveryState::Delivered.as_str()],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn mark_failed(
+        &self,
+        id: i64,
+        error: &SinkError,
+        retry_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = $2, next_attempt = $3
+             WHERE id = $1",
+            &[&id, &error.to_string(), &retry_at.timestamp()],
+        )?;
+        Ok(())
+    }
+
+    /// As SQLite's `UPDATE OR IGNORE`: a delivery whose `to` twin exists is left alone.
+    pub(super) fn rename_sinks(&self, renames: &[(SinkName, SinkName)]) -> Result<usize> {
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "UPDATE deliveries d SET sink = $2 WHERE d.sink = $1 AND NOT EXISTS (
+                 SELECT 1 FROM deliveries t
+                 WHERE t.alert_id = d.alert_id AND t.event = d.event AND t.sink = $2)",
+        )?;
+        let mut moved = 0;
+        for (from, to) in renames.iter().filter(|(f, t)| f != t) {
+            moved += tx.execute(&st, &[&from.as_str(), &to.as_str()])?;
+        }
+        tx.commit()?;
+        Ok(moved as usize)
+    }
+
+    pub(super) fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<AlertRecord>> {
+        let mut out: Vec<AlertRecord> = self
+            .query(
+                "SELECT id, key, kind, state, created_at, resolved_at, relevant_until, payload
+                 FROM alerts WHERE created_at >= $1 OR resolved_at >= $1 ORDER BY id",
+                &[&since.timestamp()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AlertRecord {
+                    id: r.try_get(0)?,
+                    key: AlertKey::from_stored(r.try_get(1)?),
+                    kind: parsed_column(r, 2, AlertKind::parse)?,
+                    state: parsed_column(r, 3, AlertState::parse)?,
+                    created_at: instant(r.try_get(4)?),
+                    resolved_at: r.try_get::<_, Option<i64>>(5)?.map(instant),
+                    relevant_until: r.try_get::<_, Option<i64>>(6)?.map(instant),
+                    payload: json_column(r, 7)?,
+                    deliveries: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        for a in &mut out {
+            a.deliveries = self
+                .query(
+                    "SELECT sink, event, state, attempts, last_error FROM deliveries
+                     WHERE alert_id = $1 ORDER BY id",
+                    &[&a.id],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(DeliveryStatus {
+                        sink: SinkName::from_stored(r.try_get(0)?),
+                        event: parsed_column(r, 1, DeliveryEvent::parse)?,
+                        state: parsed_column(r, 2, DeliveryState::parse)?,
+                        attempts: r.try_get(3)?,
+                        last_error: r.try_get(4)?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+        Ok(out)
+    }
+
+    pub(super) fn heartbeat(&self, worker: &str, now: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO workers (id, started_at, heartbeat) VALUES ($1, $2, $2)
+             ON CONFLICT (id) DO UPDATE SET heartbeat = $2",
+            &[&worker, &now],
+        )?;
+        Ok(())
+    }
+
+    /// One transaction: every feed gets a lease row, then up to `limit` rows that are free,
+    /// expired or already this worker's are locked with SKIP LOCKED (rows another worker is
+    /// claiming right now are passed over, not waited for) and given to `worker`.
+    pub(super) fn claim_feeds(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let mut c = self.client.borrow_mut();
+        let mut tx = c.transaction()?;
+        let st = self.prep(
+            &mut tx,
+            "INSERT INTO feed_leases (feed) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+        )?;
+        tx.execute(&st, &[&feeds])?;
+        let st = self.prep(
+            &mut tx,
+            "WITH free AS (
+                 SELECT feed FROM feed_leases
+                 WHERE feed = ANY($4) AND (worker IS NULL OR worker = $1 OR expires_at <= $2)
+                 ORDER BY feed LIMIT $5 FOR UPDATE SKIP LOCKED)
+             UPDATE feed_leases l SET worker = $1, expires_at = $3 FROM free
+             WHERE l.feed = free.feed
+             RETURNING l.feed",
+        )?;
+        let rows = tx.query(&st, &[&worker, &now, &until, &feeds, &limit])?;
+        let mut out: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        tx.commit()?;
+        out.sort();
+        Ok(out)
+    }
+
+    pub(super) fn renew_leases(&self, worker: &str, now: i64, until: i64) -> Result<usize> {
+        Ok(self.execute(
+            "UPDATE feed_leases SET expires_at = $3 WHERE worker = $1 AND expires_at > $2",
+            &[&worker, &now, &until],
+        )? as usize)
+    }
+
+    pub(super) fn release_leases(&self, worker: &str) -> Result<usize> {
+        Ok(self.execute(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker = $1",
+            &[&worker],
+        )? as usize)
+    }
+
+    pub(super) fn workers(&self, now: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+        self.query(
+            "SELECT w.id, w.started_at, w.heartbeat,
+                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > $1)
+             FROM workers w ORDER BY w.id",
+            &[&now],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect()
+    }
+
+    /// Runs `sql` as is: tests write rows no calaudit would write.
+    #[cfg(test)]
+    pub(super) fn execute_raw(&self, sql: &str) -> Result<()> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+}
+
+/// Column `i` read as text and parsed by `parse`; text it does not know is an error naming
+/// the column and the text (a row written by something else than calaudit).
+fn parsed_column<T>(r: &postgres::Row, i: usize, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    let text: String = r.try_get(i)?;
+    parse(&text).ok_or_else(|| StoreError::Damaged {
+        column: r.columns()[i].name().to_owned(),
+        reason: format!("unknown value {text:?}"),
+    })
+}
+
+/// Column `i` as JSON (see the SQLite engine's `json_column`).
+fn json_column(r: &postgres::Row, i: usize) -> Result<serde_json::Value> {
+    let text: String = r.try_get(i)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
+        column: r.columns()[i].name().to_owned(),
+        reason: e.to_string(),
+    })
+}
