@@ -14,8 +14,8 @@ use calaudit::classify::{Classifier, Outcome};
 
 /// Accuracy floors: what the defaults reach today, less a little slack, so a change that
 /// makes classification worse fails here. Raise them as classification improves.
-const TUNING_FLOOR: f64 = 0.96;
-const HELDOUT_FLOOR: f64 = 0.911;
+const TUNING_FLOOR: f64 = 0.98;
+const HELDOUT_FLOOR: f64 = 0.922;
 
 struct Score {
     right: usize,

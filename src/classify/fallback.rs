@@ -249,9 +249,11 @@ pub fn title_features(title: &str) -> Vec<String> {
 /// [`title_features`] with n-grams of the given lengths (the trainer tries others).
 pub fn title_features_with(title: &str, grams: &[usize]) -> Vec<String> {
     let folded = fold(title);
+    let folded = unwrap_invite(&folded);
     let raw: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .flat_map(split_scripts)
         .collect();
     let words: Vec<String> = raw.iter().map(|w| stem(w)).collect();
     let mut out: Vec<String> = Vec::with_capacity(words.len() * 8 + 2);
@@ -262,7 +264,11 @@ pub fn title_features_with(title: &str, grams: &[usize]) -> Vec<String> {
         out.push(format!("\"{} {}\"", pair[0], pair[1]));
     }
     for w in &raw {
-        push_grams(w, grams, &mut out);
+        if w.chars().next().is_some_and(is_cjk) {
+            push_cjk_pairs(w, &mut out);
+        } else {
+            push_grams(w, grams, &mut out);
+        }
     }
     for mark in ["<>", "/", "&", "+", "|"] {
         if folded.contains(mark) {
@@ -275,6 +281,85 @@ pub fn title_features_with(title: &str, grams: &[usize]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The words calendar apps wrap a title in when they mail or list an invite ("Accepted:",
+/// "Updated invitation:", "FW:"): they say what happened to the invite, not what the meeting
+/// is.
+const INVITE_WRAPPERS: &[&str] = &[
+    "updated invitation with note:",
+    "invitation with note:",
+    "updated invitation:",
+    "invitation:",
+    "accepted:",
+    "tentative:",
+    "tentatively accepted:",
+    "declined:",
+    "canceled event:",
+    "cancelled event:",
+    "canceled:",
+    "cancelled:",
+    "new event:",
+    "updated event:",
+    "fwd:",
+    "fw:",
+    "re:",
+];
+
+/// `folded` without the invite wrappers at its start, and, when there was one, without the
+/// time Google mails after an ` @ ` ("Invitation: Design review @ Tue Mar 10, 2026 2pm").
+fn unwrap_invite(folded: &str) -> &str {
+    let mut t = folded.trim_start();
+    let mut wrapped = false;
+    'strip: loop {
+        for w in INVITE_WRAPPERS {
+            if let Some(rest) = t.strip_prefix(w) {
+                t = rest.trim_start();
+                wrapped = true;
+                continue 'strip;
+            }
+        }
+        break;
+    }
+    if wrapped {
+        if let Some(at) = t.find(" @ ") {
+            t = &t[..at];
+        }
+    }
+    t
+}
+
+/// Whether `c` is written in a script without spaces between words (Han, kana, Hangul), whose
+/// words the model reads as pairs of characters.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF66..=0xFF9F
+        | 0xAC00..=0xD7AF)
+}
+
+/// A run of letters cut where it changes between a spaced script and [`is_cjk`] text
+/// ("Kubernetes入門" is two words).
+fn split_scripts(run: &str) -> impl Iterator<Item = &str> {
+    let mut cuts = vec![0];
+    let mut prev: Option<bool> = None;
+    for (i, c) in run.char_indices() {
+        let cjk = is_cjk(c);
+        if prev.is_some_and(|p| p != cjk) {
+            cuts.push(i);
+        }
+        prev = Some(cjk);
+    }
+    cuts.push(run.len());
+    (0..cuts.len() - 1).map(move |k| &run[cuts[k]..cuts[k + 1]])
+}
+
+/// Each pair of neighbouring characters of a CJK word, written `"*面接*"`: a title like
+/// "一次面接" shares "面接" with "面接：エンジニア" though neither has spaces.
+fn push_cjk_pairs(word: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = word.chars().collect();
+    for pair in chars.windows(2) {
+        out.push(format!("\"*{}{}*\"", pair[0], pair[1]));
+    }
 }
 
 /// The character n-grams of `word` (padded at both ends), written as keyword patterns: an
@@ -467,6 +552,27 @@ mod tests {
         }
         assert_eq!(title_features("🎯"), vec!["no title words".to_owned()]);
         assert!(title_features("INC-48213 follow-ups").contains(&"\"#\"".to_owned()));
+    }
+
+    #[test]
+    fn invite_wrappers_and_mailed_times_are_not_features() {
+        let f = title_features("Updated invitation: Design review @ Tue Mar 10, 2026 2pm (PST)");
+        assert_eq!(f, title_features("Design review"));
+        assert_eq!(
+            title_features("FW: Re: Offer call"),
+            title_features("Offer call")
+        );
+        // Without a wrapper, an "@" is part of the title.
+        assert!(title_features("Lunch @ Rosa's").contains(&"\"rosa\"".to_owned()));
+    }
+
+    #[test]
+    fn cjk_words_are_read_as_character_pairs() {
+        let f = title_features("一次面接：Kubernetes入門");
+        for want in ["\"*面接*\"", "\"*入門*\"", "\"kubernete\"", "\"一次面接\""] {
+            assert!(f.contains(&want.to_owned()), "{want} in {f:?}");
+        }
+        assert!(title_features("面接").contains(&"\"*面接*\"".to_owned()));
     }
 
     #[test]
