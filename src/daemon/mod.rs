@@ -347,7 +347,10 @@ impl Daemon {
     /// the ISO week before, keyed by that week, so it is raised once per week whatever the
     /// number of rounds or restarts (the store's UNIQUE key), and delivered exactly once to
     /// each sink like any alert. A daemon that was down at the time sends it when it is back
-    /// (within the same week). Nothing is sent before any feed has data.
+    /// (within the same week). Nothing is sent before any feed has data. The payload has the
+    /// text, Markdown and HTML versions (`calaudit digest --format html`, chart inline); the
+    /// email sink sends text and HTML as one `multipart/alternative` message, webhooks and
+    /// commands get the payload without the HTML.
     fn digest_when_due(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let Some(schedule) = self.cfg.digest else {
             return Ok(());
@@ -368,7 +371,8 @@ impl Daemon {
         if present.is_empty() {
             return Ok(());
         }
-        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, false);
+        // With the allocation chart: the email sink sends the HTML version with it inline.
+        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, true);
         let c = Candidate {
             key,
             kind: AlertKind::Digest,
@@ -382,6 +386,7 @@ impl Daemon {
                 "week": week,
                 "body": crate::digest::render::text(&d),
                 "markdown": crate::digest::render::markdown(&d),
+                "html": crate::digest::render::html(&d),
             }),
         };
         self.raise(vec![c], now, t)
