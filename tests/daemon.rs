@@ -1134,12 +1134,12 @@ fn history_keeps_completed_weeks_after_the_feed_drops_them() {
 }
 
 /// A minimal SMTP server (plain text, RFC 5321 happy path) recording each message's DATA.
-struct Smtp {
-    port: u16,
-    messages: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Smtp {
+    pub(crate) port: u16,
+    pub(crate) messages: Arc<Mutex<Vec<String>>>,
 }
 
-fn smtp_start() -> Smtp {
+pub(crate) fn smtp_start() -> Smtp {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind smtp");
     let port = listener.local_addr().expect("addr").port();
     let messages: Arc<Mutex<Vec<String>>> = Arc::default();

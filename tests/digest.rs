@@ -289,3 +289,86 @@ fn a_daemon_down_at_the_time_sends_the_digest_when_back() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0]["week"], "2026-W09");
 }
+
+/// Quoted-printable (RFC 2045 6.7) decoded: soft line breaks removed, `=XX` as that byte.
+fn unquote(qp: &str) -> String {
+    let joined = qp.replace("=\r\n", "").replace("=\n", "");
+    let b = joined.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Issue 10, part 3: "The HTML version embeds the allocation chart inline. The daemon sends it
+/// through the sinks." The email sink gets one `multipart/alternative` message with the text
+/// and the HTML (`calaudit digest --format html`, the SVG chart inline); the webhook gets the
+/// text and Markdown, without the HTML.
+#[test]
+fn the_daemon_emails_the_digest_as_text_and_html_with_the_chart_inline() {
+    use crate::daemon::{at, setup, smtp_start};
+    use calaudit::daemon::Daemon;
+    let smtp = smtp_start();
+    let extra = format!(
+        "[digest]\nday = \"mon\"\ntime = \"08:00\"\n\
+         [[alerts.email]]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\n\
+         from = \"calaudit <alerts@example.com>\"\nto = [\"Me <me@example.com>\"]\ntimeout = \"5s\"\n",
+        smtp.port
+    );
+    let (_server, hook, cfg, _dir) = setup(&extra);
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(0)).expect("tick");
+    let messages = smtp.messages.lock().map(|m| m.clone()).unwrap_or_default();
+    let digests: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("multipart/alternative"))
+        .collect();
+    assert_eq!(digests.len(), 1, "{messages:#?}");
+    let m = digests[0];
+    let plain = m.find("Content-Type: text/plain; charset=utf-8");
+    let html = m.find("Content-Type: text/html; charset=utf-8");
+    assert!(
+        matches!((plain, html), (Some(p), Some(h)) if p < h),
+        "text first, then HTML: {m}"
+    );
+    let decoded = unquote(m);
+    let (text_part, html_part) = decoded.split_at(decoded.find("text/html").unwrap_or(0));
+    assert!(
+        text_part.contains("calaudit digest 2026-W09 (Feb 23 – Mar 1, UTC)"),
+        "{text_part}"
+    );
+    assert!(!text_part.contains("<html"), "{text_part}");
+    for want in [
+        "<!DOCTYPE html>",
+        "<h1>calaudit digest 2026-W09",
+        "<figure><svg",
+        "</svg>",
+        "</figure>",
+        "</html>",
+    ] {
+        assert!(html_part.contains(want), "{want} in {html_part}");
+    }
+
+    let hooked: Vec<Value> = hook
+        .calls()
+        .into_iter()
+        .filter(|c| c["kind"] == "digest")
+        .collect();
+    assert_eq!(hooked.len(), 1);
+    assert!(hooked[0].get("html").is_none(), "{:#}", hooked[0]);
+    assert!(hooked[0]["markdown"].is_string() && hooked[0]["body"].is_string());
+}

@@ -130,6 +130,50 @@ fn plan_proposes_blocks_and_a_series_for_the_report_without_a_cadence() {
     assert_eq!(again, p.iter().map(|x| x.uid.clone()).collect::<Vec<_>>());
 }
 
+/// The occurrences the reference implementation reads from `ics` (UTC, between 2026-01-01
+/// and 2026-06-01 in Los Angeles), or `None` when python3 and its packages are not there.
+fn oracle(ics: &str) -> Option<BTreeSet<Occ>> {
+    let oracle =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/oracle.py");
+    let ready = oracle.is_file()
+        && Command::new("python3")
+            .args(["-c", "import icalendar, recurring_ical_events"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ready {
+        println!("skipping the reference check: python3 with icalendar and recurring_ical_events, or ../shared/oracle, is not available (see ../shared/oracle/README.md)");
+        return None;
+    }
+    let dir = util::tempdir();
+    let file = dir.join("plan.ics");
+    std::fs::write(&file, ics).expect("write plan");
+    let o = Command::new("python3")
+        .env("PYTHONTZPATH", "")
+        .arg(&oracle)
+        .arg(&file)
+        .args(["2026-01-01", "2026-06-01", "--tz", "America/Los_Angeles"])
+        .output()
+        .expect("run oracle");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let parse = |s: &str| {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
+            .expect("utc time")
+            .and_utc()
+    };
+    let from_oracle: BTreeSet<Occ> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            (
+                v["uid"].as_str().unwrap_or_default().to_owned(),
+                parse(v["start"].as_str().unwrap_or_default()),
+                parse(v["end"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    Some(from_oracle)
+}
+
 /// The ICS written with the `icalendar` crate, read back by calaudit's parser (and the
 /// reference when it runs), holds exactly the proposed occurrences.
 #[test]
@@ -172,44 +216,50 @@ fn plan_ics_reads_back_exactly_the_proposals() {
     }
 
     // The reference implementation, when python3 and its packages are there.
-    let oracle =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle/oracle.py");
-    let ready = oracle.is_file()
-        && Command::new("python3")
-            .args(["-c", "import icalendar, recurring_ical_events"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if !ready {
-        println!("skipping the reference check: python3 with icalendar and recurring_ical_events, or ../shared/oracle, is not available (see ../shared/oracle/README.md)");
+    let Some(from_oracle) = oracle(&ics) else {
         return;
-    }
-    let dir = util::tempdir();
-    let file = dir.join("plan.ics");
-    std::fs::write(&file, &ics).expect("write plan");
-    let o = Command::new("python3")
-        .env("PYTHONTZPATH", "")
-        .arg(&oracle)
-        .arg(&file)
-        .args(["2026-01-01", "2026-06-01", "--tz", "America/Los_Angeles"])
-        .output()
-        .expect("run oracle");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let parse = |s: &str| {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
-            .expect("utc time")
-            .and_utc()
     };
-    let from_oracle: BTreeSet<Occ> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
-            (
-                v["uid"].as_str().unwrap_or_default().to_owned(),
-                parse(v["start"].as_str().unwrap_or_default()),
-                parse(v["end"].as_str().unwrap_or_default()),
+    assert_eq!(from_oracle, want);
+}
+
+/// Outlook reads the zone from the file's VTIMEZONE, not from the IANA name. To check that
+/// the VTIMEZONE the plan carries is right, the zone is renamed to a TZID no tz database
+/// knows: calaudit's parser (and the reference, when it runs) must then read the times with
+/// that VTIMEZONE alone, across the DST change of 2026-03-08 inside the plan, and still find
+/// exactly the proposed occurrences.
+#[test]
+fn plan_ics_vtimezone_alone_gives_the_proposed_occurrences() {
+    let (p, tz) = proposals();
+    let want = with_ben(expected(), &ben_uid(&p));
+    let ics = plan_ics::to_ics(&p, tz, t("2026-02-27 12:00"), Some("me@corp.example"));
+    assert!(
+        ics.contains("BEGIN:VTIMEZONE\r\nTZID:America/Los_Angeles\r\n")
+            && ics.contains(
+                "BEGIN:DAYLIGHT\r\nDTSTART:20260308T020000\r\nTZOFFSETFROM:-0800\r\nTZOFFSETTO:-0700\r\n"
             )
-        })
+            && ics.find("BEGIN:VTIMEZONE") < ics.find("BEGIN:VEVENT"),
+        "{ics}"
+    );
+    let renamed = ics.replace("America/Los_Angeles", "Calaudit Plan Zone");
+    assert!(!renamed.contains("America/"), "{renamed}");
+    let w = util::window("America/Los_Angeles", "2026-01-01", "2026-06-01");
+    let a = util::analyze(renamed.clone().into_bytes(), w, &["me@corp.example"]);
+    assert!(
+        a.warnings.iter().all(|f| f.warnings.is_empty()),
+        "{:?}",
+        a.warnings
+    );
+    let got: BTreeSet<Occ> = a
+        .rows
+        .iter()
+        .map(|r| (a.event(r).uid.clone(), r.occ.start, r.occ.end))
         .collect();
+    assert_eq!(got, want);
+    assert_eq!(a.rows.len(), want.len());
+
+    let Some(from_oracle) = oracle(&renamed) else {
+        return;
+    };
     assert_eq!(from_oracle, want);
 }
 

@@ -291,3 +291,137 @@ fn playbook_alerts_can_be_turned_off() {
     let t = d.tick(at("2026-03-02T08:00:00Z")).expect("tick");
     assert_eq!(t.raised, 0, "{:#?}", hook.calls());
 }
+
+/// A 1:1 edited in place into a meeting with other people leaves no override behind: only the
+/// difference between two pulls shows it. Monday 2026-03-02 08:00Z, horizon 14 days:
+/// - `p-x`, a single 1:1 with Priya on Wed 03-04 15:00Z; at 08:30Z Bob is added: one alert,
+///   keyed by the event (no recurrence id) and the change.
+/// - `j-s`, Jordan's weekly 1:1 from Thu 03-05 14:00Z (COUNT 3); at 08:30Z Bob is added to the
+///   series itself: its occurrences before the horizon, 03-05 and 03-12, are group meetings
+///   now (two alerts); 03-19 is after the horizon.
+/// - `p-y`, a single 1:1 with Priya on 03-06 in which Priya is replaced by Bob: not a group
+///   meeting with her (and not a 1:1 with anyone): no alert.
+/// - `g`, a meeting with Priya and Bob from the start: it never was a 1:1, no alert.
+#[test]
+fn a_one_on_one_edited_into_a_group_meeting_between_pulls_is_alerted_once() {
+    const BOB: (&str, &str) = ("bob@example.com", "NEEDS-ACTION");
+    let feed = |edited: bool| {
+        let with = |who: (&'static str, &'static str)| {
+            if edited {
+                vec![ME, who, BOB]
+            } else {
+                vec![ME, who]
+            }
+        };
+        vec![
+            ev(
+                "p-x",
+                "1:1 Priya",
+                "20260304T150000Z",
+                "20260304T153000Z",
+                &with(PRIYA),
+                "",
+            ),
+            ev(
+                "j-s",
+                "1:1 Jordan",
+                "20260305T140000Z",
+                "20260305T143000Z",
+                &with(JORDAN),
+                "RRULE:FREQ=WEEKLY;COUNT=3\r\n",
+            ),
+            ev(
+                "p-y",
+                "1:1 Priya",
+                "20260306T150000Z",
+                "20260306T153000Z",
+                &[ME, if edited { BOB } else { PRIYA }],
+                "",
+            ),
+            ev(
+                "g",
+                "Priya + Bob",
+                "20260306T100000Z",
+                "20260306T110000Z",
+                &[ME, PRIYA, BOB],
+                "",
+            ),
+        ]
+    };
+    let group = |calls: &[Value]| -> Vec<(String, Value, String)> {
+        let mut v: Vec<_> = calls
+            .iter()
+            .filter(|c| c["kind"] == "one_on_one_changed" && c["change"] == "group")
+            .map(|c| {
+                (
+                    c["event"]["uid"].as_str().unwrap_or("").to_owned(),
+                    c["event"]["recurrence_id"].clone(),
+                    c["text"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.0, a.1.to_string()).cmp(&(&b.0, b.1.to_string())));
+        v
+    };
+    let server = FeedServer::start();
+    let hook = Webhook::start();
+    server.set("/work.ics", &calendar(&feed(false)));
+    let dir = util::tempdir();
+    let text = config_text(
+        &[("work".into(), server.url("/work.ics"))],
+        &hook.url,
+        REPORTS,
+    );
+    let mut d = Daemon::open(load(&dir, &text)).expect("daemon");
+    d.tick(at("2026-03-02T08:00:00Z")).expect("tick");
+    assert_eq!(group(&hook.calls()), [], "{:#?}", hook.calls());
+
+    server.set("/work.ics", &calendar(&feed(true)));
+    let t = d.tick(at("2026-03-02T08:30:00Z")).expect("tick");
+    assert!(t.analyzed, "{t:?}");
+    let calls = hook.calls();
+    assert_eq!(
+        group(&calls),
+        [
+            (
+                "j-s".to_owned(),
+                Value::from("20260305T140000Z"),
+                "Upcoming 1:1 with Jordan turned into a group meeting: '1:1 Jordan' Thu 5 Mar 14:00"
+                    .to_owned()
+            ),
+            (
+                "j-s".to_owned(),
+                Value::from("20260312T140000Z"),
+                "Upcoming 1:1 with Jordan turned into a group meeting: '1:1 Jordan' Thu 12 Mar 14:00"
+                    .to_owned()
+            ),
+            (
+                "p-x".to_owned(),
+                Value::Null,
+                "Upcoming 1:1 with Priya turned into a group meeting: '1:1 Priya' Wed 4 Mar 15:00"
+                    .to_owned()
+            ),
+        ],
+        "{calls:#?}"
+    );
+    assert_eq!(count(&calls, "one_on_one_changed"), 3, "{calls:#?}");
+
+    // The next pulls see the same group meetings: nothing again, also after a restart.
+    let mut edited = feed(true);
+    edited.push(ev(
+        "x",
+        "Lunch",
+        "20260303T120000Z",
+        "20260303T130000Z",
+        &[],
+        "",
+    ));
+    server.set("/work.ics", &calendar(&edited));
+    let t = d.tick(at("2026-03-02T09:00:00Z")).expect("tick");
+    assert!(t.analyzed && t.raised == 0, "{t:?}");
+    drop(d);
+    let mut d = Daemon::open(load(&dir, &text)).expect("daemon again");
+    let t = d.tick(at("2026-03-02T09:30:00Z")).expect("tick");
+    assert!(t.analyzed && t.raised == 0, "{t:?}");
+    assert_eq!(count(&hook.calls(), "one_on_one_changed"), 3);
+}

@@ -242,7 +242,7 @@ impl Sink {
                         "User-Agent",
                         concat!("calaudit/", env!("CARGO_PKG_VERSION")),
                     )
-                    .send(payload)
+                    .send(&*without_html(payload, &v))
                     .map_err(|e| {
                         SinkError::Http(
                             crate::feed::source_scrub(&e.to_string(), &w.url)
@@ -259,8 +259,21 @@ impl Sink {
                     })
                 }
             }
-            Target::Command(c) => run_command(c, payload, &v),
+            Target::Command(c) => run_command(c, &without_html(payload, &v), &v),
         }
+    }
+}
+
+/// The payload for webhooks and commands: the digest's `html` version is for email only
+/// (its inline chart is large); they get the text and Markdown.
+fn without_html<'a>(payload: &'a str, v: &serde_json::Value) -> std::borrow::Cow<'a, str> {
+    match v {
+        serde_json::Value::Object(m) if m.contains_key("html") => {
+            let mut m = m.clone();
+            m.remove("html");
+            std::borrow::Cow::Owned(serde_json::Value::Object(m).to_string())
+        }
+        _ => std::borrow::Cow::Borrowed(payload),
     }
 }
 
@@ -331,17 +344,18 @@ fn run_command(c: &CommandSink, payload: &str, v: &serde_json::Value) -> Result<
     }
 }
 
-/// One alert as one email: the subject is the alert's one-line text, the body the text and
-/// the full JSON (with the alert's id, so a reader can match repeats).
-fn send_email(
+/// The email for one alert (see [`send_email`]). A message with a `body` of its own (the
+/// weekly digest) is sent as that text; with an `html` version too, as
+/// `multipart/alternative` with both (the HTML carries its chart inline).
+pub fn email_message(
     e: &EmailSink,
     alert: &serde_json::Value,
     text: &str,
     state: &str,
-) -> Result<(), String> {
-    use lettre::message::{header::ContentType, Mailbox};
-    use lettre::transport::smtp::authentication::Credentials;
-    use lettre::{Message, SmtpTransport, Transport};
+) -> Result<lettre::Message, String> {
+    use lettre::message::header::{ContentTransferEncoding, ContentType};
+    use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
+    use lettre::Message;
 
     let parse = |a: &str| {
         a.parse::<Mailbox>()
@@ -360,7 +374,6 @@ fn send_email(
     for to in &e.to {
         msg = msg.to(parse(to)?);
     }
-    // A message with a `body` of its own (the weekly digest) is sent as that text.
     let body = match alert["body"].as_str() {
         Some(b) => format!("{b}\n"),
         None => format!(
@@ -371,10 +384,35 @@ fn send_email(
             })
         ),
     };
-    let msg = msg
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|err| format!("cannot build the email: {err}"))?;
+    let built = match alert["html"].as_str() {
+        // Quoted-printable: readable in the raw message, safe for long SVG lines.
+        Some(html) => {
+            let part = |ct: ContentType, s: String| {
+                Body::new_with_encoding(s, ContentTransferEncoding::QuotedPrintable)
+                    .map(|b| SinglePart::builder().header(ct).body(b))
+                    .map_err(|_| "cannot encode the email body as quoted-printable".to_owned())
+            };
+            let plain = part(ContentType::TEXT_PLAIN, body)?;
+            let html = part(ContentType::TEXT_HTML, html.to_owned())?;
+            msg.multipart(MultiPart::alternative().singlepart(plain).singlepart(html))
+        }
+        None => msg.header(ContentType::TEXT_PLAIN).body(body),
+    };
+    built.map_err(|err| format!("cannot build the email: {err}"))
+}
+
+/// One alert as one email: the subject is the alert's one-line text, the body the text and
+/// the full JSON (with the alert's id, so a reader can match repeats).
+fn send_email(
+    e: &EmailSink,
+    alert: &serde_json::Value,
+    text: &str,
+    state: &str,
+) -> Result<(), String> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{SmtpTransport, Transport};
+
+    let msg = email_message(e, alert, text, state)?;
     let builder = match e.tls {
         EmailTls::None => SmtpTransport::builder_dangerous(&e.host),
         EmailTls::StartTls => SmtpTransport::starttls_relay(&e.host)

@@ -101,6 +101,9 @@ struct StoreFault {
 /// Where the deep-work blocks of the last analysis are remembered (`kv`, as JSON).
 const BLOCKS_KEY: &str = "blocks";
 
+/// Where the upcoming 1:1s of the last analysis are remembered (`kv`, as JSON).
+const ONE_ON_ONES_KEY: &str = "one_on_ones";
+
 /// Store retries wait `backoff(n, 10, 300)`: at most this long.
 const STORE_MAX_WAIT: i64 = 300 * 6 / 5 + 1;
 
@@ -347,7 +350,10 @@ impl Daemon {
     /// the ISO week before, keyed by that week, so it is raised once per week whatever the
     /// number of rounds or restarts (the store's UNIQUE key), and delivered exactly once to
     /// each sink like any alert. A daemon that was down at the time sends it when it is back
-    /// (within the same week). Nothing is sent before any feed has data.
+    /// (within the same week). Nothing is sent before any feed has data. The payload has the
+    /// text, Markdown and HTML versions (`calaudit digest --format html`, chart inline); the
+    /// email sink sends text and HTML as one `multipart/alternative` message, webhooks and
+    /// commands get the payload without the HTML.
     fn digest_when_due(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let Some(schedule) = self.cfg.digest else {
             return Ok(());
@@ -368,7 +374,8 @@ impl Daemon {
         if present.is_empty() {
             return Ok(());
         }
-        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, false);
+        // With the allocation chart: the email sink sends the HTML version with it inline.
+        let d = crate::digest::compute(&inputs, &self.cfg, tz, &self.cfg.me, week_start, true);
         let c = Candidate {
             key,
             kind: AlertKind::Digest,
@@ -382,6 +389,7 @@ impl Daemon {
                 "week": week,
                 "body": crate::digest::render::text(&d),
                 "markdown": crate::digest::render::markdown(&d),
+                "html": crate::digest::render::html(&d),
             }),
         };
         self.raise(vec![c], now, t)
@@ -535,7 +543,7 @@ impl Daemon {
         let horizon = now + Duration::seconds(self.cfg.protection.lookahead.as_secs() as i64);
         let (inputs, present) = self.last_good_bodies()?;
         let playbook = if self.cfg.daemon.playbook_alerts && !self.cfg.reports.is_empty() {
-            self.playbook_alerts(&inputs, window, now, horizon)
+            self.playbook_alerts(&inputs, &present, window, now, horizon)?
         } else {
             Vec::new()
         };
@@ -575,14 +583,27 @@ impl Daemon {
     /// 1:1 was technical or a career conversation; the weekly analysis reads them only when a
     /// rule does). Overdue is counted over the analysis window, as `calaudit reports` counts
     /// over its window; changed 1:1s are looked for up to `horizon`.
+    ///
+    /// The upcoming 1:1s of the last analysis are remembered ([`ONE_ON_ONES_KEY`]), so a
+    /// 1:1 that is now a meeting with other people is alerted even when it is a single event
+    /// (an override of a series says so within one analysis; a single event edited in place
+    /// leaves nothing but the difference between two pulls).
     fn playbook_alerts(
         &self,
         inputs: &[FeedInput],
+        present: &HashSet<String>,
         window: Window,
         now: DateTime<Utc>,
         horizon: DateTime<Utc>,
-    ) -> Vec<Candidate> {
+    ) -> Result<Vec<Candidate>, DaemonError> {
         use crate::playbook::{episodes, Roster};
+        let prev: Vec<episodes::Upcoming> = match self.store.get(ONE_ON_ONES_KEY)? {
+            Some(s) => serde_json::from_str(&s).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "remembered upcoming 1:1s unreadable; 1:1s turned into group meetings since the last analysis are not alerted");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         let opts = crate::ics::parse::ParseOptions { descriptions: true };
         let parsed = inputs
             .iter()
@@ -592,10 +613,25 @@ impl Daemon {
             })
             .collect();
         let cfg = &self.cfg;
-        let a = episodes::history(parsed, cfg, cfg.tz, &cfg.me, window.from, now);
+        let keep: HashSet<&str> = prev.iter().map(|p| p.uid.as_str()).collect();
+        let a = episodes::history_keeping(parsed, cfg, cfg.tz, &cfg.me, window.from, now, &keep);
         let roster = Roster::new(&cfg.reports);
-        let found = episodes::episodes(&a, &roster, &cfg.me, window.start(), now, horizon);
-        alert::playbook::candidates(&found, &roster, cfg.tz)
+        let mut found = episodes::episodes(&a, &roster, &cfg.me, window.start(), now, horizon);
+        found.extend(episodes::turned_group(
+            &prev, &a, &roster, &cfg.me, present, now,
+        ));
+        // Remember the current ones, and those of feeds without data until they are back.
+        let n = ts(now);
+        let mut remember: Vec<episodes::Upcoming> = prev
+            .into_iter()
+            .filter(|p| !present.contains(&p.feed) && p.start > n)
+            .collect();
+        remember.extend(episodes::upcoming(&a, &roster, &cfg.me, now, horizon));
+        match serde_json::to_string(&remember) {
+            Ok(json) => self.store.set(ONE_ON_ONES_KEY, &json)?,
+            Err(e) => tracing::warn!(error = %e, "upcoming 1:1s not remembered"),
+        }
+        Ok(alert::playbook::candidates(&found, &roster, cfg.tz))
     }
 
     /// The last good body of each feed that has one, and the names of those feeds.

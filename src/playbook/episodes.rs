@@ -16,15 +16,17 @@
 //! descriptions included) and does no I/O. The alert texts and keys are made in
 //! [`crate::alert::playbook`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::one_on_one::{one_on_ones, summarize, OneOnOne, State};
-use super::roster::{whose, Roster};
+use super::roster::{is_google_resource, whose, Roster};
 use crate::config::Config;
 use crate::ics::expand::RecurrenceId;
-use crate::ics::PartStat;
+use crate::ics::{Event, PartStat};
 use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
 use crate::report::{Exclusion, Window};
 
@@ -98,11 +100,26 @@ pub fn history(
     from: NaiveDate,
     as_of: DateTime<Utc>,
 ) -> Analysis {
+    history_keeping(feeds, cfg, tz, me, from, as_of, &HashSet::new())
+}
+
+/// [`history`], also keeping the events whose UID is in `keep` although they are no 1:1 any
+/// more: the daemon keeps the upcoming 1:1s of its last analysis, to see which of them turned
+/// into group meetings ([`turned_group`]).
+pub fn history_keeping(
+    feeds: Vec<ParsedFeed>,
+    cfg: &Config,
+    tz: chrono_tz::Tz,
+    me: &[String],
+    from: NaiveDate,
+    as_of: DateTime<Utc>,
+    keep: &HashSet<&str>,
+) -> Analysis {
     let roster = Roster::new(&cfg.reports);
     let parsed: Vec<ParsedFeed> = feeds
         .into_iter()
         .map(|f| ParsedFeed {
-            calendar: roster.candidates(f.calendar, me),
+            calendar: roster.candidates_keeping(f.calendar, me, keep),
             name: f.name,
         })
         .collect();
@@ -239,4 +256,163 @@ fn changed(
         });
     }
     out
+}
+
+/// An upcoming 1:1 occurrence as the daemon remembers it between analyses (in the store's
+/// key-value table, as JSON), to tell on the next analysis whether it became a group meeting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upcoming {
+    pub feed: String,
+    pub uid: String,
+    /// The recurrence id, or "" for a single event.
+    pub rid: String,
+    /// Unix seconds.
+    pub start: i64,
+    pub end: i64,
+    /// The report's name (an index would point at someone else after the roster changes).
+    pub report: String,
+}
+
+/// The counted 1:1 occurrences in `a` (from [`history`]) starting in `(now, horizon)`, with
+/// a UID (without one, the next analysis cannot find the event again).
+pub fn upcoming(
+    a: &Analysis,
+    roster: &Roster<'_>,
+    me: &[String],
+    now: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+) -> Vec<Upcoming> {
+    let matched: Vec<Vec<Option<usize>>> = a
+        .calendars
+        .iter()
+        .map(|cal| roster.matches(cal, &whose(cal, me)))
+        .collect();
+    let mut out: Vec<Upcoming> = a
+        .rows
+        .iter()
+        .filter(|r| r.excluded.is_none() && !r.occ.is_allday())
+        .filter(|r| r.occ.start > now && r.occ.start < horizon)
+        .filter_map(|r| {
+            let (f, e) = (r.feed as usize, r.occ.event as usize);
+            let report = matched[f][e]?;
+            let ev = &a.calendars[f].events[e];
+            (!ev.uid.is_empty()).then(|| Upcoming {
+                feed: a.feeds[f].clone(),
+                uid: ev.uid.clone(),
+                rid: rid_str(r.occ.recurrence_id),
+                start: r.occ.start.timestamp(),
+                end: r.occ.end.timestamp(),
+                report: roster.reports[report].name.clone(),
+            })
+        })
+        .collect();
+    out.sort_by(|x, y| (x.start, &x.uid).cmp(&(y.start, &y.uid)));
+    out
+}
+
+/// The 1:1s remembered in `prev` (from the last analysis, still ahead of `now`, of a feed in
+/// `present`) that are now meetings of the report with other people: the same event (feed,
+/// UID and recurrence id; a single event moved is the same event) is counted, still has the
+/// report among its people, but is no 1:1 with them any more. The episode is the occurrence
+/// and the change, so it is alerted once (the key names both). A 1:1 deleted, cancelled or
+/// declined is not a group meeting ([`episodes`] says when it was cancelled or declined).
+pub fn turned_group(
+    prev: &[Upcoming],
+    a: &Analysis,
+    roster: &Roster<'_>,
+    me: &[String],
+    present: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<Episode> {
+    let feed_of: HashMap<&str, usize> = a
+        .feeds
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
+    let matched: Vec<Vec<Option<usize>>> = a
+        .calendars
+        .iter()
+        .map(|cal| roster.matches(cal, &whose(cal, me)))
+        .collect();
+    let owners: Vec<Vec<String>> = a.calendars.iter().map(|cal| whose(cal, me)).collect();
+    let mut rows: HashMap<(usize, &str, String), Vec<&crate::pipeline::Row>> = HashMap::new();
+    for r in &a.rows {
+        let ev = a.event(r);
+        rows.entry((
+            r.feed as usize,
+            ev.uid.as_str(),
+            rid_str(r.occ.recurrence_id),
+        ))
+        .or_default()
+        .push(r);
+    }
+    let mut out = Vec::new();
+    for p in prev {
+        if p.start <= now.timestamp() || !present.contains(&p.feed) {
+            continue;
+        }
+        let Some(report) = roster.reports.iter().position(|r| r.name == p.report) else {
+            continue;
+        };
+        let Some(&f) = feed_of.get(p.feed.as_str()) else {
+            continue;
+        };
+        let Some(now_rows) = rows.get(&(f, p.uid.as_str(), p.rid.clone())) else {
+            continue;
+        };
+        let Some(row) = now_rows
+            .iter()
+            .min_by_key(|r| (r.occ.start.timestamp() - p.start).abs())
+        else {
+            continue;
+        };
+        let e = row.occ.event as usize;
+        let ev = &a.calendars[f].events[e];
+        if row.excluded.is_some()
+            || row.occ.is_allday()
+            || matched[f][e] == Some(report)
+            || !with_others(ev, &roster.reports[report].emails, &owners[f])
+        {
+            continue;
+        }
+        out.push(Episode::Changed {
+            report,
+            feed: p.feed.clone(),
+            uid: ev.uid.clone(),
+            recurrence_id: row.occ.recurrence_id,
+            start: row.occ.start,
+            end: row.occ.end,
+            summary: ev.summary.clone().unwrap_or_default(),
+            change: Change::Group,
+        });
+    }
+    out
+}
+
+/// Whether the people of `ev` (attendees and organizer, leaving out me and rooms) include
+/// one of `emails` and someone else.
+fn with_others(ev: &Event, emails: &[String], me: &[String]) -> bool {
+    let people: HashSet<&str> = ev
+        .attendees
+        .iter()
+        .filter(|at| !at.resource && !is_google_resource(&at.addr))
+        .map(|at| &*at.addr)
+        .chain(ev.organizer.as_deref())
+        .filter(|a| !a.is_empty() && !me.iter().any(|m| m == a))
+        .collect();
+    let theirs = people
+        .iter()
+        .filter(|a| emails.iter().any(|m| m == *a))
+        .count();
+    theirs > 0 && people.len() > theirs
+}
+
+/// An occurrence's recurrence id as remembered: "" for a single event.
+fn rid_str(r: Option<RecurrenceId>) -> String {
+    match r {
+        None => String::new(),
+        Some(RecurrenceId::Date(d)) => d.format("%Y%m%d").to_string(),
+        Some(RecurrenceId::Utc(t)) => t.format("%Y%m%dT%H%M%SZ").to_string(),
+    }
 }

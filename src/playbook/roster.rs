@@ -132,7 +132,17 @@ impl<'a> Roster<'a> {
     /// an override that turned a 1:1 into a group meeting). Everything else is dropped
     /// before expansion, so `reports` expands a handful of series over the whole feed instead
     /// of the whole feed. Zones, sections and warnings are kept.
-    pub fn candidates(&self, mut cal: Calendar, me: &[String]) -> Calendar {
+    pub fn candidates(&self, cal: Calendar, me: &[String]) -> Calendar {
+        self.candidates_keeping(cal, me, &HashSet::new())
+    }
+
+    /// [`Roster::candidates`], also keeping every event whose UID is in `keep`.
+    pub fn candidates_keeping(
+        &self,
+        mut cal: Calendar,
+        me: &[String],
+        keep: &HashSet<&str>,
+    ) -> Calendar {
         let me = whose(&cal, me);
         let matched: Vec<bool> = self
             .matches(&cal, &me)
@@ -150,7 +160,10 @@ impl<'a> Roster<'a> {
         cal.events = events
             .into_iter()
             .zip(matched)
-            .filter(|(ev, m)| *m || (!ev.uid.is_empty() && uids.contains(&ev.uid)))
+            .filter(|(ev, m)| {
+                *m || (!ev.uid.is_empty()
+                    && (uids.contains(&ev.uid) || keep.contains(ev.uid.as_str())))
+            })
             .map(|(ev, _)| ev)
             .collect();
         cal
@@ -167,7 +180,7 @@ pub(crate) fn whose(cal: &Calendar, me: &[String]) -> Vec<String> {
     }
 }
 
-fn is_google_resource(addr: &str) -> bool {
+pub(crate) fn is_google_resource(addr: &str) -> bool {
     addr.len()
         .checked_sub(GOOGLE_RESOURCE_DOMAIN.len())
         .and_then(|i| addr.get(i..))
