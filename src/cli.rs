@@ -61,6 +61,9 @@ pub enum Command {
     },
     /// Write the documented default config to PATH (default: ./config.toml).
     Init(InitArgs),
+    /// Check a config end to end: each feed reachable and really a calendar, the zone, `me`
+    /// seen in the feeds, each alert sink reachable; says what to fix. Exit 1 on a problem.
+    Doctor(CheckArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,6 +254,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Digest(args) => cmd::digest::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::Doctor(args) => cmd::doctor::run(args),
         Command::Charts(args) => cmd::charts::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Run(args) => cmd::run::run(args),

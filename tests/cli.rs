@@ -534,7 +534,7 @@ fn no_feeds_tells_what_to_do() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for cmd in ["report", "occurrences", "check", "init"] {
+    for cmd in ["report", "occurrences", "check", "init", "doctor"] {
         let o = calaudit(&[cmd, "--help"], None);
         assert!(
             o.status.success() && stdout(&o).contains("Usage: calaudit"),
@@ -931,4 +931,80 @@ fn occurrences_table_columns_line_up_with_long_rule_names() {
     for line in &lines[1..] {
         assert_eq!(line.find(" yes ").map(|i| i + 1), Some(column), "{out}");
     }
+}
+
+/// `doctor` checks a config end to end: a feed whose secret address returns a sign-in page, a
+/// `me` the feeds never name, a webhook nobody listens on and a missing command are each one
+/// FIX line that says what to do, without the secret parts of either URL; fixed, it passes.
+#[test]
+fn doctor_says_what_to_fix_and_passes_when_fixed() {
+    let page = b"<!DOCTYPE html><html><body>Sign in to continue</body></html>\n".to_vec();
+    let base = serve("200 OK", page, 1);
+    let feed = format!("{base}/calendar/ical/me%40x.com/private-s3cr3tt0ken/basic.ics");
+    // A port nothing listens on: bound, then closed.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let dir = util::tempdir();
+    let sample = util::fixture("sample-manager.ics");
+    let config = |feeds: &[(&str, &str)], hook_port: u16, command: &str, me: &str| {
+        let feeds: String = feeds
+            .iter()
+            .map(|(name, url)| format!("[[feeds]]\nname = \"{name}\"\nurl = \"{url}\"\n"))
+            .collect();
+        format!(
+            "tz = \"America/Los_Angeles\"\nme = [\"{me}\"]\n{feeds}\
+             [[alerts.webhook]]\nurl = \"http://127.0.0.1:{hook_port}/hooks/T0/hook-s3cr3t\"\n\
+             [[alerts.command]]\nrun = [\"{command}\"]\n"
+        )
+    };
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        config(
+            &[("work", &feed), ("sample", &sample.display().to_string())],
+            closed,
+            "/nonexistent/notify",
+            "someone@else.example",
+        ),
+    )
+    .expect("write config");
+    let o = calaudit(&["doctor", "-c", &path.display().to_string()], None);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    let fix = |what: &str| {
+        out.lines()
+            .find(|l| l.starts_with("FIX") && l.contains(what))
+            .unwrap_or_else(|| panic!("no FIX line for {what}: {out}"))
+            .to_owned()
+    };
+    assert!(fix("feed work").contains("may have been reset"), "{out}");
+    assert!(fix("me:").contains("someone@else.example"), "{out}");
+    assert!(fix("webhook").contains("cannot connect"), "{out}");
+    assert!(fix("command").contains("/nonexistent/notify"), "{out}");
+    assert!(
+        !out.contains("s3cr3t") && !out.contains("private-"),
+        "{out}"
+    );
+    assert!(!stderr(&o).contains("s3cr3t"), "{}", stderr(&o));
+
+    // Fixed: the sample as the feed, its owner as me, a listening webhook, a real command.
+    let hook = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hook_port = hook.local_addr().expect("addr").port();
+    std::fs::write(
+        &path,
+        config(
+            &[("sample", &sample.display().to_string())],
+            hook_port,
+            "true",
+            "me@example.com",
+        ),
+    )
+    .expect("write config");
+    let o = calaudit(&["doctor", "-c", &path.display().to_string()], None);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    assert!(out.contains("all 5 checks passed"), "{out}");
+    drop(hook);
 }

@@ -22,7 +22,8 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a feed without BEGIN:VCALENDAR is told: weeks of zeros from a sign-in page or an empty
 /// file would look like a real answer, and a secret address that was reset serves such a page.
-const NOT_A_CALENDAR: &str = "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a \
+pub(crate) const NOT_A_CALENDAR: &str =
+    "is not a calendar: it has no BEGIN:VCALENDAR (an empty file, or a \
      web page such as a sign-in page). If it is a secret calendar address, the address may have \
      been reset: copy it again from your calendar's settings.";
 

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod charts;
 pub mod check;
 pub mod digest;
+pub mod doctor;
 pub mod history;
 pub mod init;
 pub mod invocation;
