@@ -132,7 +132,7 @@ fn builtin_rules_on_generated_calendars() {
         .output()
         .is_ok_and(|o| o.status.success())
     {
-        println!("skipping: python3 not available");
+        crate::util::skip("python3 not available");
         return;
     }
     let dir = crate::util::tempdir();

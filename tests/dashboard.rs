@@ -99,7 +99,9 @@ fn feed_with_hostile_title() -> String {
 fn dashboard_in_a_real_browser() {
     let (chromium, driver) = ("/usr/bin/chromium", "/usr/bin/chromedriver");
     if !std::path::Path::new(chromium).exists() || !std::path::Path::new(driver).exists() {
-        println!("skipping: {chromium} or {driver} not installed (apt-get install chromium chromium-driver)");
+        util::skip(format!(
+            "{chromium} or {driver} not installed (apt-get install chromium chromium-driver)"
+        ));
         return;
     }
     let feed = feed_with_hostile_title();

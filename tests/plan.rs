@@ -141,7 +141,7 @@ fn oracle(ics: &str) -> Option<BTreeSet<Occ>> {
             .output()
             .is_ok_and(|o| o.status.success());
     if !ready {
-        println!("skipping the reference check: python3 with icalendar and recurring_ical_events, or ../shared/oracle, is not available (see ../shared/oracle/README.md)");
+        crate::util::skip("the reference check: python3 with icalendar and recurring_ical_events, or ../shared/oracle, is not available (see ../shared/oracle/README.md)");
         return None;
     }
     let dir = util::tempdir();

@@ -235,7 +235,7 @@ fn run_rust_rrule(failures: &mut Vec<Failure>) -> usize {
 #[test]
 fn rrule_vectors() {
     if !vectors_dir().is_dir() {
-        println!("skipping: ../shared/ics-corpus not found");
+        crate::util::skip("../shared/ics-corpus not found");
         return;
     }
     let mut failures = Vec::new();

@@ -186,7 +186,7 @@ fn a_read_only_store_is_refused_with_a_clear_message() {
             .status()
             .is_ok_and(|s| s.success());
         if !reachable {
-            println!("skipping: user nobody cannot reach the binary or the test folder");
+            crate::util::skip("user nobody cannot reach the binary or the test folder");
             return;
         }
         cmd.uid(65534).gid(65534);

@@ -27,7 +27,7 @@ fn check(style: &str) {
     match st {
         Ok(s) if s.success() => {}
         other => {
-            println!("skipping: python3 gen_calendar.py did not run ({other:?})");
+            crate::util::skip(format!("python3 gen_calendar.py did not run ({other:?})"));
             return;
         }
     }

@@ -226,7 +226,7 @@ fn redirector(ip: IpAddr, to: String) -> String {
 #[test]
 fn a_feed_may_not_redirect_to_a_more_private_address() {
     let Some(lan) = outward_local_ip() else {
-        println!("skipping: this machine has no address besides loopback");
+        crate::util::skip("this machine has no address besides loopback");
         return;
     };
     let server = FeedServer::start();

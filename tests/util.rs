@@ -8,6 +8,15 @@ use calaudit::config::WeekSettings;
 use calaudit::pipeline::{self, Analysis, FeedInput, Settings};
 use calaudit::report::Window;
 
+/// Says that a test (or a part of it) did not run, and why, in the normal `cargo test` output:
+/// written to the process's stderr directly, which the test harness does not capture (it
+/// captures `print!` and `eprint!`, so a notice printed with them shows only with
+/// `--nocapture`).
+pub fn skip(why: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipping: {why}");
+}
+
 /// `../shared/<sub>` next to the project, or None (with a printed notice) in a user's clone.
 pub fn shared(sub: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,10 +26,10 @@ pub fn shared(sub: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        println!(
-            "skipping: {} not found (../shared is only present in the team's checkout)",
+        skip(format!(
+            "{} not found (../shared is only present in the team's checkout)",
             p.display()
-        );
+        ));
         None
     }
 }

@@ -573,7 +573,11 @@ pub(crate) mod testing {
         /// `None`, with a printed notice naming `test`, when `CALAUDIT_TEST_PG` is not set.
         pub(crate) fn new(test: &str) -> Option<PgSchema> {
             let Ok(base) = std::env::var("CALAUDIT_TEST_PG") else {
-                println!(
+                // Straight to stderr: the harness captures println!, so the notice would show
+                // only with --nocapture.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
                     "skipping: CALAUDIT_TEST_PG not set; the PostgreSQL half of {test} did not run"
                 );
                 return None;
