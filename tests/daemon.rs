@@ -859,6 +859,45 @@ fn hundred_unchanged_feeds_over_an_hour_one_conditional_request_per_refresh() {
     assert!(hook.calls().is_empty());
 }
 
+/// `status` lists open violations in the order the meetings happen, not the order the
+/// alerts were raised (detection goes by key: here the Thursday meeting's UID sorts first).
+#[test]
+fn status_lists_violations_in_time_order() {
+    let server = FeedServer::start();
+    let hook = Webhook::start();
+    let thu = (
+        "a-thu",
+        "Thursday sync",
+        "20260305T103000Z",
+        "20260305T110000Z",
+    );
+    let tue = (
+        "b-tue",
+        "Tuesday sync",
+        "20260303T110000Z",
+        "20260303T113000Z",
+    );
+    server.set("/work.ics", &cal(&[thu, tue]));
+    let dir = util::tempdir();
+    let text = config_text(&[("work".into(), server.url("/work.ics"))], &hook.url, "");
+    let cfg = load(&dir, &text);
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(0)).expect("tick");
+    let raised: Vec<String> = hook
+        .calls()
+        .iter()
+        .filter_map(|c| c["event"]["summary"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(raised, ["Thursday sync", "Tuesday sync"], "raised by key");
+    drop(d);
+    let status = calaudit::daemon::cmd::status(&load(&dir, &text), at(1)).expect("status");
+    let (tue_at, thu_at) = (
+        status.find("Tuesday sync").expect("tuesday listed"),
+        status.find("Thursday sync").expect("thursday listed"),
+    );
+    assert!(tue_at < thu_at, "{status}");
+}
+
 /// Slowloris feeds (a server that accepts and never answers) delay only themselves: a round
 /// records the fast feeds and leaves the slow pulls in flight instead of waiting out their
 /// timeout, starts none of them twice, and records their failure once they end.

@@ -139,11 +139,18 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
         }
         None => out.push_str("this week: no analysis yet\n"),
     }
-    let open: Vec<_> = store
+    let mut open: Vec<_> = store
         .open_alerts(AlertKind::NoFly)?
         .into_iter()
         .filter(|a| a.relevant_until.is_none_or(|u| u > now))
         .collect();
+    // In the order the meetings happen (RFC 3339 UTC strings sort as instants); the store
+    // keeps the order they were raised in, which follows their keys.
+    open.sort_by(|a, b| {
+        let start =
+            |x: &crate::alert::OpenAlert| x.payload["event"]["start"].as_str().map(str::to_owned);
+        start(a).cmp(&start(b))
+    });
     out.push_str(&format!("open violations: {}\n", open.len()));
     const SHOWN: usize = 20;
     let more = open.len().saturating_sub(SHOWN);
