@@ -896,6 +896,12 @@ fn status_lists_violations_in_time_order() {
         status.find("Thursday sync").expect("thursday listed"),
     );
     assert!(tue_at < thu_at, "{status}");
+    // The daemon's rounds left a heartbeat: status names this process as a worker.
+    let pid = format!(":{}: started", std::process::id());
+    assert!(
+        status.contains("workers: 1") && status.contains(&pid),
+        "{status}"
+    );
 }
 
 /// Slowloris feeds (a server that accepts and never answers) delay only themselves: a round

@@ -168,6 +168,28 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     for a in store.open_alerts(AlertKind::FeedFailing)? {
         out.push_str(&format!("  {}\n", payload_text(&a.payload)));
     }
+    // Workers seen in the last week; one that missed a few rounds is marked.
+    let workers: Vec<_> = store
+        .workers(now)?
+        .into_iter()
+        .filter(|w| now - w.heartbeat < chrono::Duration::days(7))
+        .collect();
+    out.push_str(&format!("workers: {}\n", workers.len()));
+    for w in workers {
+        let silent = (now - w.heartbeat).num_seconds();
+        out.push_str(&format!(
+            "  {}: started {}, last heartbeat {}{}, {} feed lease(s)\n",
+            crate::untrusted::shown(&w.id),
+            when(tz, Some(w.started_at)),
+            when(tz, Some(w.heartbeat)),
+            if silent > 180 {
+                format!(" (silent for {} min: stopped?)", silent / 60)
+            } else {
+                String::new()
+            },
+            w.leases
+        ));
+    }
     if let Some(s) = store.get("stats")? {
         let v: serde_json::Value = serde_json::from_str(&s)?;
         out.push_str(&format!(

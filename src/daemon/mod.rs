@@ -89,6 +89,9 @@ pub struct Daemon {
     store_fault: Option<StoreFault>,
     /// What `/healthz` reports: the store's last error, shared with the dashboard.
     health: crate::server::Health,
+    /// This process as the store's `workers` table names it (`host:pid`): each round records
+    /// a heartbeat, which `status` lists.
+    worker: String,
 }
 
 /// The state database failing: since when, how often, and when the next round may try.
@@ -132,6 +135,16 @@ pub fn backoff(n: i64, base: i64, cap: i64, seed: u64) -> i64 {
     x ^= x << 17;
     let jitter = (x % 401) as i64 - 200; // -200..=200 per mille / 1000 = ±20%
     (d + d * jitter / 1000).max(1)
+}
+
+/// `host:pid`: unique among the processes sharing a store, and says where to look for one.
+fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}:{}", std::process::id())
 }
 
 fn seed(s: &str) -> u64 {
@@ -180,6 +193,7 @@ impl Daemon {
             view: None,
             store_fault: None,
             health: crate::server::Health::default(),
+            worker: worker_id(),
         })
     }
 
@@ -323,6 +337,7 @@ impl Daemon {
     }
 
     fn round(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
+        self.store.heartbeat(&self.worker, now)?;
         let mut t = self.poll_and_detect(now)?;
         self.deliver(now, &mut t)?;
         if t.fetched > 0 || t.delivered > 0 || t.raised > 0 || t.analyzed {
