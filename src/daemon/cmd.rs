@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::DaemonError;
+use super::{DaemonError, StatsRecord, STATS_KEY};
 use crate::alert::detect::from_ts;
 use crate::alert::outbox::payload_text;
 use crate::alert::AlertKind;
@@ -190,12 +190,21 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             w.leases
         ));
     }
-    if let Some(s) = store.get("stats")? {
-        let v: serde_json::Value = serde_json::from_str(&s)?;
-        out.push_str(&format!(
-            "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
-            v["pid"], when(tz, v["as_of"].as_i64().map(from_ts)), v["fetches"], v["unchanged"], v["analyses"], v["raised"], v["delivered"], v["delivery_failures"]
-        ));
+    if let Some(s) = store.get(STATS_KEY)? {
+        match serde_json::from_str::<StatsRecord>(&s) {
+            Ok(r) => {
+                let c = &r.counters;
+                out.push_str(&format!(
+                    "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
+                    r.pid, when(tz, Some(from_ts(r.as_of))), c.fetches, c.unchanged, c.analyses, c.raised, c.delivered, c.delivery_failures
+                ));
+            }
+            // Written by another version: the counters are a convenience, not worth failing for.
+            Err(e) => {
+                tracing::warn!(error = %e, "the stored daemon counters cannot be read; skipped");
+                out.push_str("daemon counters: unreadable (written by another version?)\n");
+            }
+        }
     }
     Ok(out)
 }
