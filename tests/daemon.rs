@@ -889,8 +889,14 @@ fn status_lists_violations_in_time_order() {
         .filter_map(|c| c["event"]["summary"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(raised, ["Thursday sync", "Tuesday sync"], "raised by key");
+    d.record_stats(at(0)).expect("stats");
     drop(d);
     let status = calaudit::daemon::cmd::status(&load(&dir, &text), at(1)).expect("status");
+    let counters = format!(
+        "daemon (pid {}, as of 2026-03-02 08:00:00 UTC): 1 pulls, 0 unchanged, 1 analyses, 2 alerts raised, 2 delivered, 0 delivery failures",
+        std::process::id()
+    );
+    assert!(status.contains(&counters), "{status}");
     let (tue_at, thu_at) = (
         status.find("Tuesday sync").expect("tuesday listed"),
         status.find("Thursday sync").expect("thursday listed"),
@@ -902,6 +908,13 @@ fn status_lists_violations_in_time_order() {
         status.contains("workers: 1") && status.contains(&pid),
         "{status}"
     );
+    // Counters written by some other version are skipped, not fatal to status.
+    let d = Daemon::open(load(&dir, &text)).expect("daemon");
+    d.store().set("stats", "{\"pid\": \"x\"").expect("set");
+    drop(d);
+    let status = calaudit::daemon::cmd::status(&load(&dir, &text), at(1)).expect("status");
+    assert!(status.contains("daemon counters: unreadable"), "{status}");
+    assert!(status.contains("Tuesday sync"), "{status}");
 }
 
 /// Slowloris feeds (a server that accepts and never answers) delay only themselves: a round
