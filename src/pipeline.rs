@@ -542,12 +542,8 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
         || violations(a, s),
     );
     let tz = s.window.tz;
-    let mut seen = HashSet::new();
+    // One violation per meeting, however many blocks it breaks (`nofly::violations`).
     for v in violations {
-        // One meeting breaking two blocks is one broken meeting.
-        if !seen.insert(v.meeting) {
-            continue;
-        }
         let start = a.rows[v.meeting].occ.start;
         let local = start.with_timezone(&tz).date_naive();
         // The weeks are consecutive Mondays in order (`report::build`), so the week holding

@@ -103,6 +103,22 @@ impl AlertKey {
         ))
     }
 
+    /// For a [`AlertKey::no_fly`] key, the meeting occurrence it is about (feed, UID,
+    /// recurrence id, start, end: every field but the protected interval's start); `None`
+    /// for other keys. Two keys with the same meeting are the same broken meeting.
+    pub fn no_fly_meeting(&self) -> Option<(String, String, String)> {
+        let rest = self
+            .0
+            .strip_prefix(AlertKind::NoFly.as_str())?
+            .strip_prefix('|')?;
+        // The last three fields are numbers without `|`; feed, UID and rid come before.
+        let mut tail = rest.rsplitn(4, '|');
+        let (end, start, protected, head) =
+            (tail.next()?, tail.next()?, tail.next()?, tail.next()?);
+        protected.parse::<i64>().ok()?;
+        Some((head.to_owned(), start.to_owned(), end.to_owned()))
+    }
+
     /// A deep-work block (feed, UID, recurrence id, start, end) that changed (`deleted`,
     /// `shortened`, `moved`) to `now` (start, end; `(0, 0)` when deleted).
     pub fn block_changed(
@@ -283,6 +299,17 @@ mod tests {
             Some(AlertKind::TargetMissed)
         );
         assert_eq!(AlertKey::from_stored("x|y".into()).kind(), None);
+    }
+
+    /// Issue 11 item 3: keys for one meeting occurrence differ only in the protected start.
+    #[test]
+    fn no_fly_keys_name_their_meeting() {
+        let a = AlertKey::no_fly("work", "u|x", "r", 100, 200, 300);
+        let b = AlertKey::no_fly("work", "u|x", "r", 150, 200, 300);
+        let c = AlertKey::no_fly("work", "u|x", "r", 100, 200, 360);
+        assert_eq!(a.no_fly_meeting(), b.no_fly_meeting());
+        assert_ne!(a.no_fly_meeting(), c.no_fly_meeting());
+        assert_eq!(AlertKey::digest("2026-W09").no_fly_meeting(), None);
     }
 
     /// The old prefix match (`feed_failing|a|`) also matched the alert of a feed `a|b`.

@@ -755,10 +755,16 @@ impl Daemon {
             if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= now) {
                 continue;
             }
-            let text = format!(
-                "Resolved (moved, cancelled or declined): {}",
-                payload_text(&open.payload)
-            );
+            let text = match detect::merged_into(&open.key, current) {
+                Some(_) => format!(
+                    "Merged into one alert for this meeting, listing every block it breaks: {}",
+                    payload_text(&open.payload)
+                ),
+                None => format!(
+                    "Resolved (moved, cancelled or declined): {}",
+                    payload_text(&open.payload)
+                ),
+            };
             if self.store.resolve(&open.key, &text, &names, now)? {
                 t.resolved += 1;
                 self.stats.resolved += 1;

@@ -32,8 +32,11 @@ pub struct ViolationView {
     pub meeting: String,
     pub meeting_start: String,
     pub meeting_end: String,
-    /// What it broke: a no-fly window or a named deep-work block.
+    /// What it broke, every block joined with "; " (a no-fly window, a named deep-work block).
     pub block: String,
+    /// Every block it broke, earliest first: one meeting is one violation (issue 11 item 3).
+    pub blocks: Vec<String>,
+    /// Minutes inside protected time (the union over its blocks).
     pub overlap_minutes: i64,
 }
 
@@ -141,36 +144,42 @@ impl Snapshot {
             .into_iter()
             .map(|v| {
                 let m = &a.rows[v.meeting];
-                let block = match v.protected.source {
-                    ProtectedSource::Window(i) => s
-                        .no_fly
-                        .get(i)
-                        .map(|w| {
-                            let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
+                let blocks: Vec<String> = v
+                    .breaks
+                    .iter()
+                    .map(|b| match b.protected.source {
+                        ProtectedSource::Window(i) => s
+                            .no_fly
+                            .get(i)
+                            .map(|w| {
+                                let days: Vec<String> =
+                                    w.days.iter().map(|d| d.to_string()).collect();
+                                format!(
+                                    "no-fly {} {}–{}",
+                                    days.join("/"),
+                                    w.start.format("%H:%M"),
+                                    w.end.format("%H:%M")
+                                )
+                            })
+                            .unwrap_or_else(|| "no-fly window".into()),
+                        ProtectedSource::Block(i) => {
+                            let b = &a.rows[i];
                             format!(
-                                "no-fly {} {}–{}",
-                                days.join("/"),
-                                w.start.format("%H:%M"),
-                                w.end.format("%H:%M")
+                                "{} {}–{}",
+                                a.event(b).summary.as_deref().unwrap_or("deep-work block"),
+                                local(tz, b.occ.start),
+                                b.occ.end.with_timezone(&tz).format("%H:%M")
                             )
-                        })
-                        .unwrap_or_else(|| "no-fly window".into()),
-                    ProtectedSource::Block(i) => {
-                        let b = &a.rows[i];
-                        format!(
-                            "{} {}–{}",
-                            a.event(b).summary.as_deref().unwrap_or("deep-work block"),
-                            local(tz, b.occ.start),
-                            b.occ.end.with_timezone(&tz).format("%H:%M")
-                        )
-                    }
-                };
+                        }
+                    })
+                    .collect();
                 ViolationView {
                     week: week_label(tz, m.occ.start),
                     meeting: a.event(m).summary.clone().unwrap_or_default(),
                     meeting_start: local(tz, m.occ.start),
                     meeting_end: local(tz, m.occ.end),
-                    block,
+                    block: blocks.join("; "),
+                    blocks,
                     overlap_minutes: v.overlap_seconds() / 60,
                 }
             })
