@@ -391,9 +391,9 @@ pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekSummary) -> DateTime<Utc> {
 
 pub fn target_text(w: &WeekSummary, target: f64, what: &str) -> String {
     format!(
-        "{} {what}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
+        "{} {what}: people time {}h = {:.0}% of {}h working hours (target {:.0}%)",
         w.week,
-        w.seconds[crate::classify::Category::People] as f64 / 3600.0,
+        crate::report::hours::fmt(w.seconds[crate::classify::Category::People]),
         w.people_share.unwrap_or(0.0) * 100.0,
         w.working_hours,
         target * 100.0
@@ -406,7 +406,7 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: DateTime<Utc>) -> Optio
     if now - since < after {
         return None;
     }
-    let hours = (now - since).num_seconds() as f64 / 3600.0;
+    let hours = crate::report::hours::fmt((now - since).num_seconds());
     let err = s.last_error.clone().unwrap_or_default();
     let stale = match s.last_success {
         Some(t) => format!("last good data from {}", iso(t)),
@@ -418,7 +418,7 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: DateTime<Utc>) -> Optio
         relevant_until: None,
         payload: json!({
             "kind": AlertKind::FeedFailing.as_str(),
-            "text": format!("Feed '{}' has failed for {hours:.1}h ({stale}): {err}", s.name),
+            "text": format!("Feed '{}' has failed for {hours}h ({stale}): {err}", s.name),
             "feed": s.name,
             "failing_since": iso(since),
             "last_success": s.last_success.map(iso),

@@ -396,7 +396,8 @@ pub(crate) fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{}", v.round())
     } else {
-        format!("{v:.1}")
+        // The one rounding rule for hours (a half goes up), for every number a chart writes.
+        crate::report::hours::fmt_f64(v)
     }
 }
 

@@ -116,16 +116,16 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     match store.current_week()? {
         Some(rec) => {
             let w = &rec.summary;
-            let h = |c: Category| w.seconds[c] as f64 / 3600.0;
+            let h = |c: Category| crate::report::hours::fmt(w.seconds[c]);
             out.push_str(&format!(
-                "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
+                "this week {} (forecast from the calendar as of {}):\n  people {}h, technical {}h, deep work {}h, other {}h; busy {}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
                 w.week,
                 when(tz, rec.as_of),
                 h(Category::People),
                 h(Category::Technical),
                 h(Category::DeepWork),
                 h(Category::Other),
-                w.busy_seconds as f64 / 3600.0,
+                crate::report::hours::fmt(w.busy_seconds),
                 w.working_hours,
                 w.people_share.map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
                 rec.people_target * 100.0,
@@ -285,15 +285,15 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
     ));
     for rec in weeks {
         let w = &rec.summary;
-        let h = |c: Category| w.seconds[c] as f64 / 3600.0;
+        let h = |c: Category| crate::report::hours::fmt(w.seconds[c]);
         out.push_str(&format!(
-            "{:<9} {:>6.1}h {:>8.1}h {:>8.1}h {:>6.1}h {:>6.1}h {:>8} {:<6} {:>6}\n",
+            "{:<9} {:>6}h {:>8}h {:>8}h {:>6}h {:>6}h {:>8} {:<6} {:>6}\n",
             w.week,
             h(Category::People),
             h(Category::Technical),
             h(Category::DeepWork),
             h(Category::Other),
-            w.busy_seconds as f64 / 3600.0,
+            crate::report::hours::fmt(w.busy_seconds),
             w.people_share
                 .map(|s| format!("{:.0}%", s * 100.0))
                 .unwrap_or_else(|| "-".into()),

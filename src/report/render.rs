@@ -60,7 +60,7 @@ pub fn report_csv(r: &Report) -> String {
 }
 
 fn hours(seconds: i64) -> String {
-    format!("{:.1}h", seconds as f64 / 3600.0)
+    format!("{}h", super::hours::fmt(seconds))
 }
 
 pub fn report_table(r: &Report) -> String {

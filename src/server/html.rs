@@ -29,7 +29,7 @@ fn page(title: &str, body: &str) -> String {
 }
 
 fn hours(seconds: i64) -> String {
-    format!("{:.1}", seconds as f64 / 3600.0)
+    crate::report::hours::fmt(seconds)
 }
 
 fn category_cell(cat: &str) -> String {
