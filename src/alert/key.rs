@@ -59,6 +59,22 @@ impl AlertKind {
         }
     }
 
+    /// The kind in words, for people (`status`, `alerts`, the dashboard): "protected time
+    /// broken" where the stored name is `no_fly`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AlertKind::NoFly => "protected time broken",
+            AlertKind::BlockChanged => "deep-work block changed",
+            AlertKind::TargetMissed => "people target missed",
+            AlertKind::FeedFailing => "feed failing",
+            AlertKind::OneOnOneOverdue => "1:1 overdue",
+            AlertKind::CareerOverdue => "career talk overdue",
+            AlertKind::OneOnOneChanged => "1:1 changed",
+            AlertKind::TechnicalCrutch => "technical crutch",
+            AlertKind::Digest => "weekly digest",
+        }
+    }
+
     /// The kind named `s`, as [`AlertKind::as_str`] writes it; `None` for any other text.
     pub fn parse(s: &str) -> Option<AlertKind> {
         AlertKind::ALL.into_iter().find(|k| k.as_str() == s)

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::DaemonError;
 use crate::alert::detect::from_ts;
 use crate::alert::outbox::payload_text;
+use crate::alert::outbox::{AlertState, DeliveryState, DeliveryStatus};
 use crate::alert::AlertKind;
 use crate::classify::Category;
 use crate::config::Config;
@@ -54,6 +55,48 @@ pub fn run(cfg: Config) -> Result<()> {
     Ok(())
 }
 
+/// A delivery's state in words (issue 11 item 8): "delivered to ops", "waiting to retry
+/// ops, 1 attempt so far (last error: …)", "resolution delivered to ops"; never the stored
+/// `open:1` / `pending` spelling. `kind` is the sink's kind (`webhook`, `email`, …) when known.
+pub(crate) fn delivery_words(d: &DeliveryStatus, kind: Option<&str>) -> String {
+    let to = match kind {
+        Some(k) if !d.sink.to_string().starts_with(k) => format!("{k} {}", d.sink),
+        _ => d.sink.to_string(),
+    };
+    let what = match (d.event.state, d.event.opening) {
+        (AlertState::Resolved, _) => "resolution ",
+        (AlertState::Open, n) if n > 1 => "reopened alert ",
+        _ => "",
+    };
+    let attempts = |n: i64| format!("{n} attempt{}", if n == 1 { "" } else { "s" });
+    match (d.state, d.attempts) {
+        (DeliveryState::Delivered, n) if n > 1 => {
+            format!("{what}delivered to {to} after {}", attempts(n))
+        }
+        (DeliveryState::Delivered, _) => format!("{what}delivered to {to}"),
+        (DeliveryState::Pending, 0) => format!("{what}waiting to be sent to {to}"),
+        (DeliveryState::Pending, n) => format!(
+            "{what}waiting to retry {to}, {} so far{}",
+            attempts(n),
+            d.last_error
+                .as_deref()
+                .map(|e| format!(" (last error: {})", crate::untrusted::shown(e)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// What kind of sink `t` is, in words (`webhook`, `email`, `command`, `log`).
+pub(crate) fn sink_kind(t: &crate::alert::sink::Target) -> &'static str {
+    use crate::alert::sink::Target;
+    match t {
+        Target::Log => "log",
+        Target::Webhook(_) => "webhook",
+        Target::Command(_) => "command",
+        Target::Email(_) => "email",
+    }
+}
+
 /// A unix timestamp as local `YYYY-MM-DD HH:MM` in `tz`.
 pub(crate) fn when_local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     when(tz, Some(t))
@@ -95,7 +138,11 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             .map(|s| s.display())
             .unwrap_or_else(|_| "<invalid address>".into());
         let health = match (&st.last_error, st.last_success) {
-            (Some(_), _) => format!("FAILING ({} attempts)", st.failures),
+            (Some(_), _) => format!(
+                "FAILING ({} failed pull{} in a row)",
+                st.failures,
+                if st.failures == 1 { "" } else { "s" }
+            ),
             (None, Some(_)) => "ok".into(),
             (None, None) => "not pulled yet".into(),
         };
@@ -236,23 +283,13 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
             "#{} {} [{}] {}{}\n  {}\n",
             a.id,
             created,
-            a.kind,
+            a.kind.describe(),
             a.state,
             resolved.map(|t| format!(" at {t}")).unwrap_or_default(),
             crate::untrusted::shown(payload_text(&a.payload))
         ));
         for d in &a.deliveries {
-            out.push_str(&format!(
-                "    {} {}: {} after {} attempt(s){}\n",
-                d.sink,
-                d.event,
-                d.state,
-                d.attempts,
-                d.last_error
-                    .as_ref()
-                    .map(|e| format!(", last error: {e}"))
-                    .unwrap_or_default()
-            ));
+            out.push_str(&format!("    {}\n", delivery_words(d, None)));
         }
     }
     if out.is_empty() {
@@ -306,4 +343,61 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::outbox::DeliveryEvent;
+    use crate::alert::SinkName;
+
+    fn d(state: DeliveryState, attempts: i64, event: (AlertState, i64)) -> DeliveryStatus {
+        DeliveryStatus {
+            sink: SinkName::parse("ops").expect("name"),
+            event: DeliveryEvent {
+                state: event.0,
+                opening: event.1,
+            },
+            state,
+            attempts,
+            last_error: (state == DeliveryState::Pending && attempts > 0)
+                .then(|| "HTTP 503".to_owned()),
+        }
+    }
+
+    /// Issue 11 item 8: words, not `webhook[0] open:1` or `pending (1 attempts)`.
+    #[test]
+    fn deliveries_are_said_in_words() {
+        let open = (AlertState::Open, 1);
+        let table = [
+            (
+                d(DeliveryState::Delivered, 1, open),
+                Some("webhook"),
+                "delivered to webhook ops",
+            ),
+            (
+                d(DeliveryState::Pending, 1, open),
+                Some("webhook"),
+                "waiting to retry webhook ops, 1 attempt so far (last error: HTTP 503)",
+            ),
+            (
+                d(DeliveryState::Pending, 0, open),
+                None,
+                "waiting to be sent to ops",
+            ),
+            (
+                d(DeliveryState::Delivered, 3, (AlertState::Resolved, 1)),
+                Some("email"),
+                "resolution delivered to email ops after 3 attempts",
+            ),
+            (
+                d(DeliveryState::Delivered, 1, (AlertState::Open, 2)),
+                None,
+                "reopened alert delivered to ops",
+            ),
+        ];
+        for (status, kind, want) in table {
+            assert_eq!(delivery_words(&status, kind), want);
+        }
+    }
 }

@@ -243,10 +243,10 @@ impl Daemon {
                     .deliveries
                     .into_iter()
                     .map(|d| {
-                        (
-                            format!("{} {}", d.sink, d.event),
-                            format!("{} ({} attempts)", d.state, d.attempts),
-                        )
+                        let kind = self.sinks.iter().find(|s| s.name == d.sink);
+                        let words =
+                            cmd::delivery_words(&d, kind.map(|s| cmd::sink_kind(&s.target)));
+                        (d.sink.to_string(), words)
                     })
                     .collect(),
             })
