@@ -378,6 +378,18 @@ fn without_tz_the_feed_zone_is_used_and_said() {
     assert!(!e.contains("no `tz` configured"), "{e}");
 }
 
+/// Issue 11 item 8: a date in the wrong format says which format it expects.
+#[test]
+fn a_wrong_date_says_the_expected_format() {
+    let o = calaudit(&["report", "--from", "02/03/2026"], None);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("--from") && e.contains("expected a date as YYYY-MM-DD, for example 2026-03-02"),
+        "{e}"
+    );
+}
+
 /// Issue 11 item 8: the explain table lines up whatever the text (a 300-character title, a
 /// fallback's long reasons), cuts long text with "…" at documented widths, and gives the
 /// weekday with the date. Lines were as long as the longest title and rule.
