@@ -158,7 +158,10 @@ fn api_metrics_and_pages() {
     let (st, page) = get(&format!("{base}/"), None);
     assert_eq!(st, 200);
     assert!(
-        page.contains("This week (2026-W07)") && page.contains("Payments architecture deep dive")
+        page.contains("id=\"this-week\" data-week=\"2026-W07\"")
+            && page.contains("id=\"last-week\" data-week=\"2026-W06\"")
+            && page.contains("Payments architecture deep dive"),
+        "{page}"
     );
     let (st, svg) = get(&format!("{base}/charts/weekly-allocation.svg"), None);
     assert!(st == 200 && svg.starts_with("<svg"));
@@ -253,7 +256,7 @@ fn reports_section_and_api_show_the_sample_reports() {
 
     let (st, page) = get(&format!("{base}/"), None);
     assert_eq!(st, 200);
-    assert!(page.contains("<h2>Reports</h2>") && page.contains("id=\"reports\""));
+    assert!(page.contains("<h2>Reports and 1:1s</h2>") && page.contains("id=\"reports\""));
     for name in names {
         assert!(
             page.contains(&format!("<tr data-report=\"{name}\">")),
