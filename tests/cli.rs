@@ -378,6 +378,38 @@ fn without_tz_the_feed_zone_is_used_and_said() {
     assert!(!e.contains("no `tz` configured"), "{e}");
 }
 
+/// Issue 11 item 4: a URL feed gets the same zone guess as a file, fetched once (the server
+/// answers one request: a second fetch for the analysis would fail). It kept the system zone.
+#[test]
+fn without_tz_a_url_feed_zone_is_used_and_said() {
+    let body = std::fs::read(util::fixture("no-tz-x-wr-timezone.ics")).expect("fixture");
+    let base = serve("200 OK", body, 1);
+    let url = format!("{base}/private-s3cr3t/basic.ics");
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &url,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(rep["tz"], "Europe/Berlin", "{e}");
+    assert!(
+        e.contains("no `tz` configured: using Europe/Berlin, the feed's zone (X-WR-TIMEZONE)"),
+        "{e}"
+    );
+    assert!(!e.contains("s3cr3t"), "{e}");
+}
+
 /// Issue 11 item 8: a date in the wrong format says which format it expects.
 #[test]
 fn a_wrong_date_says_the_expected_format() {
