@@ -300,7 +300,7 @@ pub fn index(s: &Snapshot) -> String {
         };
         let _ = write!(
             b,
-            "<img class=\"chart\" id=\"chart-{stem}\" src=\"/charts/{stem}.svg\" alt=\"{alt}\" loading=\"lazy\">",
+            "<img class=\"chart\" id=\"chart-{stem}\" src=\"/charts/{stem}.svg\" alt=\"{alt}\">",
             stem = k.file_stem()
         );
     }
