@@ -259,6 +259,15 @@ fn dashboard_in_a_real_browser() {
                 "{name}: cards not stacked: {layout}"
             );
         }
+        // Times are in the user's zone, the feed's last success too (it was UTC).
+        let fetched = script(
+            "return document.querySelector('#feeds tr:nth-child(2) td:nth-child(3)').textContent;",
+        );
+        let fetched = fetched.as_str().unwrap_or("");
+        assert!(
+            fetched.ends_with("PST") || fetched.ends_with("PDT"),
+            "{fetched:?}"
+        );
         // Met and missed weeks are marked in the table, in words as well as colour.
         let marks = script("return Array.from(document.querySelectorAll('#weeks tr[data-week]')).map(r => [r.dataset.target, r.className, r.children[1].textContent]);");
         let marks = marks.as_array().expect("week rows");
