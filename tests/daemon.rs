@@ -745,7 +745,7 @@ fn stopped_between_detection_and_delivery_delivers_once_after_restart() {
 
 #[test]
 fn a_webhook_that_is_down_gets_every_alert_once_it_is_back() {
-    let (server, hook, cfg, _dir) = setup("");
+    let (server, hook, cfg, dir) = setup("");
     hook.up(false);
     let demo = (
         "demo-1",
@@ -771,6 +771,19 @@ fn a_webhook_that_is_down_gets_every_alert_once_it_is_back() {
         d.tick(at(m)).expect("tick");
     }
     assert!(hook.calls().is_empty());
+    // `status` says so in words (issue 11 item 8), not `pending` or `open:1`.
+    let cfg2 = load(
+        &dir,
+        &std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+    );
+    let status = calaudit::daemon::cmd::status(&cfg2, at(11)).expect("status");
+    assert!(
+        status.contains("deliveries waiting: 2")
+            && status.contains("(protected time broken): waiting to retry webhook-")
+            && status.contains(" so far (last error: ")
+            && !status.contains("open:1"),
+        "{status}"
+    );
     hook.up(true);
     d.tick(at(40)).expect("tick");
     d.tick(at(60)).expect("tick");

@@ -215,6 +215,29 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     for a in store.open_alerts(AlertKind::FeedFailing)? {
         out.push_str(&format!("  {}\n", payload_text(&a.payload)));
     }
+    // Deliveries still to make (of the last 30 days' alerts), in words: "waiting to retry
+    // ops, 2 attempts so far (last error: …)".
+    let waiting: Vec<(i64, AlertKind, DeliveryStatus)> = store
+        .alerts_since(now - chrono::Duration::days(30))?
+        .into_iter()
+        .flat_map(|a| {
+            let (id, kind) = (a.id, a.kind);
+            a.deliveries
+                .into_iter()
+                .filter(|d| d.state == DeliveryState::Pending)
+                .map(move |d| (id, kind, d))
+        })
+        .collect();
+    if !waiting.is_empty() {
+        out.push_str(&format!("deliveries waiting: {}\n", waiting.len()));
+        for (id, kind, d) in waiting.iter().take(SHOWN) {
+            out.push_str(&format!(
+                "  alert #{id} ({}): {}\n",
+                kind.describe(),
+                delivery_words(d, None)
+            ));
+        }
+    }
     // Workers seen in the last week; one that missed a few rounds is marked.
     let workers: Vec<_> = store
         .workers(now)?
