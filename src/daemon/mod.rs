@@ -243,10 +243,10 @@ impl Daemon {
                     .deliveries
                     .into_iter()
                     .map(|d| {
-                        (
-                            format!("{} {}", d.sink, d.event),
-                            format!("{} ({} attempts)", d.state, d.attempts),
-                        )
+                        let kind = self.sinks.iter().find(|s| s.name == d.sink);
+                        let words =
+                            cmd::delivery_words(&d, kind.map(|s| cmd::sink_kind(&s.target)));
+                        (d.sink.to_string(), words)
                     })
                     .collect(),
             })
@@ -762,10 +762,16 @@ impl Daemon {
             if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= now) {
                 continue;
             }
-            let text = format!(
-                "Resolved (moved, cancelled or declined): {}",
-                payload_text(&open.payload)
-            );
+            let text = match detect::merged_into(&open.key, current) {
+                Some(_) => format!(
+                    "Merged into one alert for this meeting, listing every block it breaks: {}",
+                    payload_text(&open.payload)
+                ),
+                None => format!(
+                    "Resolved (moved, cancelled or declined): {}",
+                    payload_text(&open.payload)
+                ),
+            };
             if self.store.resolve(&open.key, &text, &names, now)? {
                 t.resolved += 1;
                 self.stats.resolved += 1;
