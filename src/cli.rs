@@ -64,6 +64,10 @@ pub enum Command {
     /// Check a config end to end: each feed reachable and really a calendar, the zone, `me`
     /// seen in the feeds, each alert sink reachable; says what to fix. Exit 1 on a problem.
     Doctor(CheckArgs),
+    /// Make a new random dashboard token for a user of a team config (or, with --admin, the
+    /// admin's): prints the token and the line to paste into the config, which keeps only its
+    /// SHA-256.
+    Token(TokenArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,6 +161,13 @@ pub struct AlertsArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    /// The admin's token (`[server] admin_token_sha256`): health and the org view only.
+    #[arg(long)]
+    pub admin: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -263,5 +274,6 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Alerts(args) => cmd::alerts::run(args),
         Command::Rules { action } => cmd::rules::run(action),
         Command::Init(args) => cmd::init::run(args),
+        Command::Token(args) => cmd::token::run(args),
     }
 }
