@@ -32,6 +32,31 @@ fn get(url: &str, bearer: Option<&str>) -> (u16, String) {
     (status, resp.body_mut().read_to_string().unwrap_or_default())
 }
 
+/// GET with only a `Cookie` header: (status, the `Set-Cookie` header, body).
+fn get_with_cookie(url: &str, cookie: Option<&str>) -> (u16, Option<String>, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut req = agent.get(url);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut resp = req.call().expect("request");
+    let set = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let status = resp.status().as_u16();
+    (
+        status,
+        set,
+        resp.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
 /// A team config for users `a` and `b` (their feeds are two different fixtures).
 fn team_config(dir: &Path, store: &str, a: &str, b: &str) -> std::path::PathBuf {
     std::fs::copy(util::fixture("sample-manager.ics"), dir.join("a.ics")).unwrap();
@@ -141,6 +166,23 @@ fn check_isolation(cfg: &Path, a: &str, b: &str) {
     ] {
         assert_eq!(get(&url(&path), token), (404, refused.clone()), "{path}");
     }
+
+    // `?token=` opens the page once and sets a cookie for that user's path only; the cookie
+    // opens that user's API and not the other user's.
+    let (status, set, _) = get_with_cookie(&url(&format!("/u/{a}/?token={ALICE_TOKEN}")), None);
+    assert_eq!(status, 200);
+    let set = set.expect("a cookie");
+    assert!(
+        set.contains(&format!("Path=/u/{a}/; HttpOnly; SameSite=Strict")),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let (status, _, _) = get_with_cookie(&url(&format!("/u/{a}/api/weeks")), Some(&cookie));
+    assert_eq!(status, 200);
+    let (status, _, body) = get_with_cookie(&url(&format!("/u/{b}/api/weeks")), Some(&cookie));
+    assert_eq!((status, body), (404, refused.clone()));
+    let (status, set, _) = get_with_cookie(&url(&format!("/u/{b}/?token={ALICE_TOKEN}")), None);
+    assert_eq!((status, set), (404, None), "a wrong ?token= sets nothing");
 
     // Health: a status for anyone, each user's only for the admin.
     let (status, open) = get(&url("/healthz"), Some(ALICE_TOKEN));
