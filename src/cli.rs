@@ -49,7 +49,7 @@ pub enum Command {
     /// Run the daemon in the foreground: pull feeds on their intervals, raise and deliver alerts.
     Run(DaemonArgs),
     /// Feed health, this week's figures and forecast, open violations (from the daemon's state).
-    Status(DaemonArgs),
+    Status(StatusArgs),
     /// The weekly history the daemon recorded (completed weeks, kept after feeds drop them).
     History(HistoryArgs),
     /// Alerts and their delivery state per sink.
@@ -146,15 +146,30 @@ pub struct ServeArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct AlertsArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
     /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub since: Option<NaiveDate>,

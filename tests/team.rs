@@ -220,6 +220,28 @@ fn each_user_reads_only_their_own_on_sqlite() {
     assert!(dir.join("state.u-alice.db").is_file());
     assert!(dir.join("state.u-bob.db").is_file());
     assert!(!dir.join("state.db").exists());
+    // `status` reads one user's state, named with --user.
+    let c = cfg.to_str().unwrap();
+    let o = util::calaudit(&["status", "--config", c, "--user", "alice"], None);
+    let out = util::stdout(&o);
+    assert!(o.status.success(), "{}", util::stderr(&o));
+    assert!(
+        out.contains("alice-work") && !out.contains("bob-work"),
+        "{out}"
+    );
+    let o = util::calaudit(&["history", "--config", c], None);
+    assert!(!o.status.success());
+    assert!(
+        util::stderr(&o).contains("give --user ID to read one user's state (users: alice, bob)"),
+        "{}",
+        util::stderr(&o)
+    );
+    let o = util::calaudit(&["alerts", "--config", c, "--user", "carol"], None);
+    assert!(
+        util::stderr(&o).contains("--user \"carol\": no such user"),
+        "{}",
+        util::stderr(&o)
+    );
 }
 
 #[test]

@@ -133,6 +133,32 @@ pub fn run_team(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
     }
 }
 
+/// The config whose state `status`, `alerts` and `history` read: `cfg` itself, or with
+/// `--user` the config of that user of a team config. `Err` names what to give instead.
+pub fn for_user(cfg: Config, user: Option<&str>) -> Result<Config> {
+    let Some(id) = user else {
+        if cfg.users.is_empty() {
+            return Ok(cfg);
+        }
+        let ids: Vec<&str> = cfg.users.iter().map(|u| u.id.as_str()).collect();
+        anyhow::bail!(
+            "this is a team config: give --user ID to read one user's state (users: {})",
+            ids.join(", ")
+        );
+    };
+    if cfg.users.is_empty() {
+        anyhow::bail!("--user {id:?}: this config has no [[users]] or users_dir; leave --user out");
+    }
+    let ids: Vec<String> = cfg.users.iter().map(|u| u.id.to_string()).collect();
+    match cfg.users.into_iter().find(|u| u.id.as_str() == id) {
+        Some(u) => Ok(u.config),
+        None => anyhow::bail!(
+            "--user {id:?}: no such user in this config (users: {})",
+            ids.join(", ")
+        ),
+    }
+}
+
 /// A unix timestamp as local `YYYY-MM-DD HH:MM` in `tz`.
 pub(crate) fn when_local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     when(tz, Some(t))
@@ -151,7 +177,7 @@ fn when(tz: chrono_tz::Tz, t: Option<DateTime<Utc>>) -> String {
 fn open_existing(cfg: &Config) -> Result<Store> {
     if !cfg.users.is_empty() {
         anyhow::bail!(
-            "this is a team config ([[users]] or users_dir): `status`, `alerts` and `history` read one user's state, which they cannot pick yet (issue 14); use each user's dashboard under /u/<id>/"
+            "this is a team config ([[users]] or users_dir): give --user ID to read one user's state"
         );
     }
     if let Some(url) = &cfg.daemon.store_url {
