@@ -49,7 +49,7 @@ pub enum Command {
     /// Run the daemon in the foreground: pull feeds on their intervals, raise and deliver alerts.
     Run(DaemonArgs),
     /// Feed health, this week's figures and forecast, open violations (from the daemon's state).
-    Status(DaemonArgs),
+    Status(StatusArgs),
     /// The weekly history the daemon recorded (completed weeks, kept after feeds drop them).
     History(HistoryArgs),
     /// Alerts and their delivery state per sink.
@@ -64,6 +64,10 @@ pub enum Command {
     /// Check a config end to end: each feed reachable and really a calendar, the zone, `me`
     /// seen in the feeds, each alert sink reachable; says what to fix. Exit 1 on a problem.
     Doctor(CheckArgs),
+    /// Make a new random dashboard token for a user of a team config (or, with --admin, the
+    /// admin's): prints the token and the line to paste into the config, which keeps only its
+    /// SHA-256.
+    Token(TokenArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,21 +146,43 @@ pub struct ServeArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
 pub struct AlertsArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
+    /// Team mode: whose state (a user's `id`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
     /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub since: Option<NaiveDate>,
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    /// The admin's token (`[server] admin_token_sha256`): health and the org view only.
+    #[arg(long)]
+    pub admin: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -263,6 +289,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Alerts(args) => cmd::alerts::run(args),
         Command::Rules { action } => cmd::rules::run(action),
         Command::Init(args) => cmd::init::run(args),
+        Command::Token(args) => cmd::token::run(args),
     }
 }
 

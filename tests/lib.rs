@@ -18,6 +18,7 @@ mod properties;
 mod rrule_vectors;
 mod server;
 mod store_faults;
+mod team;
 mod truth;
 mod untrusted;
 mod util;

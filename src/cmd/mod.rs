@@ -23,3 +23,4 @@ pub mod rules;
 pub mod run;
 pub mod serve;
 pub mod status;
+pub mod token;

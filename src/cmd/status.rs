@@ -8,10 +8,11 @@ use chrono::Utc;
 
 use super::invocation::load_config;
 use super::output::print_out;
-use crate::cli::DaemonArgs;
+use crate::cli::StatusArgs;
 
-pub fn run(args: DaemonArgs) -> Result<ExitCode> {
-    let cfg = load_config(args.config.as_deref())?;
+pub fn run(args: StatusArgs) -> Result<ExitCode> {
+    let cfg = load_config(args.daemon.config.as_deref())?;
+    let cfg = crate::daemon::cmd::for_user(cfg, args.user.as_deref())?;
     print_out(&crate::daemon::cmd::status(&cfg, Utc::now())?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,11 +5,13 @@ mod daemon;
 mod layout;
 mod raw;
 mod reports;
+mod users;
 mod validate;
 
 pub use daemon::{CommandSink, DaemonConfig, DigestSchedule, EmailSink, EmailTls, WebhookSink};
 pub use raw::RawConfig;
 pub use reports::{DirectReport, RawDirectReport, DEFAULT_CADENCE_DAYS, DEFAULT_CAREER_DAYS};
+pub use users::{new_token, TokenHash, User, UserId};
 pub use validate::{
     parse_tz, system_tz, Config, ConfigError, FeedConfig, Protection, WeekSettings,
     DEFAULT_PRIORITY,

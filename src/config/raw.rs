@@ -44,6 +44,17 @@ pub struct RawConfig {
     pub reports: Vec<super::reports::RawDirectReport>,
     /// The daemon's weekly digest; none without the table.
     pub digest: Option<RawDigest>,
+    /// Team mode: a user's id (only in a user's table).
+    pub id: Option<String>,
+    /// Team mode: the SHA-256 of the user's dashboard token, in hex (only in a user's table).
+    pub token_sha256: Option<String>,
+    /// Team mode: the user's group in the org view (only in a user's table).
+    pub group: Option<String>,
+    /// Team mode: the users, each with the keys of a single-user config.
+    #[serde(default)]
+    pub users: Vec<RawConfig>,
+    /// Team mode: a folder of user files, one `*.toml` per user.
+    pub users_dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +90,8 @@ pub struct RawServer {
     pub charts_dir: Option<String>,
     /// Host names the dashboard answers to besides localhost and IP addresses.
     pub hosts: Option<Vec<String>>,
+    /// Team mode: the SHA-256 of the admin token (health and the org view only).
+    pub admin_token_sha256: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

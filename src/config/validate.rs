@@ -7,6 +7,7 @@ use chrono::{NaiveTime, Weekday};
 
 use super::layout::{closest, line_of, Entry, Layout};
 use super::raw::RawConfig;
+use super::users;
 use crate::classify::{Category, Classifier};
 use crate::report::nofly::NoFlyWindow;
 use crate::time::parse_duration;
@@ -46,6 +47,11 @@ pub struct Config {
     pub limits: crate::ics::expand::ExpandLimits,
     /// The daemon's weekly digest (`[digest]`); `None` without the table: no digest is sent.
     pub digest: Option<super::daemon::DigestSchedule>,
+    /// Team mode (`[[users]]`, `users_dir`): each user with their own settings and store
+    /// namespace. Empty: this config is the one implicit user.
+    pub users: Vec<super::users::User>,
+    /// Team mode: the admin token's hash (`[server] admin_token_sha256`).
+    pub admin_token: Option<super::users::TokenHash>,
 }
 
 /// What counts as breaking protected time, and how far ahead to look.
@@ -165,41 +171,16 @@ impl Config {
             .map(Path::to_owned)
             .unwrap_or_else(|| PathBuf::from("<built-in config>"));
         let name = file.display().to_string();
-        let layout = Layout::read(text);
-        let mut problems: Vec<(Option<usize>, String)> = Vec::new();
-        let mut work = text.to_owned();
-        let raw = loop {
-            match toml::from_str::<RawConfig>(&work) {
-                Ok(raw) => break Some(raw),
-                Err(e) => {
-                    let entry = match (&layout, e.span()) {
-                        (Some(l), Some(s)) => l.at(&s),
-                        _ => None,
-                    };
-                    problems.push(describe_toml_error(&e, entry, text, &name));
-                    // Each pass blanks at least one more key, so this ends; the cap only
-                    // keeps a file of nothing but mistakes from taking long.
-                    let progressed = match (&layout, entry) {
-                        (Some(l), Some(entry)) => l.blank(entry, &mut work),
-                        _ => false,
-                    };
-                    if !progressed || problems.len() >= MAX_PROBLEMS {
-                        break None;
-                    }
-                }
-            }
-        };
+        let (raw, layout, mut problems) = read_raw(text, &name);
         if let Some(raw) = raw {
-            match Config::from_raw(raw, text, path) {
+            match Config::from_service(raw, text, path, layout.as_ref(), &name) {
                 Ok(config) if problems.is_empty() => return Ok(config),
                 Ok(_) => {}
-                Err(more) => problems.extend(
-                    more.into_iter()
-                        .map(|p| locate(p, layout.as_ref(), text, &name)),
-                ),
+                Err(more) => problems.extend(more),
             }
         }
-        // In the order of the file; problems without a line (a whole-file error) last.
+        // In the order of the file; problems without a line (a whole-file error, or one in
+        // a user file, which names its own file and line) last.
         problems.sort_by_key(|(line, _)| line.unwrap_or(usize::MAX));
         Err(ConfigError {
             file,
@@ -207,9 +188,128 @@ impl Config {
         })
     }
 
+    /// The whole file: the service's own keys, then every user (`[[users]]`, `users_dir`),
+    /// each checked as a single-user config is. Problems come back located (`FILE:LINE: …`).
+    fn from_service(
+        mut raw: RawConfig,
+        text: &str,
+        path: Option<&Path>,
+        layout: Option<&Layout>,
+        name: &str,
+    ) -> Result<Config, Vec<(Option<usize>, String)>> {
+        let written = |k: &str| layout.is_some_and(|l| l.get(k).is_some());
+        let users_raw = std::mem::take(&mut raw.users);
+        let users_dir = raw.users_dir.take();
+        let admin = raw.server.admin_token_sha256.take();
+        let team = !users_raw.is_empty() || users_dir.is_some();
+        let mut problems = Vec::new();
+        // Problems found in user files, already located in their own file.
+        let mut elsewhere = Vec::new();
+        for k in users::USER_ONLY {
+            if written(k) {
+                problems.push(format!(
+                    "key `{k}`: belongs in a user's table ([[users]], or a file in `users_dir`), not at the top level"
+                ));
+            }
+        }
+        let admin_token = match admin.as_deref() {
+            Some(_) if !team => {
+                problems.push("key `server.admin_token_sha256`: only a config with users ([[users]] or `users_dir`) has an admin; remove it, or add users".to_owned());
+                None
+            }
+            Some(a) => users::TokenHash::parse(a)
+                .map_err(|e| problems.push(format!("key `server.admin_token_sha256`: {e}")))
+                .ok(),
+            None => None,
+        };
+        if team {
+            for k in users::PER_USER.iter().filter(|k| written(k)) {
+                problems.push(format!(
+                    "key `{k}`: with users, `{k}` goes in each user's table; the top level holds only [server], [store], [daemon], [[users]] and `users_dir`"
+                ));
+            }
+            if raw.server.token.is_some() {
+                problems.push("key `server.token`: with users, a token is never written in the config: each user has `token_sha256`, the admin `server.admin_token_sha256` (`calaudit token` makes both)".to_owned());
+            }
+            if raw
+                .store
+                .url
+                .as_deref()
+                .is_some_and(|u| u.contains("options="))
+            {
+                problems.push("key `store.url`: with users, calaudit sets each connection's `options` (the user's schema); remove `options` from the URL".to_owned());
+            }
+        }
+        let service = Config::from_raw(raw, text, path)
+            .map_err(|p| problems.extend(p))
+            .ok();
+        // Each user with where it is written: `users[0]`, or its file.
+        let mut users: Vec<(users::User, String)> = Vec::new();
+        for (i, u) in users_raw.into_iter().enumerate() {
+            let key = format!("users[{i}].");
+            let mut p = Vec::new();
+            let user = user_from_raw(u, &key, text, path, None, layout, &mut p);
+            problems.extend(p);
+            users.extend(user.map(|u| (u, format!("users[{i}]"))));
+        }
+        if let Some(dir) = users_dir.as_deref() {
+            let dir = anchor(Path::new(dir), path);
+            match users::user_files(&dir) {
+                Err(e) => problems.push(format!(
+                    "key `users_dir`: cannot read the folder {}: {e}",
+                    dir.display()
+                )),
+                Ok(files) if files.is_empty() && users.is_empty() => problems.push(format!(
+                    "key `users_dir`: no *.toml files in {}; add one file per user",
+                    dir.display()
+                )),
+                Ok(files) => {
+                    for f in files {
+                        let user = read_user_file(&f, &mut elsewhere);
+                        users.extend(user.map(|u| (u, f.display().to_string())));
+                    }
+                }
+            }
+        }
+        for (i, (u, at)) in users.iter().enumerate() {
+            let Some((_, first)) = users[..i].iter().find(|(v, _)| v.id == u.id) else {
+                continue;
+            };
+            let what = format!(
+                "the id {:?} is already {first}'s; each user needs an id of their own",
+                u.id.as_str()
+            );
+            if at.starts_with("users[") {
+                problems.push(format!("key `{at}.id`: {what}"));
+            } else {
+                elsewhere.push((None, format!("{at}: {what}")));
+            }
+        }
+        if !problems.is_empty() || !elsewhere.is_empty() {
+            return Err(problems
+                .into_iter()
+                .map(|p| locate(p, layout, text, name))
+                .chain(elsewhere)
+                .collect());
+        }
+        let Some(mut service) = service else {
+            return Err(Vec::new());
+        };
+        service.users = users
+            .into_iter()
+            .map(|(mut u, _)| {
+                share_service(&service, &mut u);
+                u
+            })
+            .collect();
+        service.admin_token = admin_token;
+        Ok(service)
+    }
+
     /// `text` is what `raw` was read from: problems found later name its lines. Each section
     /// is checked by its own step, in the order of the file's documentation, and every step
-    /// adds its problems to one list, so that all of them are reported at once.
+    /// adds its problems to one list, so that all of them are reported at once. One user's
+    /// settings, or a single-user config (its users are [`Config::from_service`]'s).
     fn from_raw(raw: RawConfig, text: &str, path: Option<&Path>) -> Result<Config, Vec<String>> {
         let mut problems = Vec::new();
         let tz = resolve_tz(raw.tz.as_deref(), &mut problems);
@@ -273,9 +373,153 @@ impl Config {
             report_weeks: raw.report.weeks.unwrap_or(12).max(1),
             priority,
             classifier,
+            users: Vec::new(),
+            admin_token: None,
         })
     }
 }
+
+/// Reads config text as serde sees it, reporting every key serde refuses: an unknown key
+/// (with a suggestion when it looks misspelt) or one of the wrong type is cut out of the text
+/// and the rest is read again, so that the keys after it are still checked. `None` when the
+/// text is not TOML at all or nothing is left to cut.
+fn read_raw(text: &str, name: &str) -> (Option<RawConfig>, Option<Layout>, Vec<Located>) {
+    let layout = Layout::read(text);
+    let mut problems: Vec<Located> = Vec::new();
+    let mut work = text.to_owned();
+    let raw = loop {
+        match toml::from_str::<RawConfig>(&work) {
+            Ok(raw) => break Some(raw),
+            Err(e) => {
+                let entry = match (&layout, e.span()) {
+                    (Some(l), Some(s)) => l.at(&s),
+                    _ => None,
+                };
+                problems.push(describe_toml_error(&e, entry, text, name));
+                // Each pass blanks at least one more key, so this ends; the cap only
+                // keeps a file of nothing but mistakes from taking long.
+                let progressed = match (&layout, entry) {
+                    (Some(l), Some(entry)) => l.blank(entry, &mut work),
+                    _ => false,
+                };
+                if !progressed || problems.len() >= MAX_PROBLEMS {
+                    break None;
+                }
+            }
+        }
+    };
+    (raw, layout, problems)
+}
+
+/// One user's table (`key` = `users[0].`) or file (`key` empty, `stem` its file name): the
+/// service's keys refused, the identity read, the rest checked as a single-user config.
+/// Problems go to `problems` unlocated, each naming its key from the file's top.
+fn user_from_raw(
+    mut raw: RawConfig,
+    key: &str,
+    text: &str,
+    path: Option<&Path>,
+    stem: Option<&str>,
+    layout: Option<&Layout>,
+    problems: &mut Vec<String>,
+) -> Option<users::User> {
+    for k in users::SERVICE {
+        if layout.is_some_and(|l| l.get(&format!("{key}{k}")).is_some()) {
+            problems.push(format!(
+                "key `{key}{k}`: `{k}` is the service's, not a user's: write it once at the top level of the service config"
+            ));
+        }
+    }
+    let identity = users::identity(
+        key,
+        raw.id.take().as_deref(),
+        raw.token_sha256.take().as_deref(),
+        raw.group.take().as_deref(),
+        stem,
+        problems,
+    );
+    let config = Config::from_raw(raw, text, path)
+        .map_err(|p| problems.extend(p.into_iter().map(|p| within(&p, key))))
+        .ok();
+    let (id, token, group) = identity?;
+    Some(users::User {
+        id,
+        group,
+        token,
+        config: config?,
+    })
+}
+
+/// A user file of `users_dir`: read and checked, its problems located in it.
+fn read_user_file(file: &Path, problems: &mut Vec<(Option<usize>, String)>) -> Option<users::User> {
+    let name = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push((None, format!("{name}: cannot read the file: {e}")));
+            return None;
+        }
+    };
+    let (raw, layout, mut found) = read_raw(&text, &name);
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let mut more = Vec::new();
+    let user = raw.and_then(|raw| {
+        user_from_raw(
+            raw,
+            "",
+            &text,
+            Some(file),
+            stem.as_deref(),
+            layout.as_ref(),
+            &mut more,
+        )
+    });
+    found.extend(
+        more.into_iter()
+            .map(|p| locate(p, layout.as_ref(), &text, &name)),
+    );
+    found.sort_by_key(|(line, _)| line.unwrap_or(usize::MAX));
+    let ok = found.is_empty();
+    // Kept after the service file's problems, in file order: drop the line used for sorting.
+    problems.extend(found.into_iter().map(|(_, p)| (None, p)));
+    user.filter(|_| ok)
+}
+
+/// `key `week.hours`: …` as the key inside a user's table (`users[0].`).
+fn within(problem: &str, key: &str) -> String {
+    if key.is_empty() {
+        return problem.to_owned();
+    }
+    for head in ["key `", "keys `", "`"] {
+        if let Some(rest) = problem.strip_prefix(head) {
+            return format!("{head}{key}{rest}");
+        }
+    }
+    problem.to_owned()
+}
+
+/// What a user takes from the service: the dashboard's address and names, the daemon's fetch
+/// settings, the charts folder (a folder per user) and the store, as a namespace of its own.
+fn share_service(service: &Config, u: &mut users::User) {
+    let c = &mut u.config;
+    c.server_bind = service.server_bind;
+    c.server_hosts = service.server_hosts.clone();
+    c.server_token = None;
+    c.charts_dir = service.charts_dir.as_ref().map(|d| d.join(u.id.as_str()));
+    let d = &mut c.daemon;
+    d.store_path = u.id.sqlite_path(&service.daemon.store_path);
+    d.store_url = service
+        .daemon
+        .store_url
+        .as_ref()
+        .map(|url| url.in_schema(&u.id.schema()));
+    d.fetch_timeout = service.daemon.fetch_timeout;
+    d.max_body_bytes = service.daemon.max_body_bytes;
+    d.concurrency = service.daemon.concurrency;
+}
+
+/// A problem as reported: its line (for sorting; `None` goes last) and its text.
+type Located = (Option<usize>, String);
 
 /// More problems than this in one file are not listed (each one costs a parse).
 const MAX_PROBLEMS: usize = 100;

@@ -22,6 +22,9 @@ pub fn run(cfg: Config) -> Result<()> {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(DaemonError::Signal)?;
     }
+    if !cfg.users.is_empty() {
+        return run_team(cfg, stop);
+    }
     if cfg.feeds.is_empty() {
         anyhow::bail!("no feeds in the config: add [[feeds]] tables (name, url, refresh)");
     }
@@ -34,12 +37,7 @@ pub fn run(cfg: Config) -> Result<()> {
         bind: cfg.server_bind,
         token: cfg.server_token.clone(),
         hosts: cfg.server_hosts.clone(),
-        // `/healthz` reads an SQLite store's file; a PostgreSQL store's health is the
-        // daemon's own (its loop fails loudly when the server goes away).
-        health: match cfg.daemon.store_url {
-            Some(_) => crate::server::Health::default(),
-            None => crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
-        },
+        health: health_of(&cfg),
     };
     let health = server_cfg.health.clone();
     let (srv_data, srv_stop) = (Arc::clone(&shared), Arc::clone(&stop));
@@ -86,6 +84,113 @@ pub(crate) fn delivery_words(d: &DeliveryStatus, kind: Option<&str>) -> String {
     }
 }
 
+/// The store health `/healthz` checks for a daemon with `cfg`: an SQLite store's file; a
+/// PostgreSQL store's health is the daemon's own (its loop fails loudly when the server goes
+/// away).
+fn health_of(cfg: &Config) -> crate::server::Health {
+    match cfg.daemon.store_url {
+        Some(_) => crate::server::Health::default(),
+        None => crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
+    }
+}
+
+/// Team mode (issue 14): one daemon per user, each on its own thread with its own store
+/// namespace and snapshot, and one dashboard serving each user under `/u/<id>/`. A user
+/// whose daemon cannot start (or stops with an error) is logged; the others keep running.
+/// Returns once `stop` is set and every daemon has stopped, with the first user's error.
+pub fn run_team(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
+    let now = chrono::Utc::now();
+    let mut sites = Vec::new();
+    let mut daemons = Vec::new();
+    for user in cfg.users {
+        let shared: crate::server::SharedSnapshot = Arc::new(std::sync::RwLock::new(Arc::new(
+            crate::server::Snapshot::empty(user.config.tz, now),
+        )));
+        let health = health_of(&user.config);
+        sites.push(crate::server::UserSite {
+            id: user.id.clone(),
+            group: user.group.clone(),
+            token: user.token.clone(),
+            data: Arc::clone(&shared),
+            health: health.clone(),
+        });
+        if user.config.feeds.is_empty() {
+            tracing::warn!(user = %user.id, "no feeds: this user's daemon does not run");
+            continue;
+        }
+        let (id, stop) = (user.id.clone(), Arc::clone(&stop));
+        let spawned = std::thread::Builder::new()
+            .name(format!("calaudit-u-{id}"))
+            .spawn(move || super::run(user.config, &stop, Some(shared), Some(health)));
+        match spawned {
+            Ok(handle) => daemons.push((id, handle)),
+            Err(e) => tracing::error!(user = %id, error = %e, "daemon thread not started"),
+        }
+    }
+    let server_cfg = crate::server::ServerConfig {
+        bind: cfg.server_bind,
+        token: None,
+        hosts: cfg.server_hosts.clone(),
+        health: crate::server::Health::default(),
+    };
+    let team = crate::server::Team {
+        users: sites,
+        admin: cfg.admin_token.clone(),
+    };
+    let srv_stop = Arc::clone(&stop);
+    let server = std::thread::spawn(move || {
+        if let Err(e) = crate::server::serve_team(&server_cfg, team, srv_stop, |addr| {
+            eprintln!("calaudit: dashboard on http://{addr}/u/<id>/");
+        }) {
+            tracing::error!(error = %e, "dashboard not started; the daemons keep running");
+        }
+    });
+    let mut first_error = None;
+    for (id, handle) in daemons {
+        let result = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("user {id}: the daemon panicked"))
+            .and_then(|r| r.with_context(|| format!("user {id}")));
+        if let Err(e) = result {
+            tracing::error!(user = %id, error = %format!("{e:#}"), "daemon stopped with an error");
+            first_error.get_or_insert(e);
+        }
+    }
+    // Every daemon has stopped (a stop signal, or each failed): the dashboard stops too.
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = server.join();
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The config whose state `status`, `alerts` and `history` read: `cfg` itself, or with
+/// `--user` the config of that user of a team config. `Err` names what to give instead.
+pub fn for_user(cfg: Config, user: Option<&str>) -> Result<Config> {
+    let Some(id) = user else {
+        if cfg.users.is_empty() {
+            return Ok(cfg);
+        }
+        let ids: Vec<&str> = cfg.users.iter().map(|u| u.id.as_str()).collect();
+        anyhow::bail!(
+            "this is a team config: give --user ID to read one user's state (users: {})",
+            ids.join(", ")
+        );
+    };
+    if cfg.users.is_empty() {
+        anyhow::bail!("--user {id:?}: this config has no [[users]] or users_dir; leave --user out");
+    }
+    let ids: Vec<String> = cfg.users.iter().map(|u| u.id.to_string()).collect();
+    match cfg.users.into_iter().find(|u| u.id.as_str() == id) {
+        Some(u) => Ok(u.config),
+        None => anyhow::bail!(
+            "--user {id:?}: no such user in this config (users: {})",
+            ids.join(", ")
+        ),
+    }
+}
+
 /// What kind of sink `t` is, in words (`webhook`, `email`, `command`, `log`).
 pub(crate) fn sink_kind(t: &crate::alert::sink::Target) -> &'static str {
     use crate::alert::sink::Target;
@@ -113,6 +218,11 @@ fn when(tz: chrono_tz::Tz, t: Option<DateTime<Utc>>) -> String {
 }
 
 fn open_existing(cfg: &Config) -> Result<Store> {
+    if !cfg.users.is_empty() {
+        anyhow::bail!(
+            "this is a team config ([[users]] or users_dir): give --user ID to read one user's state"
+        );
+    }
     if let Some(url) = &cfg.daemon.store_url {
         return Ok(Store::connect(url)?);
     }

@@ -19,6 +19,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::config::TokenHash;
+
 /// The cookie the `?token=` form sets; its value is the token in hex (cookie-safe whatever
 /// the token's characters).
 const COOKIE: &str = "calaudit_token";
@@ -93,30 +95,78 @@ enum Auth {
 }
 
 fn authorize(token: &str, req: &Request) -> Auth {
+    authorize_with(req, |t| same(t.as_bytes(), token.as_bytes()))
+}
+
+/// The bytes `hex` encodes; `None` when it is not hex.
+fn unhex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Looks for a token that `accepts` in the header, the cookie (hex) and `?token=`, in that
+/// order. `accepts` compares in constant time (see [`same`], [`TokenHash::matches`]).
+fn authorize_with(req: &Request, accepts: impl Fn(&str) -> bool) -> Auth {
     let headers = req.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer.is_some_and(|b| same(b.as_bytes(), token.as_bytes())) {
+    if bearer.is_some_and(&accepts) {
         return Auth::Ok;
     }
-    let want = hex(token);
     let cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .any(|(k, v)| k == COOKIE && same(v.as_bytes(), want.as_bytes()));
+        .filter(|(k, _)| *k == COOKIE)
+        .filter_map(|(_, v)| String::from_utf8(unhex(v)?).ok())
+        .any(|t| accepts(&t));
     if cookie {
         return Auth::Ok;
     }
     let query = Query::<HashMap<String, String>>::try_from_uri(req.uri()).ok();
     match query.as_ref().and_then(|q| q.get("token")) {
-        Some(t) if same(t.as_bytes(), token.as_bytes()) => Auth::ViaQuery,
+        Some(t) if accepts(t) => Auth::ViaQuery,
         _ => Auth::Denied,
     }
+}
+
+/// Whether `req` carries a token whose hash is `hash` (team mode: tokens are configured only
+/// as hashes). With `None`, a token is still hashed, so that an unknown user id costs the
+/// same time as a known one with a wrong token. `Some(true)` when it came as `?token=` (the
+/// answer should set the cookie, [`token_cookie`]).
+pub(super) fn authorized_by_hash(hash: Option<&TokenHash>, req: &Request) -> Option<bool> {
+    let auth = authorize_with(req, |t| match hash {
+        Some(h) => h.matches(t),
+        None => {
+            let _ = TokenHash::of(t);
+            false
+        }
+    });
+    match auth {
+        Auth::Ok => Some(false),
+        Auth::ViaQuery => Some(true),
+        Auth::Denied => None,
+    }
+}
+
+/// The cookie that carries the `?token=` form's token to the other pages under `path`.
+pub(super) fn token_cookie(req: &Request, path: &str) -> Option<HeaderValue> {
+    let query = Query::<HashMap<String, String>>::try_from_uri(req.uri()).ok()?;
+    let token = query.get("token")?;
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Path={path}; HttpOnly; SameSite=Strict",
+        hex(token)
+    ))
+    .ok()
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -161,6 +211,12 @@ pub async fn check(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
             }
         }
     };
+    secure(&mut resp);
+    resp
+}
+
+/// The security headers every answer carries.
+pub(super) fn secure(resp: &mut Response) {
     let h = resp.headers_mut();
     // The pages have no scripts; forbid them outright as defence in depth.
     h.insert(
@@ -179,7 +235,6 @@ pub async fn check(State(policy): State<Arc<Policy>>, req: Request, next: Next) 
         HeaderValue::from_static("no-referrer"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
 }
 
 #[cfg(test)]
@@ -232,5 +287,8 @@ mod tests {
         assert!(!same(b"abc", b"abd"));
         assert!(!same(b"abc", b"abcd"));
         assert_eq!(hex("a;b"), "613b62");
+        assert_eq!(unhex("613b62").as_deref(), Some(&b"a;b"[..]));
+        assert_eq!(unhex("613"), None);
+        assert_eq!(unhex("6x"), None);
     }
 }

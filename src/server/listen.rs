@@ -23,6 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::guard::{self, Policy};
 use super::routes::{self, AppState};
+use super::team::{self, Team};
 use super::{ServerConfig, ServerError, SharedSnapshot, MIN_TOKEN_LEN};
 
 /// Header bytes a request may send (hyper's smallest buffer is 8 KiB).
@@ -55,30 +56,60 @@ pub fn serve(
         }
         _ => {}
     }
-    let listener = std::net::TcpListener::bind(cfg.bind)
+    let policy = Arc::new(Policy::new(cfg.token.clone(), &cfg.hosts));
+    let app = routes::router(AppState {
+        data,
+        health: cfg.health.clone(),
+        base: String::new(),
+    })
+    .layer(middleware::from_fn_with_state(policy, guard::check));
+    run(cfg.bind, app, stop, on_bound)
+}
+
+/// Team mode (issue 14): each user's pages under `/u/<id>/` behind their own token, the
+/// admin's health and org view, nothing at the root. `cfg.token` is not used (tokens are
+/// configured only as hashes, in `team`); `cfg.health` is not used either (each user has
+/// their own). Serves until `stop` is set.
+pub fn serve_team(
+    cfg: &ServerConfig,
+    team: Team,
+    stop: Arc<AtomicBool>,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    // Only the Host check and the headers from the single-user guard: the tokens are the
+    // team router's.
+    let policy = Arc::new(Policy::new(None, &cfg.hosts));
+    let app = team::router(team).layer(middleware::from_fn_with_state(policy, guard::check));
+    run(cfg.bind, app, stop, on_bound)
+}
+
+/// Binds `bind`, then serves `app` (with compression and the answer time limit) on a runtime
+/// of its own until `stop` is set.
+fn run(
+    bind: SocketAddr,
+    app: Router,
+    stop: Arc<AtomicBool>,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let listener = std::net::TcpListener::bind(bind)
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
         .map_err(|e| ServerError::Bind {
-            addr: cfg.bind,
+            addr: bind,
             reason: e.to_string(),
         })?;
-    let bound = listener.local_addr().unwrap_or(cfg.bind);
+    let bound = listener.local_addr().unwrap_or(bind);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("calaudit-http")
         .enable_all()
         .build()
         .map_err(ServerError::Runtime)?;
-    let policy = Arc::new(Policy::new(cfg.token.clone(), &cfg.hosts));
-    let app = routes::router(AppState {
-        data,
-        health: cfg.health.clone(),
-    })
-    .layer(middleware::from_fn_with_state(policy, guard::check))
-    .layer(CompressionLayer::new())
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ANSWER_TIME,
-    ));
+    let app = app
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ANSWER_TIME,
+        ));
     on_bound(bound);
     tracing::info!(addr = %bound, "dashboard listening");
     let result = rt.block_on(accept_loop(listener, app, stop));

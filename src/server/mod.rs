@@ -9,19 +9,23 @@
 //!   token, and the security headers on every answer.
 //! - [`routes`]: the pages, the JSON API, `/metrics` and `/healthz`.
 //! - [`html`]: the pages; every piece of event text is HTML-escaped ([`html::escape`]).
+//! - [`team`]: team mode (issue 14): each user's pages under `/u/<id>/` behind their own
+//!   token, the admin's `/healthz` and the org view (`/org/`, aggregates of 5 users or more).
 
 mod guard;
 mod html;
 mod listen;
 mod routes;
 mod snapshot;
+mod team;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
-pub use listen::serve;
+pub use listen::{serve, serve_team};
 pub use routes::Health;
 pub use snapshot::{AlertView, FeedView, OccurrenceView, Snapshot, ViolationView};
+pub use team::{org_summary, GroupSummary, Team, UserSite, MIN_GROUP};
 
 /// The latest snapshot, replaced whole by its publisher; readers clone the `Arc`.
 pub type SharedSnapshot = Arc<RwLock<Arc<Snapshot>>>;

@@ -60,9 +60,17 @@ impl Health {
 pub(super) struct AppState {
     pub data: SharedSnapshot,
     pub health: Health,
+    /// Where these pages are mounted: empty at the root, `/u/priya` for a user of a team
+    /// config. The pages' own links are absolute (`/week/…`), so they are moved under it.
+    pub base: String,
 }
 
 impl AppState {
+    /// A page, its links moved under [`AppState::base`].
+    fn page(&self, body: String) -> Response {
+        html_page(with_base(body, &self.base))
+    }
+
     fn snapshot(&self) -> Arc<Snapshot> {
         match self.data.read() {
             Ok(g) => Arc::clone(&g),
@@ -118,6 +126,19 @@ pub(super) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `href="/…"`, `src="/…"` and `action="/…"` as `base/…`. Event text never holds these:
+/// [`html::escape`] writes every `"` as `&quot;`, so only the pages' own attributes match.
+fn with_base(body: String, base: &str) -> String {
+    if base.is_empty() {
+        return body;
+    }
+    let mut out = body;
+    for attr in ["href=\"/", "src=\"/", "action=\"/"] {
+        out = out.replace(attr, &format!("{attr}{}/", base.trim_matches('/')));
+    }
+    out
+}
+
 fn html_page(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
@@ -142,7 +163,7 @@ fn is_week_label(s: &str) -> bool {
 }
 
 async fn index(s: State<AppState>) -> Response {
-    html_page(html::index(&s.snapshot()))
+    s.page(html::index(&s.snapshot()))
 }
 
 /// Not ok while the daemon's store is unreadable or cannot be written.
@@ -169,7 +190,7 @@ async fn week_page(s: State<AppState>, Path(week): Path<String>) -> Response {
             crate::untrusted::shown(&week)
         ));
     }
-    html_page(html::week(&s.snapshot(), &week))
+    s.page(html::week(&s.snapshot(), &week))
 }
 
 async fn chart(s: State<AppState>, Path(file): Path<String>) -> Response {
@@ -268,4 +289,21 @@ fn metrics(snap: &Snapshot) -> String {
         ));
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_move_under_the_base_and_text_does_not() {
+        let page =
+            "<a href=\"/week/2026-W07\">x</a><img src=\"/charts/a.svg\"><p>href=&quot;/evil</p>";
+        let moved = with_base(page.to_owned(), "/u/priya");
+        assert_eq!(
+            moved,
+            "<a href=\"/u/priya/week/2026-W07\">x</a><img src=\"/u/priya/charts/a.svg\"><p>href=&quot;/evil</p>"
+        );
+        assert_eq!(with_base(page.to_owned(), ""), page);
+    }
 }

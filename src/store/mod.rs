@@ -141,7 +141,12 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// A PostgreSQL store's URL (`[store] url`). It may carry a password, so `Debug` and
 /// [`StoreUrl::shown`] print it without one; only [`Store::connect`] sees the whole text.
 #[derive(Clone, PartialEq, Eq)]
-pub struct StoreUrl(String);
+pub struct StoreUrl {
+    url: String,
+    /// Team mode: the user's schema, which connections use (`search_path`) and which
+    /// [`Store::connect`] creates when it is missing. `None`: the URL's own.
+    schema: Option<String>,
+}
 
 impl StoreUrl {
     /// Accepts `postgresql://…` and `postgres://…`; anything else is an error message that
@@ -152,18 +157,69 @@ impl StoreUrl {
             .strip_prefix("postgresql://")
             .or_else(|| url.strip_prefix("postgres://"));
         match rest {
-            Some(r) if !r.is_empty() => Ok(StoreUrl(url.to_owned())),
+            Some(r) if !r.is_empty() => Ok(StoreUrl {
+                url: url.to_owned(),
+                schema: None,
+            }),
             _ => Err("expected a PostgreSQL URL such as \"postgresql://calaudit@localhost:5432/calaudit\"".into()),
         }
     }
 
+    /// The whole URL, with the schema's `options` when there is one.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.url
     }
 
-    /// The URL without password and query, for messages and logs.
+    /// The same database, every connection confined to `schema` (team mode: one schema per
+    /// user, issue 14). `schema` must be a plain lowercase identifier (`calaudit_u_priya`:
+    /// [`crate::config::UserId::schema`]); the URL must not carry `options` of its own (the
+    /// config refuses one).
+    pub fn in_schema(&self, schema: &str) -> StoreUrl {
+        let base = match &self.schema {
+            Some(_) => self
+                .url
+                .rsplit_once(['?', '&'])
+                .map_or(&*self.url, |(b, _)| b),
+            None => &self.url,
+        };
+        let sep = if base.contains('?') { '&' } else { '?' };
+        StoreUrl {
+            url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+            schema: Some(schema.to_owned()),
+        }
+    }
+
+    /// The schema set by [`StoreUrl::in_schema`].
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// The URL without password and query, for messages and logs (with the schema, if any).
     pub fn shown(&self) -> String {
-        shown_url(&self.0)
+        match &self.schema {
+            Some(s) => format!("{} (schema {s})", shown_url(&self.url)),
+            None => shown_url(&self.url),
+        }
+    }
+
+    /// Creates the schema, when there is one and it is missing: before the store's own
+    /// connection migrates in it.
+    fn create_schema(&self) -> Result<()> {
+        let Some(schema) = &self.schema else {
+            return Ok(());
+        };
+        let connect = |source| StoreError::Connect {
+            url: self.shown(),
+            source,
+        };
+        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).map_err(connect)?;
+        // Two processes creating it at once: one of them loses with a unique violation even
+        // with IF NOT EXISTS; by then the schema is there, so a second try succeeds.
+        let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+        if c.batch_execute(&sql).is_err() {
+            c.batch_execute(&sql)?;
+        }
+        Ok(())
     }
 }
 
@@ -261,6 +317,7 @@ impl Store {
     /// once), without the daemon's lock. A server that cannot be reached is
     /// [`StoreError::Connect`], naming the URL without its password.
     pub fn connect(url: &StoreUrl) -> Result<Store> {
+        url.create_schema()?;
         Ok(Store {
             engine: Engine::Postgres(Box::new(pg::Pg::connect(url.as_str())?)),
         })
@@ -269,6 +326,7 @@ impl Store {
     /// As [`Store::connect`], for the daemon: a second daemon on the same database gets
     /// [`StoreError::Locked`] (until workers share feeds by lease, issue 14).
     pub fn connect_exclusive(url: &StoreUrl) -> Result<Store> {
+        url.create_schema()?;
         Ok(Store {
             engine: Engine::Postgres(Box::new(pg::Pg::connect_exclusive(url.as_str())?)),
         })
@@ -565,8 +623,8 @@ pub(crate) mod testing {
     /// A fresh schema in the `CALAUDIT_TEST_PG` database, dropped with everything in it on
     /// drop (a panicking test too).
     pub(crate) struct PgSchema {
-        base: String,
-        name: String,
+        pub(crate) base: String,
+        pub(crate) name: String,
     }
 
     impl PgSchema {
@@ -1095,6 +1153,59 @@ mod tests {
                 1
             );
         }
+    }
+
+    /// Team mode (issue 14): each user's store is a schema of its own, created on first
+    /// connect; what one schema holds the other does not see, and each has its own daemon.
+    #[test]
+    fn user_schemas_are_created_on_connect_and_kept_apart() {
+        let Some(probe) = PgSchema::new("user_schemas_are_created_on_connect_and_kept_apart")
+        else {
+            return;
+        };
+        let base = StoreUrl::parse(&probe.base).unwrap();
+        // Named after the probe's (random) schema, so parallel runs do not meet.
+        let names = [format!("{}_ua", probe.name), format!("{}_ub", probe.name)];
+        struct Drop2(String, Vec<String>);
+        impl Drop for Drop2 {
+            fn drop(&mut self) {
+                if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
+                    for n in &self.1 {
+                        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {n} CASCADE"));
+                    }
+                }
+            }
+        }
+        let _cleanup = Drop2(probe.base.clone(), names.to_vec());
+        let (a_url, b_url) = (base.in_schema(&names[0]), base.in_schema(&names[1]));
+        assert_eq!(a_url.schema(), Some(names[0].as_str()));
+        assert!(a_url.shown().ends_with(&format!("(schema {})", names[0])));
+        let a = Store::connect_exclusive(&a_url).unwrap();
+        let b = Store::connect_exclusive(&b_url).expect("another user's daemon is not locked out");
+        a.set("who", "a").unwrap();
+        a.save_feed(
+            &FeedState {
+                name: "work".into(),
+                events: Some(7),
+                ..FeedState::default()
+            },
+            Some(b"BEGIN:VCALENDAR"),
+        )
+        .unwrap();
+        assert_eq!(b.get("who").unwrap(), None);
+        assert_eq!(b.feed_body("work").unwrap(), None);
+        assert_eq!(b.feed_state("work").unwrap().events, None);
+        assert_eq!(a.feed_state("work").unwrap().events, Some(7));
+        assert!(
+            matches!(
+                Store::connect_exclusive(&a_url),
+                Err(StoreError::Locked { .. })
+            ),
+            "still one daemon per user"
+        );
+        drop(a);
+        let again = Store::connect(&a_url).expect("the schema exists now");
+        assert_eq!(again.get("who").unwrap().as_deref(), Some("a"));
     }
 
     /// One daemon per PostgreSQL store until leases: a second `connect_exclusive` is refused

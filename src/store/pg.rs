@@ -62,7 +62,12 @@ impl Pg {
         let got: bool = pg
             .client
             .borrow_mut()
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&DAEMON_LOCK])?
+            // Per schema: each user of a team config has a store (a schema) of their own in
+            // the same database, and a daemon of their own.
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended(current_schema(), $1))",
+                &[&DAEMON_LOCK],
+            )?
             .get(0);
         if !got {
             return Err(StoreError::Locked {
