@@ -152,7 +152,7 @@ pub struct AlertsArgs {
     #[command(flatten)]
     pub daemon: DaemonArgs,
     /// Only alerts created or resolved on or after this local date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub since: Option<NaiveDate>,
     /// One JSON object per line.
     #[arg(long)]
@@ -185,10 +185,10 @@ pub struct Common {
     #[arg(long = "feed", value_name = "SOURCE")]
     pub feeds: Vec<String>,
     /// First day of the window (local date in --tz, YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: Option<NaiveDate>,
     /// Day after the window (exclusive).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
     /// Your IANA time zone (default: config `tz`, else the system zone).
     #[arg(long, value_name = "ZONE")]
@@ -264,4 +264,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Rules { action } => cmd::rules::run(action),
         Command::Init(args) => cmd::init::run(args),
     }
+}
+
+/// A date given on the command line: `YYYY-MM-DD`. The error names the expected format with
+/// an example, which clap's own ("input contains invalid characters") did not (issue 11
+/// item 8).
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("{e}; expected a date as YYYY-MM-DD, for example 2026-03-02"))
 }

@@ -542,12 +542,8 @@ pub fn report(a: &Analysis, s: &Settings<'_>) -> Report {
         || violations(a, s),
     );
     let tz = s.window.tz;
-    let mut seen = HashSet::new();
+    // One violation per meeting, however many blocks it breaks (`nofly::violations`).
     for v in violations {
-        // One meeting breaking two blocks is one broken meeting.
-        if !seen.insert(v.meeting) {
-            continue;
-        }
         let start = a.rows[v.meeting].occ.start;
         let local = start.with_timezone(&tz).date_naive();
         // The weeks are consecutive Mondays in order (`report::build`), so the week holding
@@ -611,7 +607,7 @@ pub fn chart_input(
     s: &Settings<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::chart::ChartInput {
-    use chrono::{Datelike, Timelike};
+    use chrono::Timelike;
     let tz = s.window.tz;
     let weeks = rep
         .weeks
@@ -626,26 +622,14 @@ pub fn chart_input(
             no_fly_violations: w.no_fly_violations,
         })
         .collect();
-    // Where counted meetings land: minutes per local weekday and hour, over the window.
-    let mut minutes = [[0f64; 24]; 7];
-    for r in &a.rows {
-        if r.excluded.is_some() || r.category == Category::DeepWork || r.occ.is_allday() {
-            continue;
-        }
-        let (ws, we) = (s.window.start(), s.window.end());
-        let mut t = r.occ.start.max(ws);
-        let end = r.occ.end.min(we);
-        while t < end {
-            let local = t.with_timezone(&tz);
-            let next_hour = t + chrono::Duration::seconds(i64::from(
-                3600 - (local.minute() * 60 + local.second()),
-            ));
-            let stop = next_hour.min(end);
-            let day = local.weekday().num_days_from_monday() as usize;
-            minutes[day][local.hour() as usize] += (stop - t).num_seconds() as f64 / 60.0;
-            t = stop;
-        }
-    }
+    // Where counted meetings land: an average week's busy minutes per weekday and hour.
+    let meetings: Vec<(DateTime<Utc>, DateTime<Utc>)> = a
+        .rows
+        .iter()
+        .filter(|r| r.excluded.is_none() && r.category != Category::DeepWork && !r.occ.is_allday())
+        .map(|r| (r.occ.start, r.occ.end))
+        .collect();
+    let heat = crate::chart::HeatMap::from_meetings(&meetings, tz, s.window.from, s.window.to);
     let mut no_fly = Vec::new();
     for w in s.no_fly {
         let (a, b) = (
@@ -664,7 +648,7 @@ pub fn chart_input(
         people_target: s.week.people_target,
         weeks,
         latest_complete: rep.latest_complete_week(now).map(|w| w.week.clone()),
-        heat: crate::chart::HeatMap { minutes, no_fly },
+        heat: crate::chart::HeatMap { no_fly, ..heat },
         one_on_ones: crate::playbook::weeks::chart_rows(a, rep, s, s.window.end()),
     }
 }

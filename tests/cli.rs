@@ -378,6 +378,97 @@ fn without_tz_the_feed_zone_is_used_and_said() {
     assert!(!e.contains("no `tz` configured"), "{e}");
 }
 
+/// Issue 11 item 4: a URL feed gets the same zone guess as a file, fetched once (the server
+/// answers one request: a second fetch for the analysis would fail). It kept the system zone.
+#[test]
+fn without_tz_a_url_feed_zone_is_used_and_said() {
+    let body = std::fs::read(util::fixture("no-tz-x-wr-timezone.ics")).expect("fixture");
+    let base = serve("200 OK", body, 1);
+    let url = format!("{base}/private-s3cr3t/basic.ics");
+    let o = calaudit(
+        &[
+            "report",
+            "--feed",
+            &url,
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-12",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    let rep: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(rep["tz"], "Europe/Berlin", "{e}");
+    assert!(
+        e.contains("no `tz` configured: using Europe/Berlin, the feed's zone (X-WR-TIMEZONE)"),
+        "{e}"
+    );
+    assert!(!e.contains("s3cr3t"), "{e}");
+}
+
+/// Issue 11 item 8: a date in the wrong format says which format it expects.
+#[test]
+fn a_wrong_date_says_the_expected_format() {
+    let o = calaudit(&["report", "--from", "02/03/2026"], None);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("--from") && e.contains("expected a date as YYYY-MM-DD, for example 2026-03-02"),
+        "{e}"
+    );
+}
+
+/// Issue 11 item 8: the explain table lines up whatever the text (a 300-character title, a
+/// fallback's long reasons), cuts long text with "…" at documented widths, and gives the
+/// weekday with the date. Lines were as long as the longest title and rule.
+#[test]
+fn the_explain_table_lines_up_with_weekdays_and_cut_text() {
+    let sample = std::fs::read_to_string(util::fixture("sample-manager.ics")).expect("sample");
+    let long = "Quarterly planning ".repeat(16);
+    let evil = format!("BEGIN:VEVENT\r\nUID:long@test\r\nDTSTART;TZID=America/Los_Angeles:20260224T160000\r\nDTEND;TZID=America/Los_Angeles:20260224T163000\r\nSUMMARY:{long}\r\nEND:VEVENT\r\nEND:VCALENDAR");
+    let dir = util::tempdir();
+    let feed = dir.join("long.ics");
+    std::fs::write(&feed, sample.replacen("END:VCALENDAR", &evil, 1)).expect("write");
+    let o = calaudit(
+        &[
+            "occurrences",
+            "--feed",
+            feed.to_str().unwrap(),
+            "--from",
+            "2026-02-23",
+            "--to",
+            "2026-03-02",
+            "--tz",
+            "America/Los_Angeles",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines[0].find("summary").expect("summary column");
+    assert!(lines.len() > 5, "{out}");
+    for l in &lines[1..] {
+        let chars: Vec<char> = l.chars().collect();
+        assert!(chars.len() <= at + 60, "longer than the title width: {l}");
+        assert_eq!(chars.get(at - 1), Some(&' '), "column moved: {l}");
+        assert!(
+            ["Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "]
+                .iter()
+                .any(|d| l.starts_with(d)),
+            "no weekday: {l}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with("Tue 2026-02-24 16:00") && l.ends_with("Quarterly planning Qu…")),
+        "{out}"
+    );
+}
+
 #[test]
 fn default_config_runs_on_the_bundled_sample() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -928,8 +1019,10 @@ fn occurrences_table_columns_line_up_with_long_rule_names() {
     assert_eq!(lines.len(), 3, "{out}");
     assert!(out.contains("fallback: "), "{out}");
     let column = lines[0].find("counts").expect("header");
+    // Columns are counted in characters, as a terminal shows them (a cut reason ends in "…").
     for line in &lines[1..] {
-        assert_eq!(line.find(" yes ").map(|i| i + 1), Some(column), "{out}");
+        let at = line.find(" yes ").map(|i| line[..i].chars().count() + 1);
+        assert_eq!(at, Some(column), "{out}");
     }
 }
 

@@ -368,6 +368,98 @@ fn kinds(calls: &[Value]) -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------- tests
 
+/// Issue 11 item 3: a meeting breaking a no-fly window and a deep-work block is one alert
+/// listing both (it was two), and a store an earlier version left with one open alert per
+/// block raises nothing new: the meeting keeps its first alert (the key of its earliest
+/// block) and the other is resolved as merged, not as "moved, cancelled or declined".
+#[test]
+fn a_meeting_breaking_two_blocks_is_one_alert_and_old_pairs_are_merged() {
+    let focus_tue = (
+        "focus-tue",
+        "Focus time",
+        "20260303T090000Z",
+        "20260303T110000Z",
+    );
+    // Tue 10:30–11:30 UTC: 60 min in the 10:00–12:00 window, 30 min in the focus block.
+    let demo = (
+        "demo-1",
+        "Vendor demo",
+        "20260303T103000Z",
+        "20260303T113000Z",
+    );
+
+    // A fresh store: one alert.
+    let (server, hook, cfg, _dir) = setup("");
+    server.set("/work.ics", &cal(&[focus_tue, demo]));
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(0)).expect("tick");
+    let calls = hook.calls();
+    assert_eq!(
+        kinds(&calls),
+        [("no_fly".into(), "open".into())],
+        "{calls:#?}"
+    );
+    let c = &calls[0];
+    let broken = c["broken"].as_array().cloned().unwrap_or_default();
+    let sources: Vec<&str> = broken.iter().filter_map(|b| b["source"].as_str()).collect();
+    assert_eq!(sources, ["deep_work_block", "no_fly_window"], "{c:#}");
+    assert_eq!(c["protected"]["start"], "2026-03-03T09:00:00Z");
+    assert_eq!(c["overlap_minutes"], 60, "the union, not 60 + 30");
+    let text = c["text"].as_str().unwrap_or("");
+    assert!(
+        text.contains("overlaps deep-work block 'Focus time'")
+            && text.contains(" and Tue/Thu 10:00–12:00 by 60 min"),
+        "{text}"
+    );
+    drop(d);
+
+    // A store with the two alerts an earlier version raised for the same meeting.
+    let (server, hook, cfg, _dir) = setup("");
+    server.set("/work.ics", &cal(&[focus_tue, demo]));
+    let ts = |s: &str| s.parse::<DateTime<Utc>>().expect("time").timestamp();
+    let (ms, me) = (ts("2026-03-03T10:30:00Z"), ts("2026-03-03T11:30:00Z"));
+    {
+        let mut store = calaudit::store::Store::open(&cfg.daemon.store_path).expect("store");
+        for protected in ["2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z"] {
+            let key =
+                calaudit::alert::AlertKey::no_fly("work", "demo-1", "", ts(protected), ms, me);
+            let old = calaudit::alert::Candidate {
+                key,
+                kind: calaudit::alert::AlertKind::NoFly,
+                payload: serde_json::json!({"kind": "no_fly", "text": format!("No-fly zone broken: 'Vendor demo' (block at {protected})")}),
+                relevant_until: DateTime::from_timestamp(me, 0),
+            };
+            let id = store.raise(&old, &[], at(-60)).expect("raise");
+            assert!(id.is_some());
+        }
+    }
+    let store_path = cfg.daemon.store_path.clone();
+    let mut d = Daemon::open(cfg).expect("daemon");
+    d.tick(at(0)).expect("tick");
+    d.tick(at(15)).expect("tick");
+    let calls = hook.calls();
+    assert_eq!(
+        kinds(&calls),
+        [("no_fly".into(), "resolved".into())],
+        "{calls:#?}"
+    );
+    let text = calls[0]["text"].as_str().unwrap_or("");
+    assert!(
+        text.starts_with("Merged into one alert for this meeting") && text.contains("10:00:00Z"),
+        "{text}"
+    );
+    drop(d);
+    let store = calaudit::store::Store::open(&store_path).expect("store");
+    let open = store
+        .open_alerts(calaudit::alert::AlertKind::NoFly)
+        .expect("open alerts");
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(
+        open[0].key,
+        calaudit::alert::AlertKey::no_fly("work", "demo-1", "", ts("2026-03-03T09:00:00Z"), ms, me)
+    );
+}
+
 #[test]
 fn a_violating_meeting_is_alerted_once_moved_is_new_moved_out_is_resolved() {
     let (server, hook, cfg, _dir) = setup("");
@@ -653,7 +745,7 @@ fn stopped_between_detection_and_delivery_delivers_once_after_restart() {
 
 #[test]
 fn a_webhook_that_is_down_gets_every_alert_once_it_is_back() {
-    let (server, hook, cfg, _dir) = setup("");
+    let (server, hook, cfg, dir) = setup("");
     hook.up(false);
     let demo = (
         "demo-1",
@@ -679,6 +771,19 @@ fn a_webhook_that_is_down_gets_every_alert_once_it_is_back() {
         d.tick(at(m)).expect("tick");
     }
     assert!(hook.calls().is_empty());
+    // `status` says so in words (issue 11 item 8), not `pending` or `open:1`.
+    let cfg2 = load(
+        &dir,
+        &std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+    );
+    let status = calaudit::daemon::cmd::status(&cfg2, at(11)).expect("status");
+    assert!(
+        status.contains("deliveries waiting: 2")
+            && status.contains("(protected time broken): waiting to retry webhook-")
+            && status.contains(" so far (last error: ")
+            && !status.contains("open:1"),
+        "{status}"
+    );
     hook.up(true);
     d.tick(at(40)).expect("tick");
     d.tick(at(60)).expect("tick");
@@ -889,8 +994,14 @@ fn status_lists_violations_in_time_order() {
         .filter_map(|c| c["event"]["summary"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(raised, ["Thursday sync", "Tuesday sync"], "raised by key");
+    d.record_stats(at(0)).expect("stats");
     drop(d);
     let status = calaudit::daemon::cmd::status(&load(&dir, &text), at(1)).expect("status");
+    let counters = format!(
+        "daemon (pid {}, as of 2026-03-02 08:00:00 UTC): 1 pulls, 0 unchanged, 1 analyses, 2 alerts raised, 2 delivered, 0 delivery failures",
+        std::process::id()
+    );
+    assert!(status.contains(&counters), "{status}");
     let (tue_at, thu_at) = (
         status.find("Tuesday sync").expect("tuesday listed"),
         status.find("Thursday sync").expect("thursday listed"),
@@ -902,6 +1013,13 @@ fn status_lists_violations_in_time_order() {
         status.contains("workers: 1") && status.contains(&pid),
         "{status}"
     );
+    // Counters written by some other version are skipped, not fatal to status.
+    let d = Daemon::open(load(&dir, &text)).expect("daemon");
+    d.store().set("stats", "{\"pid\": \"x\"").expect("set");
+    drop(d);
+    let status = calaudit::daemon::cmd::status(&load(&dir, &text), at(1)).expect("status");
+    assert!(status.contains("daemon counters: unreadable"), "{status}");
+    assert!(status.contains("Tuesday sync"), "{status}");
 }
 
 /// Slowloris feeds (a server that accepts and never answers) delay only themselves: a round
@@ -1054,7 +1172,7 @@ fn killed_mid_delivery_the_alert_is_delivered_once_after_restart() {
     let out = util::stdout(&o);
     assert!(
         out.contains(&format!(
-            "{} open:1: delivered after 1 attempt",
+            "    delivered to {}\n",
             SinkName::derived("webhook", &[&hook.url])
         )),
         "{out}{}",
@@ -1381,7 +1499,7 @@ fn deliveries_under_positional_sink_names_are_delivered_after_upgrade() {
     );
     let listed = calaudit::daemon::cmd::alerts(&cfg, None, false).expect("alerts");
     assert!(
-        listed.contains(&format!("{name} open:1: delivered")),
+        listed.contains(&format!("delivered to {name}")) && !listed.contains("open:1"),
         "{listed}"
     );
 }

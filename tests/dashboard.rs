@@ -225,6 +225,72 @@ fn dashboard_in_a_real_browser() {
             base64_decode(png),
         );
     }
+
+    // The bundled sample on a laptop and on a phone (issue 11, "The dashboard"): this week and
+    // last week side by side on the laptop and one above the other on the phone, nothing
+    // wider than the phone's screen, and a screenshot of each. They are the README's
+    // pictures: `CALAUDIT_UPDATE_SCREENSHOTS=1` writes them to docs/ as well.
+    let (_sample, sample_base) =
+        start_dashboard(&util::fixture("sample-manager.ics").display().to_string());
+    for (name, width, height, side_by_side) in [
+        ("dashboard-desktop.png", 1280, 1500, true),
+        ("dashboard-phone.png", 390, 1400, false),
+    ] {
+        http(
+            "POST",
+            &format!("{s}/window/rect"),
+            Some(json!({"width": width, "height": height})),
+        );
+        navigate(&s, &format!("{sample_base}/"));
+        let layout = script("const r = id => document.getElementById(id).getBoundingClientRect(); return [window.innerWidth, document.documentElement.scrollWidth, r('this-week').top, r('last-week').top, r('this-week').left, r('last-week').left];");
+        let n = |i: usize| layout[i].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            n(1) <= n(0),
+            "{name}: the page is wider than the window: {layout}"
+        );
+        if side_by_side {
+            assert!(
+                n(2) == n(3) && n(5) > n(4),
+                "{name}: cards not side by side: {layout}"
+            );
+        } else {
+            assert!(
+                n(3) > n(2) && n(4) == n(5),
+                "{name}: cards not stacked: {layout}"
+            );
+        }
+        // Times are in the user's zone, the feed's last success too (it was UTC).
+        let fetched = script(
+            "return document.querySelector('#feeds tr:nth-child(2) td:nth-child(3)').textContent;",
+        );
+        let fetched = fetched.as_str().unwrap_or("");
+        assert!(
+            fetched.ends_with("PST") || fetched.ends_with("PDT"),
+            "{fetched:?}"
+        );
+        // Met and missed weeks are marked in the table, in words as well as colour.
+        let marks = script("return Array.from(document.querySelectorAll('#weeks tr[data-week]')).map(r => [r.dataset.target, r.className, r.children[1].textContent]);");
+        let marks = marks.as_array().expect("week rows");
+        assert!(
+            marks.iter().any(|m| m[0] == "miss"
+                && m[1].as_str().is_some_and(|c| c.contains("miss"))
+                && m[2] == "target missed"),
+            "{marks:?}"
+        );
+        let png = http("GET", &format!("{s}/screenshot"), None)["value"]
+            .as_str()
+            .map(base64_decode)
+            .expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "{name} is not a PNG");
+        let _ = std::fs::write(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name),
+            &png,
+        );
+        if std::env::var_os("CALAUDIT_UPDATE_SCREENSHOTS").is_some() {
+            let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+            std::fs::write(docs.join(name), &png).expect("write the screenshot to docs/");
+        }
+    }
 }
 
 /// Ends the WebDriver session when dropped, so a failing test leaves no browser running.

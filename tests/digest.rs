@@ -50,9 +50,12 @@ fn digest_numbers_match_report_json_on_the_sample() {
         text.starts_with("calaudit digest 2026-W48 (Nov 23 – Nov 29, America/Los_Angeles)"),
         "{text}"
     );
+    // Hours by the one rounding rule (one decimal, a half rounded up; issue 11 item 3),
+    // written out here rather than borrowed from the crate.
+    let h = |minutes: f64| format!("{:.1}", (minutes / 6.0 + 0.5).floor() / 10.0);
     let headline = format!(
-        "People time {:.1} h = {:.1}% of {} working hours (target 30%): {}.",
-        people as f64 / 60.0,
+        "People time {} h = {:.1}% of {} working hours (target 30%): {}.",
+        h(people as f64),
         share * 100.0,
         hours,
         if w48["people_target_met"] == true {
@@ -71,15 +74,15 @@ fn digest_numbers_match_report_json_on_the_sample() {
             "  {}  {:>6}  {:>7}",
             w["week"].as_str().unwrap(),
             format!("{:.1}%", w["people_share"].as_f64().unwrap() * 100.0),
-            format!("{:.1} h", w["minutes"]["people"].as_f64().unwrap() / 60.0),
+            format!("{} h", h(w["minutes"]["people"].as_f64().unwrap())),
         );
         assert!(text.contains(&line), "{line:?}\n{text}");
     }
     let deep = format!(
-        "Deep work kept: {:.1} h ({} focus blocks of 2 h or more, longest free stretch {:.1} h); broken: {} no-fly violation",
-        w48["minutes"]["deep_work"].as_f64().unwrap() / 60.0,
+        "Deep work kept: {} h ({} focus blocks of 2 h or more, longest free stretch {} h); broken: {} no-fly violation",
+        h(w48["minutes"]["deep_work"].as_f64().unwrap()),
         w48["focus_blocks"],
-        w48["longest_free_minutes"].as_f64().unwrap() / 60.0,
+        h(w48["longest_free_minutes"].as_f64().unwrap()),
         w48["no_fly_violations"],
     );
     assert!(text.contains(&deep), "{deep}\n{text}");

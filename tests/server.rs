@@ -158,12 +158,44 @@ fn api_metrics_and_pages() {
     let (st, page) = get(&format!("{base}/"), None);
     assert_eq!(st, 200);
     assert!(
-        page.contains("This week (2026-W07)") && page.contains("Payments architecture deep dive")
+        page.contains("id=\"this-week\" data-week=\"2026-W07\"")
+            && page.contains("id=\"last-week\" data-week=\"2026-W06\"")
+            && page.contains("Payments architecture deep dive"),
+        "{page}"
     );
     let (st, svg) = get(&format!("{base}/charts/weekly-allocation.svg"), None);
     assert!(st == 200 && svg.starts_with("<svg"));
     assert_eq!(get(&format!("{base}/nope"), None).0, 404);
     stop.store(true, Ordering::Relaxed);
+}
+
+/// Issue 11 item 3: on the sample, "Payments architecture deep dive" (Thu 10:30–11:30)
+/// breaks the Tue/Thu 10:00–12:00 no-fly window and the deep-work block there. It is one
+/// violation listing both blocks, so `/api/violations` and each week's `no_fly_violations`
+/// agree; the list had it twice.
+#[test]
+fn one_meeting_is_one_violation_in_the_api_and_the_weeks() {
+    let s = snapshot();
+    for w in &s.weeks {
+        let listed = s.violations.iter().filter(|v| v.week == w.week).count();
+        assert_eq!(
+            listed, w.no_fly_violations as usize,
+            "{}: {:#?}",
+            w.week, s.violations
+        );
+    }
+    let dive: Vec<_> = s
+        .violations
+        .iter()
+        .filter(|v| v.meeting == "Payments architecture deep dive")
+        .collect();
+    assert_eq!(dive.len(), 1, "{dive:#?}");
+    assert_eq!(dive[0].blocks.len(), 2, "{dive:#?}");
+    assert!(dive[0]
+        .blocks
+        .iter()
+        .any(|b| b.starts_with("no-fly Tue/Thu")));
+    assert_eq!(dive[0].overlap_minutes, 60, "the union of both overlaps");
 }
 
 #[test]
@@ -224,7 +256,7 @@ fn reports_section_and_api_show_the_sample_reports() {
 
     let (st, page) = get(&format!("{base}/"), None);
     assert_eq!(st, 200);
-    assert!(page.contains("<h2>Reports</h2>") && page.contains("id=\"reports\""));
+    assert!(page.contains("<h2>Reports and 1:1s</h2>") && page.contains("id=\"reports\""));
     for name in names {
         assert!(
             page.contains(&format!("<tr data-report=\"{name}\">")),

@@ -88,7 +88,35 @@ pub(crate) fn window_label(w: &NoFlyWindow) -> String {
     )
 }
 
-/// Upcoming meetings (ending after `now`, starting before `horizon`) that break protected time.
+/// What a protected interval is, for people: its source name (`no_fly_window`,
+/// `deep_work_block`) and a label (`Tue/Thu 09:00–12:00`, `deep-work block 'Focus' Tue …`).
+fn protected_label(a: &Analysis, cfg: &Config, source: &ProtectedSource) -> (&'static str, String) {
+    match source {
+        ProtectedSource::Window(i) => (
+            "no_fly_window",
+            cfg.no_fly.get(*i).map(window_label).unwrap_or_default(),
+        ),
+        ProtectedSource::Block(r) => {
+            let b = &a.rows[*r];
+            let s = a.event(b).summary.clone().unwrap_or_default();
+            (
+                "deep_work_block",
+                format!(
+                    "deep-work block '{s}' {}",
+                    span_local(cfg.tz, b.occ.start, b.occ.end)
+                ),
+            )
+        }
+    }
+}
+
+/// Upcoming meetings (ending after `now`, starting before `horizon`) that break protected time:
+/// one alert per meeting occurrence, naming every block it breaks.
+///
+/// The key names the earliest protected interval broken, as each interval's own alert did
+/// before a meeting's blocks were grouped (issue 11 item 3): a store's open alert for a
+/// meeting keeps its key and is not raised again. The later intervals' old alerts are
+/// [`merged_into`] the meeting's one alert.
 pub fn no_fly(
     a: &Analysis,
     violations: &[Violation],
@@ -101,42 +129,37 @@ pub fn no_fly(
     for v in violations {
         let row = &a.rows[v.meeting];
         let (ms, me) = (row.occ.start, row.occ.end);
-        if me <= now || ms >= horizon {
+        if me <= now || ms >= horizon || v.breaks.is_empty() {
             continue;
         }
         let ev = a.event(row);
         let feed = &a.feeds[row.feed as usize];
         let summary = ev.summary.clone().unwrap_or_default();
-        let (source, label) = match &v.protected.source {
-            ProtectedSource::Window(i) => (
-                "no_fly_window".to_string(),
-                cfg.no_fly.get(*i).map(window_label).unwrap_or_default(),
-            ),
-            ProtectedSource::Block(r) => {
-                let b = &a.rows[*r];
-                let s = a.event(b).summary.clone().unwrap_or_default();
-                (
-                    "deep_work_block".to_string(),
-                    format!(
-                        "deep-work block '{s}' {}",
-                        span_local(tz, b.occ.start, b.occ.end)
-                    ),
-                )
-            }
-        };
+        let broken: Vec<(&'static str, String, &crate::report::nofly::Break)> = v
+            .breaks
+            .iter()
+            .map(|b| {
+                let (source, label) = protected_label(a, cfg, &b.protected.source);
+                (source, label, b)
+            })
+            .collect();
+        let labels: Vec<&str> = broken.iter().map(|(_, l, _)| l.as_str()).collect();
         let minutes = (v.overlap_seconds() + 59) / 60;
         let text = format!(
-            "No-fly zone broken: '{summary}' {} overlaps {label} by {minutes} min",
-            span_local(tz, ms, me)
+            "No-fly zone broken: '{summary}' {} overlaps {} by {minutes} min",
+            span_local(tz, ms, me),
+            labels.join(" and ")
         );
+        let first = v.first();
         let key = AlertKey::no_fly(
             feed,
             &ev.uid,
             &rid_str(row.occ.recurrence_id),
-            ts(v.protected.start),
+            ts(first.start),
             ts(ms),
             ts(me),
         );
+        let (source, label, _) = &broken[0];
         out.push(Candidate {
             key,
             kind: AlertKind::NoFly,
@@ -152,12 +175,20 @@ pub fn no_fly(
                     "start": iso(ms),
                     "end": iso(me),
                 },
+                // The earliest block, as before grouping; `broken` lists them all.
                 "protected": {
-                    "start": iso(v.protected.start),
-                    "end": iso(v.protected.end),
+                    "start": iso(first.start),
+                    "end": iso(first.end),
                     "source": source,
                     "label": label,
                 },
+                "broken": broken.iter().map(|(source, label, b)| json!({
+                    "start": iso(b.protected.start),
+                    "end": iso(b.protected.end),
+                    "source": source,
+                    "label": label,
+                    "overlap_minutes": ((b.overlap_end - b.overlap_start).num_seconds() + 59) / 60,
+                })).collect::<Vec<_>>(),
                 "overlap_minutes": minutes,
             }),
         });
@@ -165,6 +196,20 @@ pub fn no_fly(
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out.dedup_by(|a, b| a.key == b.key);
     out
+}
+
+/// When `open` is a no-fly alert for a meeting occurrence that has a current alert under
+/// another key (`current`), that key: the open one was raised for a later block of the same
+/// meeting, before one meeting became one alert (issue 11 item 3). The daemon resolves it as
+/// merged rather than as "moved, cancelled or declined", and raises nothing new.
+pub fn merged_into<'a>(
+    open: &AlertKey,
+    current: impl IntoIterator<Item = &'a AlertKey>,
+) -> Option<&'a AlertKey> {
+    let meeting = open.no_fly_meeting()?;
+    current
+        .into_iter()
+        .find(|k| *k != open && k.no_fly_meeting() == Some(meeting.clone()))
 }
 
 /// Counted deep-work blocks that end after `now` and start before `horizon`.
@@ -346,9 +391,9 @@ pub fn week_end_utc(tz: chrono_tz::Tz, w: &WeekSummary) -> DateTime<Utc> {
 
 pub fn target_text(w: &WeekSummary, target: f64, what: &str) -> String {
     format!(
-        "{} {what}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
+        "{} {what}: people time {}h = {:.0}% of {}h working hours (target {:.0}%)",
         w.week,
-        w.seconds[crate::classify::Category::People] as f64 / 3600.0,
+        crate::report::hours::fmt(w.seconds[crate::classify::Category::People]),
         w.people_share.unwrap_or(0.0) * 100.0,
         w.working_hours,
         target * 100.0
@@ -361,7 +406,7 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: DateTime<Utc>) -> Optio
     if now - since < after {
         return None;
     }
-    let hours = (now - since).num_seconds() as f64 / 3600.0;
+    let hours = crate::report::hours::fmt((now - since).num_seconds());
     let err = s.last_error.clone().unwrap_or_default();
     let stale = match s.last_success {
         Some(t) => format!("last good data from {}", iso(t)),
@@ -373,7 +418,7 @@ pub fn feed_failing(s: &FeedState, after: Duration, now: DateTime<Utc>) -> Optio
         relevant_until: None,
         payload: json!({
             "kind": AlertKind::FeedFailing.as_str(),
-            "text": format!("Feed '{}' has failed for {hours:.1}h ({stale}): {err}", s.name),
+            "text": format!("Feed '{}' has failed for {hours}h ({stale}): {err}", s.name),
             "feed": s.name,
             "failing_since": iso(since),
             "last_success": s.last_success.map(iso),

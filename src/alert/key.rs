@@ -59,6 +59,22 @@ impl AlertKind {
         }
     }
 
+    /// The kind in words, for people (`status`, `alerts`, the dashboard): "protected time
+    /// broken" where the stored name is `no_fly`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AlertKind::NoFly => "protected time broken",
+            AlertKind::BlockChanged => "deep-work block changed",
+            AlertKind::TargetMissed => "people target missed",
+            AlertKind::FeedFailing => "feed failing",
+            AlertKind::OneOnOneOverdue => "1:1 overdue",
+            AlertKind::CareerOverdue => "career talk overdue",
+            AlertKind::OneOnOneChanged => "1:1 changed",
+            AlertKind::TechnicalCrutch => "technical crutch",
+            AlertKind::Digest => "weekly digest",
+        }
+    }
+
     /// The kind named `s`, as [`AlertKind::as_str`] writes it; `None` for any other text.
     pub fn parse(s: &str) -> Option<AlertKind> {
         AlertKind::ALL.into_iter().find(|k| k.as_str() == s)
@@ -101,6 +117,22 @@ impl AlertKey {
             "{}|{feed}|{uid}|{rid}|{protected_start}|{start}|{end}",
             AlertKind::NoFly
         ))
+    }
+
+    /// For a [`AlertKey::no_fly`] key, the meeting occurrence it is about (feed, UID,
+    /// recurrence id, start, end: every field but the protected interval's start); `None`
+    /// for other keys. Two keys with the same meeting are the same broken meeting.
+    pub fn no_fly_meeting(&self) -> Option<(String, String, String)> {
+        let rest = self
+            .0
+            .strip_prefix(AlertKind::NoFly.as_str())?
+            .strip_prefix('|')?;
+        // The last three fields are numbers without `|`; feed, UID and rid come before.
+        let mut tail = rest.rsplitn(4, '|');
+        let (end, start, protected, head) =
+            (tail.next()?, tail.next()?, tail.next()?, tail.next()?);
+        protected.parse::<i64>().ok()?;
+        Some((head.to_owned(), start.to_owned(), end.to_owned()))
     }
 
     /// A deep-work block (feed, UID, recurrence id, start, end) that changed (`deleted`,
@@ -283,6 +315,17 @@ mod tests {
             Some(AlertKind::TargetMissed)
         );
         assert_eq!(AlertKey::from_stored("x|y".into()).kind(), None);
+    }
+
+    /// Issue 11 item 3: keys for one meeting occurrence differ only in the protected start.
+    #[test]
+    fn no_fly_keys_name_their_meeting() {
+        let a = AlertKey::no_fly("work", "u|x", "r", 100, 200, 300);
+        let b = AlertKey::no_fly("work", "u|x", "r", 150, 200, 300);
+        let c = AlertKey::no_fly("work", "u|x", "r", 100, 200, 360);
+        assert_eq!(a.no_fly_meeting(), b.no_fly_meeting());
+        assert_ne!(a.no_fly_meeting(), c.no_fly_meeting());
+        assert_eq!(AlertKey::digest("2026-W09").no_fly_meeting(), None);
     }
 
     /// The old prefix match (`feed_failing|a|`) also matched the alert of a feed `a|b`.

@@ -73,15 +73,16 @@ impl SinkName {
     /// `parts`: the kind and the first 8 hex digits of a 64-bit FNV-1a hash of the parts.
     /// Stable across versions and platforms; the parts themselves never appear in it.
     pub fn derived(kind: &str, parts: &[&str]) -> SinkName {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        use std::hash::Hasher;
+        let mut h = fnv::FnvHasher::default();
         for (i, part) in parts.iter().enumerate() {
             // A separator no part can hold, so ["ab", "c"] and ["a", "bc"] differ.
-            let sep: &[u8] = if i == 0 { b"" } else { b"\0" };
-            for &b in sep.iter().chain(part.as_bytes()) {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            if i > 0 {
+                h.write(b"\0");
             }
+            h.write(part.as_bytes());
         }
-        SinkName(format!("{kind}-{:08x}", h >> 32))
+        SinkName(format!("{kind}-{:08x}", h.finish() >> 32))
     }
 
     /// The name the outbox used before sinks had stable names: the sink's kind and its

@@ -114,6 +114,8 @@ pub(crate) enum Swatch {
     Marker(RGBColor),
     /// An unfilled rectangle (outlines).
     Outline(RGBColor),
+    /// A hollow round marker (a week below the target).
+    Ring(RGBColor),
 }
 
 /// A legend row: swatches and labels left to right, starting where the plot starts.
@@ -175,6 +177,10 @@ fn draw_swatch<DB: DrawingBackend>(
                 c.mix(0.6).stroke_width(1),
             ))?;
             area.draw(&Circle::new((x0 + 11, y), 4, c.filled()))?;
+        }
+        Swatch::Ring(c) => {
+            area.draw(&Circle::new((x0 + 11, y), 5, WHITE.filled()))?;
+            area.draw(&Circle::new((x0 + 11, y), 5, c.stroke_width(2)))?;
         }
         Swatch::Outline(c) => {
             // Segments, as in the heat-map (see there why).
@@ -396,7 +402,8 @@ pub(crate) fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         format!("{}", v.round())
     } else {
-        format!("{v:.1}")
+        // The one rounding rule for hours (a half goes up), for every number a chart writes.
+        crate::report::hours::fmt_f64(v)
     }
 }
 

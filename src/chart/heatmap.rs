@@ -1,5 +1,7 @@
-//! Chart 4, week heat-map: weekdays (Mon at the top … Sun) × local hours, cell colour = meeting
-//! minutes (deep work excluded upstream), minutes written in cells that can hold them, no-fly
+//! Chart 4, week heat-map: weekdays (Mon at the top … Sun) × local hours, cell colour = busy
+//! minutes in an average week of the window (the union of meetings, so a double-booked hour is
+//! one hour; deep work and events over [`super::input::LONGEST_MEETING`] left out upstream, see
+//! [`super::HeatMap::from_meetings`]), minutes written in cells that can hold them, no-fly
 //! windows outlined in vermillion, and a colour scale on the right.
 //!
 //! Hours shown: 06:00–22:00 by default, the span where a working day plausibly happens, so the
@@ -252,7 +254,7 @@ fn draw_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, max: f64) -> Dr
         return Ok(());
     }
     area.draw_text(
-        "minutes",
+        "min/week",
         &frame::style(frame::LABEL_SIZE, INK).pos(Pos::new(HPos::Left, VPos::Top)),
         (x0, 8),
     )?;
@@ -287,7 +289,7 @@ fn draw_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, max: f64) -> Dr
     Ok(())
 }
 
-/// "Busiest hour: Tue 10:00 (540 min) · 3 no-fly windows outlined".
+/// "Busiest hour: Tue 10:00 (45 min a week) · 3 no-fly windows outlined".
 fn subtitle(cells: &[(usize, u32, f64)], windows: usize) -> String {
     let busiest = cells
         .iter()
@@ -298,7 +300,7 @@ fn subtitle(cells: &[(usize, u32, f64)], windows: usize) -> String {
         });
     let mut s = match busiest {
         Some(&(d, h, v)) => format!(
-            "Busiest hour: {} ({} min of meetings)",
+            "Busiest hour: {} ({} min of meetings a week on average)",
             slot_label(d, h * 60),
             frame::fmt_num(v.round())
         ),

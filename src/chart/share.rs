@@ -1,19 +1,22 @@
 //! Chart 2, people share trend: the weekly people share of the working week (markers joined
 //! only across consecutive weeks, so an all-OOO week shows as a gap), a rolling 4-week mean,
-//! and the target as a dashed line over a shaded "at or above target" band.
+//! and the target as a dashed line over a shaded "at or above target" band. A week that
+//! missed the target is a hollow vermillion ring (colour and shape, so it reads in grey too),
+//! a week that met it a filled people-orange dot, as the dashboard's weeks table marks them.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::frame::{self, DrawResult, Swatch, WeekAxis};
 use super::input::{self, ChartInput};
-use super::palette::{self, INK, TARGET_BAND};
+use super::palette::{self, INK, NO_FLY, TARGET_BAND};
 use super::series::{points, Series};
 use super::ChartKind;
 
 pub(crate) const SHARE: &str = "people share";
 pub(crate) const MEAN: &str = "4-week mean";
 pub(crate) const TARGET: &str = "target";
+pub(crate) const MISSED: &str = "missed target";
 
 /// The band is translucent so the grid lines stay visible through it.
 const BAND_ALPHA: f64 = 0.75;
@@ -33,10 +36,17 @@ pub(crate) fn series(input: &ChartInput) -> Vec<Series> {
         .iter()
         .map(|w| (input::week_label(w), target))
         .collect();
+    // Below the target, as the report decides it (people time < target × working time).
+    let missed = share
+        .iter()
+        .filter(|(_, v)| *v < target - 1e-9)
+        .cloned()
+        .collect();
     vec![
         Series::new(SHARE, share.clone()),
         Series::new(MEAN, rolling_mean(&share, WINDOW)),
         Series::new(TARGET, target_pts),
+        Series::new(MISSED, missed),
     ]
 }
 
@@ -74,7 +84,11 @@ pub(crate) fn draw<DB: DrawingBackend>(
     frame::legend(
         &legend,
         &[
-            (Swatch::Marker(people), "weekly people share".to_string()),
+            (
+                Swatch::Marker(people),
+                "week at or above target".to_string(),
+            ),
+            (Swatch::Ring(NO_FLY), "week below target".to_string()),
             (Swatch::Line(INK, 3), "4-week mean".to_string()),
             (
                 Swatch::Dashed(INK),
@@ -155,10 +169,26 @@ pub(crate) fn draw<DB: DrawingBackend>(
         s if s >= 8.0 => 3,
         _ => 2,
     };
+    let missed: Vec<(f64, f64)> = points(data, MISSED)
+        .iter()
+        .filter_map(|(label, v)| axis.pos(label).map(|x| (x, *v)))
+        .collect();
+    let is_missed = |p: &(f64, f64)| missed.iter().any(|m| (m.0 - p.0).abs() < 1e-9);
     chart.draw_series(
         share
             .iter()
+            .filter(|p| !is_missed(p))
             .map(|&p| Circle::new(p, radius, people.filled())),
+    )?;
+    chart.draw_series(
+        missed
+            .iter()
+            .map(|&p| Circle::new(p, radius + 1, WHITE.filled())),
+    )?;
+    chart.draw_series(
+        missed
+            .iter()
+            .map(|&p| Circle::new(p, radius + 1, NO_FLY.stroke_width(2))),
     )?;
 
     Ok(())
@@ -206,7 +236,8 @@ mod tests {
             "\
 people share: 2026-W02=20 2026-W03=27.083333333333332 2026-W05=35
 4-week mean: 2026-W02=20 2026-W03=23.541666666666664 2026-W05=27.36111111111111
-target: 2026-W02=30 2026-W03=30 2026-W04=30 2026-W05=30"
+target: 2026-W02=30 2026-W03=30 2026-W04=30 2026-W05=30
+missed target: 2026-W02=20 2026-W03=27.083333333333332"
         );
     }
 

@@ -44,18 +44,22 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     };
-    let people_h = w.seconds[crate::classify::Category::People] as f64 / 3600.0;
+    let people_h = crate::report::hours::fmt(w.seconds[crate::classify::Category::People]);
     match (w.people_share, w.people_target_met) {
         (Some(share), Some(false)) => {
             println!(
-                "MISSED {}: people time {:.1}h = {:.0}% of {}h working hours, below the {:.0}% target",
-                w.week, people_h, share * 100.0, w.working_hours, r.people_target * 100.0
+                "MISSED {}: people time {}h = {:.0}% of {}h working hours, below the {:.0}% target",
+                w.week,
+                people_h,
+                share * 100.0,
+                w.working_hours,
+                r.people_target * 100.0
             );
             Ok(ExitCode::from(1))
         }
         (Some(share), _) => {
             println!(
-                "ok {}: people time {:.1}h = {:.0}% of {}h working hours (target {:.0}%)",
+                "ok {}: people time {}h = {:.0}% of {}h working hours (target {:.0}%)",
                 w.week,
                 people_h,
                 share * 100.0,

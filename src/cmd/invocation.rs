@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Utc};
 use super::output::{ms, skip_teardown};
 use crate::cli::Common;
 use crate::config::{parse_tz, Config};
-use crate::feed::{Body, FetchOptions, Fetcher, Source, MAX_BODY_BYTES};
+use crate::feed::{Body, FeedError, FetchOptions, Fetcher, Source, MAX_BODY_BYTES};
 use crate::pipeline::{self, Analysis, ParsedFeed, Settings};
 use crate::report::Window;
 
@@ -53,6 +53,10 @@ pub enum WindowDefault {
     ThroughToday,
 }
 
+/// A URL feed fetched while guessing the zone: its body or why it failed (`None`: not
+/// fetched yet).
+type Prefetched = Option<Result<Vec<u8>, FeedError>>;
+
 /// Everything an analysing command needs, resolved from flags and config.
 pub struct Invocation {
     pub cfg: Config,
@@ -65,6 +69,10 @@ pub struct Invocation {
     pub feeds: Vec<(String, Source)>,
     pub verbose: bool,
     fetcher: Fetcher,
+    /// Per feed, what fetching a URL feed while looking for the zone ([`feed_zone`]) gave,
+    /// so that the analysis does not fetch it a second time; `None` otherwise. An error is
+    /// taken out by the first read, which reports it.
+    prefetched: std::cell::RefCell<Vec<Prefetched>>,
 }
 
 impl Invocation {
@@ -77,13 +85,15 @@ impl Invocation {
             max_body_bytes: MAX_BODY_BYTES,
         });
         let feeds = resolve_feeds(c, &cfg)?;
+        let mut prefetched: Vec<Prefetched> =
+            std::iter::repeat_with(|| None).take(feeds.len()).collect();
         let tz = match c.tz.as_deref() {
             Some(name) => parse_tz(name).with_context(|| {
                 format!("--tz: unknown time zone {name:?}; expected an IANA name such as \"Europe/Berlin\"")
             })?,
             None if cfg.tz_configured => cfg.tz,
             // No zone given: the feed's own, said on stderr (issue 11, item 4).
-            None => match feed_zone(&fetcher, &feeds) {
+            None => match feed_zone(&fetcher, &feeds, &mut prefetched) {
                 Some((zone, from)) => {
                     eprintln!(
                         "note: no `tz` configured: using {zone}, the feed's zone ({from}); set tz = \"{zone}\" in the config or pass --tz to change it",
@@ -110,6 +120,7 @@ impl Invocation {
             feeds,
             verbose: c.verbose,
             fetcher,
+            prefetched: std::cell::RefCell::new(prefetched),
         })
     }
 
@@ -167,7 +178,7 @@ impl Invocation {
     pub fn read_feeds(&self) -> Result<Vec<pipeline::FeedInput>> {
         use std::io::Read;
         let mut out = Vec::new();
-        for (name, src) in &self.feeds {
+        for (i, (name, src)) in self.feeds.iter().enumerate() {
             let context = || format!("feed {name:?} ({})", src.display());
             let not_a_calendar_error = || {
                 anyhow::anyhow!(
@@ -175,7 +186,7 @@ impl Invocation {
                     crate::untrusted::shown(&src.display())
                 )
             };
-            let mut body = match self.fetcher.open(src) {
+            let mut body = match self.open(i, src) {
                 Ok(body) => body,
                 Err(e) if e.is_not_a_calendar() => return Err(not_a_calendar_error()),
                 Err(e) => return Err(e).with_context(context),
@@ -196,6 +207,23 @@ impl Invocation {
         Ok(out)
     }
 
+    /// Feed `i`'s body: the copy fetched while guessing the zone, else a fresh read or fetch.
+    fn open(&self, i: usize, src: &Source) -> Result<Body, FeedError> {
+        let mut prefetched = self.prefetched.borrow_mut();
+        let Some(slot) = prefetched.get_mut(i) else {
+            return self.fetcher.open(src);
+        };
+        match slot.take() {
+            Some(Ok(bytes)) => {
+                let body = Body::Bytes(std::io::Cursor::new(bytes.clone()));
+                *slot = Some(Ok(bytes));
+                Ok(body)
+            }
+            Some(Err(e)) => Err(e),
+            None => self.fetcher.open(src),
+        }
+    }
+
     fn print_timings(&self, parse_time: Duration, a: &Analysis) {
         if self.verbose {
             let t = a.timings;
@@ -214,7 +242,7 @@ impl Invocation {
     fn parse(&self, opts: crate::ics::parse::ParseOptions) -> Result<(Vec<ParsedFeed>, Duration)> {
         let mut parsed = Vec::new();
         let started = Instant::now();
-        for (name, src) in &self.feeds {
+        for (i, (name, src)) in self.feeds.iter().enumerate() {
             let context = || format!("feed {name:?} ({})", src.display());
             let not_a_calendar_error = |problem: &str| {
                 anyhow::anyhow!(
@@ -222,7 +250,7 @@ impl Invocation {
                     crate::untrusted::shown(&src.display())
                 )
             };
-            let body = match self.fetcher.open(src) {
+            let body = match self.open(i, src) {
                 Ok(body) => body,
                 // A URL that sent a web page (a sign-in page) is told as a file would be.
                 Err(e) if e.is_not_a_calendar() => {
@@ -350,28 +378,50 @@ const ZONE_SNIFF_BYTES: u64 = 256 * 1024;
 
 /// The zone the feeds are written in, and the property that said so: Google's
 /// `X-WR-TIMEZONE`, else the IANA `TZID` used most on DTSTART/DTEND lines, from the first
-/// [`ZONE_SNIFF_BYTES`] of each feed file. A feed that cannot be read is skipped here (the
+/// [`ZONE_SNIFF_BYTES`] of each feed. A feed that cannot be read is skipped here (the
 /// analysis reports it).
 ///
-/// IMPORTANT: only files are looked at. A URL would be fetched twice (a secret feed link may
-/// be rate-limited, and a server may answer once); URL feeds keep the system zone until the
-/// zone is taken from the one fetch the analysis makes.
+/// A URL feed is fetched here, once: its body is kept in `prefetched` (by feed index) and the
+/// analysis reads that copy, so a secret link is not asked twice (issue 11 item 4); a fetch
+/// that fails is kept too, and the analysis reports it.
 fn feed_zone(
     fetcher: &Fetcher,
     feeds: &[(String, Source)],
+    prefetched: &mut [Prefetched],
 ) -> Option<(chrono_tz::Tz, &'static str)> {
     use std::io::Read;
     let mut counts: Vec<(chrono_tz::Tz, usize)> = Vec::new();
-    for (_, src) in feeds {
-        if !matches!(src, Source::Path(_)) {
-            continue;
-        }
-        let Ok(body) = fetcher.open(src) else {
-            continue;
-        };
+    for (i, (_, src)) in feeds.iter().enumerate() {
         let mut head = Vec::new();
-        if body.take(ZONE_SNIFF_BYTES).read_to_end(&mut head).is_err() {
-            continue;
+        match src {
+            Source::Path(_) => {
+                let Ok(body) = fetcher.open(src) else {
+                    continue;
+                };
+                if body.take(ZONE_SNIFF_BYTES).read_to_end(&mut head).is_err() {
+                    continue;
+                }
+            }
+            _ => {
+                let mut body = match fetcher.open(src) {
+                    Ok(body) => body,
+                    Err(e) => {
+                        // Kept for the analysis to report, not fetched again.
+                        if let Some(slot) = prefetched.get_mut(i) {
+                            *slot = Some(Err(e));
+                        }
+                        continue;
+                    }
+                };
+                let mut all = Vec::new();
+                if body.read_to_end(&mut all).is_err() {
+                    continue;
+                }
+                head.extend_from_slice(&all[..all.len().min(ZONE_SNIFF_BYTES as usize)]);
+                if let Some(slot) = prefetched.get_mut(i) {
+                    *slot = Some(Ok(all));
+                }
+            }
         }
         let text = String::from_utf8_lossy(&head);
         for line in text.lines() {

@@ -41,7 +41,8 @@ fn snapshot(inv: &Invocation, a: &Analysis, now: DateTime<Utc>) -> Snapshot {
         .map(|((name, src), cal)| FeedView {
             name: name.clone(),
             source: src.display(),
-            last_success: Some(crate::time::utc_minutes(now)),
+            // In the user's zone, as every time on the page.
+            last_success: Some(crate::daemon::cmd::when_local(inv.tz, now)),
             last_success_unix: Some(now.timestamp()),
             events: cal.events.len(),
             ..Default::default()

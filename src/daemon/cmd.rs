@@ -7,9 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::DaemonError;
+use super::{DaemonError, StatsRecord, STATS_KEY};
 use crate::alert::detect::from_ts;
 use crate::alert::outbox::payload_text;
+use crate::alert::outbox::{AlertState, DeliveryState, DeliveryStatus};
 use crate::alert::AlertKind;
 use crate::classify::Category;
 use crate::config::Config;
@@ -54,6 +55,48 @@ pub fn run(cfg: Config) -> Result<()> {
     Ok(())
 }
 
+/// A delivery's state in words (issue 11 item 8): "delivered to ops", "waiting to retry
+/// ops, 1 attempt so far (last error: …)", "resolution delivered to ops"; never the stored
+/// `open:1` / `pending` spelling. `kind` is the sink's kind (`webhook`, `email`, …) when known.
+pub(crate) fn delivery_words(d: &DeliveryStatus, kind: Option<&str>) -> String {
+    let to = match kind {
+        Some(k) if !d.sink.to_string().starts_with(k) => format!("{k} {}", d.sink),
+        _ => d.sink.to_string(),
+    };
+    let what = match (d.event.state, d.event.opening) {
+        (AlertState::Resolved, _) => "resolution ",
+        (AlertState::Open, n) if n > 1 => "reopened alert ",
+        _ => "",
+    };
+    let attempts = |n: i64| format!("{n} attempt{}", if n == 1 { "" } else { "s" });
+    match (d.state, d.attempts) {
+        (DeliveryState::Delivered, n) if n > 1 => {
+            format!("{what}delivered to {to} after {}", attempts(n))
+        }
+        (DeliveryState::Delivered, _) => format!("{what}delivered to {to}"),
+        (DeliveryState::Pending, 0) => format!("{what}waiting to be sent to {to}"),
+        (DeliveryState::Pending, n) => format!(
+            "{what}waiting to retry {to}, {} so far{}",
+            attempts(n),
+            d.last_error
+                .as_deref()
+                .map(|e| format!(" (last error: {})", crate::untrusted::shown(e)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// What kind of sink `t` is, in words (`webhook`, `email`, `command`, `log`).
+pub(crate) fn sink_kind(t: &crate::alert::sink::Target) -> &'static str {
+    use crate::alert::sink::Target;
+    match t {
+        Target::Log => "log",
+        Target::Webhook(_) => "webhook",
+        Target::Command(_) => "command",
+        Target::Email(_) => "email",
+    }
+}
+
 /// A unix timestamp as local `YYYY-MM-DD HH:MM` in `tz`.
 pub(crate) fn when_local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     when(tz, Some(t))
@@ -95,7 +138,11 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             .map(|s| s.display())
             .unwrap_or_else(|_| "<invalid address>".into());
         let health = match (&st.last_error, st.last_success) {
-            (Some(_), _) => format!("FAILING ({} attempts)", st.failures),
+            (Some(_), _) => format!(
+                "FAILING ({} failed pull{} in a row)",
+                st.failures,
+                if st.failures == 1 { "" } else { "s" }
+            ),
             (None, Some(_)) => "ok".into(),
             (None, None) => "not pulled yet".into(),
         };
@@ -116,16 +163,16 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     match store.current_week()? {
         Some(rec) => {
             let w = &rec.summary;
-            let h = |c: Category| w.seconds[c] as f64 / 3600.0;
+            let h = |c: Category| crate::report::hours::fmt(w.seconds[c]);
             out.push_str(&format!(
-                "this week {} (forecast from the calendar as of {}):\n  people {:.1}h, technical {:.1}h, deep work {:.1}h, other {:.1}h; busy {:.1}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
+                "this week {} (forecast from the calendar as of {}):\n  people {}h, technical {}h, deep work {}h, other {}h; busy {}h of {:?}h\n  people share {} (target {:.0}%): {}\n  no-fly violations: {}\n",
                 w.week,
                 when(tz, rec.as_of),
                 h(Category::People),
                 h(Category::Technical),
                 h(Category::DeepWork),
                 h(Category::Other),
-                w.busy_seconds as f64 / 3600.0,
+                crate::report::hours::fmt(w.busy_seconds),
                 w.working_hours,
                 w.people_share.map_or("-".into(), |x| format!("{:.0}%", x * 100.0)),
                 rec.people_target * 100.0,
@@ -168,6 +215,29 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
     for a in store.open_alerts(AlertKind::FeedFailing)? {
         out.push_str(&format!("  {}\n", payload_text(&a.payload)));
     }
+    // Deliveries still to make (of the last 30 days' alerts), in words: "waiting to retry
+    // ops, 2 attempts so far (last error: …)".
+    let waiting: Vec<(i64, AlertKind, DeliveryStatus)> = store
+        .alerts_since(now - chrono::Duration::days(30))?
+        .into_iter()
+        .flat_map(|a| {
+            let (id, kind) = (a.id, a.kind);
+            a.deliveries
+                .into_iter()
+                .filter(|d| d.state == DeliveryState::Pending)
+                .map(move |d| (id, kind, d))
+        })
+        .collect();
+    if !waiting.is_empty() {
+        out.push_str(&format!("deliveries waiting: {}\n", waiting.len()));
+        for (id, kind, d) in waiting.iter().take(SHOWN) {
+            out.push_str(&format!(
+                "  alert #{id} ({}): {}\n",
+                kind.describe(),
+                delivery_words(d, None)
+            ));
+        }
+    }
     // Workers seen in the last week; one that missed a few rounds is marked.
     let workers: Vec<_> = store
         .workers(now)?
@@ -190,12 +260,21 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             w.leases
         ));
     }
-    if let Some(s) = store.get("stats")? {
-        let v: serde_json::Value = serde_json::from_str(&s)?;
-        out.push_str(&format!(
-            "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
-            v["pid"], when(tz, v["as_of"].as_i64().map(from_ts)), v["fetches"], v["unchanged"], v["analyses"], v["raised"], v["delivered"], v["delivery_failures"]
-        ));
+    if let Some(s) = store.get(STATS_KEY)? {
+        match serde_json::from_str::<StatsRecord>(&s) {
+            Ok(r) => {
+                let c = &r.counters;
+                out.push_str(&format!(
+                    "daemon (pid {}, as of {}): {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered, {} delivery failures\n",
+                    r.pid, when(tz, Some(from_ts(r.as_of))), c.fetches, c.unchanged, c.analyses, c.raised, c.delivered, c.delivery_failures
+                ));
+            }
+            // Written by another version: the counters are a convenience, not worth failing for.
+            Err(e) => {
+                tracing::warn!(error = %e, "the stored daemon counters cannot be read; skipped");
+                out.push_str("daemon counters: unreadable (written by another version?)\n");
+            }
+        }
     }
     Ok(out)
 }
@@ -236,23 +315,13 @@ pub fn alerts(cfg: &Config, since: Option<NaiveDate>, json: bool) -> Result<Stri
             "#{} {} [{}] {}{}\n  {}\n",
             a.id,
             created,
-            a.kind,
+            a.kind.describe(),
             a.state,
             resolved.map(|t| format!(" at {t}")).unwrap_or_default(),
             crate::untrusted::shown(payload_text(&a.payload))
         ));
         for d in &a.deliveries {
-            out.push_str(&format!(
-                "    {} {}: {} after {} attempt(s){}\n",
-                d.sink,
-                d.event,
-                d.state,
-                d.attempts,
-                d.last_error
-                    .as_ref()
-                    .map(|e| format!(", last error: {e}"))
-                    .unwrap_or_default()
-            ));
+            out.push_str(&format!("    {}\n", delivery_words(d, None)));
         }
     }
     if out.is_empty() {
@@ -285,15 +354,15 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
     ));
     for rec in weeks {
         let w = &rec.summary;
-        let h = |c: Category| w.seconds[c] as f64 / 3600.0;
+        let h = |c: Category| crate::report::hours::fmt(w.seconds[c]);
         out.push_str(&format!(
-            "{:<9} {:>6.1}h {:>8.1}h {:>8.1}h {:>6.1}h {:>6.1}h {:>8} {:<6} {:>6}\n",
+            "{:<9} {:>6}h {:>8}h {:>8}h {:>6}h {:>6}h {:>8} {:<6} {:>6}\n",
             w.week,
             h(Category::People),
             h(Category::Technical),
             h(Category::DeepWork),
             h(Category::Other),
-            w.busy_seconds as f64 / 3600.0,
+            crate::report::hours::fmt(w.busy_seconds),
             w.people_share
                 .map(|s| format!("{:.0}%", s * 100.0))
                 .unwrap_or_else(|| "-".into()),
@@ -306,4 +375,61 @@ pub fn history(cfg: &Config, json: bool) -> Result<String> {
         ));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::outbox::DeliveryEvent;
+    use crate::alert::SinkName;
+
+    fn d(state: DeliveryState, attempts: i64, event: (AlertState, i64)) -> DeliveryStatus {
+        DeliveryStatus {
+            sink: SinkName::parse("ops").expect("name"),
+            event: DeliveryEvent {
+                state: event.0,
+                opening: event.1,
+            },
+            state,
+            attempts,
+            last_error: (state == DeliveryState::Pending && attempts > 0)
+                .then(|| "HTTP 503".to_owned()),
+        }
+    }
+
+    /// Issue 11 item 8: words, not `webhook[0] open:1` or `pending (1 attempts)`.
+    #[test]
+    fn deliveries_are_said_in_words() {
+        let open = (AlertState::Open, 1);
+        let table = [
+            (
+                d(DeliveryState::Delivered, 1, open),
+                Some("webhook"),
+                "delivered to webhook ops",
+            ),
+            (
+                d(DeliveryState::Pending, 1, open),
+                Some("webhook"),
+                "waiting to retry webhook ops, 1 attempt so far (last error: HTTP 503)",
+            ),
+            (
+                d(DeliveryState::Pending, 0, open),
+                None,
+                "waiting to be sent to ops",
+            ),
+            (
+                d(DeliveryState::Delivered, 3, (AlertState::Resolved, 1)),
+                Some("email"),
+                "resolution delivered to email ops after 3 attempts",
+            ),
+            (
+                d(DeliveryState::Delivered, 1, (AlertState::Open, 2)),
+                None,
+                "reopened alert delivered to ops",
+            ),
+        ];
+        for (status, kind, want) in table {
+            assert_eq!(delivery_words(&status, kind), want);
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub enum DaemonError {
 }
 
 /// Counters since start, for logs, status and the "no re-analysis when nothing changed" check.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub ticks: u64,
     pub fetches: u64,
@@ -243,10 +243,10 @@ impl Daemon {
                     .deliveries
                     .into_iter()
                     .map(|d| {
-                        (
-                            format!("{} {}", d.sink, d.event),
-                            format!("{} ({} attempts)", d.state, d.attempts),
-                        )
+                        let kind = self.sinks.iter().find(|s| s.name == d.sink);
+                        let words =
+                            cmd::delivery_words(&d, kind.map(|s| cmd::sink_kind(&s.target)));
+                        (d.sink.to_string(), words)
                     })
                     .collect(),
             })
@@ -279,8 +279,15 @@ impl Daemon {
     /// Writes the counters to the store (what `calaudit status` shows), as `run` does after
     /// every wake.
     pub fn record_stats(&self, now: DateTime<Utc>) -> Result<(), DaemonError> {
-        self.store
-            .set("stats", &stats_json(&self.stats, now).to_string())?;
+        let record = StatsRecord {
+            as_of: ts(now),
+            pid: std::process::id(),
+            counters: self.stats.clone(),
+        };
+        match serde_json::to_string(&record) {
+            Ok(text) => self.store.set(STATS_KEY, &text)?,
+            Err(e) => tracing::warn!(error = %e, "cannot write the daemon's counters"),
+        }
         Ok(())
     }
 
@@ -755,10 +762,16 @@ impl Daemon {
             if current.contains(&open.key) || open.relevant_until.is_some_and(|u| u <= now) {
                 continue;
             }
-            let text = format!(
-                "Resolved (moved, cancelled or declined): {}",
-                payload_text(&open.payload)
-            );
+            let text = match detect::merged_into(&open.key, current) {
+                Some(_) => format!(
+                    "Merged into one alert for this meeting, listing every block it breaks: {}",
+                    payload_text(&open.payload)
+                ),
+                None => format!(
+                    "Resolved (moved, cancelled or declined): {}",
+                    payload_text(&open.payload)
+                ),
+            };
             if self.store.resolve(&open.key, &text, &names, now)? {
                 t.resolved += 1;
                 self.stats.resolved += 1;
@@ -958,21 +971,17 @@ fn changed_body(st: &mut FeedState, bytes: Vec<u8>) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-fn stats_json(s: &Stats, now: DateTime<Utc>) -> serde_json::Value {
-    json!({
-        "as_of": ts(now),
-        "pid": std::process::id(),
-        "ticks": s.ticks,
-        "fetches": s.fetches,
-        "unchanged": s.unchanged,
-        "changed": s.changed,
-        "fetch_failures": s.fetch_failures,
-        "analyses": s.analyses,
-        "raised": s.raised,
-        "resolved": s.resolved,
-        "delivered": s.delivered,
-        "delivery_failures": s.delivery_failures,
-    })
+/// The store key of the last [`StatsRecord`].
+pub const STATS_KEY: &str = "stats";
+
+/// The counters as `calaudit status` reads them back: which process wrote them, and when.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StatsRecord {
+    /// Unix seconds of the write.
+    pub as_of: i64,
+    pub pid: u32,
+    #[serde(flatten)]
+    pub counters: Stats,
 }
 
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat. Publishes

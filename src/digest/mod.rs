@@ -115,17 +115,22 @@ pub fn compute(
         })
         .map(|v| {
             let row = &a.rows[v.meeting];
-            let protected = match &v.protected.source {
-                ProtectedSource::Window(i) => cfg
-                    .no_fly
-                    .get(*i)
-                    .map(crate::alert::detect::window_label)
-                    .unwrap_or_default(),
-                ProtectedSource::Block(r) => format!(
-                    "deep-work block '{}'",
-                    a.event(&a.rows[*r]).summary.clone().unwrap_or_default()
-                ),
-            };
+            let labels: Vec<String> = v
+                .breaks
+                .iter()
+                .map(|b| match &b.protected.source {
+                    ProtectedSource::Window(i) => cfg
+                        .no_fly
+                        .get(*i)
+                        .map(crate::alert::detect::window_label)
+                        .unwrap_or_default(),
+                    ProtectedSource::Block(r) => format!(
+                        "deep-work block '{}'",
+                        a.event(&a.rows[*r]).summary.clone().unwrap_or_default()
+                    ),
+                })
+                .collect();
+            let protected = labels.join(" and ");
             Broken {
                 summary: a.event(row).summary.clone().unwrap_or_default(),
                 start: row.occ.start,

@@ -14,7 +14,7 @@ fn pct(x: Option<f64>) -> String {
 }
 
 fn hours(minutes: i64) -> String {
-    format!("{:.1} h", minutes as f64 / 60.0)
+    format!("{} h", crate::report::hours::fmt(minutes * 60))
 }
 
 fn met(w: &WeekSummary) -> &'static str {

@@ -255,12 +255,10 @@ pub fn check_calendar(
 
 /// FNV-1a: a stable fingerprint of a body, to skip re-analysis when nothing changed.
 pub fn fingerprint(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}-{}", bytes.len())
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(bytes);
+    format!("{:016x}-{}", h.finish(), bytes.len())
 }
 
 #[cfg(test)]

@@ -135,9 +135,10 @@ fn to_utc(tz: chrono_tz::Tz, t: NaiveDateTime) -> DateTime<Utc> {
 
 /// A stable 64-bit FNV-1a hash, for UIDs that must not change between Rust versions.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 /// Busy intervals (UTC) of the analysis: timed, not cancelled, declined or free.

@@ -2,6 +2,7 @@
 //! target. Pure functions over plain data; rendering lives in [`render`].
 
 pub mod fragment;
+pub mod hours;
 pub mod nofly;
 pub mod render;
 pub mod suggest;

@@ -35,20 +35,53 @@ pub struct Protected {
     pub source: ProtectedSource,
 }
 
-/// A meeting overlapping protected time.
+/// One protected interval a meeting breaks, and the stretch they share.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
-    /// Row index of the meeting in the analysis.
-    pub meeting: usize,
+pub struct Break {
     pub protected: Protected,
     /// The overlapping stretch (UTC).
     pub overlap_start: DateTime<Utc>,
     pub overlap_end: DateTime<Utc>,
 }
 
+/// A meeting overlapping protected time: one violation per meeting, however many protected
+/// intervals it breaks (issue 11 item 3), so `/api/violations`, the weeks' counts, the charts
+/// and the alerts all count it once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Row index of the meeting in the analysis.
+    pub meeting: usize,
+    /// Every protected interval it breaks by at least `min_overlap`, earliest first (by
+    /// start, then end); never empty.
+    pub breaks: Vec<Break>,
+}
+
 impl Violation {
+    /// The earliest protected interval broken. Alert keys name it, as they did when each
+    /// interval was its own alert, so a store's open alerts keep their keys.
+    pub fn first(&self) -> &Protected {
+        &self.breaks[0].protected
+    }
+
+    /// Seconds of the meeting inside protected time: the union of the overlaps, so a
+    /// stretch that is both a no-fly window and a deep-work block counts once.
     pub fn overlap_seconds(&self) -> i64 {
-        (self.overlap_end - self.overlap_start).num_seconds()
+        let mut total = 0;
+        let mut reach: Option<DateTime<Utc>> = None;
+        let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = self
+            .breaks
+            .iter()
+            .map(|b| (b.overlap_start, b.overlap_end))
+            .collect();
+        spans.sort();
+        for (s, e) in spans {
+            let s = reach.map_or(s, |r| s.max(r));
+            if e > s {
+                total += (e - s).num_seconds();
+            }
+            reach = Some(reach.map_or(e, |r| r.max(e)));
+        }
+        total
     }
 }
 
@@ -103,15 +136,16 @@ pub fn window_intervals(
     out
 }
 
-/// Meetings (row index, start, end) against protected intervals: every overlap of at least
-/// `min_overlap` seconds. A meeting overlapping two protected intervals is reported for each.
+/// Meetings (row index, start, end) against protected intervals: each meeting that overlaps
+/// protected time by at least `min_overlap` seconds in some interval is one [`Violation`]
+/// listing every such interval. Violations come in the order of `meetings`.
 pub fn violations(
     meetings: &[(usize, DateTime<Utc>, DateTime<Utc>)],
     protected: &[Protected],
     min_overlap: i64,
 ) -> Vec<Violation> {
     let mut prot: Vec<&Protected> = protected.iter().collect();
-    prot.sort_by_key(|p| p.start);
+    prot.sort_by_key(|p| (p.start, p.end));
     let max_len = prot
         .iter()
         .map(|p| p.end - p.start)
@@ -127,16 +161,23 @@ pub fn violations(
         // arithmetic was most of this function's cost.
         let floor = s - max_len;
         let lo = prot.partition_point(|p| p.start < floor);
-        for p in prot[lo..].iter().take_while(|p| p.start < e) {
-            let (os, oe) = (s.max(p.start), e.min(p.end));
-            if oe > os && (oe - os).num_seconds() >= min_overlap.max(1) {
-                out.push(Violation {
-                    meeting: idx,
+        let breaks: Vec<Break> = prot[lo..]
+            .iter()
+            .take_while(|p| p.start < e)
+            .filter_map(|p| {
+                let (os, oe) = (s.max(p.start), e.min(p.end));
+                (oe > os && (oe - os).num_seconds() >= min_overlap.max(1)).then(|| Break {
                     protected: (*p).clone(),
                     overlap_start: os,
                     overlap_end: oe,
-                });
-            }
+                })
+            })
+            .collect();
+        if !breaks.is_empty() {
+            out.push(Violation {
+                meeting: idx,
+                breaks,
+            });
         }
     }
     out
@@ -187,6 +228,7 @@ mod tests {
         );
         let v = violations(&[(7, t("2026-03-03 23:30"), t("2026-03-04 00:30"))], &p, 60);
         assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].breaks.len(), 1, "{v:?}");
         assert_eq!(v[0].overlap_seconds(), 3600);
     }
 
@@ -227,5 +269,38 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert_eq!((v[0].meeting, v[0].overlap_seconds()), (1, 1800));
         assert_eq!(violations(&meetings, &p, 60).len(), 2);
+    }
+
+    /// Issue 11 item 3: a meeting breaking a no-fly window and a deep-work block is one
+    /// violation listing both (it was two), earliest block first, and its overlap is the
+    /// union (the stretch inside both counts once).
+    #[test]
+    fn a_meeting_breaking_two_blocks_is_one_violation_listing_both() {
+        let mut p = window_intervals(
+            &[tue_thu_morning()],
+            t("2026-03-02 00:00"),
+            t("2026-03-09 00:00"),
+        );
+        // A deep-work block Tue 10:00–13:00 local (18:00–21:00 UTC), beside the window.
+        p.push(Protected {
+            start: t("2026-03-03 18:00"),
+            end: t("2026-03-03 21:00"),
+            source: ProtectedSource::Block(4),
+        });
+        // Tue 11:00–12:30 local: inside the window 11:00–12:00 and the block 11:00–12:30.
+        let v = violations(
+            &[(9, t("2026-03-03 19:00"), t("2026-03-03 20:30"))],
+            &p,
+            600,
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        let sources: Vec<&ProtectedSource> =
+            v[0].breaks.iter().map(|b| &b.protected.source).collect();
+        assert_eq!(
+            sources,
+            [&ProtectedSource::Window(0), &ProtectedSource::Block(4)]
+        );
+        assert_eq!(v[0].first().start, t("2026-03-03 17:00"));
+        assert_eq!(v[0].overlap_seconds(), 90 * 60);
     }
 }

@@ -60,7 +60,7 @@ pub fn report_csv(r: &Report) -> String {
 }
 
 fn hours(seconds: i64) -> String {
-    format!("{:.1}h", seconds as f64 / 3600.0)
+    format!("{}h", super::hours::fmt(seconds))
 }
 
 pub fn report_table(r: &Report) -> String {
@@ -192,17 +192,52 @@ pub fn occurrences_jsonl(a: &Analysis) -> String {
     s
 }
 
-/// The explain view: when, what, category and the rule that decided it, and whether it counts.
+/// How wide the explain table's rule column gets: a fallback's reasons (`fallback: "sync" +
+/// one other person`) are longer, and end in "…" there (`--format jsonl` has them whole).
+pub const RULE_WIDTH: usize = 32;
+/// How wide a title gets in a table before it ends in "…" (the last column, so a long title
+/// cannot push others; it keeps a line on a terminal).
+pub const TITLE_WIDTH: usize = 60;
+
+/// `text` in exactly `width` characters: shorter text is padded with spaces, longer text cut
+/// and ended with "…". Widths are counted in characters (a wide CJK character counts one).
+///
+/// # Example
+/// ```
+/// use calaudit::report::render::fit;
+/// assert_eq!(fit("standup", 9), "standup  ");
+/// assert_eq!(fit("fallback: sync", 9), "fallback…");
+/// ```
+pub fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        let mut s = text.to_owned();
+        s.extend(std::iter::repeat_n(' ', width - n));
+        s
+    } else {
+        let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `text` cut to at most `width` characters with "…", not padded (a table's last column).
+pub fn clip(text: &str, width: usize) -> String {
+    fit(text, width).trim_end_matches(' ').to_owned()
+}
+
+/// The explain view: when (weekday, date and local time on one line), length, category, the
+/// rule that decided it, and whether it counts. Columns have fixed widths ([`RULE_WIDTH`],
+/// [`TITLE_WIDTH`]) so they line up whatever the text.
 pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
     let mut s = String::new();
-    // Columns as wide as their longest value (a fallback's reasons are long), so they line up.
     let rule_width = a
         .rows
         .iter()
         .map(|r| a.rule_name(r).chars().count())
         .max()
         .unwrap_or(0)
-        .max("rule".len());
+        .clamp("rule".len(), RULE_WIDTH);
     let counts_width = a
         .rows
         .iter()
@@ -212,8 +247,12 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
         .max("counts".len());
     let _ = writeln!(
         s,
-        "{:<16} {:>6} {:<10} {:<rule_width$} {:<counts_width$} summary",
-        "start (local)", "length", "category", "rule", "counts"
+        "{:<22} {:>6} {:<10} {} {} summary",
+        "start (local)",
+        "length",
+        "category",
+        fit("rule", rule_width),
+        fit("counts", counts_width)
     );
     for row in &a.rows {
         let ev = a.event(row);
@@ -221,12 +260,12 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
             OccurrenceTime::Timed { start, end } => (
                 start
                     .with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M")
+                    .format("%a %Y-%m-%d %H:%M")
                     .to_string(),
                 format!("{}m", (end - start).num_minutes()),
             ),
             OccurrenceTime::AllDay { start, end } => (
-                format!("{} all-day", start.format("%Y-%m-%d")),
+                format!("{} all-day", start.format("%a %Y-%m-%d")),
                 format!("{}d", (end - start).num_days()),
             ),
         };
@@ -243,13 +282,13 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
         );
         let _ = writeln!(
             s,
-            "{:<16} {:>6} {:<10} {:<rule_width$} {:<counts_width$} {}",
+            "{:<22} {:>6} {:<10} {} {} {}",
             when,
             len,
             row.label(),
-            a.rule_name(row),
-            counts,
-            summary
+            fit(&crate::untrusted::shown(a.rule_name(row)), rule_width),
+            fit(&counts, counts_width),
+            clip(&summary, TITLE_WIDTH)
         );
     }
     s

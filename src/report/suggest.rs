@@ -99,11 +99,18 @@ pub fn suggest_table(list: &[Suggestion]) -> String {
         "minutes", "times", "counted as", "title"
     );
     for x in list {
-        let title: String = x.title.chars().take(40).collect();
+        // Titles and reasons are strangers' text: one line, cut with "…" so columns line up.
         let _ = writeln!(
             s,
-            "{:>8} {:>5}  {:<10} {:<40} {}",
-            x.minutes, x.occurrences, x.guess, title, x.decided_by
+            "{:>8} {:>5}  {:<10} {} {}",
+            x.minutes,
+            x.occurrences,
+            x.guess,
+            super::render::fit(&crate::untrusted::shown(&x.title), 40),
+            super::render::clip(
+                &crate::untrusted::shown(&x.decided_by),
+                super::render::TITLE_WIDTH
+            )
         );
     }
     s.push_str("\n# Rules to paste into config.toml ([[rules]] there replace the built-in ones:\n# copy src/classify/default_rules.toml's rules too, or `calaudit init` writes them).\n");

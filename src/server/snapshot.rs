@@ -19,6 +19,9 @@ pub struct OccurrenceView {
     /// Local start and end (`YYYY-MM-DD HH:MM`, or the dates of an all-day occurrence).
     pub start: String,
     pub end: String,
+    /// Weekday, date and local time on one line: `Tue 10 Feb 10:30–11:30`, `Mon 16 Feb, all
+    /// day`, `Fri 20 Feb 18:00 – Sun 22 Feb 20:00`.
+    pub when: String,
     pub category: String,
     pub rule: String,
     pub counted: bool,
@@ -32,8 +35,13 @@ pub struct ViolationView {
     pub meeting: String,
     pub meeting_start: String,
     pub meeting_end: String,
-    /// What it broke: a no-fly window or a named deep-work block.
+    /// Weekday, date and local time on one line, as [`OccurrenceView::when`].
+    pub when: String,
+    /// What it broke, every block joined with "; " (a no-fly window, a named deep-work block).
     pub block: String,
+    /// Every block it broke, earliest first: one meeting is one violation (issue 11 item 3).
+    pub blocks: Vec<String>,
+    /// Minutes inside protected time (the union over its blocks).
     pub overlap_minutes: i64,
 }
 
@@ -98,6 +106,34 @@ fn local(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// `Tue 10 Feb 10:30–11:30` in `tz`; a span over midnight names both days.
+pub(crate) fn when_timed(tz: chrono_tz::Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    let (s, e) = (start.with_timezone(&tz), end.with_timezone(&tz));
+    if s.date_naive() == e.date_naive() || e - s <= chrono::Duration::zero() {
+        format!("{}–{}", s.format("%a %-d %b %H:%M"), e.format("%H:%M"))
+    } else {
+        format!(
+            "{} – {}",
+            s.format("%a %-d %b %H:%M"),
+            e.format("%a %-d %b %H:%M")
+        )
+    }
+}
+
+/// `Mon 16 Feb, all day`, or `Mon 16 Feb – Fri 20 Feb, all day` (`end` exclusive).
+pub(crate) fn when_allday(start: chrono::NaiveDate, end: chrono::NaiveDate) -> String {
+    let last = end.pred_opt().filter(|l| *l > start).unwrap_or(start);
+    if last == start {
+        format!("{}, all day", start.format("%a %-d %b"))
+    } else {
+        format!(
+            "{} – {}, all day",
+            start.format("%a %-d %b"),
+            last.format("%a %-d %b")
+        )
+    }
+}
+
 fn week_label(tz: chrono_tz::Tz, t: DateTime<Utc>) -> String {
     crate::time::iso_week_label(t.with_timezone(&tz).date_naive())
 }
@@ -119,9 +155,13 @@ impl Snapshot {
             .iter()
             .map(|r| {
                 let ev = a.event(r);
-                let (start, end) = match r.occ.time {
-                    OccurrenceTime::Timed { start, end } => (local(tz, start), local(tz, end)),
-                    OccurrenceTime::AllDay { start, end } => (start.to_string(), end.to_string()),
+                let (start, end, when) = match r.occ.time {
+                    OccurrenceTime::Timed { start, end } => {
+                        (local(tz, start), local(tz, end), when_timed(tz, start, end))
+                    }
+                    OccurrenceTime::AllDay { start, end } => {
+                        (start.to_string(), end.to_string(), when_allday(start, end))
+                    }
                 };
                 OccurrenceView {
                     week: week_label(tz, r.occ.start),
@@ -130,6 +170,7 @@ impl Snapshot {
                     summary: ev.summary.clone().unwrap_or_default(),
                     start,
                     end,
+                    when,
                     category: r.label().to_owned(),
                     rule: a.rule_name(r).to_owned(),
                     counted: r.excluded.is_none(),
@@ -141,36 +182,43 @@ impl Snapshot {
             .into_iter()
             .map(|v| {
                 let m = &a.rows[v.meeting];
-                let block = match v.protected.source {
-                    ProtectedSource::Window(i) => s
-                        .no_fly
-                        .get(i)
-                        .map(|w| {
-                            let days: Vec<String> = w.days.iter().map(|d| d.to_string()).collect();
+                let blocks: Vec<String> = v
+                    .breaks
+                    .iter()
+                    .map(|b| match b.protected.source {
+                        ProtectedSource::Window(i) => s
+                            .no_fly
+                            .get(i)
+                            .map(|w| {
+                                let days: Vec<String> =
+                                    w.days.iter().map(|d| d.to_string()).collect();
+                                format!(
+                                    "no-fly {} {}–{}",
+                                    days.join("/"),
+                                    w.start.format("%H:%M"),
+                                    w.end.format("%H:%M")
+                                )
+                            })
+                            .unwrap_or_else(|| "no-fly window".into()),
+                        ProtectedSource::Block(i) => {
+                            let b = &a.rows[i];
                             format!(
-                                "no-fly {} {}–{}",
-                                days.join("/"),
-                                w.start.format("%H:%M"),
-                                w.end.format("%H:%M")
+                                "{} {}–{}",
+                                a.event(b).summary.as_deref().unwrap_or("deep-work block"),
+                                local(tz, b.occ.start),
+                                b.occ.end.with_timezone(&tz).format("%H:%M")
                             )
-                        })
-                        .unwrap_or_else(|| "no-fly window".into()),
-                    ProtectedSource::Block(i) => {
-                        let b = &a.rows[i];
-                        format!(
-                            "{} {}–{}",
-                            a.event(b).summary.as_deref().unwrap_or("deep-work block"),
-                            local(tz, b.occ.start),
-                            b.occ.end.with_timezone(&tz).format("%H:%M")
-                        )
-                    }
-                };
+                        }
+                    })
+                    .collect();
                 ViolationView {
                     week: week_label(tz, m.occ.start),
                     meeting: a.event(m).summary.clone().unwrap_or_default(),
                     meeting_start: local(tz, m.occ.start),
                     meeting_end: local(tz, m.occ.end),
-                    block,
+                    when: when_timed(tz, m.occ.start, m.occ.end),
+                    block: blocks.join("; "),
+                    blocks,
                     overlap_minutes: v.overlap_seconds() / 60,
                 }
             })
