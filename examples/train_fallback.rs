@@ -10,8 +10,10 @@
 //! gives, fitted by full-batch gradient descent with AdaGrad steps and an L2 penalty. The
 //! training is deterministic: same data, same model.
 //!
-//! For experiments, `GRAMS=3,4` (n-gram lengths, model-only cross-validation), `L2=0.001`
-//! and `EPOCHS=600` override the shipped settings.
+//! For experiments, `GRAMS=3,4` (n-gram lengths, model-only cross-validation), `L2=0.001`,
+//! `EPOCHS=600`, `POLICY=work|all|shape` (which outcomes the fallback may choose, see
+//! `fallback::Policy`) and `MARGIN=0.25` (how much personal must beat the best work outcome
+//! by) override the shipped settings.
 //!
 //! The rules were tuned on every tuning row, so "rules + model" is optimistic. `--cv` also
 //! scores the rules *jackknifed*: each row is classified by the rules without the keywords
@@ -375,11 +377,8 @@ fn cross_validate(rows: &[Labelled], set: &Settings) -> Result<(), Box<dyn Error
             let d = jc.classify(&s);
             // The fold's model (family features included), unpruned, choosing as shipped.
             let allowed = set.policy.allowed(&s);
-            let guess = Outcome::ALL[fallback::choose(
-                &score(&bias, &w, &ex.features),
-                &allowed,
-                set.margin,
-            )];
+            let guess = Outcome::ALL
+                [fallback::choose(&score(&bias, &w, &ex.features), &allowed, set.margin)];
             // A matching rule with `unless_fallback` gives way when the model agrees.
             let gives_way = jc
                 .rule_list()
