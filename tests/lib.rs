@@ -21,3 +21,4 @@ mod store_faults;
 mod truth;
 mod untrusted;
 mod util;
+mod workers;
