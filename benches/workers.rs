@@ -209,6 +209,10 @@ fn requests(addr: &str, feeds: usize) -> Result<Vec<Vec<u64>>, String> {
             }
         }
     }
+    // Four server threads append: the log is in order per thread, not overall.
+    for v in &mut out {
+        v.sort_unstable();
+    }
     Ok(out)
 }
 
@@ -474,6 +478,7 @@ fn measure(
     let refresh_ms = ms(refresh);
     let mut lags = Vec::new();
     let mut early = 0usize;
+    let mut min_gap = u64::MAX;
     let mut in_idle = 0usize;
     for times in &log {
         for w in times.windows(2) {
@@ -481,10 +486,14 @@ fn measure(
                 continue;
             }
             let gap = w[1] - w[0];
-            // Twice within one refresh (a second's scheduling slack allowed).
-            if gap + 1000 < refresh_ms {
+            // Twice within one refresh: two workers, or a handover that lost the schedule,
+            // pull a feed again well before it is due. (A pull is scheduled one refresh after
+            // the round that started it, not after its request, so waiting in the fetch
+            // pool moves a request by up to a second or two either way.)
+            if gap < refresh_ms / 2 {
                 early += 1;
             }
+            min_gap = min_gap.min(gap);
             lags.push(gap.saturating_sub(refresh_ms) as f64 / 1000.0);
         }
         in_idle += times
@@ -505,6 +514,21 @@ fn measure(
                 .map_or(f64::INFINITY, |t| (t - ms(killed)) as f64 / 1000.0)
         })
         .collect();
+    let never: Vec<String> = held
+        .iter()
+        .filter(|&&f| !log[f].iter().any(|t| *t > ms(killed)))
+        .take(5)
+        .map(|&f| {
+            format!(
+                "feed {f}: requests at {:?} ms, kill at {} ms",
+                log[f],
+                ms(killed)
+            )
+        })
+        .collect();
+    if !never.is_empty() {
+        eprintln!("not pulled again after the kill (first 5): {never:#?}");
+    }
     failover.sort_by(f64::total_cmp);
     let got = ids.lock().unwrap().clone();
     let mut distinct = got.clone();
@@ -533,7 +557,10 @@ fn measure(
         "| requests per feed per refresh (idle) | {:.3} |",
         in_idle as f64 / feeds as f64 / refreshes
     );
-    println!("| pulled twice within one refresh | {early} |");
+    println!(
+        "| pulled twice within one refresh (gap < refresh / 2); shortest gap | {early}; {:.1} s |",
+        min_gap as f64 / 1000.0
+    );
     for (i, (a, b)) in cpu0.iter().zip(&cpu1).enumerate() {
         println!(
             "| worker {i}: CPU (idle), RSS max | {:.1}% of a core, {:.1} MB |",

