@@ -22,3 +22,4 @@ mod team;
 mod truth;
 mod untrusted;
 mod util;
+mod workers;

@@ -201,6 +201,18 @@ pub fn positional_renames(d: &DaemonConfig) -> Vec<(SinkName, SinkName)> {
 }
 
 impl Sink {
+    /// The longest one delivery to this sink may take (its configured timeout; a log line
+    /// takes none). A worker's claim on a delivery outlasts it, so no one else sends the
+    /// delivery while an attempt may still succeed.
+    pub fn timeout(&self) -> std::time::Duration {
+        match &self.target {
+            Target::Log => std::time::Duration::ZERO,
+            Target::Webhook(w) => w.timeout,
+            Target::Command(c) => c.timeout,
+            Target::Email(e) => e.timeout,
+        }
+    }
+
     /// Delivers one alert message (JSON text). The error never contains a webhook URL's path.
     pub fn deliver(&self, payload: &str) -> Result<(), SinkError> {
         let v: serde_json::Value =

@@ -348,27 +348,59 @@ pub fn status(cfg: &Config, now: DateTime<Utc>) -> Result<String> {
             ));
         }
     }
-    // Workers seen in the last week; one that missed a few rounds is marked.
+    // Workers seen in the last week, with the feeds they hold and until when, and what they
+    // did; one silent for longer than a lease lasts has lost its feeds to the others.
+    let ttl = super::lease_ttl(cfg);
     let workers: Vec<_> = store
         .workers(now)?
         .into_iter()
         .filter(|w| now - w.heartbeat < chrono::Duration::days(7))
         .collect();
-    out.push_str(&format!("workers: {}\n", workers.len()));
+    out.push_str(&format!(
+        "workers: {} (a lease lasts {} s unless renewed)\n",
+        workers.len(),
+        ttl.num_seconds()
+    ));
     for w in workers {
-        let silent = (now - w.heartbeat).num_seconds();
+        let silent = now - w.heartbeat;
+        let leases = match w.leases_until {
+            Some(until) if w.leases > 0 => {
+                format!("{} feed lease(s) until {}", w.leases, when(tz, Some(until)))
+            }
+            _ => format!("{} feed lease(s)", w.leases),
+        };
+        let claimed = if w.deliveries > 0 {
+            format!(", {} delivery(ies) being sent", w.deliveries)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  {}: started {}, last heartbeat {}{}, {} feed lease(s)\n",
+            "  {}: started {}, last heartbeat {}{}, {leases}{claimed}\n",
             crate::untrusted::shown(&w.id),
             when(tz, Some(w.started_at)),
             when(tz, Some(w.heartbeat)),
-            if silent > 180 {
-                format!(" (silent for {} min: stopped?)", silent / 60)
+            if silent > ttl {
+                format!(
+                    " (silent for {} s: stopped or stalled)",
+                    silent.num_seconds()
+                )
             } else {
                 String::new()
             },
-            w.leases
         ));
+        match w.stats.clone().map(serde_json::from_value::<StatsRecord>) {
+            Some(Ok(r)) => {
+                let c = &r.counters;
+                out.push_str(&format!(
+                    "    {} pulls, {} unchanged, {} analyses, {} alerts raised, {} delivered\n",
+                    c.fetches, c.unchanged, c.analyses, c.raised, c.delivered
+                ));
+            }
+            Some(Err(e)) => {
+                tracing::warn!(worker = %w.id, error = %e, "a worker's counters cannot be read; skipped")
+            }
+            None => {}
+        }
     }
     if let Some(s) = store.get(STATS_KEY)? {
         match serde_json::from_str::<StatsRecord>(&s) {

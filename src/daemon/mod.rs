@@ -3,6 +3,16 @@
 //! them. [`Daemon::tick`] does one round at a given instant: the loop ([`run`]) calls it with the
 //! wall clock, tests call it with the instants they choose, so time is under their control.
 //!
+//! Several daemons (workers) may share one PostgreSQL store (issue 14). Each pulls only the
+//! feeds it holds a lease on: every third of a lease's life it beats, renews its leases,
+//! claims free or expired ones up to its share (the feeds divided by the workers alive) and
+//! gives back what it holds beyond its share, so feeds spread over the workers and a dead
+//! worker's are taken over once its leases run out. A feed's schedule lives in the store, so
+//! whoever holds it pulls it once per refresh. Deliveries are claimed one at a time in the
+//! store before they are sent ([`Store::claim_delivery`]); analyses take the store's
+//! analysis lock, one at a time, and read the bodies every worker stored. An SQLite store
+//! has one daemon (its lock file), which holds every lease itself.
+//!
 //! Sinks are known by their stable [`SinkName`]. At open, deliveries an earlier version filed
 //! under positional names (`webhook[0]`) are moved to the names of the sinks now at those
 //! positions ([`Store::rename_sinks`]), once; after that, reordering the config moves nothing.
@@ -89,10 +99,46 @@ pub struct Daemon {
     store_fault: Option<StoreFault>,
     /// What `/healthz` reports: the store's last error, shared with the dashboard.
     health: crate::server::Health,
-    /// This process as the store's `workers` table names it (`host:pid`): each round records
-    /// a heartbeat, which `status` lists.
+    /// This process as the store's `workers` table names it (`host:pid`): it records a
+    /// heartbeat with each lease renewal, which `status` lists.
     worker: String,
+    /// Feed name to index into `feeds`.
+    index: std::collections::HashMap<String, usize>,
+    /// The feeds' names, in config order, for claims.
+    names: Vec<String>,
+    /// The feeds (by index) this worker held a lease on at the last renewal.
+    held: Vec<usize>,
+    /// When leases were last renewed and claimed; the next renewal is a third of
+    /// [`Daemon::lease_ttl`] later.
+    leases_at: Option<DateTime<Utc>>,
+    lease_ttl: Duration,
+    /// How long a claimed delivery is this worker's: longer than any sink's timeout.
+    claim_ttl: Duration,
+    /// A change was seen but another worker was analysing: analyse at the next round.
+    analysis_due: bool,
 }
+
+/// How long a worker's feed leases last without renewal: half the shortest refresh interval
+/// of its feeds, at least 5 s and at most 5 minutes. Workers renew every third of it, so a
+/// dead worker's feeds are claimed by another within 4/3 of it (2/3 of a refresh) and pulled
+/// at their next due time: well within two refresh intervals of its death. (A whole refresh
+/// measured 1.9–2.1 intervals at 10,000 feeds: too close.)
+pub fn lease_ttl(cfg: &Config) -> Duration {
+    let shortest = cfg
+        .feeds
+        .iter()
+        .map(|f| f.refresh.as_secs())
+        .min()
+        .unwrap_or(600);
+    Duration::seconds((shortest / 2).clamp(5, 300) as i64)
+}
+
+/// A held feed (by index into `feeds`) and when it is next due (`None`: now).
+type Due = (usize, Option<DateTime<Utc>>);
+
+/// The shortest time between two rounds of the run loop: pulls that finish in between are
+/// recorded together, so thousands of feeds do not cost thousands of rounds.
+const ROUND_GAP: StdDuration = StdDuration::from_secs(1);
 
 /// The state database failing: since when, how often, and when the next round may try.
 #[derive(Clone, Debug)]
@@ -157,8 +203,14 @@ impl Daemon {
     /// Opens the state database (creating it) and checks every feed address.
     pub fn open(cfg: Config) -> Result<Daemon, DaemonError> {
         let mut store = match &cfg.daemon.store_url {
-            Some(url) => Store::connect_exclusive(url)?,
-            None => Store::open_exclusive(&cfg.daemon.store_path)?,
+            // Shared: any number of workers, coordinated by leases and claims.
+            Some(url) => Store::connect(url)?,
+            None => {
+                // One daemon (the lock file): any lease or claim left is a dead process's.
+                let s = Store::open_exclusive(&cfg.daemon.store_path)?;
+                s.forget_claims()?;
+                s
+            }
         };
         adopt_positional_sink_names(&mut store, &cfg)?;
         let feeds = cfg
@@ -176,6 +228,15 @@ impl Daemon {
             })
             .collect::<Result<Vec<_>, DaemonError>>()?;
         let sinks = alert::sink::from_config(&cfg.daemon);
+        let longest = sinks.iter().map(Sink::timeout).max().unwrap_or_default();
+        let claim_ttl = Duration::seconds(longest.as_secs() as i64 * 2 + 60);
+        let names: Vec<String> = feeds.iter().map(|f| f.name.clone()).collect();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        let ttl = lease_ttl(&cfg);
         let fetcher = Fetcher::new(FetchOptions {
             timeout: cfg.daemon.fetch_timeout,
             max_body_bytes: cfg.daemon.max_body_bytes,
@@ -194,6 +255,13 @@ impl Daemon {
             store_fault: None,
             health: crate::server::Health::default(),
             worker: worker_id(),
+            index,
+            names,
+            held: Vec::new(),
+            leases_at: None,
+            lease_ttl: ttl,
+            claim_ttl,
+            analysis_due: false,
         })
     }
 
@@ -285,9 +353,80 @@ impl Daemon {
             counters: self.stats.clone(),
         };
         match serde_json::to_string(&record) {
-            Ok(text) => self.store.set(STATS_KEY, &text)?,
+            Ok(text) => {
+                self.store.set(STATS_KEY, &text)?;
+                self.store.set_worker_stats(&self.worker, &text)?;
+            }
             Err(e) => tracing::warn!(error = %e, "cannot write the daemon's counters"),
         }
+        Ok(())
+    }
+
+    /// This worker's name in the store (`host:pid`).
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// The feeds (by name) this worker held a lease on at its last renewal.
+    pub fn held_feeds(&self) -> Vec<&str> {
+        self.held.iter().map(|&i| self.names[i].as_str()).collect()
+    }
+
+    /// Beats, renews this worker's leases, claims free or expired feeds up to its share and
+    /// gives back what it holds beyond it; every third of a lease's life (or at once when the
+    /// clock went back). The share is the feeds divided by the workers that beat within a
+    /// lease's life, rounded up; a worker gives feeds back only beyond the share plus 5%, so
+    /// a worker starting or stopping moves few feeds. Feeds in flight are kept.
+    fn keep_leases(&mut self, now: DateTime<Utc>) -> Result<(), DaemonError> {
+        let ttl = self.lease_ttl;
+        if let Some(at) = self.leases_at {
+            if now >= at && now < at + ttl / 3 {
+                return Ok(());
+            }
+        }
+        self.store.heartbeat(&self.worker, now)?;
+        let alive = self
+            .store
+            .workers(now)?
+            .iter()
+            .filter(|w| w.heartbeat > now - ttl || w.id == self.worker)
+            .count()
+            .max(1);
+        let share = self.names.len().div_ceil(alive);
+        let held = self
+            .store
+            .claim_feeds(&self.worker, &self.names, now, ttl, share)?;
+        let mut held: Vec<usize> = held
+            .iter()
+            .filter_map(|n| self.index.get(n).copied())
+            .collect();
+        let keep = share + (share / 20).max(1);
+        if held.len() > keep {
+            // Down to the share, from the end of the name order (claims take from the
+            // start, so the feeds given back are the ones others look at first).
+            let excess = held.len() - share;
+            let give: Vec<usize> = held
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&i| !self.pulls.in_flight(i))
+                .take(excess)
+                .collect();
+            let names: Vec<String> = give.iter().map(|&i| self.names[i].clone()).collect();
+            self.store.release_feeds(&self.worker, &names)?;
+            tracing::info!(
+                released = give.len(),
+                share,
+                workers = alive,
+                "feeds given back to share the load"
+            );
+            held.retain(|i| !give.contains(i));
+        }
+        if held.len() != self.held.len() {
+            tracing::info!(feeds = held.len(), share, workers = alive, "feed leases");
+        }
+        self.held = held;
+        self.leases_at = Some(now);
         Ok(())
     }
 
@@ -344,7 +483,6 @@ impl Daemon {
     }
 
     fn round(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
-        self.store.heartbeat(&self.worker, now)?;
         let mut t = self.poll_and_detect(now)?;
         self.deliver(now, &mut t)?;
         if t.fetched > 0 || t.delivered > 0 || t.raised > 0 || t.analyzed {
@@ -357,11 +495,24 @@ impl Daemon {
     pub fn poll_and_detect(&mut self, now: DateTime<Utc>) -> Result<Tick, DaemonError> {
         self.stats.ticks += 1;
         let mut t = Tick::default();
+        self.keep_leases(now)?;
         self.poll(now, &mut t)?;
         let today = now.with_timezone(&self.cfg.tz).date_naive();
-        if t.changed > 0 || self.analyzed_day != Some(today) {
-            self.analyze(now, &mut t)?;
-            self.analyzed_day = Some(today);
+        if t.changed > 0 || self.analyzed_day != Some(today) || self.analysis_due {
+            // One analysis at a time per store; another worker's analysis running now may
+            // have read the bodies before this round stored its changes, so this worker
+            // analyses as soon as the lock is free.
+            if self.store.try_lock_analysis()? {
+                let res = self.analyze(now, &mut t);
+                let unlocked = self.store.unlock_analysis();
+                res?;
+                unlocked?;
+                self.analyzed_day = Some(today);
+                self.analysis_due = false;
+            } else {
+                tracing::debug!("another worker is analysing; analysing at the next round");
+                self.analysis_due = true;
+            }
         }
         self.check_feed_health(now, &mut t)?;
         self.digest_when_due(now, &mut t)?;
@@ -445,25 +596,35 @@ impl Daemon {
         Ok(())
     }
 
-    /// The feeds whose next pull has come and that are not being pulled (by index into
-    /// `feeds`), with their stored state.
+    /// The feeds this worker holds whose next pull has come and that are not being pulled
+    /// (by index into `feeds`), with their stored state. Their schedule is read in one query;
+    /// only the due ones' states are read.
     fn due_feeds(&self, now: DateTime<Utc>) -> Result<Vec<(usize, FeedState)>, DaemonError> {
         let mut due = Vec::new();
-        for (i, f) in self.feeds.iter().enumerate() {
+        for (i, next) in self.schedule()? {
             if self.pulls.in_flight(i) {
                 continue;
             }
-            let st = self.store.feed_state(&f.name)?;
+            let f = &self.feeds[i];
             let limit = Duration::seconds(max_pull_wait(f.refresh.as_secs().max(1) as i64));
             // A schedule further ahead than it can be was made before the clock jumped back.
-            if st
-                .next_pull
-                .is_none_or(|next| next <= now || next > now + limit)
-            {
-                due.push((i, st));
+            if next.is_none_or(|next| next <= now || next > now + limit) {
+                due.push((i, self.store.feed_state(&f.name)?));
             }
         }
         Ok(due)
+    }
+
+    /// When each held feed is next due (`None`: never pulled, or never scheduled).
+    fn schedule(&self) -> Result<Vec<Due>, DaemonError> {
+        let names: Vec<String> = self.held.iter().map(|&i| self.names[i].clone()).collect();
+        let known: std::collections::HashMap<String, Option<DateTime<Utc>>> =
+            self.store.feed_schedule(&names)?.into_iter().collect();
+        Ok(self
+            .held
+            .iter()
+            .map(|&i| (i, known.get(&self.names[i]).copied().flatten()))
+            .collect())
     }
 
     /// A feed answered: keeps the body when it differs from the last good copy, ends a
@@ -656,18 +817,14 @@ impl Daemon {
         Ok(alert::playbook::candidates(&found, &roster, cfg.tz))
     }
 
-    /// The last good body of each feed that has one, and the names of those feeds.
+    /// The last good body of each feed that has one (whichever worker pulled it), and the
+    /// names of those feeds.
     fn last_good_bodies(&self) -> Result<(Vec<FeedInput>, HashSet<String>), DaemonError> {
         let mut inputs = Vec::new();
         let mut present = HashSet::new();
-        for f in &self.feeds {
-            if let Some(bytes) = self.store.feed_body(&f.name)? {
-                present.insert(f.name.clone());
-                inputs.push(FeedInput {
-                    name: f.name.clone(),
-                    bytes,
-                });
-            }
+        for (name, bytes) in self.store.feed_bodies(&self.names)? {
+            present.insert(name.clone());
+            inputs.push(FeedInput { name, bytes });
         }
         Ok((inputs, present))
     }
@@ -808,44 +965,70 @@ impl Daemon {
     }
 
     /// Raises an alert for each feed failing too long; resolves those of feeds working again.
+    /// Reads only the feeds in a failure streak and the open alerts (two queries), whoever
+    /// pulls the feeds: raising and resolving are once per key in the store.
     fn check_feed_health(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let after = Duration::seconds(self.cfg.daemon.feed_failure_after.as_secs() as i64);
         let names = self.sink_names();
         let mut cands = Vec::new();
-        for f in &self.feeds {
-            let st = self.store.feed_state(&f.name)?;
+        let mut failing = HashSet::new();
+        for st in self.store.failing_feeds()? {
+            if !self.index.contains_key(&st.name) {
+                continue;
+            }
+            failing.insert(st.name.clone());
             if let Some(c) = detect::feed_failing(&st, after, now) {
                 cands.push(c);
-            } else if st.error_since.is_none() {
-                for open in self.store.open_alerts(AlertKind::FeedFailing)? {
-                    if open.key.is_feed_failing_of(&f.name)
-                        && self.store.resolve(
-                            &open.key,
-                            &format!("Feed '{}' is working again", f.name),
-                            &names,
-                            now,
-                        )?
-                    {
-                        t.resolved += 1;
-                        self.stats.resolved += 1;
-                    }
-                }
+            }
+        }
+        for open in self.store.open_alerts(AlertKind::FeedFailing)? {
+            let Some(f) = self
+                .feeds
+                .iter()
+                .find(|f| open.key.is_feed_failing_of(&f.name))
+            else {
+                continue;
+            };
+            if failing.contains(&f.name) {
+                continue;
+            }
+            if self.store.resolve(
+                &open.key,
+                &format!("Feed '{}' is working again", f.name),
+                &names,
+                now,
+            )? {
+                t.resolved += 1;
+                self.stats.resolved += 1;
             }
         }
         self.raise(cands, now, t)
     }
 
-    /// Sends due deliveries; a sink that fails is retried later (backoff) and skipped for the
-    /// rest of this round, so one dead webhook does not hold up the others.
+    /// Sends due deliveries, each claimed in the store first so that no other worker sends
+    /// it too; a sink that fails is retried later (backoff) and skipped for the rest of this
+    /// round, so one dead webhook does not hold up the others. Only deliveries to sinks this
+    /// worker has are claimed (one removed from its config stays pending, shown by `alerts`).
     pub fn deliver(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
         let mut down: HashSet<SinkName> = HashSet::new();
         let max_wait = Duration::seconds(DELIVERY_MAX_WAIT);
-        for d in self.store.due_deliveries(now, max_wait)? {
-            if down.contains(&d.sink) {
-                continue;
+        loop {
+            let up: Vec<SinkName> = self
+                .sink_names()
+                .into_iter()
+                .filter(|n| !down.contains(n))
+                .collect();
+            if up.is_empty() {
+                break;
             }
+            let Some(d) =
+                self.store
+                    .claim_delivery(&self.worker, &up, now, max_wait, self.claim_ttl)?
+            else {
+                break;
+            };
             let Some(sink) = self.sinks.iter().find(|s| s.name == d.sink) else {
-                continue; // a sink removed from the config: kept pending, shown by `alerts`
+                break; // not reached: only these sinks' deliveries are claimed
             };
             match sink.deliver(&d.payload) {
                 Ok(()) => {
@@ -868,21 +1051,36 @@ impl Daemon {
         Ok(())
     }
 
-    /// Sleeps until `wake`, a pull in flight finishing, or `shutdown`, whichever comes first.
+    /// Gives back this worker's feed leases (a clean stop), so the others take its feeds
+    /// over at their next renewal instead of after the leases run out.
+    pub fn release(&mut self) -> Result<(), DaemonError> {
+        self.store.release_leases(&self.worker)?;
+        self.held.clear();
+        self.leases_at = None;
+        Ok(())
+    }
+
+    /// Sleeps until `wake`, a pull in flight finishing, or `shutdown`, whichever comes first;
+    /// a pull finishing returns no earlier than [`ROUND_GAP`] after the call, so pulls that
+    /// finish close together are recorded by one round.
     pub fn wait(&mut self, wake: DateTime<Utc>, shutdown: &AtomicBool) {
         const STEP: StdDuration = StdDuration::from_millis(100);
+        let earliest = std::time::Instant::now() + ROUND_GAP;
+        let mut finished = false;
         while !shutdown.load(Ordering::SeqCst) && chrono::Utc::now() < wake {
+            if finished && std::time::Instant::now() >= earliest {
+                return;
+            }
             if self.pulls.any_in_flight() {
-                if self.pulls.wait_for_one(STEP) {
-                    return;
-                }
+                finished |= self.pulls.wait_for_one(STEP);
             } else {
                 std::thread::sleep(STEP);
             }
         }
     }
 
-    /// When the next round is due: the earliest feed pull or delivery retry, at most a minute.
+    /// When the next round is due: the earliest pull of a feed this worker holds, the next
+    /// lease renewal, a delivery retry, a postponed analysis; at most a minute.
     pub fn next_wake(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, DaemonError> {
         if let Some(f) = &self.store_fault {
             return Ok(f
@@ -891,15 +1089,19 @@ impl Daemon {
                 .max(now));
         }
         let mut next = now + Duration::seconds(60);
-        for (i, f) in self.feeds.iter().enumerate() {
+        next = next.min(self.leases_at.map_or(now, |at| at + self.lease_ttl / 3));
+        if self.analysis_due {
+            next = next.min(now + Duration::seconds(1));
+        }
+        for (i, due) in self.schedule()? {
             // Its pull is running; the run loop wakes when it ends ([`Daemon::wait`]).
             if self.pulls.in_flight(i) {
                 continue;
             }
             // A feed never scheduled is due now.
-            next = next.min(self.store.feed_state(&f.name)?.next_pull.unwrap_or(now));
+            next = next.min(due.unwrap_or(now));
         }
-        if let Some(d) = self.store.next_delivery_at()? {
+        if let Some(d) = self.store.next_delivery_at(&self.sink_names())? {
             next = next.min(d);
         }
         Ok(next.max(now))
@@ -984,6 +1186,80 @@ pub struct StatsRecord {
     pub counters: Stats,
 }
 
+/// Renews a worker's feed leases and heartbeat from a thread of its own, on a connection of
+/// its own, every third of a lease's life: a round that runs long (the first pull of
+/// thousands of feeds, an analysis of all of them) must not let the leases run out while
+/// the worker still has their pulls queued, or another worker would pull the same feeds.
+/// It renews only while the run loop shows progress (a round began within ten lease lives,
+/// at least ten minutes), so a hung loop lets its feeds go.
+struct LeaseKeeper {
+    stop: std::sync::Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LeaseKeeper {
+    fn start(
+        url: &crate::store::StoreUrl,
+        worker: String,
+        ttl: Duration,
+        progress: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    ) -> Result<LeaseKeeper, DaemonError> {
+        let store = Store::connect(url)?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let every = StdDuration::from_secs((ttl.num_seconds() / 3).max(1) as u64);
+        let stale = (ttl.num_seconds() * 10).max(600);
+        let thread = std::thread::Builder::new()
+            .name("calaudit-leases".into())
+            .spawn(move || {
+                let mut failing = false;
+                loop {
+                    let until = std::time::Instant::now() + every;
+                    while std::time::Instant::now() < until {
+                        if flag.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(StdDuration::from_millis(100));
+                    }
+                    let now = chrono::Utc::now();
+                    if now.timestamp() - progress.load(Ordering::SeqCst) > stale {
+                        continue;
+                    }
+                    let res = store
+                        .heartbeat(&worker, now)
+                        .and_then(|()| store.renew_leases(&worker, now, ttl));
+                    match res {
+                        Ok(_) => failing = false,
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "feed leases not renewed; retrying");
+                        }
+                        Err(_) => {}
+                    }
+                }
+            })
+            .map_err(|e| {
+                DaemonError::Store(StoreError::Create {
+                    path: "the lease renewal thread".into(),
+                    source: e,
+                })
+            })?;
+        Ok(LeaseKeeper {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// The foreground loop: tick, sleep until the next wake-up or a stop signal, repeat. Publishes
 /// dashboard snapshots to `dashboard` after each change, and the store's errors to `health`
 /// (what `/healthz` reports).
@@ -1000,9 +1276,23 @@ pub fn run(
     if let Some(shared) = dashboard {
         d.publish_to(shared);
     }
-    tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %store_shown(&d.cfg), "daemon started");
+    tracing::info!(feeds = d.feeds.len(), sinks = d.sinks.len(), store = %store_shown(&d.cfg), worker = %d.worker, lease_s = d.lease_ttl.num_seconds(), "daemon started");
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+        chrono::Utc::now().timestamp(),
+    ));
+    // Shared stores only: an SQLite store has one daemon, whose leases no one else takes.
+    let keeper = match &d.cfg.daemon.store_url {
+        Some(url) => Some(LeaseKeeper::start(
+            url,
+            d.worker.clone(),
+            d.lease_ttl,
+            std::sync::Arc::clone(&progress),
+        )?),
+        None => None,
+    };
     while !shutdown.load(Ordering::SeqCst) {
         let now = chrono::Utc::now();
+        progress.store(now.timestamp(), Ordering::SeqCst);
         // Nothing below ends the loop: a broken feed or sink is logged and retried.
         match d.tick(now) {
             Ok(t) if t.fetched > 0 || t.delivered > 0 || t.raised > 0 => {
@@ -1028,6 +1318,11 @@ pub fn run(
         }
         let wake = d.next_wake(now).unwrap_or(now + Duration::seconds(5));
         d.wait(wake, shutdown);
+    }
+    // Others take this worker's feeds over at once instead of when the leases run out.
+    drop(keeper);
+    if let Err(e) = d.release() {
+        tracing::warn!(error = %e, "feed leases not given back; others take them over when they run out");
     }
     tracing::info!(
         analyses = d.stats.analyses,

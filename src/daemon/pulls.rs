@@ -72,8 +72,11 @@ impl Pulls {
         }
     }
 
+    /// True while the feed's pull runs or its result waits for a round to record it: until
+    /// then the stored schedule is not yet the new one, so the feed must be neither started
+    /// again nor given to another worker.
     pub fn in_flight(&self, feed: usize) -> bool {
-        self.in_flight.contains(&feed)
+        self.in_flight.contains(&feed) || self.ready.iter().any(|(f, _)| *f == feed)
     }
 
     pub fn any_in_flight(&self) -> bool {

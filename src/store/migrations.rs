@@ -15,12 +15,14 @@ use super::{Result, StoreError};
 const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_leases.sql"),
+    include_str!("../../migrations/sqlite/0003_claims.sql"),
 ];
 
 /// The PostgreSQL migrations in order; the same changes as [`SQLITE`].
 const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_leases.sql"),
+    include_str!("../../migrations/postgres/0003_claims.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = SQLITE.len() as i64;

@@ -22,9 +22,9 @@ use crate::alert::{
 };
 use crate::report::RecordedWeek;
 
-/// An arbitrary, fixed key for the session-level advisory lock the daemon holds until
-/// workers share feeds by lease ("calaudit" + 1, hard-coded).
-const DAEMON_LOCK: i64 = 0x6361_6c61_7564_6975;
+/// The class of the advisory lock one analysis holds (with the schema's hash as second key):
+/// "cala" in ASCII, arbitrary and fixed.
+const ANALYSIS_LOCK: i32 = 0x6361_6c61;
 
 pub(super) struct Pg {
     /// `postgres::Client` needs `&mut` for every query; the store's API reads through `&self`
@@ -32,8 +32,6 @@ pub(super) struct Pg {
     client: RefCell<Client>,
     /// Statements prepared on this connection, by their SQL text.
     prepared: RefCell<HashMap<&'static str, Statement>>,
-    /// The URL without its password, for messages.
-    shown: String,
 }
 
 impl Pg {
@@ -50,33 +48,7 @@ impl Pg {
         Ok(Pg {
             client: RefCell::new(client),
             prepared: RefCell::new(HashMap::new()),
-            shown,
         })
-    }
-
-    /// As [`Pg::connect`], then takes the daemon's session-level advisory lock: a second
-    /// daemon on the same database gets [`StoreError::Locked`]. The lock goes with the
-    /// connection, so a killed daemon leaves nothing behind.
-    pub(super) fn connect_exclusive(url: &str) -> Result<Pg> {
-        let pg = Pg::connect(url)?;
-        let got: bool = pg
-            .client
-            .borrow_mut()
-            // Per schema: each user of a team config has a store (a schema) of their own in
-            // the same database, and a daemon of their own.
-            .query_one(
-                "SELECT pg_try_advisory_lock(hashtextextended(current_schema(), $1))",
-                &[&DAEMON_LOCK],
-            )?
-            .get(0);
-        if !got {
-            return Err(StoreError::Locked {
-                path: pg.shown.clone(),
-                lock: "its advisory lock".into(),
-                holder: String::new(),
-            });
-        }
-        Ok(pg)
     }
 
     /// The statement for `sql` on this connection, prepared on first use.
@@ -435,10 +407,12 @@ impl Pg {
         .collect()
     }
 
-    pub(super) fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
+    pub(super) fn next_delivery_at(&self, sinks: &[SinkName]) -> Result<Option<DateTime<Utc>>> {
+        let sinks: Vec<&str> = sinks.iter().map(SinkName::as_str).collect();
         let rows = self.query(
-            "SELECT MIN(next_attempt) FROM deliveries WHERE state = $1",
-            &[&DeliveryState::Pending.as_str()],
+            "SELECT MIN(GREATEST(next_attempt, claimed_until)) FROM deliveries
+             WHERE state = $1 AND sink = ANY($2)",
+            &[&DeliveryState::Pending.as_str(), &sinks],
         )?;
         let t: Option<i64> = match rows.first() {
             Some(r) => r.try_get(0)?,
@@ -447,10 +421,53 @@ impl Pg {
         Ok(t.map(instant))
     }
 
+    /// One statement: the oldest due, unclaimed delivery to one of `sinks` is locked with
+    /// SKIP LOCKED (a row another worker is claiming is passed over) and claimed until
+    /// `until`; the lock re-checks the claim, so a delivery claimed and committed by another
+    /// worker since this statement's snapshot is not taken twice.
+    pub(super) fn claim_delivery(
+        &self,
+        worker: &str,
+        sinks: &[SinkName],
+        now: i64,
+        max_wait: i64,
+        until: i64,
+    ) -> Result<Option<Delivery>> {
+        let sinks: Vec<&str> = sinks.iter().map(SinkName::as_str).collect();
+        let rows = self.query(
+            "UPDATE deliveries SET claimed_by = $1, claimed_until = $4 WHERE id = (
+                 SELECT id FROM deliveries
+                 WHERE state = $6 AND (next_attempt <= $2 OR next_attempt > $2 + $3)
+                     AND claimed_until <= $2 AND sink = ANY($5)
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, alert_id, sink, event, attempts, payload",
+            &[
+                &worker,
+                &now,
+                &max_wait,
+                &until,
+                &sinks,
+                &DeliveryState::Pending.as_str(),
+            ],
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(Delivery {
+                    id: r.try_get(0)?,
+                    alert_id: r.try_get(1)?,
+                    sink: SinkName::from_stored(r.try_get(2)?),
+                    event: parsed_column(r, 3, DeliveryEvent::parse)?,
+                    attempts: r.try_get(4)?,
+                    payload: r.try_get(5)?,
+                })
+            })
+            .transpose()
+    }
+
     pub(super) fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
         self.execute(
             "UPDATE deliveries SET state = $3, delivered_at = $2, attempts = attempts + 1,
-                 last_error = NULL WHERE id = $1",
+                 last_error = NULL, claimed_by = NULL, claimed_until = 0 WHERE id = $1",
             &[&id, &now.timestamp(), &DeliveryState::Delivered.as_str()],
         )?;
         Ok(())
@@ -463,8 +480,8 @@ impl Pg {
         retry_at: DateTime<Utc>,
     ) -> Result<()> {
         self.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = $2, next_attempt = $3
-             WHERE id = $1",
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = $2, next_attempt = $3,
+                 claimed_by = NULL, claimed_until = 0 WHERE id = $1",
             &[&id, &error.to_string(), &retry_at.timestamp()],
         )?;
         Ok(())
@@ -541,9 +558,11 @@ impl Pg {
         Ok(())
     }
 
-    /// One transaction: every feed gets a lease row, then up to `limit` rows that are free,
-    /// expired or already this worker's are locked with SKIP LOCKED (rows another worker is
-    /// claiming right now are passed over, not waited for) and given to `worker`.
+    /// One transaction: every feed gets a lease row; `worker`'s unexpired leases on `feeds`
+    /// are extended; then free or expired rows, up to `limit` held in all, are locked with
+    /// SKIP LOCKED (rows another worker is claiming right now are passed over, not waited
+    /// for) and given to `worker`. The lock re-checks the row's expiry, so a row claimed and
+    /// committed by another worker since this statement's snapshot is not taken.
     pub(super) fn claim_feeds(
         &self,
         worker: &str,
@@ -556,27 +575,132 @@ impl Pg {
         let mut tx = c.transaction()?;
         let st = self.prep(
             &mut tx,
-            "INSERT INTO feed_leases (feed) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+            "INSERT INTO feed_leases (feed)
+             SELECT f FROM unnest($1::text[]) AS f
+             WHERE NOT EXISTS (SELECT 1 FROM feed_leases l WHERE l.feed = f)
+             ON CONFLICT DO NOTHING",
         )?;
         tx.execute(&st, &[&feeds])?;
         let st = self.prep(
             &mut tx,
-            "WITH free AS (
-                 SELECT feed FROM feed_leases
-                 WHERE feed = ANY($4) AND (worker IS NULL OR worker = $1 OR expires_at <= $2)
-                 ORDER BY feed LIMIT $5 FOR UPDATE SKIP LOCKED)
-             UPDATE feed_leases l SET worker = $1, expires_at = $3 FROM free
-             WHERE l.feed = free.feed
-             RETURNING l.feed",
+            "UPDATE feed_leases SET expires_at = $3
+             WHERE worker = $1 AND expires_at > $2 AND feed = ANY($4)
+             RETURNING feed",
         )?;
-        let rows = tx.query(&st, &[&worker, &now, &until, &feeds, &limit])?;
-        let mut out: Vec<String> = rows
+        let mut out: Vec<String> = tx
+            .query(&st, &[&worker, &now, &until, &feeds])?
             .iter()
             .map(|r| r.try_get(0))
             .collect::<std::result::Result<_, _>>()?;
+        let want = limit - out.len() as i64;
+        if want > 0 {
+            let st = self.prep(
+                &mut tx,
+                "WITH free AS (
+                     SELECT feed FROM feed_leases
+                     WHERE feed = ANY($4) AND expires_at <= $2
+                     ORDER BY feed LIMIT $5 FOR UPDATE SKIP LOCKED)
+                 UPDATE feed_leases l SET worker = $1, expires_at = $3 FROM free
+                 WHERE l.feed = free.feed
+                 RETURNING l.feed",
+            )?;
+            for r in tx.query(&st, &[&worker, &now, &until, &feeds, &want])? {
+                out.push(r.try_get(0)?);
+            }
+        }
         tx.commit()?;
         out.sort();
         Ok(out)
+    }
+
+    pub(super) fn release_feeds(&self, worker: &str, feeds: &[String]) -> Result<usize> {
+        Ok(self.execute(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0
+             WHERE worker = $1 AND feed = ANY($2)",
+            &[&worker, &feeds],
+        )? as usize)
+    }
+
+    pub(super) fn forget_claims(&self) -> Result<()> {
+        self.client.borrow_mut().batch_execute(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker IS NOT NULL;
+             UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by IS NOT NULL;",
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn feed_schedule(&self, feeds: &[String]) -> Result<Vec<(String, Option<i64>)>> {
+        self.query(
+            "SELECT name, next_pull FROM feed_state WHERE name = ANY($1)",
+            &[&feeds],
+        )?
+        .iter()
+        .map(|r| {
+            let next: i64 = r.try_get(1)?;
+            Ok((r.try_get(0)?, Some(next).filter(|n| *n > 0)))
+        })
+        .collect()
+    }
+
+    pub(super) fn failing_feeds(&self) -> Result<Vec<FeedState>> {
+        let names: Vec<String> = self
+            .query(
+                "SELECT name FROM feed_state WHERE error_since IS NOT NULL ORDER BY name",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        names.iter().map(|n| self.feed_state(n)).collect()
+    }
+
+    pub(super) fn feed_bodies(&self, feeds: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut rows: Vec<(String, Vec<u8>)> = self
+            .query(
+                "SELECT name, body FROM feed_state WHERE name = ANY($1) AND body IS NOT NULL",
+                &[&feeds],
+            )?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_>>()?;
+        // In the order asked for (the analysis merges feeds in config order).
+        let order: HashMap<&str, usize> = feeds
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.as_str(), i))
+            .collect();
+        rows.sort_by_key(|(name, _)| order.get(name.as_str()).copied());
+        Ok(rows)
+    }
+
+    /// `pg_try_advisory_lock` on (a fixed class, this schema's name): one analysis at a time
+    /// per store namespace, so a store with one schema per user serialises only that user's.
+    pub(super) fn try_lock_analysis(&self) -> Result<bool> {
+        Ok(self
+            .query(
+                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
+                &[&ANALYSIS_LOCK],
+            )?
+            .first()
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(false))
+    }
+
+    pub(super) fn unlock_analysis(&self) -> Result<()> {
+        self.query(
+            "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
+            &[&ANALYSIS_LOCK],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn set_worker_stats(&self, worker: &str, stats: &str) -> Result<()> {
+        self.execute(
+            "UPDATE workers SET stats = $2 WHERE id = $1",
+            &[&worker, &stats],
+        )?;
+        Ok(())
     }
 
     pub(super) fn renew_leases(&self, worker: &str, now: i64, until: i64) -> Result<usize> {
@@ -593,15 +717,30 @@ impl Pg {
         )? as usize)
     }
 
-    pub(super) fn workers(&self, now: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+    pub(super) fn workers(&self, now: i64) -> Result<Vec<super::WorkerRow>> {
         self.query(
             "SELECT w.id, w.started_at, w.heartbeat,
-                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > $1)
+                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > $1),
+                    (SELECT max(expires_at) FROM feed_leases l
+                     WHERE l.worker = w.id AND l.expires_at > $1),
+                    (SELECT count(*) FROM deliveries d
+                     WHERE d.claimed_by = w.id AND d.claimed_until > $1),
+                    w.stats
              FROM workers w ORDER BY w.id",
             &[&now],
         )?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .map(|r| {
+            Ok(super::WorkerRow {
+                id: r.try_get(0)?,
+                started_at: r.try_get(1)?,
+                heartbeat: r.try_get(2)?,
+                leases: r.try_get(3)?,
+                leases_until: r.try_get(4)?,
+                deliveries: r.try_get(5)?,
+                stats: r.try_get(6)?,
+            })
+        })
         .collect()
     }
 

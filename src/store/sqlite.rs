@@ -391,21 +391,87 @@ impl Sqlite {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The earliest retry time of a pending delivery.
-    pub(super) fn next_delivery_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let t: Option<i64> = self.conn.query_row(
-            "SELECT MIN(next_attempt) FROM deliveries WHERE state = ?1",
-            [DeliveryState::Pending.as_str()],
-            |r| r.get(0),
+    /// The earliest time a pending delivery to one of `sinks` may be tried: its retry time,
+    /// or the end of another worker's claim on it.
+    pub(super) fn next_delivery_at(&self, sinks: &[SinkName]) -> Result<Option<DateTime<Utc>>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT MIN(MAX(next_attempt, claimed_until)) FROM deliveries
+             WHERE state = ?1 AND sink = ?2",
         )?;
-        Ok(t.map(instant))
+        let mut best: Option<i64> = None;
+        for sink in sinks {
+            let t: Option<i64> = st.query_row(
+                params![DeliveryState::Pending.as_str(), sink.as_str()],
+                |r| r.get(0),
+            )?;
+            best = match (best, t) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(best.map(instant))
+    }
+
+    /// Claims the oldest due delivery to one of `sinks` that no one else holds (see
+    /// [`super::Store::claim_delivery`]). One writer: the select and the update are one
+    /// `BEGIN IMMEDIATE` transaction.
+    pub(super) fn claim_delivery(
+        &self,
+        worker: &str,
+        sinks: &[SinkName],
+        now: i64,
+        max_wait: i64,
+        until: i64,
+    ) -> Result<Option<Delivery>> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let found = {
+            let mut st = tx.prepare_cached(
+                "SELECT id, alert_id, sink, event, attempts, payload FROM deliveries
+                 WHERE state = ?3 AND (next_attempt <= ?1 OR next_attempt > ?1 + ?2)
+                     AND claimed_until <= ?1
+                 ORDER BY id",
+            )?;
+            let rows = st.query_map(
+                params![now, max_wait, DeliveryState::Pending.as_str()],
+                |r| {
+                    Ok(Delivery {
+                        id: r.get(0)?,
+                        alert_id: r.get(1)?,
+                        sink: SinkName::from_stored(r.get(2)?),
+                        event: event_column(r, 3)?,
+                        attempts: r.get(4)?,
+                        payload: r.get(5)?,
+                    })
+                },
+            )?;
+            let mut found = None;
+            for d in rows {
+                let d = d?;
+                if sinks.contains(&d.sink) {
+                    found = Some(d);
+                    break;
+                }
+            }
+            found
+        };
+        if let Some(d) = &found {
+            tx.execute(
+                "UPDATE deliveries SET claimed_by = ?2, claimed_until = ?3 WHERE id = ?1",
+                params![d.id, worker, until],
+            )?;
+        }
+        tx.commit()?;
+        Ok(found)
     }
 
     /// Records that the sink acknowledged delivery `id`.
     pub(super) fn mark_delivered(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE deliveries SET state = ?3, delivered_at = ?2, attempts = attempts + 1,
-                 last_error = NULL WHERE id = ?1",
+                 last_error = NULL, claimed_by = NULL, claimed_until = 0 WHERE id = ?1",
             params![id, now.timestamp(), DeliveryState::Delivered.as_str()],
         )?;
         Ok(())
@@ -419,8 +485,8 @@ impl Sqlite {
         retry_at: DateTime<Utc>,
     ) -> Result<()> {
         self.conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3
-             WHERE id = ?1",
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?2, next_attempt = ?3,
+                 claimed_by = NULL, claimed_until = 0 WHERE id = ?1",
             params![id, error.to_string(), retry_at.timestamp()],
         )?;
         Ok(())
@@ -469,26 +535,101 @@ impl Sqlite {
         let mut names: Vec<&String> = feeds.iter().collect();
         names.sort();
         names.dedup();
-        let mut out = Vec::new();
-        for feed in names {
-            if out.len() as i64 >= limit {
-                break;
+        let mut held = std::collections::BTreeSet::new();
+        {
+            let mut insert = tx.prepare("INSERT OR IGNORE INTO feed_leases (feed) VALUES (?1)")?;
+            let mut renew = tx.prepare(
+                "UPDATE feed_leases SET expires_at = ?3 WHERE feed = ?1 AND worker = ?2
+                 AND expires_at > ?4",
+            )?;
+            let mut take = tx.prepare(
+                "UPDATE feed_leases SET worker = ?2, expires_at = ?3 WHERE feed = ?1
+                 AND expires_at <= ?4",
+            )?;
+            for feed in &names {
+                insert.execute([feed])?;
+                if renew.execute(params![feed, worker, until, now])? > 0 {
+                    held.insert((*feed).clone());
+                }
             }
-            tx.execute(
-                "INSERT OR IGNORE INTO feed_leases (feed) VALUES (?1)",
-                [feed],
-            )?;
-            let n = tx.execute(
-                "UPDATE feed_leases SET worker = ?2, expires_at = ?4 WHERE feed = ?1
-                 AND (worker IS NULL OR worker = ?2 OR expires_at <= ?3)",
-                params![feed, worker, now, until],
-            )?;
-            if n > 0 {
-                out.push(feed.clone());
+            for feed in &names {
+                if held.len() as i64 >= limit {
+                    break;
+                }
+                if !held.contains(*feed) && take.execute(params![feed, worker, until, now])? > 0 {
+                    held.insert((*feed).clone());
+                }
             }
         }
         tx.commit()?;
+        Ok(held.into_iter().collect())
+    }
+
+    pub(super) fn release_feeds(&self, worker: &str, feeds: &[String]) -> Result<usize> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare(
+                "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker = ?1 AND feed = ?2",
+            )?;
+            for f in feeds {
+                n += st.execute(params![worker, f])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Frees every feed lease and delivery claim: they belong to processes that are gone.
+    pub(super) fn forget_claims(&self) -> Result<()> {
+        self.conn.execute_batch(
+            "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker IS NOT NULL;
+             UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by IS NOT NULL;",
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn feed_schedule(&self, feeds: &[String]) -> Result<Vec<(String, Option<i64>)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT next_pull FROM feed_state WHERE name = ?1")?;
+        let mut out = Vec::with_capacity(feeds.len());
+        for f in feeds {
+            let next: Option<i64> = st.query_row([f], |r| r.get(0)).optional()?;
+            if let Some(n) = next {
+                out.push((f.clone(), Some(n).filter(|n| *n > 0)));
+            }
+        }
         Ok(out)
+    }
+
+    pub(super) fn failing_feeds(&self) -> Result<Vec<FeedState>> {
+        let names: Vec<String> = {
+            let mut st = self.conn.prepare(
+                "SELECT name FROM feed_state WHERE error_since IS NOT NULL ORDER BY name",
+            )?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        names.iter().map(|n| self.feed_state(n)).collect()
+    }
+
+    pub(super) fn feed_bodies(&self, feeds: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::new();
+        for f in feeds {
+            if let Some(b) = self.feed_body(f)? {
+                out.push((f.clone(), b));
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn set_worker_stats(&self, worker: &str, stats: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE workers SET stats = ?2 WHERE id = ?1",
+            params![worker, stats],
+        )?;
+        Ok(())
     }
 
     pub(super) fn renew_leases(&self, worker: &str, now: i64, until: i64) -> Result<usize> {
@@ -505,13 +646,26 @@ impl Sqlite {
         )?)
     }
 
-    pub(super) fn workers(&self, now: i64) -> Result<Vec<(String, i64, i64, i64)>> {
+    pub(super) fn workers(&self, now: i64) -> Result<Vec<super::WorkerRow>> {
         let mut st = self.conn.prepare(
             "SELECT w.id, w.started_at, w.heartbeat,
-                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > ?1)
+                    (SELECT count(*) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > ?1),
+                    (SELECT max(expires_at) FROM feed_leases l WHERE l.worker = w.id AND l.expires_at > ?1),
+                    (SELECT count(*) FROM deliveries d WHERE d.claimed_by = w.id AND d.claimed_until > ?1),
+                    w.stats
              FROM workers w ORDER BY w.id",
         )?;
-        let rows = st.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = st.query_map([now], |r| {
+            Ok(super::WorkerRow {
+                id: r.get(0)?,
+                started_at: r.get(1)?,
+                heartbeat: r.get(2)?,
+                leases: r.get(3)?,
+                leases_until: r.get(4)?,
+                deliveries: r.get(5)?,
+                stats: r.get(6)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

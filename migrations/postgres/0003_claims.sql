@@ -1,0 +1,8 @@
+-- 3: several workers, one truth (issue 14, §3), as migrations/sqlite/0003_claims.sql. A pending
+-- delivery is claimed by one worker until `claimed_until` (0 = free) with UPDATE … WHERE id =
+-- (SELECT … FOR UPDATE SKIP LOCKED) before it is sent, so two workers never send the same
+-- delivery, and a dead worker's claim runs out and another retries it. Each worker keeps its
+-- counters (JSON) beside its heartbeat, for `status`.
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+ALTER TABLE deliveries ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE workers ADD COLUMN stats TEXT;

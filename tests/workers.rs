@@ -1,0 +1,416 @@
+//! Several `calaudit run` workers sharing one PostgreSQL store (issue 14, §3): the real
+//! binary, three processes, 300 feeds on a local server that logs every request, a local
+//! webhook receiver. Every feed is pulled once per refresh across the workers; one worker is
+//! killed with SIGKILL and its feeds are pulled again within two refresh intervals; alerts
+//! raised before and after the kill reach the webhook exactly once. Needs `CALAUDIT_TEST_PG`
+//! (skips with a notice without it). Real time, with a 6 s refresh: about 45 s.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::daemon::{cal, wait_until, Webhook};
+use crate::util;
+
+const FEEDS: usize = 300;
+const REFRESH: Duration = Duration::from_secs(6);
+
+/// Serves `/f/NNN.ics` with ETags (304 when unchanged) and logs when each path was asked for.
+#[derive(Clone)]
+struct CountingServer {
+    base: String,
+    start: Instant,
+    bodies: Arc<Mutex<HashMap<String, (String, u64)>>>,
+    log: Arc<Mutex<Vec<(String, Duration)>>>,
+}
+
+impl CountingServer {
+    fn start() -> CountingServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let s = CountingServer {
+            base: format!("http://{}", listener.local_addr().expect("addr")),
+            start: Instant::now(),
+            bodies: Arc::default(),
+            log: Arc::default(),
+        };
+        let srv = s.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let srv = srv.clone();
+                std::thread::spawn(move || srv.serve(stream));
+            }
+        });
+        s
+    }
+
+    fn set(&self, path: &str, body: String) {
+        let mut b = self.bodies.lock().unwrap();
+        let v = b.get(path).map_or(1, |(_, v)| v + 1);
+        b.insert(path.to_owned(), (body, v));
+    }
+
+    fn serve(&self, mut s: TcpStream) {
+        let Some((path, headers, _)) = read_head(&mut s) else {
+            return;
+        };
+        self.log
+            .lock()
+            .unwrap()
+            .push((path.clone(), self.start.elapsed()));
+        let entry = self.bodies.lock().unwrap().get(&path).cloned();
+        let Some((body, v)) = entry else {
+            let _ = s.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+            return;
+        };
+        let etag = format!("\"v{v}\"");
+        let head = if headers.get("if-none-match") == Some(&etag) {
+            format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")
+        } else {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let _ = s.write_all(head.as_bytes());
+    }
+
+    /// When each path was asked for, in order.
+    fn requests(&self) -> BTreeMap<String, Vec<Duration>> {
+        let mut out: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
+        for (p, t) in self.log.lock().unwrap().iter() {
+            out.entry(p.clone()).or_default().push(*t);
+        }
+        out
+    }
+}
+
+fn read_head(s: &mut TcpStream) -> Option<(String, HashMap<String, String>, Vec<u8>)> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 2048];
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let path = lines.next()?.split(' ').nth(1)?.to_owned();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Some((path, headers, buf[end + 4..].to_vec()))
+}
+
+/// A fresh schema in the `CALAUDIT_TEST_PG` database (dropped at the end), and the store
+/// URL that uses it.
+struct Schema {
+    base: String,
+    name: String,
+}
+
+impl Schema {
+    fn new(test: &str) -> Option<Schema> {
+        let Ok(base) = std::env::var("CALAUDIT_TEST_PG") else {
+            util::skip(format!(
+                "CALAUDIT_TEST_PG not set; {test} needs PostgreSQL (.ci/postgres.sh starts one)"
+            ));
+            return None;
+        };
+        let name = format!("w_{}_{}", std::process::id(), test.len());
+        let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+        ))
+        .expect("create schema");
+        Some(Schema { base, name })
+    }
+
+    fn url(&self) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options=-csearch_path%3D{}", self.base, self.name)
+    }
+
+    fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url(), postgres::NoTls).expect("connect")
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+        }
+    }
+}
+
+/// Kills the workers still running when the test ends (a failed assertion too).
+struct Workers(Vec<Option<Child>>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for c in self.0.iter_mut().flatten() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn spawn_worker(cfg: &Path, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_calaudit"))
+        .args(["run", "--config"])
+        .arg(cfg)
+        .env("CALAUDIT_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("start calaudit run")
+}
+
+/// The event times of a meeting on the next Tuesday (at least two days ahead), UTC.
+fn tuesday(hour: u32, minutes: i64) -> (String, String) {
+    use chrono::Datelike;
+    let mut d = chrono::Utc::now().date_naive() + chrono::Duration::days(2);
+    while d.weekday() != chrono::Weekday::Tue {
+        d += chrono::Duration::days(1);
+    }
+    let start = d.and_hms_opt(hour, 0, 0).expect("time").and_utc();
+    let f = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M00Z").to_string();
+    (f(start), f(start + chrono::Duration::minutes(minutes)))
+}
+
+fn feed_body(i: usize, violating: bool) -> String {
+    // 14:00 is outside the no-fly window (10:00–12:00); 10:00 is inside it.
+    let (s, e) = tuesday(if violating { 10 } else { 14 }, 30);
+    let uid = format!("m-{i}");
+    let title = format!("Sync {i}");
+    cal(&[(&uid, &title, &s, &e)])
+}
+
+fn logs(dir: &Path) -> String {
+    (0..3)
+        .map(|n| {
+            let text =
+                std::fs::read_to_string(dir.join(format!("worker-{n}.log"))).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            format!(
+                "--- worker {n}:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn three_workers_share_the_feeds_and_survive_a_kill() {
+    let Some(schema) = Schema::new("three_workers_share_the_feeds") else {
+        return;
+    };
+    let server = CountingServer::start();
+    let hook = Webhook::start();
+    let path = |i: usize| format!("/f/{i:03}.ics");
+    let mut text = String::from("tz = \"UTC\"\nme = [\"me@example.com\"]\n");
+    for i in 0..FEEDS {
+        server.set(&path(i), feed_body(i, false));
+        text.push_str(&format!(
+            "[[feeds]]\nname = \"f{i:03}\"\nurl = \"{}{}\"\nrefresh = \"{}s\"\n",
+            server.base,
+            path(i),
+            REFRESH.as_secs()
+        ));
+    }
+    text.push_str(&format!(
+        "[[no_fly]]\ndays = [\"tue\"]\nstart = \"10:00\"\nend = \"12:00\"\n\
+         [alerts]\nmin_overlap = \"10m\"\nlookahead = \"21d\"\nlog = false\npeople_target = false\n\
+         [[alerts.webhook]]\nurl = \"{}\"\ntimeout = \"5s\"\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{}\"\n\
+         [daemon]\nfetch_timeout = \"5s\"\nconcurrency = 4\n",
+        hook.url,
+        schema.url()
+    ));
+    let dir = util::tempdir();
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, text).expect("write config");
+
+    let mut workers = Workers(
+        (0..3)
+            .map(|n| Some(spawn_worker(&cfg, &dir.join(format!("worker-{n}.log")))))
+            .collect(),
+    );
+    wait_until("every feed pulled once", Duration::from_secs(30), || {
+        server.requests().len() == FEEDS
+    });
+    let all_pulled = server.start.elapsed();
+    // Three refresh intervals of steady work.
+    std::thread::sleep(REFRESH * 3);
+
+    // Ten feeds get a meeting in the no-fly window: ten alerts, each delivered once.
+    for i in 0..10 {
+        server.set(&path(i * 7), feed_body(i * 7, true));
+    }
+    wait_until("ten alerts delivered", Duration::from_secs(30), || {
+        hook.calls().len() >= 10
+    });
+
+    // Every worker holds a share of the feeds; kill one.
+    let mut db = schema.client();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let victim = workers.0[1].as_ref().expect("worker 1").id();
+    let id = format!("{host}:{victim}");
+    let held: Vec<String> = db
+        .query(
+            "SELECT feed FROM feed_leases WHERE worker = $1 ORDER BY feed",
+            &[&id],
+        )
+        .expect("leases")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let per_worker: Vec<i64> = db
+        .query(
+            "SELECT count(*) FROM feed_leases WHERE worker IS NOT NULL GROUP BY worker",
+            &[],
+        )
+        .expect("leases")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(per_worker.len(), 3, "{per_worker:?}\n{}", logs(&dir));
+    assert!(
+        per_worker.iter().all(|&n| (80..=120).contains(&n)),
+        "feeds not shared: {per_worker:?}"
+    );
+    let mut child = workers.0[1].take().expect("worker 1");
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let killed_at = server.start.elapsed();
+
+    // Ten of the dead worker's feeds change: the workers that take them over alert them.
+    let taken: Vec<usize> = held
+        .iter()
+        .filter_map(|f| f.strip_prefix('f')?.parse().ok())
+        .filter(|i| i % 7 != 0 || *i >= 70)
+        .take(10)
+        .collect();
+    assert_eq!(taken.len(), 10, "{held:?}");
+    for &i in &taken {
+        server.set(&path(i), feed_body(i, true));
+    }
+    std::thread::sleep(REFRESH * 2 + Duration::from_secs(1));
+    wait_until("twenty alerts delivered", Duration::from_secs(20), || {
+        hook.calls().len() >= 20
+    });
+    // A little longer: a duplicate would show up now.
+    std::thread::sleep(Duration::from_secs(2));
+
+    let requests = server.requests();
+    // Steady state: between the first pull of every feed and the kill, each feed is pulled
+    // once per refresh: never twice within one, never a round late (a refresh, a lease
+    // renewal and a round gap). A pull is scheduled one refresh after the round that started
+    // it, and may wait in the fetch pool before its request goes out, so a request can come
+    // a little early; a second pull by another worker would come at any time.
+    let mut gaps = Vec::new();
+    for (p, times) in &requests {
+        for w in times.windows(2) {
+            if w[1] < all_pulled || w[0] > killed_at - Duration::from_secs(1) {
+                continue;
+            }
+            let gap = w[1] - w[0];
+            assert!(
+                gap >= REFRESH / 2,
+                "{p} pulled twice in one refresh: {times:?}\n{}",
+                logs(&dir)
+            );
+            if w[1] < killed_at {
+                assert!(
+                    gap <= REFRESH + Duration::from_secs(4),
+                    "{p} pulled late: {times:?}\n{}",
+                    logs(&dir)
+                );
+            }
+            gaps.push(gap.as_secs_f64());
+        }
+    }
+    assert!(gaps.len() >= FEEDS * 2, "{} gaps", gaps.len());
+    // Failover: every feed of the dead worker is pulled again within two refresh intervals
+    // of the kill.
+    for f in &held {
+        let times = &requests[&format!("/f/{}.ics", &f[1..])];
+        let next = times.iter().find(|t| **t > killed_at);
+        assert!(
+            next.is_some_and(|t| *t - killed_at <= REFRESH * 2),
+            "{f}: killed at {killed_at:?}, requests {times:?}\n{}",
+            logs(&dir)
+        );
+    }
+    // Exactly once: twenty alerts, each received once.
+    let calls = hook.calls();
+    let mut ids: Vec<&str> = calls.iter().filter_map(|c| c["id"].as_str()).collect();
+    ids.sort_unstable();
+    let received = ids.len();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        received,
+        "an alert was delivered twice: {calls:#?}"
+    );
+    assert_eq!(received, 20, "{calls:#?}");
+    let mut uids: Vec<String> = calls
+        .iter()
+        .map(|c| c["event"]["uid"].as_str().unwrap_or("").to_owned())
+        .collect();
+    uids.sort();
+    let mut want: Vec<String> = (0..10)
+        .map(|i| format!("m-{}", i * 7))
+        .chain(taken.iter().map(|i| format!("m-{i}")))
+        .collect();
+    want.sort();
+    assert_eq!(uids, want);
+
+    // `status` lists the three workers: the dead one holds nothing any more.
+    let o = util::calaudit(&["status", "--config", cfg.to_str().unwrap()], None);
+    let out = util::stdout(&o);
+    assert!(out.contains("workers: 3"), "{out}{}", util::stderr(&o));
+    assert!(
+        out.lines()
+            .any(|l| l.contains(&id) && l.contains(", 0 feed lease(s)")),
+        "{out}"
+    );
+
+    // A clean stop gives the leases back.
+    for c in workers.0.iter_mut().flatten() {
+        let ok = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+        assert!(c.wait().expect("exit").success());
+    }
+    workers.0.clear();
+    let left: i64 = db
+        .query_one(
+            "SELECT count(*) FROM feed_leases WHERE worker IS NOT NULL",
+            &[],
+        )
+        .expect("leases")
+        .get(0);
+    assert_eq!(left, 0);
+}
