@@ -10,10 +10,8 @@
 //! gives, fitted by full-batch gradient descent with AdaGrad steps and an L2 penalty. The
 //! training is deterministic: same data, same model.
 //!
-//! For experiments, `GRAMS=3,4` (n-gram lengths, model-only cross-validation), `L2=0.001`,
-//! `EPOCHS=600`, `POLICY=work|all|shape` (which outcomes the fallback may choose, see
-//! `fallback::Policy`) and `MARGIN=0.25` (how much personal must beat the best work outcome
-//! by) override the shipped settings.
+//! For experiments, `GRAMS=3,4` (n-gram lengths, model-only cross-validation), `L2=0.001`
+//! and `EPOCHS=600` override the shipped settings.
 //!
 //! The rules were tuned on every tuning row, so "rules + model" is optimistic. `--cv` also
 //! scores the rules *jackknifed*: each row is classified by the rules without the keywords
@@ -28,7 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 
-use calaudit::classify::fallback::{self, argmax, Model, Policy, Weights, CLASSES};
+use calaudit::classify::fallback::{self, argmax, Model, Weights, CLASSES};
 use calaudit::classify::labelled::{self, Labelled, ME};
 use calaudit::classify::{
     parse_rules_document, Classifier, Outcome, RawRule, Subject, DEFAULT_RULES_TOML,
@@ -46,8 +44,6 @@ struct Settings {
     grams: Vec<usize>,
     l2: f32,
     epochs: usize,
-    policy: Policy,
-    margin: f32,
 }
 
 impl Settings {
@@ -60,15 +56,6 @@ impl Settings {
             ),
             l2: var("L2").and_then(|v| v.parse().ok()).unwrap_or(L2),
             epochs: var("EPOCHS").and_then(|v| v.parse().ok()).unwrap_or(EPOCHS),
-            policy: match var("POLICY").as_deref() {
-                Some("work") => Policy::WorkOnly,
-                Some("all") => Policy::All,
-                Some("shape") => Policy::ByShape,
-                _ => Policy::SHIPPED,
-            },
-            margin: var("MARGIN")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(fallback::PERSONAL_MARGIN),
         }
     }
 }
@@ -191,8 +178,6 @@ fn fit(rows: &[Labelled], set: &Settings) -> (Model, f64) {
     let (bias, w) = train(&data, vocab.len(), set);
     let mut model = Model::default();
     model.bias = bias;
-    model.policy = set.policy;
-    model.personal_margin = set.margin;
     for (name, i) in vocab {
         if w[i].iter().any(|x| x.abs() >= PRUNE) {
             model.weights.insert(name, w[i]);
@@ -375,18 +360,10 @@ fn cross_validate(rows: &[Labelled], set: &Settings) -> Result<(), Box<dyn Error
             }
             .with_fallback(false);
             let d = jc.classify(&s);
-            // The fold's model (family features included), unpruned, choosing as shipped.
-            let allowed = set.policy.allowed(&s);
-            let guess = Outcome::ALL
-                [fallback::choose(&score(&bias, &w, &ex.features), &allowed, set.margin)];
-            // A matching rule with `unless_fallback` gives way when the model agrees.
-            let gives_way = jc
-                .rule_list()
-                .iter()
-                .find(|rule| rule.name() == d.rule)
-                .is_some_and(|rule| rule.unless_fallback().contains(&guess));
-            let (outcome, rule) = if d.rule == "default" || gives_way {
-                (guess, "fallback")
+            // The fold's model (family features included), unpruned, never personal.
+            let (outcome, rule) = if d.rule == "default" {
+                let best = fallback::argmax_work(&score(&bias, &w, &ex.features));
+                (Outcome::ALL[best], "fallback")
             } else {
                 (d.outcome, d.rule)
             };
@@ -409,8 +386,8 @@ fn cross_validate(rows: &[Labelled], set: &Settings) -> Result<(), Box<dyn Error
     }
     let pct = |n: usize| 100.0 * n as f64 / rows.len() as f64;
     println!(
-        "5-fold cross-validation on the tuning half (grams {:?}, L2 {}, {} epochs, {:?}):",
-        set.grams, set.l2, set.epochs, set.policy
+        "5-fold cross-validation on the tuning half (grams {:?}, L2 {}, {} epochs):",
+        set.grams, set.l2, set.epochs
     );
     println!(
         "  model alone: {model_right}/{} = {:.1}%",

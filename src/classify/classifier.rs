@@ -214,27 +214,9 @@ impl Classifier {
     /// engine caches internally.
     pub fn classify(&self, s: &Subject) -> Decision<'_> {
         match self.rules.iter().find(|r| r.is_match(s)) {
-            Some(r) => self
-                .gives_way(r, s, None)
-                .unwrap_or_else(|| Classifier::decision(r)),
+            Some(r) => Classifier::decision(r),
             None => self.unmatched(s, None),
         }
-    }
-
-    /// The fallback's decision when `rule`, which matched `s`, gives way to it
-    /// (`unless_fallback` names what the fallback would decide); `None` when the rule
-    /// decides.
-    pub(crate) fn gives_way(
-        &self,
-        rule: &Rule,
-        s: &Subject,
-        cache: Option<&mut ClassifyCache>,
-    ) -> Option<Decision<'_>> {
-        if rule.unless_fallback().is_empty() || self.fallback.is_none() {
-            return None;
-        }
-        let d = self.unmatched(s, cache);
-        rule.unless_fallback().contains(&d.outcome).then_some(d)
     }
 
     /// The decision for an event no rule matched: the fallback's, else the default.
@@ -270,9 +252,7 @@ impl Classifier {
         }
         let memo = cache.memo(self.id, self.title_slots, s.summary);
         match self.rules.iter().find(|r| r.is_match_memo(s, memo)) {
-            Some(r) => self
-                .gives_way(r, s, Some(cache))
-                .unwrap_or_else(|| Classifier::decision(r)),
+            Some(r) => Classifier::decision(r),
             None => self.unmatched(s, Some(cache)),
         }
     }
@@ -391,53 +371,6 @@ mod tests {
                 ("one-on-ones", Outcome::Work(Category::People))
             ]
         );
-    }
-
-    #[test]
-    fn a_rule_gives_way_where_the_fallback_reads_it_as_unless_fallback_says() {
-        let doc = r#"
-            [[rules]]
-            name = "solo"
-            category = "deep_work"
-            others = 0
-            unless_fallback = ["personal"]
-            "#;
-        let mut m = Model::default();
-        m.policy = super::super::fallback::Policy::ByShape;
-        m.weights
-            .insert("\"dentist\"".into(), [0.0, 0.0, 0.0, 0.0, 3.0]);
-        let m: &'static Model = Box::leak(Box::new(m));
-        let c = classifier(doc).with_model(m);
-        let dentist = Subject {
-            summary: "Dentist",
-            ..Subject::default()
-        };
-        let d = c.classify(&dentist);
-        assert_eq!((d.outcome, d.rule), (Outcome::Personal, "fallback"));
-        assert_eq!(d.describe(), "fallback: \"dentist\"");
-        let mut cache = ClassifyCache::new();
-        assert_eq!(c.classify_cached(&dentist, &mut cache), d);
-        let e = c.explain(&dentist);
-        assert_eq!(e.decision, d);
-        assert_eq!(e.steps[0].missed_on, Some("unless_fallback"));
-        // The model reads it as deep work: the rule decides.
-        let focus = Subject {
-            summary: "Write",
-            ..Subject::default()
-        };
-        let d = c.classify(&focus);
-        assert_eq!(d.rule, "solo");
-        assert_eq!(c.classify_cached(&focus, &mut cache), d);
-        assert_eq!(c.explain(&focus).steps[0].missed_on, None);
-        // Without the fallback the rule always decides.
-        let off = c.clone().with_fallback(false);
-        assert_eq!(off.classify(&dentist).rule, "solo");
-        // A value that is not an outcome names the key.
-        let bad = errors(
-            "[[rules]]\nname = \"r\"\ncategory = \"people\"\nothers = 1\nunless_fallback = \"meh\"\n",
-        );
-        assert_eq!(bad.len(), 1, "{bad:?}");
-        assert!(bad[0].contains("`unless_fallback`"), "{bad:?}");
     }
 
     #[test]

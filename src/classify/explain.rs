@@ -12,8 +12,6 @@ pub struct Step<'c> {
     pub outcome: Outcome,
     /// The config key of the first matcher that did not match, or `None` for
     /// the rule that matched (always the last step, if any rule matched).
-    /// `unless_fallback` for a rule that matched but gave way to the fallback, which
-    /// then decided.
     pub missed_on: Option<&'static str>,
 }
 
@@ -33,15 +31,10 @@ impl Classifier {
         let mut steps = Vec::new();
         for rule in self.rule_list() {
             let missed_on = rule.first_miss(s);
-            let gave_way = missed_on.is_none() && self.gives_way(rule, s, None).is_some();
             steps.push(Step {
                 rule: rule.name(),
                 outcome: rule.outcome(),
-                missed_on: if gave_way {
-                    Some("unless_fallback")
-                } else {
-                    missed_on
-                },
+                missed_on,
             });
             if missed_on.is_none() {
                 break;

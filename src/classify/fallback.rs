@@ -9,20 +9,15 @@
 //! It stays explainable: every decision names the features that weighed most for it
 //! ("sync", "one other person"), and `occurrences` shows them as the rule.
 //!
-//! What it may decide depends on the invite's shape ([`Policy`]): a block only I am on is deep
-//! work, personal or other, never people or technical work; a meeting with someone else is not
-//! deep work. It decides `personal` only when no colleague is on the invite, and only when
-//! personal beats the best work outcome by [`PERSONAL_MARGIN`], since that takes the time out of
-//! the totals. The built-in `solo-blocks` rule gives way to it there (`unless_fallback`): the
-//! rules' lists of personal words cannot name every errand, and "Pick up dry cleaning" alone
-//! is not deep work.
+//! It never decides `personal`: taking time out of the totals is left to rules a user can
+//! read and change, so a guess can move an hour between categories but never hide it.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::fold::fold;
 use super::subject::OrganizerKind;
-use super::{Category, Outcome, Subject};
+use super::{Outcome, Subject};
 
 /// The shipped model, trained from `tests/data/classify-eval/tuning.tsv`.
 pub const MODEL_TSV: &str = include_str!("fallback_model.tsv");
@@ -67,54 +62,6 @@ pub struct Model {
     pub weights: HashMap<String, Weights>,
     /// More weights per feature, sorted by feature (the shipped model, compiled in).
     table: &'static [(&'static str, Weights)],
-    /// Which outcomes it may choose for an invite of a given shape.
-    pub policy: Policy,
-    /// How much more than the best work outcome personal must score to be chosen.
-    pub personal_margin: f32,
-}
-
-/// Which outcomes the fallback may choose, given the invite's shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Policy {
-    /// Every work outcome, never personal (a model read or trained without a policy).
-    #[default]
-    WorkOnly,
-    /// Every outcome.
-    All,
-    /// What the invite's shape allows: alone (no one else on it), deep work, personal or
-    /// other; with anyone else, people, technical or other.
-    ByShape,
-}
-
-impl Policy {
-    /// The policy the shipped model decides with.
-    pub const SHIPPED: Policy = Policy::ByShape;
-
-    /// Which of the [`CLASSES`] outcomes may be chosen for `s`.
-    pub fn allowed(self, s: &Subject) -> [bool; CLASSES] {
-        let mut ok = [true; CLASSES];
-        for (slot, o) in ok.iter_mut().zip(Outcome::ALL) {
-            *slot = match self {
-                Policy::WorkOnly => o != Outcome::Personal,
-                Policy::All => true,
-                Policy::ByShape => {
-                    let others = s.others_up_to(2);
-                    let alone = others == 0;
-                    // A booking system (a doctor's, a gym's) sends its invite from outside,
-                    // and is then the one other person on it.
-                    let no_colleague =
-                        alone || (others == 1 && s.organizer_kind() == OrganizerKind::External);
-                    match o {
-                        Outcome::Work(Category::DeepWork) => alone,
-                        Outcome::Personal => no_colleague,
-                        Outcome::Work(Category::Other) => true,
-                        Outcome::Work(_) => !alone,
-                    }
-                }
-            };
-        }
-        ok
-    }
 }
 
 /// A title's share of the score (the title's features' weights summed), which a cache keeps
@@ -136,8 +83,6 @@ impl Model {
             bias: compiled::BIAS,
             weights: HashMap::new(),
             table: &compiled::FEATURES,
-            policy: Policy::SHIPPED,
-            personal_margin: PERSONAL_MARGIN,
         })
     }
 
@@ -231,7 +176,8 @@ impl Model {
         for (_, w) in &shape_weights {
             add(&mut scores, w);
         }
-        let best = choose(&scores, &self.policy.allowed(s), self.personal_margin);
+        // Never personal: time leaves the totals only through a rule the user can read.
+        let best = argmax_work(&scores);
         // A feature's pull towards the outcome: its weight there against its mean weight.
         let pull = |w: &Weights| w[best] - w.iter().sum::<f32>() / CLASSES as f32;
         let mut pulls: Vec<(f32, &'static str)> = shape_weights
@@ -262,44 +208,19 @@ fn add(into: &mut Weights, w: &Weights) {
     }
 }
 
-/// The shipped model's [`Model::personal_margin`]: chosen by cross-validation on the tuning
-/// half (`train_fallback --cv`).
-pub const PERSONAL_MARGIN: f32 = 0.5;
-
-/// The outcome the fallback gives for `scores`: the best allowed one, personal only when it
-/// beats the best other by `margin` (it takes the time out of the totals).
-pub fn choose(scores: &Weights, allowed: &[bool; CLASSES], margin: f32) -> usize {
+/// The index of the highest score among the work outcomes (every class but personal).
+pub fn argmax_work(scores: &Weights) -> usize {
     let personal = Outcome::ALL
         .iter()
         .position(|o| *o == Outcome::Personal)
         .unwrap_or(CLASSES);
-    let mut work = *allowed;
-    if let Some(p) = work.get_mut(personal) {
-        *p = false;
-    }
-    let best = argmax_allowed(scores, &work);
-    if personal < CLASSES && allowed[personal] && scores[personal] > scores[best] + margin {
-        personal
-    } else {
-        best
-    }
-}
-
-/// The index of the highest score among the allowed outcomes (the first on ties; "other",
-/// which is always allowed, if none is).
-pub fn argmax_allowed(scores: &Weights, allowed: &[bool; CLASSES]) -> usize {
-    let mut best: Option<usize> = None;
+    let mut best = if personal == 0 { 1 } else { 0 };
     for (i, s) in scores.iter().enumerate() {
-        if allowed[i] && best.is_none_or(|b| *s > scores[b]) {
-            best = Some(i);
+        if i != personal && *s > scores[best] {
+            best = i;
         }
     }
-    best.unwrap_or_else(|| {
-        Outcome::ALL
-            .iter()
-            .position(|o| *o == Outcome::Work(Category::Other))
-            .unwrap_or(0)
-    })
+    best
 }
 
 /// The index of the highest score (the first on ties: classes are in [`Outcome::ALL`] order).
@@ -679,36 +600,5 @@ mod tests {
         let (outcome, because) = m.predict(&s);
         assert_eq!(outcome, Outcome::Work(super::super::Category::People));
         assert_eq!(because.features[0], Some("\"sync\""));
-    }
-
-    #[test]
-    fn the_shape_decides_what_the_fallback_may_choose() {
-        use super::super::labelled::{parse, HEADER, ME};
-        let text = format!(
-            "{HEADER}\npersonal\t0\t0\tme\t30\tn\tx\npersonal\t0\t0\texternal\t30\tn\tx\n\
-             people\t1\t0\tinternal\t30\tn\tx\npeople\t3\t0\texternal\t30\tn\tx\n"
-        );
-        let rows = parse(&text).unwrap();
-        let me = vec![ME.to_owned()];
-        // people, technical, deep_work, other, personal
-        let want = [
-            [false, false, true, true, true],
-            [true, true, false, true, true],
-            [true, true, false, true, false],
-            [true, true, false, true, false],
-        ];
-        for (row, want) in rows.iter().zip(want) {
-            let invite = row.invite();
-            let s = row.subject(&invite, &me);
-            assert_eq!(Policy::ByShape.allowed(&s), want, "{row:?}");
-            assert!(!Policy::WorkOnly.allowed(&s)[4]);
-        }
-        // Personal only past the margin; else the best allowed work outcome.
-        let all = [true; CLASSES];
-        assert_eq!(choose(&[0.0, 0.0, 1.0, 0.0, 1.4], &all, 0.5), 2);
-        assert_eq!(choose(&[0.0, 0.0, 1.0, 0.0, 1.6], &all, 0.5), 4);
-        let solo = [false, false, true, true, true];
-        assert_eq!(choose(&[3.0, 0.0, 1.0, 0.0, 0.0], &solo, 0.5), 2);
-        assert_eq!(choose(&[0.0; CLASSES], &[false; CLASSES], 0.0), 3);
     }
 }

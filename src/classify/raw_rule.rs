@@ -158,14 +158,6 @@ pub struct RawRule {
         skip_serializing_if = "Option::is_none"
     )]
     pub feed: Option<Vec<String>>,
-    /// Outcomes (`personal`, `people`, ...) for which the fallback model, when it would give
-    /// one of them to the event, decides instead of this rule.
-    #[serde(
-        default,
-        deserialize_with = "one_or_many",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub unless_fallback: Option<Vec<String>>,
 }
 
 impl RawRule {
@@ -199,7 +191,6 @@ impl RawRule {
         "min_minutes",
         "max_minutes",
         "feed",
-        "unless_fallback",
     ];
 
     /// Reads one rule from an already parsed TOML value (one element of the

@@ -19,9 +19,6 @@ pub struct Rule {
     /// Cheapest first (counts and addresses before text, titles before
     /// descriptions), because evaluation stops at the first miss.
     matchers: Vec<Matcher>,
-    /// `unless_fallback`: when the rule matches and the fallback model would give the event
-    /// one of these, the model decides instead.
-    unless_fallback: Vec<Outcome>,
 }
 
 impl Rule {
@@ -33,11 +30,6 @@ impl Rule {
     /// What the rule decides: a category, or personal time.
     pub fn outcome(&self) -> Outcome {
         self.outcome
-    }
-
-    /// The outcomes for which the rule gives way to the fallback model (`unless_fallback`).
-    pub fn unless_fallback(&self) -> &[Outcome] {
-        &self.unless_fallback
     }
 
     /// Whether every matcher matches `s`.
@@ -175,16 +167,6 @@ impl Rule {
             results.push(user_regex(re_key, re).map(text(re_key, false)));
             results.push(keywords(not_key, not).map(text(not_key, true)));
         }
-        let mut unless_fallback = Vec::new();
-        for value in raw.unless_fallback.iter().flatten() {
-            match value.parse::<Outcome>() {
-                Ok(o) => unless_fallback.push(o),
-                Err(e) => kinds.push(RuleErrorKind::InvalidValue {
-                    key: "unless_fallback".into(),
-                    message: e.to_string(),
-                }),
-            }
-        }
         let mut matchers = Vec::new();
         let errors_before_matchers = kinds.len();
         for result in results {
@@ -206,7 +188,6 @@ impl Rule {
                 name: raw.name.clone(),
                 outcome,
                 matchers,
-                unless_fallback,
             }),
             _ => Err(kinds
                 .into_iter()
