@@ -148,6 +148,16 @@ fn api_metrics_and_pages() {
         m.contains("calaudit_people_share{week=\"2026-W07\"}"),
         "{m}"
     );
+    // Hours by the one rounding rule: one decimal, as the tables and the dashboard print them.
+    let deep = m
+        .lines()
+        .find_map(|l| l.strip_prefix("calaudit_deep_work_hours{week=\"2026-W07\"} "))
+        .expect("deep work hours");
+    assert!(
+        deep.split_once('.')
+            .is_some_and(|(h, t)| h.parse::<u32>().is_ok() && t.len() == 1),
+        "{deep}"
+    );
     assert!(
         m.contains("calaudit_feed_fetch_errors_total{feed=\"work \\\"main\\\"\"} 2"),
         "{m}"

@@ -262,7 +262,7 @@ fn metrics(snap: &Snapshot) -> String {
         m.push_str(&format!(
             "calaudit_deep_work_hours{{week=\"{}\"}} {}\n",
             label(&w.week),
-            w.seconds[crate::classify::Category::DeepWork] as f64 / 3600.0
+            crate::report::hours::fmt(w.seconds[crate::classify::Category::DeepWork])
         ));
         m.push_str("# HELP calaudit_no_fly_violations Meetings that broke protected time, current week.\n# TYPE calaudit_no_fly_violations gauge\n");
         m.push_str(&format!(

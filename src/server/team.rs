@@ -343,12 +343,14 @@ pub fn org_summary(members: &[(Option<&str>, &Snapshot)]) -> OrgSummary {
             users: Some(snaps.len()),
             note: None,
             people_share: mean(weeks.iter().filter_map(|w| w.people_share).collect()),
+            // Hours by the one rounding rule (report::hours), like every other output.
             deep_work_hours: mean(
                 weeks
                     .iter()
                     .map(|w| w.seconds[Category::DeepWork] as f64 / 3600.0)
                     .collect(),
-            ),
+            )
+            .map(crate::report::hours::round_f64),
             violations: mean(
                 weeks
                     .iter()
