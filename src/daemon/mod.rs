@@ -193,10 +193,12 @@ fn worker_id() -> String {
     format!("{host}:{}", std::process::id())
 }
 
+/// A stable seed for a backoff's jitter (the same name backs off the same way in every run).
 fn seed(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    use std::hash::Hasher;
+    let mut h = fnv::FnvHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 impl Daemon {
