@@ -414,3 +414,60 @@ fn three_workers_share_the_feeds_and_survive_a_kill() {
         .get(0);
     assert_eq!(left, 0);
 }
+
+/// A worker pulls only feeds whose lease is still its own: when its renewal stalled, a lease
+/// lapsed and another worker claimed the feed, the old list of held feeds is not enough. In
+/// process, with the clock given to each round: worker A claims both feeds, the pull of
+/// `/gone.ics` fails (404) and is due again 30 s later; meanwhile its lease has lapsed and B
+/// has taken it. A's round at +40 s (before its next claim) must not pull it again.
+#[test]
+fn a_lapsed_lease_taken_by_another_worker_is_not_pulled() {
+    let Some(schema) = Schema::new("a_lapsed_lease_is_not_pulled") else {
+        return;
+    };
+    let server = CountingServer::start();
+    server.set("/ok.ics", feed_body(0, false));
+    let text = format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
+         [[feeds]]\nname = \"gone\"\nurl = \"{0}/gone.ics\"\nrefresh = \"15m\"\n\
+         [[feeds]]\nname = \"ok\"\nurl = \"{0}/ok.ics\"\nrefresh = \"15m\"\n\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{1}\"\n\
+         [daemon]\nfetch_timeout = \"5s\"\n",
+        server.base,
+        schema.url()
+    );
+    let dir = util::tempdir();
+    let cfg = crate::daemon::load(&dir, &text);
+    let ttl = calaudit::daemon::lease_ttl(&cfg);
+    let url = cfg.daemon.store_url.clone().expect("url");
+    let t0 = crate::daemon::at(0);
+    let mut a = calaudit::daemon::Daemon::open(cfg).expect("worker a");
+    a.tick(t0).expect("first round");
+    assert_eq!(a.held_feeds(), ["gone", "ok"]);
+    assert_eq!(server.requests()["/gone.ics"].len(), 1);
+    // B claims after A's lease ran out (A's renewal stalled): "gone" is B's now.
+    let b = calaudit::store::Store::connect(&url).expect("store");
+    let names = ["gone".to_owned()];
+    let taken = b
+        .claim_feeds(
+            "worker-b",
+            &names,
+            t0 + ttl + chrono::Duration::seconds(1),
+            ttl,
+            1,
+        )
+        .expect("claim");
+    assert_eq!(taken, names);
+    // A's next round comes 40 s after the first: the failed pull is due again (30 s backoff),
+    // and A has not claimed since (it claims every third of a lease's life).
+    assert!(chrono::Duration::seconds(40) < ttl / 3);
+    a.tick(t0 + chrono::Duration::seconds(40))
+        .expect("second round");
+    assert_eq!(
+        server.requests()["/gone.ics"].len(),
+        1,
+        "A pulled a feed whose lease B holds"
+    );
+    assert_eq!(a.held_feeds(), ["ok"]);
+}

@@ -574,7 +574,32 @@ impl Daemon {
     /// [`pulls::ROUND_WAIT`] (or earlier, between rounds); a slower one stays in flight and is
     /// recorded by a later round, so it delays no other feed.
     fn poll(&mut self, now: DateTime<Utc>, t: &mut Tick) -> Result<(), DaemonError> {
-        for (i, st) in self.due_feeds(now)? {
+        let mut due = self.due_feeds(now)?;
+        if self.cfg.daemon.store_url.is_some() && !due.is_empty() {
+            // `held` is what the last claim returned; a lease the renewal let lapse since
+            // (a stalled process) may be another worker's by now. Start only what the store
+            // says is still ours, and forget the rest until the next claim.
+            let names: Vec<String> = due.iter().map(|(i, _)| self.names[*i].clone()).collect();
+            let ours: std::collections::HashSet<String> = self
+                .store
+                .leased(&self.worker, &names, now)?
+                .into_iter()
+                .collect();
+            if ours.len() < names.len() {
+                let lost: Vec<usize> = due
+                    .iter()
+                    .map(|(i, _)| *i)
+                    .filter(|&i| !ours.contains(&self.names[i]))
+                    .collect();
+                tracing::warn!(
+                    feeds = lost.len(),
+                    "feed leases lapsed before their pull; not pulling them"
+                );
+                self.held.retain(|i| !lost.contains(i));
+                due.retain(|(i, _)| !lost.contains(i));
+            }
+        }
+        for (i, st) in due {
             let prev = if st.has_body {
                 Validators {
                     etag: st.etag.clone(),

@@ -587,6 +587,18 @@ impl Store {
         forward!(self.release_feeds(worker, feeds))
     }
 
+    /// Which of `feeds` `worker` holds an unexpired lease on at `now`: what a worker checks
+    /// right before it starts pulls, since a lease its renewal let lapse may already be
+    /// another worker's.
+    pub fn leased(
+        &self,
+        worker: &str,
+        feeds: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        forward!(self.leased(worker, feeds, now.timestamp()))
+    }
+
     /// Frees every feed lease and delivery claim in the store. Only for a daemon that holds
     /// an SQLite store's exclusive lock: any claim it finds is a dead process's.
     pub fn forget_claims(&self) -> Result<()> {
@@ -1123,6 +1135,21 @@ mod tests {
             assert_eq!(
                 s.claim_feeds("w1", &feeds, at(13), ttl, 2).unwrap(),
                 ["a", "b"]
+            );
+            // What each holds right now; nothing once the lease has run out (w2 claimed at 12).
+            assert_eq!(
+                s.leased("w1", &feeds, at(13)).unwrap(),
+                ["a", "b"],
+                "{engine}"
+            );
+            assert_eq!(
+                s.leased("w2", &feeds, at(13)).unwrap(),
+                ["c", "d"],
+                "{engine}"
+            );
+            assert!(
+                s.leased("w2", &feeds, at(72)).unwrap().is_empty(),
+                "{engine}"
             );
             s.save_feed(
                 &FeedState {

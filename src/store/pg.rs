@@ -621,6 +621,17 @@ impl Pg {
         )? as usize)
     }
 
+    pub(super) fn leased(&self, worker: &str, feeds: &[String], now: i64) -> Result<Vec<String>> {
+        self.query(
+            "SELECT feed FROM feed_leases WHERE worker = $1 AND feed = ANY($2) AND expires_at > $3
+             ORDER BY feed",
+            &[&worker, &feeds, &now],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
     pub(super) fn forget_claims(&self) -> Result<()> {
         self.client.borrow_mut().batch_execute(
             "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker IS NOT NULL;

@@ -580,6 +580,19 @@ impl Sqlite {
         Ok(n)
     }
 
+    pub(super) fn leased(&self, worker: &str, feeds: &[String], now: i64) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT feed FROM feed_leases WHERE worker = ?1 AND feed = ?2 AND expires_at > ?3",
+        )?;
+        let mut out = Vec::new();
+        for f in feeds {
+            if st.exists(params![worker, f, now])? {
+                out.push(f.clone());
+            }
+        }
+        Ok(out)
+    }
+
     /// Frees every feed lease and delivery claim: they belong to processes that are gone.
     pub(super) fn forget_claims(&self) -> Result<()> {
         self.conn.execute_batch(
