@@ -47,7 +47,8 @@ pub struct FeedServer {
     state: Arc<Mutex<FeedState>>,
 }
 
-fn read_head(s: &mut TcpStream) -> Option<(String, HashMap<String, String>, Vec<u8>)> {
+/// An HTTP request's path, headers (names lowercased) and the body bytes read with the head.
+pub(crate) fn read_head(s: &mut TcpStream) -> Option<(String, HashMap<String, String>, Vec<u8>)> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::daemon::{cal, wait_until, Webhook};
+use crate::daemon::{cal, read_head, wait_until, Webhook};
 use crate::util;
 
 const FEEDS: usize = 300;
@@ -89,30 +89,6 @@ impl CountingServer {
         }
         out
     }
-}
-
-fn read_head(s: &mut TcpStream) -> Option<(String, HashMap<String, String>, Vec<u8>)> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 2048];
-    let end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = s.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_owned();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Some((path, headers, buf[end + 4..].to_vec()))
 }
 
 /// A fresh schema in the `CALAUDIT_TEST_PG` database (dropped at the end), and the store
