@@ -157,27 +157,17 @@ fn me_line(me: &[String], seen: &HashSet<String>, any_feed: bool) -> Line {
 /// `host:port` of an http(s) URL, without its path, query or credentials (webhook URLs carry
 /// secrets in all three).
 fn host_port(url: &str) -> Option<(String, u16)> {
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, host, port) = crate::feed::authority(url)?;
     let default = match scheme.to_ascii_lowercase().as_str() {
         "https" => 443,
         "http" => 80,
         _ => return None,
     };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if let Some(v6) = host_port.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().ok()?,
-            None => default,
-        };
-        return Some((host.to_owned(), port));
-    }
-    match host_port.rsplit_once(':') {
-        Some((h, p)) => Some((h.to_owned(), p.parse().ok()?)),
-        None => Some((host_port.to_owned(), default)),
-    }
-    .filter(|(h, _)| !h.is_empty())
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default,
+    };
+    (!host.is_empty()).then(|| (host.to_owned(), port))
 }
 
 fn reachable(host: &str, port: u16) -> Result<(), String> {

@@ -19,6 +19,7 @@ pub use error::FeedError;
 pub use fetch::{
     check_calendar, fingerprint, Body, FetchOptions, Fetched, Fetcher, Validators, MAX_BODY_BYTES,
 };
+pub(crate) use source::authority;
 pub use source::redact as source_redact;
 pub(crate) use source::scrub as source_scrub;
 pub use source::Source;

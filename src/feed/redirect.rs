@@ -60,20 +60,8 @@ impl Reach {
     /// not resolve counts as public: its request fails anyway).
     fn of_url(url: &str) -> Reach {
         use std::net::ToSocketAddrs;
-        let Some((scheme, rest)) = url.split_once("://") else {
+        let Some((scheme, host, port)) = super::source::authority(url) else {
             return Reach::Public;
-        };
-        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let (host, port) = match hostport.strip_prefix('[') {
-            Some(v6) => match v6.split_once(']') {
-                Some((h, p)) => (h, p.strip_prefix(':')),
-                None => (v6, None),
-            },
-            None => match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            },
         };
         if let Ok(ip) = host.parse::<std::net::IpAddr>() {
             return Reach::of_ip(ip);

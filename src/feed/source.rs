@@ -57,6 +57,26 @@ fn strip_prefix_ci<'a>(orig: &'a str, lower: &str, prefix: &str) -> Option<&'a s
     lower.starts_with(prefix).then(|| &orig[prefix.len()..])
 }
 
+/// A URL's scheme, host and port text (`None` when not given): the host is what follows the
+/// last `@` of the authority (credentials dropped), without an IPv6 literal's brackets. What
+/// the redirect check and `doctor` both read; `None` without `://`.
+pub(crate) fn authority(url: &str) -> Option<(&str, &str, Option<&str>)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let auth = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let hostport = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, p)) => (h, p.strip_prefix(':')),
+            None => (v6, None),
+        },
+        None => match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    Some((scheme, host, port))
+}
+
 /// `https://calendar.google.com/calendar/ical/x%40y/private-TOKEN/basic.ics` →
 /// `https://calendar.google.com/…`: path, query and credentials may be secrets.
 ///
