@@ -429,7 +429,9 @@ fn a_wrong_date_says_the_expected_format() {
 fn the_explain_table_lines_up_with_weekdays_and_cut_text() {
     let sample = std::fs::read_to_string(util::fixture("sample-manager.ics")).expect("sample");
     let long = "Quarterly planning ".repeat(16);
-    let evil = format!("BEGIN:VEVENT\r\nUID:long@test\r\nDTSTART;TZID=America/Los_Angeles:20260224T160000\r\nDTEND;TZID=America/Los_Angeles:20260224T163000\r\nSUMMARY:{long}\r\nEND:VEVENT\r\nEND:VCALENDAR");
+    // And a long title in Japanese, whose characters take two terminal cells each.
+    let wide = "四半期計画の定例会議".repeat(10);
+    let evil = format!("BEGIN:VEVENT\r\nUID:long@test\r\nDTSTART;TZID=America/Los_Angeles:20260224T160000\r\nDTEND;TZID=America/Los_Angeles:20260224T163000\r\nSUMMARY:{long}\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:wide@test\r\nDTSTART;TZID=America/Los_Angeles:20260225T160000\r\nDTEND;TZID=America/Los_Angeles:20260225T163000\r\nSUMMARY:{wide}\r\nEND:VEVENT\r\nEND:VCALENDAR");
     let dir = util::tempdir();
     let feed = dir.join("long.ics");
     std::fs::write(&feed, sample.replacen("END:VCALENDAR", &evil, 1)).expect("write");
@@ -454,7 +456,8 @@ fn the_explain_table_lines_up_with_weekdays_and_cut_text() {
     assert!(lines.len() > 5, "{out}");
     for l in &lines[1..] {
         let chars: Vec<char> = l.chars().collect();
-        assert!(chars.len() <= at + 60, "longer than the title width: {l}");
+        let cells = unicode_width::UnicodeWidthStr::width(*l);
+        assert!(cells <= at + 60, "longer than the title width: {l}");
         assert_eq!(chars.get(at - 1), Some(&' '), "column moved: {l}");
         assert!(
             ["Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "]
@@ -465,6 +468,11 @@ fn the_explain_table_lines_up_with_weekdays_and_cut_text() {
     }
     assert!(
         lines.iter().any(|l| l.starts_with("Tue 2026-02-24 16:00") && l.ends_with("Quarterly planning Qu…")),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("Wed 2026-02-25 16:00")
+            && l.ends_with("四半期計画の定例会議四半期計画の定例会議四半期計画の定例会…")),
         "{out}"
     );
 }

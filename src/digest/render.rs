@@ -147,27 +147,28 @@ pub fn text(d: &Digest) -> String {
     }
     if !d.reports.is_empty() {
         let _ = writeln!(s, "\n1:1s this week:");
-        let rows: Vec<[String; 6]> = d.reports.iter().map(|r| report_row(d, r)).collect();
+        // Shown (control characters made visible) before measuring, so widths are the text's.
+        let rows: Vec<[String; 6]> = d
+            .reports
+            .iter()
+            .map(|r| report_row(d, r).map(|c| crate::untrusted::shown(&c)))
+            .collect();
         let mut widths = REPORT_HEAD.map(str::len);
         for r in &rows {
             for (w, c) in widths.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
+                *w = (*w).max(unicode_width::UnicodeWidthStr::width(c.as_str()));
             }
         }
         let line = |cells: Vec<String>| {
             let mut l = String::from(" ");
             for (c, w) in cells.iter().zip(widths) {
-                let _ = write!(l, " {c:<w$}");
+                let _ = write!(l, " {}", crate::report::render::fit(c, w));
             }
             l.trim_end().to_owned()
         };
         let _ = writeln!(s, "{}", line(REPORT_HEAD.map(str::to_owned).to_vec()));
         for r in rows {
-            let _ = writeln!(
-                s,
-                "{}",
-                line(r.map(|c| crate::untrusted::shown(&c)).to_vec())
-            );
+            let _ = writeln!(s, "{}", line(r.to_vec()));
         }
         let _ = writeln!(s, "  {}", one_on_one_summary(&d.reports));
     }

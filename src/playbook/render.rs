@@ -126,7 +126,7 @@ pub fn reports_table(p: &Playbook) -> String {
     let width = p
         .reports
         .iter()
-        .map(|r| r.name.chars().count())
+        .map(|r| unicode_width::UnicodeWidthStr::width(r.name.as_str()))
         .max()
         .unwrap_or(0)
         .max(6);
@@ -153,8 +153,8 @@ pub fn reports_table(p: &Playbook) -> String {
         notes.extend(flags(r));
         let _ = writeln!(
             s,
-            "{:<width$} {:>7} {:>4} {:>7} {:>10} {:>5} {:>7} {:>5} {:>6} {:>10} {:>10}  {}",
-            r.name,
+            "{} {:>7} {:>4} {:>7} {:>10} {:>5} {:>7} {:>5} {:>6} {:>10} {:>10}  {}",
+            crate::report::render::fit(&r.name, width),
             format!("{}d", r.cadence_days),
             r.held,
             r.cancelled + r.declined,

@@ -199,29 +199,46 @@ pub const RULE_WIDTH: usize = 32;
 /// cannot push others; it keeps a line on a terminal).
 pub const TITLE_WIDTH: usize = 60;
 
-/// `text` in exactly `width` characters: shorter text is padded with spaces, longer text cut
-/// and ended with "…". Widths are counted in characters (a wide CJK character counts one).
+/// `text` in exactly `width` terminal cells: shorter text is padded with spaces, longer text
+/// cut and ended with "…". A wide (CJK) character takes two cells, a combining mark none, so
+/// columns line up whatever the language of the titles.
 ///
 /// # Example
 /// ```
 /// use calaudit::report::render::fit;
 /// assert_eq!(fit("standup", 9), "standup  ");
 /// assert_eq!(fit("fallback: sync", 9), "fallback…");
+/// assert_eq!(fit("定例会議", 9), "定例会議 ");
+/// assert_eq!(fit("定例会議です", 9), "定例会議…");
+/// assert_eq!(fit("定例会議です", 8), "定例会… ");
 /// ```
 pub fn fit(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width {
-        let mut s = text.to_owned();
-        s.extend(std::iter::repeat_n(' ', width - n));
-        s
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let cells = text.width();
+    let mut s;
+    let used = if cells <= width {
+        s = text.to_owned();
+        cells
     } else {
-        let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+        // Room for "…": keep whole characters while they fit in width - 1 cells.
+        s = String::new();
+        let mut used = 0;
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w + 1 > width {
+                break;
+            }
+            s.push(c);
+            used += w;
+        }
         s.push('…');
-        s
-    }
+        used + 1
+    };
+    s.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    s
 }
 
-/// `text` cut to at most `width` characters with "…", not padded (a table's last column).
+/// `text` cut to at most `width` cells with "…", not padded (a table's last column).
 pub fn clip(text: &str, width: usize) -> String {
     fit(text, width).trim_end_matches(' ').to_owned()
 }
@@ -234,7 +251,7 @@ pub fn occurrences_table(a: &Analysis, tz: chrono_tz::Tz) -> String {
     let rule_width = a
         .rows
         .iter()
-        .map(|r| a.rule_name(r).chars().count())
+        .map(|r| unicode_width::UnicodeWidthStr::width(a.rule_name(r)))
         .max()
         .unwrap_or(0)
         .clamp("rule".len(), RULE_WIDTH);
