@@ -447,3 +447,62 @@ fn a_lapsed_lease_taken_by_another_worker_is_not_pulled() {
     );
     assert_eq!(a.held_feeds(), ["ok"]);
 }
+
+/// Issue 14: the benchmark reported feeds pulled twice within one refresh, and one suspect
+/// was a feed changing hands: if its next pull lived in the old holder's memory, the new
+/// holder would pull it at once. It lives in the store (`feed_state.next_pull`), so it does
+/// not. Worker A pulls both feeds; one handover is a clean stop (A gives its leases back),
+/// the other a takeover after A's leases ran out. Each time a worker with nothing in memory
+/// claims the feeds and must leave them alone until a refresh after A's pull.
+#[test]
+fn a_feed_that_changes_hands_keeps_its_schedule() {
+    let Some(schema) = Schema::new("a_feed_that_changes_hands_keeps_its_schedule") else {
+        return;
+    };
+    let server = CountingServer::start();
+    server.set("/a.ics", feed_body(0, false));
+    server.set("/b.ics", feed_body(1, false));
+    let text = format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
+         [[feeds]]\nname = \"a\"\nurl = \"{0}/a.ics\"\nrefresh = \"15m\"\n\
+         [[feeds]]\nname = \"b\"\nurl = \"{0}/b.ics\"\nrefresh = \"15m\"\n\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{1}\"\n\
+         [daemon]\nfetch_timeout = \"5s\"\n",
+        server.base,
+        schema.url()
+    );
+    let dir = util::tempdir();
+    let pulls = |path: &str| server.requests().get(path).map_or(0, Vec::len);
+    let t0 = crate::daemon::at(0);
+    let secs = chrono::Duration::seconds;
+    let mut a = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("a");
+    let ttl = calaudit::daemon::lease_ttl(&crate::daemon::load(&dir, &text));
+    a.tick(t0).expect("a's round");
+    assert_eq!(a.held_feeds(), ["a", "b"]);
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (1, 1));
+
+    // A clean stop: the leases are free at once, and the next worker claims them 5 s later.
+    a.release().expect("release");
+    drop(a);
+    let mut b = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("b");
+    b.tick(t0 + secs(5)).expect("b's round");
+    assert_eq!(b.held_feeds(), ["a", "b"]);
+    assert_eq!(
+        (pulls("/a.ics"), pulls("/b.ics")),
+        (1, 1),
+        "the new holder pulled feeds a refresh before they were due"
+    );
+
+    // A takeover: B stops without giving its leases back; C claims once they ran out.
+    drop(b);
+    let mut c = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("c");
+    let after = t0 + secs(5) + ttl + secs(1);
+    assert!(after < t0 + secs(15 * 60));
+    c.tick(after).expect("c's round");
+    assert_eq!(c.held_feeds(), ["a", "b"]);
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (1, 1));
+    // Due a refresh after A's pull: pulled then, once each.
+    c.tick(t0 + secs(15 * 60 + 1)).expect("c's round when due");
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (2, 2));
+}
