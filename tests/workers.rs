@@ -506,3 +506,144 @@ fn a_feed_that_changes_hands_keeps_its_schedule() {
     c.tick(t0 + secs(15 * 60 + 1)).expect("c's round when due");
     assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (2, 2));
 }
+
+/// A TCP relay to PostgreSQL that a test can cut: every connection through it is closed and
+/// new ones are dropped at once, as when the database server goes down.
+struct Relay {
+    addr: String,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: String) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let relay = Relay {
+            addr: listener.local_addr().expect("addr").to_string(),
+            cut: Arc::default(),
+            conns: Arc::default(),
+        };
+        let (cut, conns) = (Arc::clone(&relay.cut), Arc::clone(&relay.conns));
+        std::thread::spawn(move || {
+            for down in listener.incoming() {
+                let Ok(down) = down else { continue };
+                if cut.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the client's connection ends at once
+                }
+                let Ok(up) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut list = conns.lock().unwrap();
+                for s in [&down, &up] {
+                    list.push(s.try_clone().expect("clone"));
+                }
+                for (mut from, mut to) in [
+                    (
+                        down.try_clone().expect("clone"),
+                        up.try_clone().expect("clone"),
+                    ),
+                    (up, down),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        relay
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.conns.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// `GET path` on `addr`: the status code and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return (0, String::new());
+    };
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let code = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    (code, body)
+}
+
+/// Issue 14: `/healthz` of a daemon on PostgreSQL said ok whatever the database did until the
+/// daemon's own next round failed (up to a minute later, and never while it had nothing to
+/// do). It asks the store now: ok while the server answers, unhealthy as soon as it is gone.
+/// The worker reaches PostgreSQL through a relay the test cuts.
+#[test]
+fn healthz_says_unhealthy_when_postgres_goes_away() {
+    let Some(schema) = Schema::new("healthz_says_unhealthy_when_postgres_goes_away") else {
+        return;
+    };
+    // postgresql://user@host:port/db?… with the relay's address for host:port.
+    let (scheme, rest) = schema.base.split_once("://").expect("a URL");
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let relay = Relay::start(host.to_owned());
+    let relayed = format!("{scheme}://{user}{}{tail}", relay.addr);
+    let sep = if relayed.contains('?') { '&' } else { '?' };
+    let relayed = format!("{relayed}{sep}options=-csearch_path%3D{}", schema.name);
+    let server = CountingServer::start();
+    server.set("/a.ics", feed_body(0, false));
+    let text = format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
+         [[feeds]]\nname = \"a\"\nurl = \"{}/a.ics\"\nrefresh = \"15m\"\n\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{}\"\n",
+        server.base, relayed
+    );
+    let dir = util::tempdir();
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, text).expect("write config");
+    let log = dir.join("worker.log");
+    let _worker = Workers(vec![Some(spawn_worker(&cfg, &log))]);
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until(
+        "the first pull and the dashboard",
+        Duration::from_secs(30),
+        || server.requests().contains_key("/a.ics") && read_log().contains("dashboard on http://"),
+    );
+    let text = read_log();
+    let addr = text
+        .split("dashboard on http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("dashboard address")
+        .to_owned();
+    let (code, body) = http_get(&addr, "/healthz");
+    assert_eq!((code, body.as_str()), (200, "ok\n"), "{}", read_log());
+
+    relay.cut();
+    let mut last = (0, String::new());
+    for _ in 0..40 {
+        last = http_get(&addr, "/healthz");
+        if last.0 == 503 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (code, body) = last;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.starts_with("unhealthy: "), "{body}");
+    assert!(body.contains("PostgreSQL"), "{body}");
+}

@@ -345,6 +345,13 @@ impl Store {
         })
     }
 
+    /// Checks that the PostgreSQL store at `url` answers and holds a calaudit schema (one
+    /// cheap query on a connection of the process's pool, waited for at most 5 s): what
+    /// `/healthz` checks on each request for a PostgreSQL store.
+    pub fn check_reachable(url: &StoreUrl) -> Result<()> {
+        pg::Pg::ping(url.as_str(), url.schema(), url.pool_size)
+    }
+
     /// Opens the SQLite store at `path` read-only and reads its schema and the alerts table:
     /// what `/healthz` checks on each request. Never creates or changes the file.
     pub fn check_readable(path: &Path) -> Result<()> {

@@ -97,6 +97,38 @@ impl Pg {
         })
     }
 
+    /// One cheap query (the schema's version row) on a connection of the pool for `url`,
+    /// waited for at most 5 s. A connection found broken (the server restarted since it
+    /// was last used) is closed and the query tried once more on a new one, so only a
+    /// server that is down now fails.
+    pub(super) fn ping(url: &str, schema: Option<&str>, pool_size: usize) -> Result<()> {
+        let pool = Pool::shared(url, &super::shown_url(url), pool_size);
+        let wait = std::time::Duration::from_secs(5);
+        // The query's result, and whether it failed on a connection that broke.
+        let once = || -> (Result<()>, bool) {
+            let mut c = match pool.get_within(schema, wait) {
+                Ok(c) => c,
+                Err(e) => return (Err(e), false),
+            };
+            match migrations::pg_version(&mut c.client) {
+                Ok(v) if v > 0 => (Ok(()), false),
+                Ok(_) => (
+                    Err(StoreError::Damaged {
+                        column: "calaudit_schema.version".into(),
+                        reason: "no calaudit schema here: has a daemon started on this store?"
+                            .into(),
+                    }),
+                    false,
+                ),
+                Err(e) => (Err(e), c.client.is_closed()),
+            }
+        };
+        match once() {
+            (Err(_), true) => once().0,
+            (res, _) => res,
+        }
+    }
+
     /// The connection for one call: the pinned one while this store holds the analysis
     /// lock, else one from the pool (back when the returned value is dropped).
     fn conn(&self) -> Result<ConnRef<'_>> {

@@ -170,6 +170,15 @@ impl Pool {
         self.checkout(schema, false, WAIT)
     }
 
+    /// As [`Pool::get`], waiting at most `wait` for a free connection.
+    pub(super) fn get_within(
+        self: &Arc<Self>,
+        schema: Option<&str>,
+        wait: Duration,
+    ) -> Result<Checkout> {
+        self.checkout(schema, false, wait)
+    }
+
     /// As [`Pool::get`], for a connection the caller keeps across calls (a session lock);
     /// `None` when `size - 1` are pinned already.
     pub(super) fn pin(self: &Arc<Self>, schema: Option<&str>) -> Result<Option<Checkout>> {
