@@ -31,6 +31,9 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "workers/request_log.rs"]
+mod request_log;
+
 const SERVE_ENV: &str = "CALAUDIT_WORKERS_BENCH_SERVE";
 const FEEDS_ENV: &str = "WORKERS_BENCH_FEEDS";
 
@@ -213,62 +216,16 @@ fn get(addr: &str, path: &str) -> Result<String, String> {
         })
     });
     if chunked {
-        dechunk(body).ok_or_else(|| format!("feed server: a malformed chunked answer to {path}"))
+        request_log::dechunk(body)
+            .ok_or_else(|| format!("feed server: a malformed chunked answer to {path}"))
     } else {
         Ok(body.to_owned())
     }
 }
 
-/// The body of a `Transfer-Encoding: chunked` answer. tiny_http sends every body of 32 KiB
-/// or more that way, in 8 KiB chunks: read as is, the chunk sizes and the line breaks
-/// around them cut request-log lines in two, and the tail of a cut line ("34 1733…" out of
-/// "1234 1733…") read as a request of another feed was, until run 5, most of the "pulled
-/// twice within one refresh" this benchmark reported.
-fn dechunk(mut rest: &str) -> Option<String> {
-    let mut out = String::with_capacity(rest.len());
-    loop {
-        let (size, after) = rest.split_once("\r\n")?;
-        let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
-        if size == 0 {
-            return Some(out);
-        }
-        out.push_str(after.get(..size)?);
-        rest = after.get(size..)?.strip_prefix("\r\n")?;
-    }
-}
-
-/// Every feed request so far: per feed, the instants (Unix ms). The log's first line is the
-/// number of requests it holds, which must be the number read.
+/// Every feed request so far: per feed, the instants (Unix ms).
 fn requests(addr: &str, feeds: usize) -> Result<Vec<Vec<u64>>, String> {
-    let mut out = vec![Vec::new(); feeds];
-    let text = get(addr, "/__log")?;
-    let mut lines = text.lines();
-    let count: usize = lines
-        .next()
-        .and_then(|l| l.strip_prefix("requests "))
-        .and_then(|n| n.parse().ok())
-        .ok_or("feed server: the request log does not start with its count")?;
-    let mut read = 0;
-    for line in lines {
-        let mut it = line.split(' ').map(|v| v.parse::<u64>());
-        match (it.next(), it.next(), it.next()) {
-            (Some(Ok(f)), Some(Ok(t)), None) if (f as usize) < feeds => {
-                out[f as usize].push(t);
-                read += 1;
-            }
-            _ => return Err(format!("feed server: unreadable request log line {line:?}")),
-        }
-    }
-    if read != count {
-        return Err(format!(
-            "feed server: read {read} requests from a log of {count}"
-        ));
-    }
-    // Four server threads append: the log is in order per thread, not overall.
-    for v in &mut out {
-        v.sort_unstable();
-    }
-    Ok(out)
+    request_log::parse(&get(addr, "/__log")?, feeds).map_err(|e| format!("feed server: {e}"))
 }
 
 /// A webhook receiver: counts each alert id it acknowledged.
