@@ -1595,6 +1595,31 @@ mod tests {
             assert_eq!(s.get("who").unwrap(), Some(format!("{n}-14")));
             assert_eq!(s.feed_state("work").unwrap().events, Some(14));
         }
+        // A store dropped while locked takes the lock with it, not into the pool: another
+        // session (not the pool's) can take it at once.
+        let holder = Store::connect(&base.in_schema(&names[3])).unwrap();
+        assert!(holder.try_lock_analysis().unwrap());
+        drop(holder);
+        // The server ends a closed session's locks as its backend exits, shortly after.
+        let lock = "SELECT pg_try_advisory_lock($1, hashtext($2))";
+        let mut free = false;
+        for _ in 0..50 {
+            free = admin
+                .query_one(lock, &[&pg::ANALYSIS_LOCK, &names[3]])
+                .unwrap()
+                .get(0);
+            if free {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(free, "the analysis lock stayed in a pooled session");
+        admin
+            .execute(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                &[&pg::ANALYSIS_LOCK, &names[3]],
+            )
+            .unwrap();
         assert!(most >= 1, "the sampler saw the pool's connections");
         assert!(most <= 3, "{most} connections from a pool of 3");
         assert!(open_now(&mut admin) <= 3);

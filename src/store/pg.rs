@@ -27,7 +27,7 @@ use crate::report::RecordedWeek;
 
 /// The class of the advisory lock one analysis holds (with the schema's hash as second key):
 /// "cala" in ASCII, arbitrary and fixed.
-const ANALYSIS_LOCK: i32 = 0x6361_6c61;
+pub(super) const ANALYSIS_LOCK: i32 = 0x6361_6c61;
 
 pub(super) struct Pg {
     /// The process's connections to this server, shared with every other store on it
@@ -38,6 +38,18 @@ pub(super) struct Pg {
     /// The connection this store took the analysis lock on, kept until it unlocks (the
     /// lock belongs to that session); while held, every call of this store uses it.
     pinned: RefCell<Option<Checkout>>,
+}
+
+/// A store dropped while it holds the analysis lock (a panic in an analysis, a thread that
+/// ended) closes the pinned connection, and the lock with it: given back to the pool, the
+/// connection would keep the lock in its session, and no worker could analyse this schema
+/// again until the process ends.
+impl Drop for Pg {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.pinned.get_mut().take() {
+            c.close();
+        }
+    }
 }
 
 /// The connection one call uses: the pinned one, or one checked out for the call.
