@@ -272,8 +272,39 @@ fn each_user_reads_only_their_own_on_postgres() {
     }
     let _cleanup = Drop2(pg.clone(), schemas.to_vec());
     let dir = util::tempdir();
-    let cfg = team_config(&dir, &format!("[store]\nurl = \"{pg}\""), &a, &b);
+    // Two users, each a daemon with a lease renewer: four stores on a pool of two
+    // connections, named so that the server's count is this run's.
+    let app = format!("calaudit_team_{}", std::process::id());
+    let sep = if pg.contains('?') { '&' } else { '?' };
+    let store = format!("[store]\nurl = \"{pg}{sep}application_name={app}\"\npool_size = 2");
+    let cfg = team_config(&dir, &store, &a, &b);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (pg, app, done) = (pg.clone(), app.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+            let mut most = 0i64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let n: i64 = c
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                        &[&app],
+                    )
+                    .unwrap()
+                    .get(0);
+                most = most.max(n);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            most
+        })
+    };
     check_isolation(&cfg, &a, &b);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = sampler.join().unwrap();
+    assert!(
+        (1..=2).contains(&most),
+        "{most} connections from a process whose pool_size is 2"
+    );
     // Each user's rows are in their own schema, and nowhere else.
     let mut c = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
     for (schema, feed) in schemas.iter().zip(["alice-work", "bob-work"]) {

@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 use crate::daemon::{cal, read_head, wait_until, Webhook};
 use crate::util;
 
+// The workers benchmark's reader of its feed server's request log, with its tests.
+#[path = "../benches/workers/request_log.rs"]
+mod request_log;
+
 const FEEDS: usize = 300;
 const REFRESH: Duration = Duration::from_secs(6);
 
@@ -446,4 +450,268 @@ fn a_lapsed_lease_taken_by_another_worker_is_not_pulled() {
         "A pulled a feed whose lease B holds"
     );
     assert_eq!(a.held_feeds(), ["ok"]);
+}
+
+/// Issue 14: the benchmark reported feeds pulled twice within one refresh, and one suspect
+/// was a feed changing hands: if its next pull lived in the old holder's memory, the new
+/// holder would pull it at once. It lives in the store (`feed_state.next_pull`), so it does
+/// not. Worker A pulls both feeds; one handover is a clean stop (A gives its leases back),
+/// the other a takeover after A's leases ran out. Each time a worker with nothing in memory
+/// claims the feeds and must leave them alone until a refresh after A's pull.
+#[test]
+fn a_feed_that_changes_hands_keeps_its_schedule() {
+    let Some(schema) = Schema::new("a_feed_that_changes_hands_keeps_its_schedule") else {
+        return;
+    };
+    let server = CountingServer::start();
+    server.set("/a.ics", feed_body(0, false));
+    server.set("/b.ics", feed_body(1, false));
+    let text = format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
+         [[feeds]]\nname = \"a\"\nurl = \"{0}/a.ics\"\nrefresh = \"15m\"\n\
+         [[feeds]]\nname = \"b\"\nurl = \"{0}/b.ics\"\nrefresh = \"15m\"\n\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{1}\"\n\
+         [daemon]\nfetch_timeout = \"5s\"\n",
+        server.base,
+        schema.url()
+    );
+    let dir = util::tempdir();
+    let pulls = |path: &str| server.requests().get(path).map_or(0, Vec::len);
+    let t0 = crate::daemon::at(0);
+    let secs = chrono::Duration::seconds;
+    let mut a = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("a");
+    let ttl = calaudit::daemon::lease_ttl(&crate::daemon::load(&dir, &text));
+    a.tick(t0).expect("a's round");
+    assert_eq!(a.held_feeds(), ["a", "b"]);
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (1, 1));
+
+    // A clean stop: the leases are free at once, and the next worker claims them 5 s later.
+    a.release().expect("release");
+    drop(a);
+    let mut b = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("b");
+    b.tick(t0 + secs(5)).expect("b's round");
+    assert_eq!(b.held_feeds(), ["a", "b"]);
+    assert_eq!(
+        (pulls("/a.ics"), pulls("/b.ics")),
+        (1, 1),
+        "the new holder pulled feeds a refresh before they were due"
+    );
+
+    // A takeover: B stops without giving its leases back; C claims once they ran out.
+    drop(b);
+    let mut c = calaudit::daemon::Daemon::open(crate::daemon::load(&dir, &text)).expect("c");
+    let after = t0 + secs(5) + ttl + secs(1);
+    assert!(after < t0 + secs(15 * 60));
+    c.tick(after).expect("c's round");
+    assert_eq!(c.held_feeds(), ["a", "b"]);
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (1, 1));
+    // Due a refresh after A's pull: pulled then, once each.
+    c.tick(t0 + secs(15 * 60 + 1)).expect("c's round when due");
+    assert_eq!((pulls("/a.ics"), pulls("/b.ics")), (2, 2));
+}
+
+/// A TCP relay to PostgreSQL that a test can cut: every connection through it is closed and
+/// new ones are dropped at once, as when the database server goes down.
+struct Relay {
+    addr: String,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: String) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let relay = Relay {
+            addr: listener.local_addr().expect("addr").to_string(),
+            cut: Arc::default(),
+            conns: Arc::default(),
+        };
+        let (cut, conns) = (Arc::clone(&relay.cut), Arc::clone(&relay.conns));
+        std::thread::spawn(move || {
+            for down in listener.incoming() {
+                let Ok(down) = down else { continue };
+                if cut.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the client's connection ends at once
+                }
+                let Ok(up) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut list = conns.lock().unwrap();
+                for s in [&down, &up] {
+                    list.push(s.try_clone().expect("clone"));
+                }
+                for (mut from, mut to) in [
+                    (
+                        down.try_clone().expect("clone"),
+                        up.try_clone().expect("clone"),
+                    ),
+                    (up, down),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        relay
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.conns.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// `GET path` on `addr`: the status code and the body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::Read;
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return (0, String::new());
+    };
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    );
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let code = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_owned();
+    (code, body)
+}
+
+/// Issue 14: `/healthz` of a daemon on PostgreSQL said ok whatever the database did until the
+/// daemon's own next round failed (up to a minute later, and never while it had nothing to
+/// do). It asks the store now: ok while the server answers, unhealthy as soon as it is gone.
+/// The worker reaches PostgreSQL through a relay the test cuts.
+#[test]
+fn healthz_says_unhealthy_when_postgres_goes_away() {
+    let Some(schema) = Schema::new("healthz_says_unhealthy_when_postgres_goes_away") else {
+        return;
+    };
+    // postgresql://user@host:port/db?… with the relay's address for host:port.
+    let (scheme, rest) = schema.base.split_once("://").expect("a URL");
+    let (authority, tail) = rest.split_at(rest.find(['/', '?']).unwrap_or(rest.len()));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let relay = Relay::start(host.to_owned());
+    let relayed = format!("{scheme}://{user}{}{tail}", relay.addr);
+    let sep = if relayed.contains('?') { '&' } else { '?' };
+    let relayed = format!("{relayed}{sep}options=-csearch_path%3D{}", schema.name);
+    let server = CountingServer::start();
+    server.set("/a.ics", feed_body(0, false));
+    let text = format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
+         [[feeds]]\nname = \"a\"\nurl = \"{}/a.ics\"\nrefresh = \"15m\"\n\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{}\"\n",
+        server.base, relayed
+    );
+    let dir = util::tempdir();
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, text).expect("write config");
+    let log = dir.join("worker.log");
+    let _worker = Workers(vec![Some(spawn_worker(&cfg, &log))]);
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_until(
+        "the first pull and the dashboard",
+        Duration::from_secs(30),
+        || server.requests().contains_key("/a.ics") && read_log().contains("dashboard on http://"),
+    );
+    let text = read_log();
+    let addr = text
+        .split("dashboard on http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("dashboard address")
+        .to_owned();
+    let (code, body) = http_get(&addr, "/healthz");
+    assert_eq!((code, body.as_str()), (200, "ok\n"), "{}", read_log());
+
+    relay.cut();
+    let mut last = (0, String::new());
+    for _ in 0..40 {
+        last = http_get(&addr, "/healthz");
+        if last.0 == 503 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (code, body) = last;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.starts_with("unhealthy: "), "{body}");
+    assert!(body.contains("PostgreSQL"), "{body}");
+}
+
+/// `body` as tiny_http sends it: chunks of `size` bytes, each `HEX\r\n…\r\n`, then `0`.
+fn chunked(body: &str, size: usize) -> String {
+    let mut out = String::new();
+    for piece in body.as_bytes().chunks(size) {
+        let piece = std::str::from_utf8(piece).expect("ASCII");
+        out.push_str(&format!("{:x}\r\n{piece}\r\n", piece.len()));
+    }
+    out.push_str("0\r\n\r\n");
+    out
+}
+
+/// Issue 14: the benchmark's "pulled twice within one refresh" (runs 1-4) were its own
+/// reading of the feed server's chunked request log. 3,000 requests of 1,000 feeds (about
+/// 60 KiB, so the server chunks it): read back exactly; the chunked body itself is refused,
+/// where the old reader miscounted it.
+#[test]
+fn the_benchmark_reads_a_chunked_request_log_back_exactly() {
+    let feeds = 1000;
+    let mut log = String::from("requests 3000\n");
+    for n in 0..3000u64 {
+        log.push_str(&format!("{} {}\n", n * 7 % 1000, 1_764_900_000_000 + n));
+    }
+    assert!(log.len() > 32 * 1024);
+    let body = chunked(&log, 8192);
+    let back = request_log::dechunk(&body).expect("well-formed chunks");
+    assert_eq!(back, log);
+    let per_feed = request_log::parse(&back, feeds).expect("the log");
+    assert!(per_feed.iter().all(|v| v.len() == 3), "three per feed");
+    assert_eq!(
+        per_feed[7],
+        [1_764_900_000_001, 1_764_900_001_001, 1_764_900_002_001]
+    );
+    assert!(
+        request_log::parse(&body, feeds).is_err(),
+        "the framing is not requests"
+    );
+    // The reader of runs 1-4: any line with two numbers was a request. The chunk
+    // boundaries cut lines, so some feeds got phantom requests and others lost some.
+    let mut naive = vec![0; feeds];
+    for line in body.lines() {
+        let mut it = line.split(' ').map(|v| v.parse::<usize>().ok());
+        if let (Some(Some(f)), Some(Some(_))) = (it.next(), it.next()) {
+            if let Some(n) = naive.get_mut(f) {
+                *n += 1;
+            }
+        }
+    }
+    assert!(naive.iter().any(|&n| n != 3), "{naive:?}");
+}
+
+#[test]
+fn the_benchmark_refuses_broken_chunks_and_short_request_logs() {
+    assert_eq!(request_log::dechunk("5\r\nabc"), None);
+    assert_eq!(request_log::dechunk("zz\r\nabc\r\n0\r\n\r\n"), None);
+    assert_eq!(
+        request_log::dechunk("3\r\nabc\r\n0\r\n\r\n").as_deref(),
+        Some("abc")
+    );
+    let e = request_log::parse("requests 2\n1 5\n", 10).expect_err("one line short");
+    assert!(e.contains("read 1 requests from a log of 2"), "{e}");
+    assert!(request_log::parse("1 5\n", 10).is_err());
+    assert!(request_log::parse("requests 1\n10 5\n", 10).is_err());
 }

@@ -15,6 +15,8 @@ pub struct RawStore {
     pub path: Option<String>,
     /// A PostgreSQL store instead of the SQLite file (`postgresql://user@host:port/db`).
     pub url: Option<String>,
+    /// PostgreSQL only: connections per process, shared by every user's store.
+    pub pool_size: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,6 +433,17 @@ pub fn validate(
             Err(e) => problems.push(format!("key `store.url`: {e}")),
         }
     }
+    match (store.pool_size, &mut d.store_url) {
+        (None, _) => {}
+        (Some(n), _) if n < 2 => problems.push(format!(
+            "key `store.pool_size`: {n} is too few; a daemon needs 2 connections at least (its rounds and its lease renewals), e.g. 8"
+        )),
+        (Some(n), Some(u)) => *u = u.clone().with_pool_size(n),
+        (Some(_), None) => problems.push(
+            "key `store.pool_size`: only a PostgreSQL store (`store.url`) has a pool; remove it or give `store.url`"
+                .into(),
+        ),
+    }
     if d.store_path.is_relative() {
         if let Some(dir) = path.and_then(Path::parent) {
             if !dir.as_os_str().is_empty() {
@@ -538,6 +551,32 @@ mod tests {
                 .to_string();
             assert!(msg.contains("`store.url`"), "{msg}");
             assert!(!msg.contains("pw@"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn the_pool_size_is_read_and_checked() {
+        let parse = |text: &str| crate::config::Config::parse(text, None);
+        let url = "[store]\nurl = \"postgresql://ci@127.0.0.1/calaudit\"\n";
+        let d = parse(url).unwrap().daemon;
+        assert_eq!(
+            d.store_url.map(|u| u.pool_size()),
+            Some(crate::store::DEFAULT_POOL_SIZE)
+        );
+        let d = parse(&format!("{url}pool_size = 3\n")).unwrap().daemon;
+        assert_eq!(d.store_url.map(|u| u.pool_size()), Some(3));
+        for (bad, says) in [
+            (format!("{url}pool_size = 1\n"), "too few"),
+            (
+                "[store]\npool_size = 4\n".to_owned(),
+                "only a PostgreSQL store",
+            ),
+        ] {
+            let msg = parse(&bad).err().unwrap().to_string();
+            assert!(
+                msg.contains("`store.pool_size`") && msg.contains(says),
+                "{msg}"
+            );
         }
     }
 

@@ -84,12 +84,12 @@ pub(crate) fn delivery_words(d: &DeliveryStatus, kind: Option<&str>) -> String {
     }
 }
 
-/// The store health `/healthz` checks for a daemon with `cfg`: an SQLite store's file; a
-/// PostgreSQL store's health is the daemon's own (its loop fails loudly when the server goes
-/// away).
+/// The store health `/healthz` checks for a daemon with `cfg`: an SQLite store's file, or
+/// one cheap query to a PostgreSQL store (in the user's schema), besides the daemon's own
+/// last store error.
 fn health_of(cfg: &Config) -> crate::server::Health {
-    match cfg.daemon.store_url {
-        Some(_) => crate::server::Health::default(),
+    match &cfg.daemon.store_url {
+        Some(url) => crate::server::Health::default().with_pg(url.clone()),
         None => crate::server::Health::default().with_store(cfg.daemon.store_path.clone()),
     }
 }

@@ -1213,8 +1213,9 @@ pub struct StatsRecord {
     pub counters: Stats,
 }
 
-/// Renews a worker's feed leases and heartbeat from a thread of its own, on a connection of
-/// its own, every third of a lease's life: a round that runs long (the first pull of
+/// Renews a worker's feed leases and heartbeat from a thread of its own, with a store of its
+/// own (each call takes a connection of the process's pool, where at most all but one can be
+/// held by analyses), every third of a lease's life: a round that runs long (the first pull of
 /// thousands of feeds, an analysis of all of them) must not let the leases run out while
 /// the worker still has their pulls queued, or another worker would pull the same feeds.
 /// It renews only while the run loop shows progress (a round began within ten lease lives,

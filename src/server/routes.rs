@@ -16,18 +16,30 @@ use super::snapshot::Snapshot;
 use super::SharedSnapshot;
 
 /// What `/healthz` checks beyond "the server answers": the error the daemon last met on its
-/// state database (set by [`crate::daemon::Daemon::tick`]), and the store file itself, opened
-/// read-only with its schema read on each request. Cheap to clone; clones share the error.
+/// state database (set by [`crate::daemon::Daemon::tick`]), and the store itself on each
+/// request: an SQLite file opened read-only with its schema read, a PostgreSQL store asked
+/// its schema version. Cheap to clone; clones share the error.
 #[derive(Clone, Debug, Default)]
 pub struct Health {
     error: Arc<RwLock<Option<String>>>,
     store: Option<std::path::PathBuf>,
+    /// A PostgreSQL store, asked one cheap query on each request.
+    pg: Option<crate::store::StoreUrl>,
 }
 
 impl Health {
     /// Also checks the store file at `path` on each request.
     pub fn with_store(mut self, path: std::path::PathBuf) -> Health {
         self.store = Some(path);
+        self
+    }
+
+    /// Also checks the PostgreSQL store at `url` on each request: one cheap query on a
+    /// connection of the process's pool ([`crate::store::Store::check_reachable`]), so a
+    /// server that is down or refuses the connection makes `/healthz` say unhealthy at once,
+    /// not only after the daemon's next round failed.
+    pub fn with_pg(mut self, url: crate::store::StoreUrl) -> Health {
+        self.pg = Some(url);
         self
     }
 
@@ -47,6 +59,9 @@ impl Health {
         };
         if let Some(e) = error {
             return Err(e);
+        }
+        if let Some(url) = &self.pg {
+            crate::store::Store::check_reachable(url).map_err(|e| e.to_string())?;
         }
         match &self.store {
             Some(p) => crate::store::Store::check_readable(p).map_err(|e| e.to_string()),
@@ -294,6 +309,31 @@ fn metrics(snap: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `/healthz` on a PostgreSQL store asks the store itself: a schema no daemon has
+    /// migrated yet is not healthy, a migrated one is, and a server that cannot be reached
+    /// (nothing listens on port 1) is unhealthy at once, named without its password.
+    #[test]
+    fn healthz_asks_a_postgres_store_and_names_one_it_cannot_reach() {
+        let Some(schema) = crate::store::testing::PgSchema::new(
+            "healthz_asks_a_postgres_store_and_names_one_it_cannot_reach",
+        ) else {
+            return;
+        };
+        let health = Health::default().with_pg(schema.url());
+        let e = health.check().expect_err("an empty schema");
+        assert!(e.contains("no calaudit schema"), "{e}");
+        crate::store::Store::connect(&schema.url()).expect("migrate");
+        assert_eq!(health.check(), Ok(()));
+        let down =
+            crate::store::StoreUrl::parse("postgresql://ci:s3cret@127.0.0.1:1/db").expect("url");
+        let e = Health::default()
+            .with_pg(down)
+            .check()
+            .expect_err("nothing listens on port 1");
+        assert!(e.contains("postgresql://ci@127.0.0.1:1/db"), "{e}");
+        assert!(!e.contains("s3cret"), "{e}");
+    }
 
     #[test]
     fn links_move_under_the_base_and_text_does_not() {

@@ -35,6 +35,7 @@
 
 mod migrations;
 mod pg;
+mod pool;
 mod sqlite;
 
 use std::path::Path;
@@ -47,6 +48,7 @@ use crate::alert::{
 };
 
 pub use migrations::SCHEMA_VERSION;
+pub use pool::DEFAULT_SIZE as DEFAULT_POOL_SIZE;
 
 use crate::report::RecordedWeek;
 
@@ -71,6 +73,18 @@ pub enum StoreError {
         path: String,
         found: i64,
         supported: i64,
+    },
+    #[error("cannot reach the PostgreSQL store {url}: {reason} (a connection failed within the last 2 s; check that the server is running)")]
+    Unreachable {
+        /// The URL without its password.
+        url: String,
+        reason: String,
+    },
+    #[error("no free connection to the PostgreSQL store {url} within {waited} s: all {size} of this process's are in use; raise `[store] pool_size` (and the server's max_connections to match)")]
+    PoolExhausted {
+        url: String,
+        size: usize,
+        waited: u64,
     },
     #[error("another calaudit daemon{holder} is using the state database {path} (it holds {lock}); stop it first, or give this one its own store (`[store] path` or `url`)")]
     Locked {
@@ -145,9 +159,13 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoreUrl {
     url: String,
-    /// Team mode: the user's schema, which connections use (`search_path`) and which
-    /// [`Store::connect`] creates when it is missing. `None`: the URL's own.
+    /// Team mode: the user's schema, which every statement of the store runs in (its
+    /// `search_path`) and which [`Store::connect`] creates when it is missing. `None`: the
+    /// URL's own.
     schema: Option<String>,
+    /// Connections this process opens to the server at most, shared by every store on the
+    /// URL (`[store] pool_size`).
+    pool_size: usize,
 }
 
 impl StoreUrl {
@@ -162,33 +180,38 @@ impl StoreUrl {
             Some(r) if !r.is_empty() => Ok(StoreUrl {
                 url: url.to_owned(),
                 schema: None,
+                pool_size: DEFAULT_POOL_SIZE,
             }),
             _ => Err("expected a PostgreSQL URL such as \"postgresql://calaudit@localhost:5432/calaudit\"".into()),
         }
     }
 
-    /// The whole URL, with the schema's `options` when there is one.
+    /// The URL as configured (without the schema, which is set per connection).
     pub fn as_str(&self) -> &str {
         &self.url
     }
 
-    /// The same database, every connection confined to `schema` (team mode: one schema per
+    /// The same database, every statement confined to `schema` (team mode: one schema per
     /// user, issue 14). `schema` must be a plain lowercase identifier (`calaudit_u_priya`:
     /// [`crate::config::UserId::schema`]); the URL must not carry `options` of its own (the
-    /// config refuses one).
+    /// config refuses one). Every user's store shares the process's connections to the URL.
     pub fn in_schema(&self, schema: &str) -> StoreUrl {
-        let base = match &self.schema {
-            Some(_) => self
-                .url
-                .rsplit_once(['?', '&'])
-                .map_or(&*self.url, |(b, _)| b),
-            None => &self.url,
-        };
-        let sep = if base.contains('?') { '&' } else { '?' };
         StoreUrl {
-            url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+            url: self.url.clone(),
             schema: Some(schema.to_owned()),
+            pool_size: self.pool_size,
         }
+    }
+
+    /// At most `n` connections (at least 2) from this process to the server.
+    pub fn with_pool_size(mut self, n: usize) -> StoreUrl {
+        self.pool_size = n.max(2);
+        self
+    }
+
+    /// The connections this process opens to the server at most.
+    pub fn pool_size(&self) -> usize {
+        self.pool_size
     }
 
     /// The schema set by [`StoreUrl::in_schema`].
@@ -202,26 +225,6 @@ impl StoreUrl {
             Some(s) => format!("{} (schema {s})", shown_url(&self.url)),
             None => shown_url(&self.url),
         }
-    }
-
-    /// Creates the schema, when there is one and it is missing: before the store's own
-    /// connection migrates in it.
-    fn create_schema(&self) -> Result<()> {
-        let Some(schema) = &self.schema else {
-            return Ok(());
-        };
-        let connect = |source| StoreError::Connect {
-            url: self.shown(),
-            source,
-        };
-        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).map_err(connect)?;
-        // Two processes creating it at once: one of them loses with a unique violation even
-        // with IF NOT EXISTS; by then the schema is there, so a second try succeeds.
-        let sql = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
-        if c.batch_execute(&sql).is_err() {
-            c.batch_execute(&sql)?;
-        }
-        Ok(())
     }
 }
 
@@ -336,10 +339,17 @@ impl Store {
     /// once; any number of daemons may share it). A server that cannot be reached is
     /// [`StoreError::Connect`], naming the URL without its password.
     pub fn connect(url: &StoreUrl) -> Result<Store> {
-        url.create_schema()?;
+        let pg = pg::Pg::connect(url.as_str(), url.schema(), url.pool_size, &url.shown())?;
         Ok(Store {
-            engine: Engine::Postgres(Box::new(pg::Pg::connect(url.as_str())?)),
+            engine: Engine::Postgres(Box::new(pg)),
         })
+    }
+
+    /// Checks that the PostgreSQL store at `url` answers and holds a calaudit schema (one
+    /// cheap query on a connection of the process's pool, waited for at most 5 s): what
+    /// `/healthz` checks on each request for a PostgreSQL store.
+    pub fn check_reachable(url: &StoreUrl) -> Result<()> {
+        pg::Pg::ping(url.as_str(), url.schema(), url.pool_size)
     }
 
     /// Opens the SQLite store at `path` read-only and reads its schema and the alerts table:
@@ -757,14 +767,12 @@ pub(crate) mod testing {
             Some(PgSchema { base, name })
         }
 
-        /// The store URL whose connections use this schema.
+        /// The store URL whose statements run in this schema (on the process's one pool for
+        /// `CALAUDIT_TEST_PG`, shared by every test, as team mode shares it between users).
         pub(crate) fn url(&self) -> StoreUrl {
-            let sep = if self.base.contains('?') { '&' } else { '?' };
-            StoreUrl::parse(&format!(
-                "{}{sep}options=-csearch_path%3D{}",
-                self.base, self.name
-            ))
-            .expect("CALAUDIT_TEST_PG is a postgresql:// URL")
+            StoreUrl::parse(&self.base)
+                .expect("CALAUDIT_TEST_PG is a postgresql:// URL")
+                .in_schema(&self.name)
         }
     }
 
@@ -1484,6 +1492,137 @@ mod tests {
         drop(a);
         let again = Store::connect(&a_url).expect("the schema exists now");
         assert_eq!(again.get("who").unwrap().as_deref(), Some("a"));
+    }
+
+    /// Issue 14: hundreds of users per worker must not mean hundreds of connections. Twelve
+    /// users' stores on a pool of 3, used at once from twelve threads: each reads back only
+    /// its own data, and the server never sees more than 3 connections from the pool (its
+    /// own `application_name`, so other tests' connections are not counted). Two stores hold
+    /// the analysis lock meanwhile: their connections stay pinned and the ten others share
+    /// the last one, which a third lock may not take.
+    #[test]
+    fn many_user_stores_share_a_bounded_pool() {
+        let Some(probe) = PgSchema::new("many_user_stores_share_a_bounded_pool") else {
+            return;
+        };
+        let app = format!("calaudit_{}", probe.name);
+        let sep = if probe.base.contains('?') { '&' } else { '?' };
+        let base = StoreUrl::parse(&format!("{}{sep}application_name={app}", probe.base))
+            .unwrap()
+            .with_pool_size(3);
+        let names: Vec<String> = (0..12).map(|i| format!("{}_p{i}", probe.name)).collect();
+        struct DropAll(String, Vec<String>);
+        impl Drop for DropAll {
+            fn drop(&mut self) {
+                if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
+                    for n in &self.1 {
+                        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {n} CASCADE"));
+                    }
+                }
+            }
+        }
+        let _cleanup = DropAll(probe.base.clone(), names.clone());
+        let open_now = |c: &mut postgres::Client| -> i64 {
+            c.query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .unwrap()
+            .get(0)
+        };
+        let mut admin = postgres::Client::connect(&probe.base, postgres::NoTls).unwrap();
+        let stores: Vec<Store> = names
+            .iter()
+            .map(|n| Store::connect(&base.in_schema(n)).unwrap())
+            .collect();
+        assert!(stores[0].try_lock_analysis().unwrap());
+        assert!(stores[1].try_lock_analysis().unwrap());
+        assert!(
+            !stores[2].try_lock_analysis().unwrap(),
+            "a pool of 3 pins 2 at most; the last one stays for short calls"
+        );
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let (most, stores) = std::thread::scope(|scope| {
+            let sampler = scope.spawn(|| {
+                let mut most = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    most = most.max(open_now(&mut admin));
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                most
+            });
+            // Each store moves to a thread of its own and back (a store is used by one
+            // thread at a time).
+            let users: Vec<_> = stores
+                .into_iter()
+                .zip(&names)
+                .map(|(s, n)| {
+                    scope.spawn(move || {
+                        for k in 0..15 {
+                            let v = format!("{n}-{k}");
+                            s.set("who", &v).unwrap();
+                            s.save_feed(
+                                &FeedState {
+                                    name: "work".into(),
+                                    events: Some(k),
+                                    ..FeedState::default()
+                                },
+                                Some(v.as_bytes()),
+                            )
+                            .unwrap();
+                            assert_eq!(s.get("who").unwrap().as_deref(), Some(v.as_str()));
+                            assert_eq!(s.feed_body("work").unwrap().as_deref(), Some(v.as_bytes()));
+                        }
+                        s
+                    })
+                })
+                .collect();
+            let stores: Vec<Store> = users
+                .into_iter()
+                .map(|u| u.join().expect("a user's thread"))
+                .collect();
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            (sampler.join().expect("the sampler"), stores)
+        });
+        stores[0].unlock_analysis().unwrap();
+        assert!(
+            stores[2].try_lock_analysis().unwrap(),
+            "a pin is free again"
+        );
+        stores[1].unlock_analysis().unwrap();
+        stores[2].unlock_analysis().unwrap();
+        for (s, n) in stores.iter().zip(&names) {
+            assert_eq!(s.get("who").unwrap(), Some(format!("{n}-14")));
+            assert_eq!(s.feed_state("work").unwrap().events, Some(14));
+        }
+        // A store dropped while locked takes the lock with it, not into the pool: another
+        // session (not the pool's) can take it at once.
+        let holder = Store::connect(&base.in_schema(&names[3])).unwrap();
+        assert!(holder.try_lock_analysis().unwrap());
+        drop(holder);
+        // The server ends a closed session's locks as its backend exits, shortly after.
+        let lock = "SELECT pg_try_advisory_lock($1, hashtext($2))";
+        let mut free = false;
+        for _ in 0..50 {
+            free = admin
+                .query_one(lock, &[&pg::ANALYSIS_LOCK, &names[3]])
+                .unwrap()
+                .get(0);
+            if free {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(free, "the analysis lock stayed in a pooled session");
+        admin
+            .execute(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                &[&pg::ANALYSIS_LOCK, &names[3]],
+            )
+            .unwrap();
+        assert!(most >= 1, "the sampler saw the pool's connections");
+        assert!(most <= 3, "{most} connections from a pool of 3");
+        assert!(open_now(&mut admin) <= 3);
     }
 
     /// The password never shows: not in `Debug`, not in a connection error.

@@ -1,6 +1,8 @@
 //! The PostgreSQL engine: the same tables and calls as [`super::sqlite`], for a store that
-//! several processes share (issue 14). One synchronous connection (the `postgres` crate; the
-//! choice and its numbers are in `docs/DESIGN.md`, "Store engines"), with each statement
+//! several processes share (issue 14). Synchronous connections (the `postgres` crate; the
+//! choice and its numbers are in `docs/DESIGN.md`, "Store engines") checked out for each
+//! call from the process's bounded pool ([`super::pool`]), which every store on the same
+//! server shares (team mode: one schema per user, hundreds of users); each statement is
 //! prepared once per connection.
 //!
 //! Where SQLite relies on its single writer, this engine relies on row locks and unique keys:
@@ -8,12 +10,13 @@
 //! same key loses to the UNIQUE constraint (`ON CONFLICT DO NOTHING`), so an alert is raised
 //! and resolved once even when two processes detect it at the same instant.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use postgres::{Client, GenericClient, NoTls, Statement};
 
+use super::pool::{Checkout, Conn, Pool, Prepared};
 use super::{instant, message, migrations, resolution_message, FeedState, Result, StoreError};
 use crate::alert::detect::from_ts;
 use crate::alert::{
@@ -24,41 +27,127 @@ use crate::report::RecordedWeek;
 
 /// The class of the advisory lock one analysis holds (with the schema's hash as second key):
 /// "cala" in ASCII, arbitrary and fixed.
-const ANALYSIS_LOCK: i32 = 0x6361_6c61;
+pub(super) const ANALYSIS_LOCK: i32 = 0x6361_6c61;
 
 pub(super) struct Pg {
-    /// `postgres::Client` needs `&mut` for every query; the store's API reads through `&self`
-    /// (as rusqlite allows), and a `Store` is used by one thread at a time.
-    client: RefCell<Client>,
-    /// Statements prepared on this connection, by their SQL text.
-    prepared: RefCell<HashMap<&'static str, Statement>>,
+    /// The process's connections to this server, shared with every other store on it
+    /// ([`super::pool`]); each call checks one out.
+    pool: Arc<Pool>,
+    /// The schema every statement runs in (team mode: the user's); `None`: the URL's own.
+    schema: Option<String>,
+    /// The connection this store took the analysis lock on, kept until it unlocks (the
+    /// lock belongs to that session); while held, every call of this store uses it.
+    pinned: RefCell<Option<Checkout>>,
+}
+
+/// A store dropped while it holds the analysis lock (a panic in an analysis, a thread that
+/// ended) closes the pinned connection, and the lock with it: given back to the pool, the
+/// connection would keep the lock in its session, and no worker could analyse this schema
+/// again until the process ends.
+impl Drop for Pg {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.pinned.get_mut().take() {
+            c.close();
+        }
+    }
+}
+
+/// The connection one call uses: the pinned one, or one checked out for the call.
+enum ConnRef<'a> {
+    Pinned(RefMut<'a, Checkout>),
+    Own(Checkout),
+}
+
+impl std::ops::Deref for ConnRef<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            ConnRef::Pinned(c) => c,
+            ConnRef::Own(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ConnRef<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match self {
+            ConnRef::Pinned(c) => c,
+            ConnRef::Own(c) => c,
+        }
+    }
 }
 
 impl Pg {
-    /// Connects and migrates. `url` is a libpq-style URL (`postgresql://user@host:port/db`,
-    /// `?options=-c%20search_path%3Dname` to use another schema).
-    pub(super) fn connect(url: &str) -> Result<Pg> {
-        let shown = super::shown_url(url);
-        let client = Client::connect(url, NoTls).map_err(|source| StoreError::Connect {
-            url: shown.clone(),
-            source,
-        })?;
-        let mut client = client;
-        migrations::migrate_postgres(&mut client, &shown)?;
+    /// Makes sure `schema` (team mode: the user's) exists and is migrated, on a connection
+    /// of the process's pool for `url` (at most `pool_size` connections, shared by every
+    /// store on that URL). `url` is a libpq-style URL (`postgresql://user@host:port/db`; its
+    /// own `?options=-c%20search_path%3Dname` is the schema when `schema` is `None`).
+    pub(super) fn connect(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+        shown: &str,
+    ) -> Result<Pg> {
+        let pool = Pool::shared(url, &super::shown_url(url), pool_size);
+        if let Some(s) = schema {
+            let mut c = pool.get(None)?;
+            // Two processes creating it at once: one of them loses with a unique violation
+            // even with IF NOT EXISTS; by then the schema is there, so a second try succeeds.
+            let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{s}\"");
+            if c.client.batch_execute(&sql).is_err() {
+                c.client.batch_execute(&sql)?;
+            }
+        }
+        {
+            let mut c = pool.get(schema)?;
+            migrations::migrate_postgres(&mut c.client, shown)?;
+        }
         Ok(Pg {
-            client: RefCell::new(client),
-            prepared: RefCell::new(HashMap::new()),
+            pool,
+            schema: schema.map(str::to_owned),
+            pinned: RefCell::new(None),
         })
     }
 
-    /// The statement for `sql` on this connection, prepared on first use.
-    fn prep(&self, c: &mut impl GenericClient, sql: &'static str) -> Result<Statement> {
-        if let Some(s) = self.prepared.borrow().get(sql) {
-            return Ok(s.clone());
+    /// One cheap query (the schema's version row) on a connection of the pool for `url`,
+    /// waited for at most 5 s. A connection found broken (the server restarted since it
+    /// was last used) is closed and the query tried once more on a new one, so only a
+    /// server that is down now fails.
+    pub(super) fn ping(url: &str, schema: Option<&str>, pool_size: usize) -> Result<()> {
+        let pool = Pool::shared(url, &super::shown_url(url), pool_size);
+        let wait = std::time::Duration::from_secs(5);
+        // The query's result, and whether it failed on a connection that broke.
+        let once = || -> (Result<()>, bool) {
+            let mut c = match pool.get_within(schema, wait) {
+                Ok(c) => c,
+                Err(e) => return (Err(e), false),
+            };
+            match migrations::pg_version(&mut c.client) {
+                Ok(v) if v > 0 => (Ok(()), false),
+                Ok(_) => (
+                    Err(StoreError::Damaged {
+                        column: "calaudit_schema.version".into(),
+                        reason: "no calaudit schema here: has a daemon started on this store?"
+                            .into(),
+                    }),
+                    false,
+                ),
+                Err(e) => (Err(e), c.client.is_closed()),
+            }
+        };
+        match once() {
+            (Err(_), true) => once().0,
+            (res, _) => res,
         }
-        let st = c.prepare(sql)?;
-        self.prepared.borrow_mut().insert(sql, st.clone());
-        Ok(st)
+    }
+
+    /// The connection for one call: the pinned one while this store holds the analysis
+    /// lock, else one from the pool (back when the returned value is dropped).
+    fn conn(&self) -> Result<ConnRef<'_>> {
+        match RefMut::filter_map(self.pinned.borrow_mut(), Option::as_mut) {
+            Ok(c) => Ok(ConnRef::Pinned(c)),
+            Err(_) => Ok(ConnRef::Own(self.pool.get(self.schema.as_deref())?)),
+        }
     }
 
     fn query(
@@ -66,9 +155,10 @@ impl Pg {
         sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<Vec<postgres::Row>> {
-        let mut c = self.client.borrow_mut();
-        let st = self.prep(&mut *c, sql)?;
-        Ok(c.query(&st, params)?)
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let st = prepared.prep(client, sql)?;
+        Ok(client.query(&st, params)?)
     }
 
     fn execute(
@@ -76,13 +166,14 @@ impl Pg {
         sql: &'static str,
         params: &[&(dyn postgres::types::ToSql + Sync)],
     ) -> Result<u64> {
-        let mut c = self.client.borrow_mut();
-        let st = self.prep(&mut *c, sql)?;
-        Ok(c.execute(&st, params)?)
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let st = prepared.prep(client, sql)?;
+        Ok(client.execute(&st, params)?)
     }
 
     pub(super) fn schema_version(&self) -> Result<i64> {
-        migrations::pg_version(&mut *self.client.borrow_mut())
+        migrations::pg_version(&mut self.conn()?.client)
     }
 
     pub(super) fn feed_state(&self, name: &str) -> Result<FeedState> {
@@ -119,9 +210,10 @@ impl Pg {
     }
 
     pub(super) fn save_feed(&self, s: &FeedState, body: Option<&[u8]>) -> Result<()> {
-        let mut c = self.client.borrow_mut();
-        let mut tx = c.transaction()?;
-        let st = self.prep(
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let mut tx = client.transaction()?;
+        let st = prepared.prep(
             &mut tx,
             "INSERT INTO feed_state (name, etag, last_modified, fingerprint, events, last_attempt,
                  last_success, last_change, last_error, error_since, failures, next_pull)
@@ -148,7 +240,7 @@ impl Pg {
             ],
         )?;
         if let Some(b) = body {
-            let st = self.prep(&mut tx, "UPDATE feed_state SET body = $2 WHERE name = $1")?;
+            let st = prepared.prep(&mut tx, "UPDATE feed_state SET body = $2 WHERE name = $1")?;
             tx.execute(&st, &[&s.name, &b])?;
         }
         tx.commit()?;
@@ -237,9 +329,10 @@ impl Pg {
         let now = now.timestamp();
         let relevant_until = alert.relevant_until.map(|t| t.timestamp());
         let payload = alert.payload.to_string();
-        let mut c = self.client.borrow_mut();
-        let mut tx = c.transaction()?;
-        let st = self.prep(
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let mut tx = client.transaction()?;
+        let st = prepared.prep(
             &mut tx,
             "SELECT id, state, opened FROM alerts WHERE key = $1 FOR UPDATE",
         )?;
@@ -250,7 +343,7 @@ impl Pg {
             }
             Some(r) => {
                 let (id, opened): (i64, i64) = (r.try_get(0)?, r.try_get(2)?);
-                let st = self.prep(
+                let st = prepared.prep(
                     &mut tx,
                     "UPDATE alerts SET state = $5, opened = $2, resolved_at = NULL, payload = $3,
                          relevant_until = $4 WHERE id = $1",
@@ -268,7 +361,7 @@ impl Pg {
                 (id, opened + 1)
             }
             None => {
-                let st = self.prep(
+                let st = prepared.prep(
                     &mut tx,
                     "INSERT INTO alerts (key, kind, state, created_at, opened, relevant_until, payload)
                      VALUES ($1, $2, $6, $3, 1, $4, $5)
@@ -295,7 +388,7 @@ impl Pg {
             opening,
         };
         let msg = message(alert.payload.clone(), id, event);
-        self.queue_deliveries(&mut tx, id, event, &msg, sinks, now)?;
+        Self::queue_deliveries(&mut tx, prepared, id, event, &msg, sinks, now)?;
         tx.commit()?;
         Ok(Some(id))
     }
@@ -308,9 +401,10 @@ impl Pg {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let now = now.timestamp();
-        let mut c = self.client.borrow_mut();
-        let mut tx = c.transaction()?;
-        let st = self.prep(
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let mut tx = client.transaction()?;
+        let st = prepared.prep(
             &mut tx,
             "SELECT id, opened, payload FROM alerts WHERE key = $1 AND state = $2 FOR UPDATE",
         )?;
@@ -319,27 +413,27 @@ impl Pg {
         };
         let (id, opening, payload): (i64, i64, String) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let st = self.prep(
+        let st = prepared.prep(
             &mut tx,
             "UPDATE alerts SET state = $3, resolved_at = $2 WHERE id = $1",
         )?;
         tx.execute(&st, &[&id, &now, &AlertState::Resolved.as_str()])?;
         let (event, msg) = resolution_message(&payload, text, id, opening);
-        self.queue_deliveries(&mut tx, id, event, &msg, sinks, now)?;
+        Self::queue_deliveries(&mut tx, prepared, id, event, &msg, sinks, now)?;
         tx.commit()?;
         Ok(true)
     }
 
     fn queue_deliveries(
-        &self,
         tx: &mut postgres::Transaction<'_>,
+        prepared: &mut Prepared,
         alert_id: i64,
         event: DeliveryEvent,
         msg: &str,
         sinks: &[SinkName],
         now: i64,
     ) -> Result<()> {
-        let st = self.prep(
+        let st = prepared.prep(
             tx,
             "INSERT INTO deliveries (alert_id, sink, event, state, attempts, next_attempt, payload)
              VALUES ($1, $2, $3, $6, 0, $4, $5) ON CONFLICT DO NOTHING",
@@ -489,9 +583,10 @@ impl Pg {
 
     /// As SQLite's `UPDATE OR IGNORE`: a delivery whose `to` twin exists is left alone.
     pub(super) fn rename_sinks(&self, renames: &[(SinkName, SinkName)]) -> Result<usize> {
-        let mut c = self.client.borrow_mut();
-        let mut tx = c.transaction()?;
-        let st = self.prep(
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let mut tx = client.transaction()?;
+        let st = prepared.prep(
             &mut tx,
             "UPDATE deliveries d SET sink = $2 WHERE d.sink = $1 AND NOT EXISTS (
                  SELECT 1 FROM deliveries t
@@ -571,9 +666,10 @@ impl Pg {
         until: i64,
         limit: i64,
     ) -> Result<Vec<String>> {
-        let mut c = self.client.borrow_mut();
-        let mut tx = c.transaction()?;
-        let st = self.prep(
+        let mut c = self.conn()?;
+        let (client, prepared) = c.parts();
+        let mut tx = client.transaction()?;
+        let st = prepared.prep(
             &mut tx,
             "INSERT INTO feed_leases (feed)
              SELECT f FROM unnest($1::text[]) AS f
@@ -581,7 +677,7 @@ impl Pg {
              ON CONFLICT DO NOTHING",
         )?;
         tx.execute(&st, &[&feeds])?;
-        let st = self.prep(
+        let st = prepared.prep(
             &mut tx,
             "UPDATE feed_leases SET expires_at = $3
              WHERE worker = $1 AND expires_at > $2 AND feed = ANY($4)
@@ -594,7 +690,7 @@ impl Pg {
             .collect::<std::result::Result<_, _>>()?;
         let want = limit - out.len() as i64;
         if want > 0 {
-            let st = self.prep(
+            let st = prepared.prep(
                 &mut tx,
                 "WITH free AS (
                      SELECT feed FROM feed_leases
@@ -633,7 +729,7 @@ impl Pg {
     }
 
     pub(super) fn forget_claims(&self) -> Result<()> {
-        self.client.borrow_mut().batch_execute(
+        self.conn()?.client.batch_execute(
             "UPDATE feed_leases SET worker = NULL, expires_at = 0 WHERE worker IS NOT NULL;
              UPDATE deliveries SET claimed_by = NULL, claimed_until = 0 WHERE claimed_by IS NOT NULL;",
         )?;
@@ -686,24 +782,45 @@ impl Pg {
 
     /// `pg_try_advisory_lock` on (a fixed class, this schema's name): one analysis at a time
     /// per store namespace, so a store with one schema per user serialises only that user's.
+    /// The lock belongs to the connection's session, so the store keeps that connection
+    /// (pinned) until [`Pg::unlock_analysis`]. `false` also when the pool has no connection
+    /// left to pin (all but one are: the analysis waits for the next round).
     pub(super) fn try_lock_analysis(&self) -> Result<bool> {
-        Ok(self
-            .query(
-                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
-                &[&ANALYSIS_LOCK],
-            )?
-            .first()
-            .map(|r| r.try_get(0))
-            .transpose()?
-            .unwrap_or(false))
+        if self.pinned.borrow().is_some() {
+            return Ok(true);
+        }
+        let Some(mut c) = self.pool.pin(self.schema.as_deref())? else {
+            return Ok(false);
+        };
+        let (client, prepared) = c.parts();
+        let st = prepared.prep(
+            client,
+            "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))",
+        )?;
+        let locked: bool = client.query_one(&st, &[&ANALYSIS_LOCK])?.try_get(0)?;
+        if locked {
+            *self.pinned.borrow_mut() = Some(c);
+        }
+        Ok(locked)
     }
 
+    /// Ends the analysis lock and gives the pinned connection back to the pool. Should the
+    /// unlock fail, the connection is closed (and the lock with it) rather than reused.
     pub(super) fn unlock_analysis(&self) -> Result<()> {
-        self.query(
-            "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
-            &[&ANALYSIS_LOCK],
-        )?;
-        Ok(())
+        let Some(mut c) = self.pinned.borrow_mut().take() else {
+            return Ok(());
+        };
+        let (client, prepared) = c.parts();
+        let res = prepared
+            .prep(
+                client,
+                "SELECT pg_advisory_unlock($1, hashtext(current_schema()))",
+            )
+            .and_then(|st| Ok(client.query(&st, &[&ANALYSIS_LOCK])?));
+        if res.is_err() {
+            c.close();
+        }
+        res.map(|_| ())
     }
 
     pub(super) fn set_worker_stats(&self, worker: &str, stats: &str) -> Result<()> {
@@ -758,7 +875,7 @@ impl Pg {
     /// Runs `sql` as is: tests write rows no calaudit would write.
     #[cfg(test)]
     pub(super) fn execute_raw(&self, sql: &str) -> Result<()> {
-        Ok(self.client.borrow_mut().batch_execute(sql)?)
+        Ok(self.conn()?.client.batch_execute(sql)?)
     }
 }
 
