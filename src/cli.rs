@@ -228,6 +228,9 @@ pub struct Common {
     /// Show every input warning instead of the first few per feed, and the time each stage took.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Team mode: analyse this user of a team config (their feeds, zone, `me`, rules).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

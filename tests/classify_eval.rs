@@ -13,9 +13,11 @@ use calaudit::classify::labelled::{self, Labelled, ME};
 use calaudit::classify::{Classifier, Outcome};
 
 /// Accuracy floors: what the defaults reach today, less a little slack, so a change that
-/// makes classification worse fails here. Raise them as classification improves.
-const TUNING_FLOOR: f64 = 0.98;
-const HELDOUT_FLOOR: f64 = 0.922;
+/// makes classification worse fails here. Raise them as classification improves. A new batch
+/// of rows lowers both until the rules learn from its tuning half; the held-out floor is then
+/// set from the one held-out look of the session, never from tuning on it.
+const TUNING_FLOOR: f64 = 0.97;
+const HELDOUT_FLOOR: f64 = 0.90;
 
 struct Score {
     right: usize,

@@ -1101,3 +1101,84 @@ fn doctor_says_what_to_fix_and_passes_when_fixed() {
     assert!(out.contains("all 5 checks passed"), "{out}");
     drop(hook);
 }
+
+/// A team config's users are analysed one at a time with `--user`: without it the analysing
+/// commands name the users instead of guessing, and `doctor` checks every user.
+#[test]
+fn team_configs_are_analysed_per_user() {
+    use calaudit::config::TokenHash;
+    let dir = util::tempdir();
+    std::fs::copy(util::fixture("sample-manager.ics"), dir.join("a.ics")).unwrap();
+    std::fs::copy(util::fixture("fragmented-week.ics"), dir.join("b.ics")).unwrap();
+    let user = |id: &str, feed: &str| {
+        format!(
+            "[[users]]\nid = \"{id}\"\ntoken_sha256 = \"{}\"\ntz = \"UTC\"\n\
+             [[users.feeds]]\nname = \"{id}-work\"\nurl = \"{feed}\"\n",
+            TokenHash::of(&format!("token-of-{id}")).to_hex()
+        )
+    };
+    let cfg = dir.join("service.toml");
+    std::fs::write(
+        &cfg,
+        format!("{}{}", user("alice", "a.ics"), user("bob", "b.ics")),
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let window = ["--from", "2026-01-05", "--to", "2026-03-30"];
+
+    let o = calaudit(&[&["report", "--config", c], &window[..]].concat(), None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("give --user ID") && stderr(&o).contains("(users: alice, bob)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // alice's report is the report of her feed, with her zone.
+    let args = [
+        "report", "--config", c, "--user", "alice", "--format", "json",
+    ];
+    let team = calaudit(&[&args[..], &window[..]].concat(), Some(&dir));
+    assert!(team.status.success(), "{}", stderr(&team));
+    let a = dir.join("a.ics");
+    let direct = [
+        "report",
+        "--config",
+        "/dev/null",
+        "--feed",
+        a.to_str().unwrap(),
+        "--tz",
+        "UTC",
+        "--format",
+        "json",
+    ];
+    let single = calaudit(&[&direct[..], &window[..]].concat(), Some(&dir));
+    assert!(single.status.success(), "{}", stderr(&single));
+    assert_eq!(stdout(&team), stdout(&single));
+    let weeks: Value = serde_json::from_str(&stdout(&team)).unwrap();
+    assert!(weeks.to_string().contains("people"), "{weeks}");
+
+    let o = calaudit(
+        &[&args[..3], &["--user", "carol"], &window[..]].concat(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--user \"carol\": no such user"),
+        "{}",
+        stderr(&o)
+    );
+
+    // doctor without --user checks each user's feeds, each line naming the user.
+    let o = calaudit(&["doctor", "--config", c], Some(&dir));
+    let out = stdout(&o);
+    assert!(
+        out.contains("user alice, feed alice-work: a calendar with"),
+        "{out}"
+    );
+    assert!(
+        out.contains("user bob, feed bob-work: a calendar with"),
+        "{out}"
+    );
+    assert!(out.contains("user bob, zone: UTC"), "{out}");
+}

@@ -232,7 +232,8 @@ fn each_user_reads_only_their_own_on_sqlite() {
     let o = util::calaudit(&["history", "--config", c], None);
     assert!(!o.status.success());
     assert!(
-        util::stderr(&o).contains("give --user ID to read one user's state (users: alice, bob)"),
+        util::stderr(&o)
+            .contains("give --user ID for one user's calendar or state (users: alice, bob)"),
         "{}",
         util::stderr(&o)
     );

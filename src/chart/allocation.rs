@@ -1,6 +1,7 @@
 //! Chart 1, weekly allocation: stacked hours per ISO week (people at the bottom), the people
 //! target (target × that week's working hours) as a solid step line, the working week as a
-//! dashed step line, and out-of-office weeks shaded and tagged.
+//! dashed step line, out-of-office weeks shaded and tagged, and each week that missed the
+//! target ringed at the top of its people bar (the people-share chart's mark, so the two agree).
 
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
@@ -9,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::frame::{self, DrawResult, Swatch, TickAxis, WeekAxis};
 use super::input::{self, ChartInput};
-use super::palette::{self, CATEGORY_LABELS, INK, MUTED, OOO};
+use super::palette::{self, CATEGORY_LABELS, INK, MUTED, NO_FLY, OOO};
 use super::series::{points, Series};
 use super::ChartKind;
 use crate::classify::Category;
@@ -17,6 +18,9 @@ use crate::classify::Category;
 pub(crate) const TARGET: &str = "people target";
 pub(crate) const WORKING_WEEK: &str = "working week";
 pub(crate) const OOO_DAYS: &str = "out-of-office days";
+/// Weeks below the target, at their people hours: the people-share chart's rule
+/// ([`super::share::MISSED`]), so both charts mark the same weeks.
+pub(crate) const MISSED: &str = super::share::MISSED;
 
 /// How strongly the OOO background is drawn.
 pub(crate) const OOO_ALPHA: f64 = 0.35;
@@ -47,6 +51,13 @@ pub(crate) fn series(input: &ChartInput) -> Vec<Series> {
         OOO_DAYS,
         per_week(&|w| w.ooo_days.min(7) as f64),
     ));
+    let missed = labels
+        .iter()
+        .zip(&input.weeks)
+        .filter(|(_, w)| input::share(w.people_share).is_some_and(|s| s < target - 1e-9))
+        .map(|(l, w)| (l.clone(), input::hours(w.hours[Category::People])))
+        .collect();
+    out.push(Series::new(MISSED, missed));
     out
 }
 
@@ -76,6 +87,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     ));
     items.push((Swatch::Dashed(MUTED), "working week".to_string()));
     items.push((Swatch::Shade(OOO, OOO_ALPHA), "out of office".to_string()));
+    items.push((Swatch::Ring(NO_FLY), MISSED.to_string()));
     frame::legend(&legend, &items)?;
 
     // Stack totals per slot, for the y range and for stacking.
@@ -137,6 +149,23 @@ pub(crate) fn draw<DB: DrawingBackend>(
     for path in step_paths(&axis, points(data, TARGET)) {
         chart.draw_series(LineSeries::new(path, INK.stroke_width(3)))?;
     }
+
+    // A ring where the people bar ends in a missed week: white inside, so it reads on any bar.
+    let radius = if slot >= 14.0 { 6 } else { 3 };
+    let missed: Vec<(f64, f64)> = points(data, MISSED)
+        .iter()
+        .filter_map(|(label, v)| axis.pos(label).map(|x| (x, *v)))
+        .collect();
+    chart.draw_series(
+        missed
+            .iter()
+            .map(|&p| Circle::new(p, radius, WHITE.filled())),
+    )?;
+    chart.draw_series(
+        missed
+            .iter()
+            .map(|&p| Circle::new(p, radius, NO_FLY.stroke_width(2))),
+    )?;
 
     ooo_tags(&mut chart, &ooo, top, slot)?;
     Ok(())
@@ -264,7 +293,8 @@ deep work: 2026-W02=10 2026-W03=6 2026-W04=0 2026-W05=8
 other: 2026-W02=4 2026-W03=2.5 2026-W04=0 2026-W05=5
 people target: 2026-W02=12 2026-W03=7.199999999999999 2026-W04=0 2026-W05=12
 working week: 2026-W02=40 2026-W03=24 2026-W04=0 2026-W05=40
-out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0"
+out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0
+missed target: 2026-W02=8 2026-W03=6.5"
         );
     }
 
@@ -283,6 +313,17 @@ out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0"
     }
 
     #[test]
+    fn missed_weeks_are_the_people_share_charts_missed_weeks() {
+        let input = fixtures::sample();
+        let share = all_series(ChartKind::PeopleShare, &input);
+        let labels = |pts: &[(String, f64)]| pts.iter().map(|p| p.0.clone()).collect::<Vec<_>>();
+        let here = points(&series(&input), MISSED).to_vec();
+        assert_eq!(labels(&here), labels(points(&share, MISSED)));
+        // Ringed where the people bar ends.
+        assert_eq!(here, [("2026-W02".into(), 8.0), ("2026-W03".into(), 6.5)]);
+    }
+
+    #[test]
     fn bad_numbers_are_clamped_not_drawn() {
         let mut input = fixtures::sample();
         input.weeks[0].hours =
@@ -290,7 +331,7 @@ out-of-office days: 2026-W02=0 2026-W03=2 2026-W04=5 2026-W05=0"
         input.weeks[0].working_hours = f64::NEG_INFINITY;
         input.people_target = f64::NAN;
         let data = series(&input);
-        let first: Vec<f64> = data.iter().map(|s| s.points[0].1).collect();
+        let first: Vec<f64> = data[..7].iter().map(|s| s.points[0].1).collect();
         // people, technical, deep work, other, target, working week, OOO days
         assert_eq!(first, [0.0, 0.0, 0.0, 168.0, 0.0, 0.0, 0.0]);
     }

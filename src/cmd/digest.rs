@@ -42,6 +42,7 @@ pub fn run(args: DigestArgs) -> Result<ExitCode> {
             // The zone is resolved again (with errors) by `Invocation::load` below.
             let tz = cfg_tz.unwrap_or_else(|| {
                 super::invocation::load_config(args.common.config.as_deref())
+                    .and_then(|c| crate::daemon::cmd::for_user(c, args.common.user.as_deref()))
                     .map(|c| c.tz)
                     .unwrap_or(chrono_tz::UTC)
             });

@@ -31,7 +31,63 @@ struct Line {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
-    let inv = Invocation::load(&args.common, WindowDefault::RecentWeeks)?;
+    let lines = match team_users(&args)? {
+        // A team config without --user: every user's checks, each line naming its user.
+        Some(ids) => {
+            let mut lines = Vec::new();
+            for id in ids {
+                let mut common = args.common.clone();
+                common.user = Some(id.clone());
+                match checks(&common) {
+                    Ok(mine) => lines.extend(mine.into_iter().map(|l| Line {
+                        what: format!("user {id}, {}", l.what),
+                        ..l
+                    })),
+                    Err(e) => lines.push(Line {
+                        ok: false,
+                        what: format!("user {id}"),
+                        detail: format!("{e:#}"),
+                    }),
+                }
+            }
+            lines
+        }
+        None => checks(&args.common)?,
+    };
+    let mut problems = 0;
+    for l in &lines {
+        problems += usize::from(!l.ok);
+        println!(
+            "{:<5} {}: {}",
+            if l.ok { "ok" } else { "FIX" },
+            shown(&l.what),
+            shown(&l.detail)
+        );
+    }
+    if problems == 0 {
+        println!("all {} checks passed", lines.len());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "{problems} of {} checks need a fix (lines marked FIX)",
+            lines.len()
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// The user ids to check one by one: `Some` for a team config run without `--user`.
+fn team_users(args: &CheckArgs) -> Result<Option<Vec<String>>> {
+    if args.common.user.is_some() {
+        return Ok(None);
+    }
+    let cfg = super::invocation::load_config(args.common.config.as_deref())?;
+    Ok((!cfg.users.is_empty()).then(|| cfg.users.iter().map(|u| u.id.to_string()).collect()))
+}
+
+/// Every check of one (single-user) config.
+fn checks(common: &crate::cli::Common) -> Result<Vec<Line>> {
+    let inv = Invocation::load(common, WindowDefault::RecentWeeks)?;
     let mut lines = Vec::new();
     let fetcher = Fetcher::new(FetchOptions {
         timeout: TIMEOUT,
@@ -83,7 +139,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         detail: format!(
             "{} ({})",
             inv.tz.name(),
-            if args.common.tz.is_some() {
+            if common.tz.is_some() {
                 "--tz"
             } else if inv.cfg.tz_configured {
                 "the config's tz"
@@ -94,26 +150,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     });
     lines.push(me_line(&inv.me, &seen, any_feed));
     lines.extend(sink_lines(&inv));
-    let mut problems = 0;
-    for l in &lines {
-        problems += usize::from(!l.ok);
-        println!(
-            "{:<5} {}: {}",
-            if l.ok { "ok" } else { "FIX" },
-            shown(&l.what),
-            shown(&l.detail)
-        );
-    }
-    if problems == 0 {
-        println!("all {} checks passed", lines.len());
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "{problems} of {} checks need a fix (lines marked FIX)",
-            lines.len()
-        );
-        Ok(ExitCode::from(1))
-    }
+    Ok(lines)
 }
 
 fn me_line(me: &[String], seen: &HashSet<String>, any_feed: bool) -> Line {

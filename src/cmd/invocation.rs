@@ -79,7 +79,8 @@ impl Invocation {
     /// Resolves `c` against the config; fails on an unknown zone, no feeds, a bad feed
     /// address or an empty window.
     pub fn load(c: &Common, default: WindowDefault) -> Result<Invocation> {
-        let cfg = load_config(c.config.as_deref())?;
+        let cfg =
+            crate::daemon::cmd::for_user(load_config(c.config.as_deref())?, c.user.as_deref())?;
         let fetcher = Fetcher::new(FetchOptions {
             timeout: FETCH_TIMEOUT,
             max_body_bytes: MAX_BODY_BYTES,

@@ -165,8 +165,8 @@ pub fn run_team(cfg: Config, stop: Arc<AtomicBool>) -> Result<()> {
     }
 }
 
-/// The config whose state `status`, `alerts` and `history` read: `cfg` itself, or with
-/// `--user` the config of that user of a team config. `Err` names what to give instead.
+/// The config a command works on (`status`, `alerts`, `history` and the analysing commands):
+/// `cfg` itself, or with `--user` the config of that user of a team config. `Err` names what to give instead.
 pub fn for_user(cfg: Config, user: Option<&str>) -> Result<Config> {
     let Some(id) = user else {
         if cfg.users.is_empty() {
@@ -174,7 +174,7 @@ pub fn for_user(cfg: Config, user: Option<&str>) -> Result<Config> {
         }
         let ids: Vec<&str> = cfg.users.iter().map(|u| u.id.as_str()).collect();
         anyhow::bail!(
-            "this is a team config: give --user ID to read one user's state (users: {})",
+            "this is a team config: give --user ID for one user's calendar or state (users: {}); `calaudit run` serves them all",
             ids.join(", ")
         );
     };
