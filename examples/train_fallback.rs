@@ -213,7 +213,11 @@ fn train_title_personal(
 
 /// The title-only personal score fitted on `rows`: its bias and a weight per title feature
 /// (those below `prune` left out).
-fn fit_title_personal(rows: &[Labelled], set: &Settings, prune: f32) -> (f32, HashMap<String, f32>) {
+fn fit_title_personal(
+    rows: &[Labelled],
+    set: &Settings,
+    prune: f32,
+) -> (f32, HashMap<String, f32>) {
     let mut vocab = HashMap::new();
     let data = title_examples(rows, &mut vocab, &set.grams);
     let (bias, w) = train_title_personal(&data, vocab.len(), set);

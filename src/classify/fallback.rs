@@ -768,7 +768,10 @@ mod tests {
             let s = bare(title);
             assert_ne!(c.classify(&s).outcome, Outcome::Personal, "{title}");
             assert_ne!(model.predict(&s).0, Outcome::Personal, "{title}");
-            assert!(!model.personal_from_title(&model.title_score(title)), "{title}");
+            assert!(
+                !model.personal_from_title(&model.title_score(title)),
+                "{title}"
+            );
         }
     }
 
@@ -788,8 +791,10 @@ mod tests {
 
     #[test]
     fn personal_needs_the_title_and_no_colleague() {
-        let mut m = Model::default();
-        m.personal = PersonalGate::SHIPPED;
+        let mut m = Model {
+            personal: PersonalGate::SHIPPED,
+            ..Model::default()
+        };
         m.weights
             .insert("\"dentist\"".into(), [0.0, 0.0, 0.0, 0.0, 3.0]);
         m.weights
@@ -814,10 +819,16 @@ mod tests {
         .unwrap();
         let me = vec![ME.to_owned()];
         let invite = rows[0].invite();
-        assert_ne!(m.predict(&rows[0].subject(&invite, &me)).0, Outcome::Personal);
+        assert_ne!(
+            m.predict(&rows[0].subject(&invite, &me)).0,
+            Outcome::Personal
+        );
         // A booking system outside is not a colleague.
         let invite = rows[1].invite();
-        assert_eq!(m.predict(&rows[1].subject(&invite, &me)).0, Outcome::Personal);
+        assert_eq!(
+            m.predict(&rows[1].subject(&invite, &me)).0,
+            Outcome::Personal
+        );
         // Off, never.
         let mut off = m.clone();
         off.personal = PersonalGate::OFF;
