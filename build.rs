@@ -19,13 +19,19 @@ fn main() {
         }
         let mut cols = line.split('\t');
         let name = cols.next().unwrap_or_default().to_owned();
-        let w: Vec<f32> = cols
+        let mut w: Vec<f32> = cols
             .map(|v| {
                 v.parse()
                     .unwrap_or_else(|_| panic!("{MODEL}:{}: bad weight {v:?}", i + 1))
             })
             .collect();
-        assert_eq!(w.len(), 5, "{MODEL}:{}: expected 5 weights", i + 1);
+        // Five class weights, then the title-only personal weight (0 when left out).
+        assert!(
+            w.len() == 5 || w.len() == 6,
+            "{MODEL}:{}: expected 5 or 6 weights",
+            i + 1
+        );
+        w.resize(6, 0.0);
         if name == "bias" {
             bias = Some(w);
         } else {
@@ -42,13 +48,13 @@ fn main() {
     let bias = bias.expect("the model has a bias line");
     writeln!(
         out,
-        "pub(crate) static BIAS: [f32; 5] = {};",
+        "pub(crate) static BIAS: [f32; 6] = {};",
         weights(&bias)
     )
     .unwrap();
     writeln!(
         out,
-        "pub(crate) static FEATURES: [(&str, [f32; 5]); {}] = [",
+        "pub(crate) static FEATURES: [(&str, [f32; 6]); {}] = [",
         rows.len()
     )
     .unwrap();

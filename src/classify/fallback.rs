@@ -9,8 +9,12 @@
 //! It stays explainable: every decision names the features that weighed most for it
 //! ("sync", "one other person"), and `occurrences` shows them as the rule.
 //!
-//! It never decides `personal`: taking time out of the totals is left to rules a user can
-//! read and change, so a guess can move an hour between categories but never hide it.
+//! It decides `personal`, which takes the time out of the totals, only on evidence from the
+//! title ([`PersonalGate`]): a second, title-only score (personal against any work, fitted on
+//! the title's features alone, so the invite's shape cannot stand in for it) must clear a
+//! margin, no word of the title may be work vocabulary, and no colleague may be on the invite.
+//! The shape can then only allow it, never make it: a feed without attendee lines ("Tuesday
+//! sync", nobody invited) stays work time.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -48,7 +52,7 @@ impl Because {
 }
 
 /// The shipped model's weights as a table sorted by feature, compiled from `fallback_model.tsv`
-/// by `build.rs`: `BIAS` and `FEATURES`.
+/// by `build.rs`: `BIAS` and `FEATURES`, each with the title-only personal weight last.
 #[allow(clippy::approx_constant, clippy::unreadable_literal)]
 mod compiled {
     include!(concat!(env!("OUT_DIR"), "/fallback_model.rs"));
@@ -60,8 +64,63 @@ pub struct Model {
     pub bias: Weights,
     /// Weights per feature (a model read or trained at run time).
     pub weights: HashMap<String, Weights>,
-    /// More weights per feature, sorted by feature (the shipped model, compiled in).
-    table: &'static [(&'static str, Weights)],
+    /// The title-only personal score's bias (log-odds of personal against any work outcome).
+    pub title_personal_bias: f32,
+    /// The title-only personal score's weight per title feature (features not listed: 0).
+    pub title_personal: HashMap<String, f32>,
+    /// More weights per feature, sorted by feature (the shipped model, compiled in), the
+    /// title-only personal weight last.
+    table: &'static [(&'static str, [f32; CLASSES + 1])],
+    /// When it may decide personal.
+    pub personal: PersonalGate,
+}
+
+/// Splits a compiled row's weights into the model's and the title-only personal weight.
+fn split(w: &[f32; CLASSES + 1]) -> (&Weights, f32) {
+    let (head, tail) = w.split_at(CLASSES);
+    (head.try_into().unwrap_or(&[0.0; CLASSES]), tail[0])
+}
+
+/// When the fallback may decide `personal`: only on evidence from the title. The thresholds
+/// are in the model's score units (log-odds) and were chosen by `train_fallback --cv`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PersonalGate {
+    /// Whether it may decide personal at all (`false`: only work outcomes).
+    pub enabled: bool,
+    /// What the title-only personal score (log-odds) must exceed.
+    pub title_margin: f32,
+    /// How much more personal must score than the best work outcome in the model with
+    /// everything counted (negative: personal may be a little behind there).
+    pub margin: f32,
+    /// A title word (or pair of words) whose title-only personal weight is this far below 0
+    /// is work vocabulary ("sync", "review"), and the title is then never personal.
+    pub work_word: f32,
+    /// Whether an invite whose one other person is an outside organiser (a booking system)
+    /// may be personal too, besides a block only I am on.
+    pub outside_organiser: bool,
+}
+
+impl PersonalGate {
+    /// The shipped gate.
+    pub const SHIPPED: PersonalGate = PersonalGate {
+        enabled: true,
+        title_margin: 0.5,
+        margin: 0.0,
+        work_word: 1.0,
+        outside_organiser: true,
+    };
+
+    /// Never personal.
+    pub const OFF: PersonalGate = PersonalGate {
+        enabled: false,
+        ..PersonalGate::SHIPPED
+    };
+}
+
+impl Default for PersonalGate {
+    fn default() -> Self {
+        PersonalGate::OFF
+    }
 }
 
 /// A title's share of the score (the title's features' weights summed), which a cache keeps
@@ -69,8 +128,13 @@ pub struct Model {
 #[derive(Clone, Debug, Default)]
 pub struct TitleScore {
     scores: Weights,
-    /// The title's features known to the model, as (feature, weights).
-    features: Vec<(String, Weights)>,
+    /// The title-only personal score (log-odds), its bias included.
+    personal: f32,
+    /// Whether a word of the title is work vocabulary to the title-only personal score.
+    work_word: bool,
+    /// The title's features known to the model, as (feature, weights, title-only personal
+    /// weight).
+    features: Vec<(String, Weights, f32)>,
 }
 
 impl Model {
@@ -80,26 +144,47 @@ impl Model {
     pub fn builtin() -> &'static Model {
         static MODEL: OnceLock<Model> = OnceLock::new();
         MODEL.get_or_init(|| Model {
-            bias: compiled::BIAS,
+            bias: *split(&compiled::BIAS).0,
+            title_personal_bias: split(&compiled::BIAS).1,
             weights: HashMap::new(),
+            title_personal: HashMap::new(),
             table: &compiled::FEATURES,
+            personal: PersonalGate::SHIPPED,
         })
     }
 
     /// A feature's weights, with the feature's name as the model keeps it.
     fn get(&self, feature: &str) -> Option<(&str, &Weights)> {
+        self.get_both(feature).map(|(k, w, _)| (k, w))
+    }
+
+    /// A feature's weights and its title-only personal weight.
+    fn get_both(&self, feature: &str) -> Option<(&str, &Weights, f32)> {
+        const NONE: &Weights = &[0.0; CLASSES];
         match self.table.binary_search_by(|(k, _)| (*k).cmp(feature)) {
-            Ok(i) => Some((self.table[i].0, &self.table[i].1)),
-            Err(_) => self
-                .weights
-                .get_key_value(feature)
-                .map(|(k, w)| (k.as_str(), w)),
+            Ok(i) => {
+                let (w, p) = split(&self.table[i].1);
+                Some((self.table[i].0, w, p))
+            }
+            Err(_) => {
+                let p = self.title_personal.get_key_value(feature);
+                match (self.weights.get_key_value(feature), p) {
+                    (Some((k, w)), p) => Some((k.as_str(), w, p.map_or(0.0, |(_, p)| *p))),
+                    (None, Some((k, p))) => Some((k.as_str(), NONE, *p)),
+                    (None, None) => None,
+                }
+            }
         }
     }
 
     /// How many features have weights.
     pub fn len(&self) -> usize {
-        self.table.len() + self.weights.len()
+        let extra = self
+            .title_personal
+            .keys()
+            .filter(|k| !self.weights.contains_key(*k))
+            .count();
+        self.table.len() + self.weights.len() + extra
     }
 
     /// Whether no feature has weights.
@@ -107,7 +192,8 @@ impl Model {
         self.len() == 0
     }
 
-    /// Reads a model: `bias` then one `feature` line each, a weight per class, tab-separated.
+    /// Reads a model: `bias` then one `feature` line each, a weight per class, then the
+    /// title-only personal weight (optional, 0 when left out), tab-separated.
     pub fn parse(text: &str) -> Result<Model, String> {
         let mut model = Model::default();
         for (i, line) in text.lines().enumerate() {
@@ -123,10 +209,20 @@ impl Model {
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| format!("line {}: expected {CLASSES} weights", i + 1))?;
             }
+            let p = match cols.next() {
+                None => 0.0,
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| format!("line {}: bad title-only personal weight", i + 1))?,
+            };
             if name == "bias" {
                 model.bias = w;
+                model.title_personal_bias = p;
             } else {
                 model.weights.insert(name.to_owned(), w);
+                if p != 0.0 {
+                    model.title_personal.insert(name.to_owned(), p);
+                }
             }
         }
         Ok(model)
@@ -135,27 +231,39 @@ impl Model {
     /// The model as [`Model::parse`] reads it, features sorted.
     pub fn to_tsv(&self) -> String {
         let header = Outcome::ALL.map(Outcome::as_str).join("\t");
-        let mut out = format!("# feature\t{header}\n");
-        let line = |name: &str, w: &Weights| {
+        let mut out = format!("# feature\t{header}\ttitle-only personal\n");
+        let line = |name: &str, w: &Weights, p: f32| {
             let ws: Vec<String> = w.iter().map(|x| format!("{x:.3}")).collect();
-            format!("{name}\t{}\n", ws.join("\t"))
+            format!("{name}\t{}\t{p:.3}\n", ws.join("\t"))
         };
-        out.push_str(&line("bias", &self.bias));
-        let mut names: Vec<&String> = self.weights.keys().collect();
+        out.push_str(&line("bias", &self.bias, self.title_personal_bias));
+        let mut names: Vec<&String> = self
+            .weights
+            .keys()
+            .chain(self.title_personal.keys())
+            .collect();
         names.sort();
+        names.dedup();
         for name in names {
-            out.push_str(&line(name, &self.weights[name]));
+            let w = self.weights.get(name).copied().unwrap_or_default();
+            let p = self.title_personal.get(name).copied().unwrap_or(0.0);
+            out.push_str(&line(name, &w, p));
         }
         out
     }
 
     /// The title's share of the score.
     pub fn title_score(&self, title: &str) -> TitleScore {
-        let mut score = TitleScore::default();
+        let mut score = TitleScore {
+            personal: self.title_personal_bias,
+            ..TitleScore::default()
+        };
         for f in title_features(title) {
-            if let Some((_, w)) = self.get(&f) {
+            if let Some((_, w, p)) = self.get_both(&f) {
                 add(&mut score.scores, w);
-                score.features.push((f, *w));
+                score.personal += p;
+                score.work_word |= is_word(&f) && p < -self.personal.work_word;
+                score.features.push((f, *w, p));
             }
         }
         score
@@ -176,21 +284,30 @@ impl Model {
         for (_, w) in &shape_weights {
             add(&mut scores, w);
         }
-        // Never personal: time leaves the totals only through a rule the user can read.
-        let best = argmax_work(&scores);
+        let best = self.choose(title, &scores, s);
         // A feature's pull towards the outcome: its weight there against its mean weight.
         let pull = |w: &Weights| w[best] - w.iter().sum::<f32>() / CLASSES as f32;
-        let mut pulls: Vec<(f32, &'static str)> = shape_weights
-            .iter()
-            .map(|&(k, w)| (pull(w), k))
-            .chain(
-                title
-                    .features
-                    .iter()
-                    .filter_map(|(k, w)| self.get(k).map(|(k, _)| (pull(w), k))),
-            )
-            .filter(|(p, _)| *p > 0.0)
-            .collect();
+        let mut pulls: Vec<(f32, &'static str)> = if best == PERSONAL {
+            // Personal is decided by the title alone: its words that say so.
+            title
+                .features
+                .iter()
+                .filter_map(|(k, _, p)| self.get_both(k).map(|(k, _, _)| (*p, k)))
+                .filter(|(p, _)| *p > 0.0)
+                .collect()
+        } else {
+            shape_weights
+                .iter()
+                .map(|&(k, w)| (pull(w), k))
+                .chain(
+                    title
+                        .features
+                        .iter()
+                        .filter_map(|(k, w, _)| self.get(k).map(|(k, _)| (pull(w), k))),
+                )
+                .filter(|(p, _)| *p > 0.0)
+                .collect()
+        };
         pulls.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         let mut because = Because {
             features: [None; 3],
@@ -199,6 +316,49 @@ impl Model {
             *slot = Some(name);
         }
         (Outcome::ALL[best], because)
+    }
+}
+
+impl Model {
+    /// The outcome (an index in [`Outcome::ALL`]) for an event whose title scores `title` and
+    /// whose whole score (bias, title and shape) is `scores`: the best work outcome, unless
+    /// [`Model::personal_from_title`] holds and personal then beats it by the gate's margin.
+    pub fn choose(&self, title: &TitleScore, scores: &Weights, s: &Subject) -> usize {
+        let best = argmax_work(scores);
+        let p = PERSONAL;
+        if self.personal_from_title(title)
+            && no_colleague(s, self.personal.outside_organiser)
+            && scores[p] > scores[best] + self.personal.margin
+        {
+            p
+        } else {
+            best
+        }
+    }
+
+    /// Whether the title alone reads as personal: its title-only personal score clears the
+    /// gate's `title_margin`, and none of its words is work vocabulary.
+    pub fn personal_from_title(&self, title: &TitleScore) -> bool {
+        self.personal.enabled && !title.work_word && title.personal > self.personal.title_margin
+    }
+}
+
+/// Where personal is in [`Outcome::ALL`].
+const PERSONAL: usize = 4;
+
+/// Whether `feature` is a whole title word or pair of words (`"sync"`, `"design review"`), not
+/// a character n-gram (`"*sync"`) or a shape feature.
+fn is_word(feature: &str) -> bool {
+    feature.len() > 2 && feature.starts_with('"') && !feature.contains('*')
+}
+
+/// Whether no colleague is on the invite: only I am on it, or (when `outside` allows it) the
+/// one other is an outside organiser (a booking system for a doctor or a gym).
+fn no_colleague(s: &Subject, outside: bool) -> bool {
+    match s.others_up_to(2) {
+        0 => true,
+        1 => outside && s.organizer_kind() == OrganizerKind::External,
+        _ => false,
     }
 }
 
@@ -532,8 +692,11 @@ mod tests {
         let built = Model::builtin();
         assert_eq!(built.bias, m.bias);
         assert_eq!(built.len(), m.weights.len());
+        assert_eq!(built.title_personal_bias, m.title_personal_bias);
+        assert!(!m.title_personal.is_empty());
         for (name, w) in &m.weights {
-            assert_eq!(built.get(name), Some((name.as_str(), w)), "{name}");
+            let p = m.title_personal.get(name).copied().unwrap_or(0.0);
+            assert_eq!(built.get_both(name), Some((name.as_str(), w, p)), "{name}");
         }
     }
 
@@ -573,6 +736,104 @@ mod tests {
             assert!(f.contains(&want.to_owned()), "{want} in {f:?}");
         }
         assert!(title_features("面接").contains(&"\"*面接*\"".to_owned()));
+    }
+
+    #[test]
+    fn personal_is_where_outcome_all_says() {
+        assert_eq!(Outcome::ALL[PERSONAL], Outcome::Personal);
+    }
+
+    /// An event as a feed without ORGANIZER or ATTENDEE lines gives it.
+    fn bare(title: &str) -> Subject<'_> {
+        Subject {
+            summary: title,
+            ..Subject::default()
+        }
+    }
+
+    #[test]
+    fn work_titles_without_attendees_are_never_personal() {
+        let c = super::super::Classifier::builtin();
+        let model = Model::builtin();
+        for title in [
+            "Tuesday sync",
+            "Design review",
+            "Sync",
+            "Weekly",
+            "Planning",
+            "Meeting",
+            "Q3 roadmap",
+            "Alex / Sam",
+        ] {
+            let s = bare(title);
+            assert_ne!(c.classify(&s).outcome, Outcome::Personal, "{title}");
+            assert_ne!(model.predict(&s).0, Outcome::Personal, "{title}");
+            assert!(
+                !model.personal_from_title(&model.title_score(title)),
+                "{title}"
+            );
+        }
+    }
+
+    #[test]
+    fn personal_titles_without_attendees_are_personal() {
+        let c = super::super::Classifier::builtin();
+        let model = Model::builtin();
+        for title in ["Dentist", "Zahnarzt", "Flight to SFO", "School pickup"] {
+            let s = bare(title);
+            assert_eq!(c.classify(&s).outcome, Outcome::Personal, "{title}");
+            // The fallback alone reads them so too, and says which words made it.
+            let (outcome, because) = model.predict(&s);
+            assert_eq!(outcome, Outcome::Personal, "{title}");
+            assert!(because.features[0].is_some(), "{title}");
+        }
+    }
+
+    #[test]
+    fn personal_needs_the_title_and_no_colleague() {
+        let mut m = Model {
+            personal: PersonalGate::SHIPPED,
+            ..Model::default()
+        };
+        m.weights
+            .insert("\"dentist\"".into(), [0.0, 0.0, 0.0, 0.0, 3.0]);
+        m.weights
+            .insert("no one else".into(), [0.0, 0.0, 1.0, 0.0, 4.0]);
+        m.title_personal.insert("\"dentist\"".into(), 2.0);
+        m.title_personal.insert("\"sync\"".into(), -1.5);
+        let m: &'static Model = Box::leak(Box::new(m));
+        // The title says so: personal, explained by its word.
+        let (outcome, because) = m.predict(&bare("Dentist"));
+        assert_eq!(outcome, Outcome::Personal);
+        assert_eq!(because.describe(), "\"dentist\"");
+        // The shape alone cannot make it personal.
+        assert_ne!(m.predict(&bare("Quarterly thing")).0, Outcome::Personal);
+        // Nor a title with a work word in it.
+        assert_ne!(m.predict(&bare("Dentist sync")).0, Outcome::Personal);
+        // Nor an invite with colleagues on it.
+        use super::super::labelled::{parse, HEADER, ME};
+        let rows = parse(&format!(
+            "{HEADER}\npersonal\t3\t0\tinternal\t30\tn\tDentist\n\
+             personal\t1\t0\texternal\t30\tn\tDentist\n"
+        ))
+        .unwrap();
+        let me = vec![ME.to_owned()];
+        let invite = rows[0].invite();
+        assert_ne!(
+            m.predict(&rows[0].subject(&invite, &me)).0,
+            Outcome::Personal
+        );
+        // A booking system outside is not a colleague.
+        let invite = rows[1].invite();
+        assert_eq!(
+            m.predict(&rows[1].subject(&invite, &me)).0,
+            Outcome::Personal
+        );
+        // Off, never.
+        let mut off = m.clone();
+        off.personal = PersonalGate::OFF;
+        let off: &'static Model = Box::leak(Box::new(off));
+        assert_ne!(off.predict(&bare("Dentist")).0, Outcome::Personal);
     }
 
     #[test]
