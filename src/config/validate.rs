@@ -237,7 +237,7 @@ impl Config {
                 .as_deref()
                 .is_some_and(|u| u.contains("options="))
             {
-                problems.push("key `store.url`: with users, calaudit sets each connection's `options` (the user's schema); remove `options` from the URL".to_owned());
+                problems.push("key `store.url`: with users, calaudit sets each connection's search_path to the user's schema, which `options` in the URL would fight; remove `options` from the URL".to_owned());
             }
         }
         let service = Config::from_raw(raw, text, path)
