@@ -364,18 +364,37 @@ impl SearchText {
     /// (U+0345, which case-folds to ι): the search text leaves marks out, so the title is
     /// matched list by list instead.
     fn new(title: &str) -> Option<SearchText> {
+        let is_word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        if title.is_ascii() {
+            // Nearly every title: a byte is a character, and none is a mark.
+            let text = title.as_bytes().to_ascii_lowercase();
+            let mut words = Vec::with_capacity(8);
+            let mut i = 0;
+            while i < text.len() {
+                let from = i;
+                while text.get(i).is_some_and(|&b| is_word_byte(b)) {
+                    i += 1;
+                }
+                if i > from {
+                    words.push((from, i, from));
+                } else {
+                    i += 1;
+                }
+            }
+            return Some(SearchText { text, words });
+        }
         let mut text = Vec::with_capacity(title.len());
         let mut words = Vec::with_capacity(8);
         // Where the current word started: in `text`, and in the title.
         let mut start: Option<(usize, usize)> = None;
         let bytes = title.as_bytes();
         let mut at = 0;
-        // A byte loop: titles are nearly all ASCII, which needs no decoding.
+        // A byte loop: ASCII characters need no decoding.
         while let Some(&b) = bytes.get(at) {
             let here = text.len();
             let (word, len) = if b.is_ascii() {
                 text.push(b.to_ascii_lowercase());
-                (b.is_ascii_alphanumeric() || b == b'_', 1)
+                (is_word_byte(b), 1)
             } else {
                 let c = title[at..].chars().next()?;
                 if is_mark(c) {
@@ -476,6 +495,13 @@ pub(crate) struct TitleIndex {
     lists: Vec<(usize, Arc<[Keyword]>)>,
 }
 
+/// Files `entry` under its needle's first byte (a needle is never empty; one would be
+/// filed with the keywords checked on every title).
+fn push_by_first_byte(table: &mut ByFirstByte, needle: Box<[u8]>, entry: Entry) {
+    let first = needle.first().map_or(0, |&b| usize::from(b));
+    table[first].push((needle, entry));
+}
+
 impl TitleIndex {
     /// An index of `lists`, each given with its memo slot.
     pub(crate) fn new<'a>(lists: impl IntoIterator<Item = (usize, &'a Keywords)>) -> TitleIndex {
@@ -489,19 +515,31 @@ impl TitleIndex {
         let mut unindexed = Vec::new();
         for (li, (_, list)) in lists.iter().enumerate() {
             for (ki, kw) in list.iter().enumerate() {
+                let form = kw.form();
+                // The first `n` letters: `n` characters of the form's first word.
+                let prefix = |n: usize| -> Box<[u8]> {
+                    let first = form.split(|&b| b == 0xFF).next().unwrap_or_default();
+                    let first = std::str::from_utf8(first).unwrap_or_default();
+                    let end = first.char_indices().nth(n).map_or(first.len(), |(i, _)| i);
+                    first.as_bytes()[..end].into()
+                };
+                let needle = kw.needle();
+                let key = needle.letters().map(prefix);
                 // Lists and keywords are counted in the thousands, far below u32::MAX.
                 let entry = Entry {
                     list: li as u32,
                     keyword: ki as u32,
-                    form: kw.form(),
+                    form,
                 };
-                match kw.needle() {
-                    Needle::Word(w) => by_word.entry(w.into()).or_default().push(entry),
-                    Needle::WordStart(n) => {
-                        by_word_start[usize::from(n[0])].push((n.into(), entry))
+                match (needle, key) {
+                    (Needle::Word(_), Some(key)) => by_word.entry(key).or_default().push(entry),
+                    (Needle::WordStart(_), Some(key)) => {
+                        push_by_first_byte(&mut by_word_start, key, entry)
                     }
-                    Needle::Anywhere(n) => anywhere[usize::from(n[0])].push((n.into(), entry)),
-                    Needle::None => unindexed.push(entry),
+                    (Needle::Anywhere(_), Some(key)) => {
+                        push_by_first_byte(&mut anywhere, key, entry)
+                    }
+                    _ => unindexed.push(entry),
                 }
             }
         }
@@ -581,21 +619,33 @@ impl TitleIndex {
     }
 }
 
-/// What [`TitleIndex`] looks for in a title's [`SearchText`] to find a keyword: wherever the
-/// keyword occurs in the title, this is there, and starts where the keyword starts.
+/// What [`TitleIndex`] looks for in a title's [`SearchText`] to find a keyword: its first
+/// letters (as many as given) as search keys, a prefix of its [`form`](Keyword::form).
+/// Wherever the keyword occurs in the title, this is there, and starts where
+/// the keyword starts.
 enum Needle {
     /// A keyword that starts with a word character after a word boundary and goes on past
     /// its first word, or ends on a boundary (a plural ending allowed): its first word,
     /// which is a word of the title, or is one without its `s` or `es`.
-    Word(Vec<u8>),
+    Word(usize),
     /// Another keyword starting with a word character after a boundary (`interview*`): its
     /// first word, which starts a word of the title.
-    WordStart(Vec<u8>),
+    WordStart(usize),
     /// Any other keyword (`*gespräch`, `<>`, emoji): its letters up to the first combining
     /// mark, somewhere in the text.
-    Anywhere(Vec<u8>),
+    Anywhere(usize),
     /// A keyword that starts with a combining mark.
     None,
+}
+
+impl Needle {
+    /// How many of the keyword's first letters the needle is.
+    fn letters(&self) -> Option<usize> {
+        match *self {
+            Needle::Word(n) | Needle::WordStart(n) | Needle::Anywhere(n) => Some(n),
+            Needle::None => None,
+        }
+    }
 }
 
 impl Keyword {
@@ -612,14 +662,13 @@ impl Keyword {
         let word = letters.iter().take_while(|l| is_word_char(l.c)).count();
         let whole = self.words.len() == 1 && word == letters.len();
         if self.left && word > 0 && !has_marks {
-            let first = search_keys(&letters[..word]);
             if !whole || self.right {
-                Needle::Word(first)
+                Needle::Word(word)
             } else {
-                Needle::WordStart(first)
+                Needle::WordStart(word)
             }
         } else if unmarked > 0 {
-            Needle::Anywhere(search_keys(&letters[..unmarked]))
+            Needle::Anywhere(unmarked)
         } else {
             Needle::None
         }
@@ -629,27 +678,23 @@ impl Keyword {
 impl Keyword {
     /// The keyword's words as search keys, separated by 0xFF: see [`Entry`].
     fn form(&self) -> Box<[u8]> {
-        let mut form = Vec::new();
+        let letters: usize = self.words.iter().map(Vec::len).sum();
+        let mut form = Vec::with_capacity(letters + self.words.len().saturating_sub(1));
         for (i, word) in self.words.iter().enumerate() {
             if i > 0 {
                 form.push(0xFF);
             }
-            form.extend(search_keys(word));
+            for l in word {
+                match u8::try_from(l.c) {
+                    Ok(b) if b.is_ascii() => form.push(b.to_ascii_lowercase()),
+                    _ => {
+                        form.extend_from_slice(search_key(l.c).encode_utf8(&mut [0; 4]).as_bytes())
+                    }
+                }
+            }
         }
         form.into()
     }
-}
-
-/// `letters` as [`search_key`]s, in UTF-8.
-fn search_keys(letters: &[Letter]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(letters.len());
-    for l in letters {
-        match u8::try_from(l.c) {
-            Ok(b) if b.is_ascii() => out.push(b.to_ascii_lowercase()),
-            _ => out.extend_from_slice(search_key(l.c).encode_utf8(&mut [0; 4]).as_bytes()),
-        }
-    }
-    out
 }
 
 /// The words of a keyword: split at whitespace, and at hyphens and dashes between letters or
