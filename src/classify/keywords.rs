@@ -364,7 +364,6 @@ impl SearchText {
     /// (U+0345, which case-folds to ι): the search text leaves marks out, so the title is
     /// matched list by list instead.
     fn new(title: &str) -> Option<SearchText> {
-        let is_word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         if title.is_ascii() {
             // Nearly every title: a byte is a character, and none is a mark.
             let text = title.as_bytes().to_ascii_lowercase();
@@ -432,35 +431,61 @@ struct Entry {
     list: u32,
     keyword: u32,
     /// Its words as search keys, separated by 0xFF (a byte UTF-8 never uses), for
-    /// [`may_occur_at`].
+    /// [`form_end`].
     form: Box<[u8]>,
+    /// Whether its letters are all ASCII ([`occurs_at_ascii`]).
+    ascii: bool,
 }
 
-/// Whether a keyword of words `form` (an [`Entry`]'s) may occur at byte `at` of `text`, the
-/// search text of an ASCII title (the title in lowercase): its words are there, with runs of
-/// non-word bytes between them. Every place [`Keyword::occurs_at`] accepts passes; most
-/// that it would reject (a keyword's first word found, but not its second) fail here at the
-/// cost of a few byte comparisons, where the exact test costs a few hundred instructions.
-fn may_occur_at(form: &[u8], text: &[u8], at: usize) -> bool {
+/// Where a keyword of words `form` (an [`Entry`]'s) would end if it occurs at byte `at` of
+/// `text`, the search text of an ASCII title (the title in lowercase): its words are there,
+/// with runs of non-word bytes between them (taken whole, as [`Keyword::match_at`] does).
+/// Every place that `match_at` accepts passes; most that it would reject (a keyword's first
+/// word found, but not its second) fail here at the cost of a few byte comparisons, where
+/// the exact test costs a few hundred instructions.
+fn form_end(form: &[u8], text: &[u8], at: usize) -> Option<usize> {
     let mut pos = at;
     for (i, word) in form.split(|&b| b == 0xFF).enumerate() {
-        let rest = text.get(pos..).unwrap_or_default();
         if i > 0 {
-            let gap = rest
-                .iter()
-                .take_while(|&&b| !(b.is_ascii_alphanumeric() || b == b'_'))
-                .count();
+            let rest = text.get(pos..).unwrap_or_default();
+            let gap = rest.iter().take_while(|&&b| !is_word_byte(b)).count();
             if gap == 0 {
-                return false;
+                return None;
             }
             pos += gap;
         }
         if !text.get(pos..).is_some_and(|rest| rest.starts_with(word)) {
-            return false;
+            return None;
         }
         pos += word.len();
     }
-    true
+    Some(pos)
+}
+
+/// [`Keyword::occurs_at`] for a keyword whose letters are all ASCII, on an ASCII title whose
+/// search text is `text`. There a letter matches a character exactly when they are equal
+/// ignoring ASCII case (the other characters that fold to an ASCII letter are not ASCII),
+/// which is what [`form_end`] compares; the boundaries and plural endings are tested as
+/// `occurs_at` tests them.
+fn occurs_at_ascii(kw: &Keyword, form: &[u8], text: &[u8], at: usize) -> bool {
+    let word_at = |i: usize| text.get(i).is_some_and(|&b| is_word_byte(b));
+    if kw.left && at.checked_sub(1).is_some_and(word_at) {
+        return false;
+    }
+    let Some(end) = form_end(form, text, at) else {
+        return false;
+    };
+    let free = |i: usize| !word_at(i);
+    !kw.right
+        || free(end)
+        || (kw.plural
+            && ((text.get(end) == Some(&b's') && free(end + 1))
+                || (text.get(end..end + 2) == Some(b"es") && free(end + 2))))
+}
+
+/// Whether an ASCII byte is a word character (`\w`).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// Keywords by the first byte of their [needle](Keyword::needle).
@@ -530,6 +555,7 @@ impl TitleIndex {
                     list: li as u32,
                     keyword: ki as u32,
                     form,
+                    ascii: kw.words.iter().flatten().all(|l| l.c.is_ascii()),
                 };
                 match (needle, key) {
                     (Needle::Word(_), Some(key)) => by_word.entry(key).or_default().push(entry),
@@ -579,7 +605,10 @@ impl TitleIndex {
             };
             let found = match at {
                 _ if *state == Some(true) => return,
-                Some(at) if ascii => may_occur_at(&e.form, text, at) && kw.occurs_at(title, at),
+                Some(at) if ascii && e.ascii => occurs_at_ascii(kw, &e.form, text, at),
+                Some(at) if ascii => {
+                    form_end(&e.form, text, at).is_some() && kw.occurs_at(title, at)
+                }
                 Some(at) => kw.occurs_at(title, at),
                 None => kw.occurs_in(title),
             };
