@@ -32,6 +32,15 @@ use super::fold::{base_char, is_mark};
 pub(crate) struct Keywords {
     /// Shared with the classifier's [`TitleIndex`], which checks keywords one by one.
     keywords: Arc<[Keyword]>,
+    /// Built on the first [`Keywords::is_match`]: a classifier's cached path goes through
+    /// its [`TitleIndex`] instead, and building these for every list at start-up cost more
+    /// than a million instructions.
+    starts: OnceLock<Starts>,
+}
+
+/// Which keywords of a list can start at a title position.
+#[derive(Clone, Debug)]
+struct Starts {
     /// For each ASCII character, the keywords that can start with it (in any case): a title
     /// position is only tried against those.
     by_ascii_start: Vec<Vec<u32>>,
@@ -40,6 +49,40 @@ pub(crate) struct Keywords {
     by_ascii_start_open: Vec<Vec<u32>>,
     /// The keywords that can start with a non-ASCII character.
     non_ascii_start: Vec<u32>,
+}
+
+impl Starts {
+    fn new(keywords: &[Keyword]) -> Starts {
+        let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut non_ascii_start = Vec::new();
+        for (index, kw) in keywords.iter().enumerate() {
+            let Some(start) = kw.words.first().and_then(|w| w.first()) else {
+                continue;
+            };
+            let index = index as u32;
+            // A letter may also be written with an accent, which is not ASCII.
+            let accented = start.c.is_alphabetic().then_some('\u{e9}');
+            for c in std::iter::once(start.c)
+                .chain(start.others.iter().copied())
+                .chain(accented)
+            {
+                let list = match u8::try_from(c) {
+                    Ok(b) if b.is_ascii() && kw.left => &mut by_ascii_start[usize::from(b)],
+                    Ok(b) if b.is_ascii() => &mut by_ascii_start_open[usize::from(b)],
+                    _ => &mut non_ascii_start,
+                };
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        Starts {
+            by_ascii_start,
+            by_ascii_start_open,
+            non_ascii_start,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -114,9 +157,6 @@ impl Keywords {
     /// Compiles `words`; `None` when one of them is empty (only whitespace).
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
-        let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
-        let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
-        let mut non_ascii_start = Vec::new();
         for word in words {
             let trimmed = word.trim();
             // `*gespräch` matches the end of a compound word ("Mitarbeitergespräch"),
@@ -155,30 +195,13 @@ impl Keywords {
                     .filter(u8::is_ascii),
                 ..kw
             };
-            let start = kw.words.first().and_then(|w| w.first())?;
-            let index = keywords.len() as u32;
-            // A letter may also be written with an accent, which is not ASCII.
-            let accented = start.c.is_alphabetic().then_some('\u{e9}');
-            for c in std::iter::once(start.c)
-                .chain(start.others.iter().copied())
-                .chain(accented)
-            {
-                let list = match u8::try_from(c) {
-                    Ok(b) if b.is_ascii() && kw.left => &mut by_ascii_start[usize::from(b)],
-                    Ok(b) if b.is_ascii() => &mut by_ascii_start_open[usize::from(b)],
-                    _ => &mut non_ascii_start,
-                };
-                if list.last() != Some(&index) {
-                    list.push(index);
-                }
-            }
+            // Every keyword has a first letter.
+            kw.words.first().and_then(|w| w.first())?;
             keywords.push(kw);
         }
         Some(Keywords {
             keywords: keywords.into(),
-            by_ascii_start,
-            by_ascii_start_open,
-            non_ascii_start,
+            starts: OnceLock::new(),
         })
     }
 
@@ -186,6 +209,7 @@ impl Keywords {
     pub(crate) fn is_match(&self, text: &str) -> bool {
         // A byte loop: most positions are rejected by one table look-up, and characters are
         // only decoded where a keyword could start.
+        let starts = self.starts.get_or_init(|| Starts::new(&self.keywords));
         let bytes = text.as_bytes();
         for (at, &b) in bytes.iter().enumerate() {
             let (bounded, open): (&[u32], &[u32]) = if b.is_ascii() {
@@ -199,12 +223,12 @@ impl Keywords {
                 let bounded: &[u32] = if word_before {
                     &[]
                 } else {
-                    &self.by_ascii_start[usize::from(b)]
+                    &starts.by_ascii_start[usize::from(b)]
                 };
-                (bounded, &self.by_ascii_start_open[usize::from(b)])
+                (bounded, &starts.by_ascii_start_open[usize::from(b)])
             } else if b >= 0xC0 {
                 // The first byte of a multi-byte character.
-                (&self.non_ascii_start, &[])
+                (&starts.non_ascii_start, &[])
             } else {
                 continue;
             };
