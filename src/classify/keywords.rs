@@ -365,12 +365,27 @@ fn search_key(c: char) -> char {
     if b.is_ascii() {
         return b.to_ascii_lowercase();
     }
-    let mut class = case_fold_others(b);
-    class.push(b);
-    let ascii = class.iter().map(|&m| base_char(m)).find(char::is_ascii);
-    match ascii {
+    class_key(b, &case_fold_others(b))
+}
+
+/// [`search_key`] of `b`, a base letter that is not ASCII, given the other members of its
+/// case class.
+fn class_key(b: char, others: &[char]) -> char {
+    let class = || others.iter().copied().chain(std::iter::once(b));
+    match class().map(base_char).find(char::is_ascii) {
         Some(a) => a.to_ascii_lowercase(),
-        None => class.into_iter().min().unwrap_or(b),
+        None => class().min().unwrap_or(b),
+    }
+}
+
+impl Letter {
+    /// [`search_key`] of the letter, from the case class it already holds.
+    fn search_key(&self) -> char {
+        if self.c.is_ascii() {
+            self.c.to_ascii_lowercase()
+        } else {
+            class_key(self.c, &self.others)
+        }
     }
 }
 
@@ -740,9 +755,7 @@ impl Keyword {
             for l in word {
                 match u8::try_from(l.c) {
                     Ok(b) if b.is_ascii() => form.push(b.to_ascii_lowercase()),
-                    _ => {
-                        form.extend_from_slice(search_key(l.c).encode_utf8(&mut [0; 4]).as_bytes())
-                    }
+                    _ => form.extend_from_slice(l.search_key().encode_utf8(&mut [0; 4]).as_bytes()),
                 }
             }
         }
@@ -820,6 +833,7 @@ mod tests {
                     continue;
                 }
                 assert!(Letter::new(l).matches(c), "{c:?} {l:?}");
+                assert_eq!(Letter::new(l).search_key(), search_key(l), "{l:?}");
                 assert_eq!(search_key(c), search_key(l), "{c:?} {l:?}");
                 assert_eq!(is_word_char(c), is_word_char(l), "{c:?} {l:?}");
                 checked += 1;
