@@ -1,7 +1,10 @@
 //! The ordered rule list and the first-match-wins decision.
 
+use std::sync::OnceLock;
+
 use super::cache::ClassifierId;
 use super::fallback::{Because, Model};
+use super::keywords::TitleIndex;
 use super::{Category, ClassifyCache, Outcome, RawRule, Rule, RuleError, RuleErrorKind, Subject};
 
 /// The text of the built-in rules, embedded at build time. `config.toml`
@@ -60,6 +63,9 @@ pub struct Classifier {
     title_slots: usize,
     /// Decides events no rule matches; `None` leaves them to [`DEFAULT_CATEGORY`].
     fallback: Option<&'static Model>,
+    /// All title keyword lists in one index, built when first needed (only
+    /// [`Classifier::classify_cached`] uses it).
+    title_index: OnceLock<TitleIndex>,
 }
 
 impl Classifier {
@@ -163,6 +169,7 @@ impl Classifier {
                 id: ClassifierId::next(),
                 title_slots,
                 fallback: Some(Model::builtin()),
+                title_index: OnceLock::new(),
             })
         } else {
             Err(errors)
@@ -250,7 +257,14 @@ impl Classifier {
             // Nothing would be remembered: skip the hashing.
             return self.classify(s);
         }
-        let memo = cache.memo(self.id, self.title_slots, s.summary);
+        let (new, memo) = cache.memo(self.id, self.title_slots, s.summary);
+        if new {
+            // A title seen for the first time: every keyword list is matched against it at
+            // once, so that rules then only read the memo.
+            self.title_index
+                .get_or_init(|| TitleIndex::new(self.rules.iter().flat_map(Rule::title_keywords)))
+                .fill(s.summary, memo);
+        }
         match self.rules.iter().find(|r| r.is_match_memo(s, memo)) {
             Some(r) => Classifier::decision(r),
             None => self.unmatched(s, Some(cache)),

@@ -20,16 +20,27 @@
 //! Word characters are `regex-syntax`'s (`\w`), whitespace is Unicode `White_Space` (`\s`).
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
+use rustc_hash::FxHashMap;
 
 use super::fold::{base_char, is_mark};
 
 /// A compiled keyword list: matches if any keyword occurs, word-aware.
 #[derive(Clone, Debug)]
 pub(crate) struct Keywords {
-    keywords: Vec<Keyword>,
+    /// Shared with the classifier's [`TitleIndex`], which checks keywords one by one.
+    keywords: Arc<[Keyword]>,
+    /// Built on the first [`Keywords::is_match`]: a classifier's cached path goes through
+    /// its [`TitleIndex`] instead, and building these for every list at start-up cost more
+    /// than a million instructions.
+    starts: OnceLock<Starts>,
+}
+
+/// Which keywords of a list can start at a title position.
+#[derive(Clone, Debug)]
+struct Starts {
     /// For each ASCII character, the keywords that can start with it (in any case): a title
     /// position is only tried against those.
     by_ascii_start: Vec<Vec<u32>>,
@@ -38,6 +49,40 @@ pub(crate) struct Keywords {
     by_ascii_start_open: Vec<Vec<u32>>,
     /// The keywords that can start with a non-ASCII character.
     non_ascii_start: Vec<u32>,
+}
+
+impl Starts {
+    fn new(keywords: &[Keyword]) -> Starts {
+        let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
+        let mut non_ascii_start = Vec::new();
+        for (index, kw) in keywords.iter().enumerate() {
+            let Some(start) = kw.words.first().and_then(|w| w.first()) else {
+                continue;
+            };
+            let index = index as u32;
+            // A letter may also be written with an accent, which is not ASCII.
+            let accented = start.c.is_alphabetic().then_some('\u{e9}');
+            for c in std::iter::once(start.c)
+                .chain(start.others.iter().copied())
+                .chain(accented)
+            {
+                let list = match u8::try_from(c) {
+                    Ok(b) if b.is_ascii() && kw.left => &mut by_ascii_start[usize::from(b)],
+                    Ok(b) if b.is_ascii() => &mut by_ascii_start_open[usize::from(b)],
+                    _ => &mut non_ascii_start,
+                };
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        Starts {
+            by_ascii_start,
+            by_ascii_start_open,
+            non_ascii_start,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -112,9 +157,6 @@ impl Keywords {
     /// Compiles `words`; `None` when one of them is empty (only whitespace).
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
-        let mut by_ascii_start: Vec<Vec<u32>> = vec![Vec::new(); 128];
-        let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
-        let mut non_ascii_start = Vec::new();
         for word in words {
             let trimmed = word.trim();
             // `*gespräch` matches the end of a compound word ("Mitarbeitergespräch"),
@@ -153,30 +195,13 @@ impl Keywords {
                     .filter(u8::is_ascii),
                 ..kw
             };
-            let start = kw.words.first().and_then(|w| w.first())?;
-            let index = keywords.len() as u32;
-            // A letter may also be written with an accent, which is not ASCII.
-            let accented = start.c.is_alphabetic().then_some('\u{e9}');
-            for c in std::iter::once(start.c)
-                .chain(start.others.iter().copied())
-                .chain(accented)
-            {
-                let list = match u8::try_from(c) {
-                    Ok(b) if b.is_ascii() && kw.left => &mut by_ascii_start[usize::from(b)],
-                    Ok(b) if b.is_ascii() => &mut by_ascii_start_open[usize::from(b)],
-                    _ => &mut non_ascii_start,
-                };
-                if list.last() != Some(&index) {
-                    list.push(index);
-                }
-            }
+            // Every keyword has a first letter.
+            kw.words.first().and_then(|w| w.first())?;
             keywords.push(kw);
         }
         Some(Keywords {
-            keywords,
-            by_ascii_start,
-            by_ascii_start_open,
-            non_ascii_start,
+            keywords: keywords.into(),
+            starts: OnceLock::new(),
         })
     }
 
@@ -184,6 +209,7 @@ impl Keywords {
     pub(crate) fn is_match(&self, text: &str) -> bool {
         // A byte loop: most positions are rejected by one table look-up, and characters are
         // only decoded where a keyword could start.
+        let starts = self.starts.get_or_init(|| Starts::new(&self.keywords));
         let bytes = text.as_bytes();
         for (at, &b) in bytes.iter().enumerate() {
             let (bounded, open): (&[u32], &[u32]) = if b.is_ascii() {
@@ -197,12 +223,12 @@ impl Keywords {
                 let bounded: &[u32] = if word_before {
                     &[]
                 } else {
-                    &self.by_ascii_start[usize::from(b)]
+                    &starts.by_ascii_start[usize::from(b)]
                 };
-                (bounded, &self.by_ascii_start_open[usize::from(b)])
+                (bounded, &starts.by_ascii_start_open[usize::from(b)])
             } else if b >= 0xC0 {
                 // The first byte of a multi-byte character.
-                (&self.non_ascii_start, &[])
+                (&starts.non_ascii_start, &[])
             } else {
                 continue;
             };
@@ -245,6 +271,26 @@ impl Keywords {
 }
 
 impl Keyword {
+    /// Whether the keyword occurs in `text`: [`Keywords::is_match`] for this keyword alone,
+    /// tried at every character its first letter matches.
+    fn occurs_in(&self, text: &str) -> bool {
+        let Some(first) = self.words.first().and_then(|w| w.first()) else {
+            return false;
+        };
+        text.char_indices()
+            .any(|(at, c)| first.matches(c) && self.occurs_at(text, at))
+    }
+
+    /// Whether the keyword occurs at byte `at` of `text` (a character boundary), boundaries
+    /// and plural endings included: the test [`Keywords::is_match`] makes at each position.
+    fn occurs_at(&self, text: &str, at: usize) -> bool {
+        if self.left && text[..at].chars().next_back().is_some_and(is_word_char) {
+            return false;
+        }
+        self.match_at(text, at)
+            .is_some_and(|end| !self.right || self.ends_at(text, end))
+    }
+
     /// Where the keyword ends if it occurs at byte `at` of `text`. Deterministic: a keyword's
     /// words hold no whitespace, so a whitespace run between them is taken whole.
     fn match_at(&self, text: &str, at: usize) -> Option<usize> {
@@ -306,6 +352,417 @@ impl Keyword {
     }
 }
 
+/// One character standing for every character a keyword letter would match it with: its base
+/// letter ([`base_char`]) in lowercase when that is ASCII; else, for the base letter's case
+/// class, the lowercase ASCII base of one of its members (ẛ, LONG S WITH DOT ABOVE, is in
+/// the class of Ṡ, whose base is S), or failing that its smallest member.
+///
+/// A [`Letter`] built from `l` matches a character `c` (not a combining mark) only if
+/// `search_key(c) == search_key(l)`, and then both are word characters or neither is: the
+/// test `search_keys_agree_with_letters` checks every character.
+fn search_key(c: char) -> char {
+    let b = base_char(c);
+    if b.is_ascii() {
+        return b.to_ascii_lowercase();
+    }
+    class_key(b, &case_fold_others(b))
+}
+
+/// [`search_key`] of `b`, a base letter that is not ASCII, given the other members of its
+/// case class.
+fn class_key(b: char, others: &[char]) -> char {
+    let class = || others.iter().copied().chain(std::iter::once(b));
+    match class().map(base_char).find(char::is_ascii) {
+        Some(a) => a.to_ascii_lowercase(),
+        None => class().min().unwrap_or(b),
+    }
+}
+
+impl Letter {
+    /// [`search_key`] of the letter, from the case class it already holds.
+    fn search_key(&self) -> char {
+        if self.c.is_ascii() {
+            self.c.to_ascii_lowercase()
+        } else {
+            class_key(self.c, &self.others)
+        }
+    }
+}
+
+/// A title as [`TitleIndex`] looks it up: each character as its [`search_key`] (UTF-8),
+/// combining marks left out (the matcher skips a mark after a letter), and where its words
+/// (runs of word characters) are.
+struct SearchText {
+    text: Vec<u8>,
+    /// Per word: its byte range in `text`, and where it starts in the title.
+    words: Vec<(usize, usize, usize)>,
+}
+
+impl SearchText {
+    /// `None` when the title holds a combining mark that a keyword letter could match
+    /// (U+0345, which case-folds to ι): the search text leaves marks out, so the title is
+    /// matched list by list instead.
+    fn new(title: &str) -> Option<SearchText> {
+        if title.is_ascii() {
+            // Nearly every title: a byte is a character, and none is a mark.
+            let text = title.as_bytes().to_ascii_lowercase();
+            let mut words = Vec::with_capacity(8);
+            let mut i = 0;
+            while i < text.len() {
+                let from = i;
+                while text.get(i).is_some_and(|&b| is_word_byte(b)) {
+                    i += 1;
+                }
+                if i > from {
+                    words.push((from, i, from));
+                } else {
+                    i += 1;
+                }
+            }
+            return Some(SearchText { text, words });
+        }
+        let mut text = Vec::with_capacity(title.len());
+        let mut words = Vec::with_capacity(8);
+        // Where the current word started: in `text`, and in the title.
+        let mut start: Option<(usize, usize)> = None;
+        let bytes = title.as_bytes();
+        let mut at = 0;
+        // A byte loop: ASCII characters need no decoding.
+        while let Some(&b) = bytes.get(at) {
+            let here = text.len();
+            let (word, len) = if b.is_ascii() {
+                text.push(b.to_ascii_lowercase());
+                (is_word_byte(b), 1)
+            } else {
+                let c = title[at..].chars().next()?;
+                if is_mark(c) {
+                    if !case_fold_others(c).is_empty() {
+                        return None;
+                    }
+                    at += c.len_utf8();
+                    continue;
+                }
+                let key = search_key(c);
+                text.extend_from_slice(key.encode_utf8(&mut [0; 4]).as_bytes());
+                (is_word_char(c), c.len_utf8())
+            };
+            match (word, start) {
+                (true, None) => start = Some((here, at)),
+                (false, Some((from, begun))) => {
+                    words.push((from, here, begun));
+                    start = None;
+                }
+                _ => {}
+            }
+            at += len;
+        }
+        if let Some((from, begun)) = start {
+            words.push((from, text.len(), begun));
+        }
+        Some(SearchText { text, words })
+    }
+}
+
+/// A keyword in the index.
+#[derive(Clone, Debug)]
+struct Entry {
+    /// Its list, and its place in the list.
+    list: u32,
+    keyword: u32,
+    /// Its words as search keys, separated by 0xFF (a byte UTF-8 never uses), for
+    /// [`form_end`].
+    form: Box<[u8]>,
+    /// Whether its letters are all ASCII ([`occurs_at_ascii`]).
+    ascii: bool,
+}
+
+/// Where a keyword of words `form` (an [`Entry`]'s) would end if it occurs at byte `at` of
+/// `text`, the search text of an ASCII title (the title in lowercase): its words are there,
+/// with runs of non-word bytes between them (taken whole, as [`Keyword::match_at`] does).
+/// Every place that `match_at` accepts passes; most that it would reject (a keyword's first
+/// word found, but not its second) fail here at the cost of a few byte comparisons, where
+/// the exact test costs a few hundred instructions.
+fn form_end(form: &[u8], text: &[u8], at: usize) -> Option<usize> {
+    let mut pos = at;
+    for (i, word) in form.split(|&b| b == 0xFF).enumerate() {
+        if i > 0 {
+            let rest = text.get(pos..).unwrap_or_default();
+            let gap = rest.iter().take_while(|&&b| !is_word_byte(b)).count();
+            if gap == 0 {
+                return None;
+            }
+            pos += gap;
+        }
+        if !text.get(pos..).is_some_and(|rest| rest.starts_with(word)) {
+            return None;
+        }
+        pos += word.len();
+    }
+    Some(pos)
+}
+
+/// [`Keyword::occurs_at`] for a keyword whose letters are all ASCII, on an ASCII title whose
+/// search text is `text`. There a letter matches a character exactly when they are equal
+/// ignoring ASCII case (the other characters that fold to an ASCII letter are not ASCII),
+/// which is what [`form_end`] compares; the boundaries and plural endings are tested as
+/// `occurs_at` tests them.
+fn occurs_at_ascii(kw: &Keyword, form: &[u8], text: &[u8], at: usize) -> bool {
+    let word_at = |i: usize| text.get(i).is_some_and(|&b| is_word_byte(b));
+    if kw.left && at.checked_sub(1).is_some_and(word_at) {
+        return false;
+    }
+    let Some(end) = form_end(form, text, at) else {
+        return false;
+    };
+    let free = |i: usize| !word_at(i);
+    !kw.right
+        || free(end)
+        || (kw.plural
+            && ((text.get(end) == Some(&b's') && free(end + 1))
+                || (text.get(end..end + 2) == Some(b"es") && free(end + 2))))
+}
+
+/// Whether an ASCII byte is a word character (`\w`).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Keywords by the first byte of their [needle](Keyword::needle).
+type ByFirstByte = Vec<Vec<(Box<[u8]>, Entry)>>;
+
+/// Every title keyword list of a classifier, matched against a title at once.
+///
+/// The built-in rules hold about 1,900 title keywords in some 30 lists. Matching each list in
+/// turn cost ~3,000 instructions a list and title, and most titles in a calendar are seen
+/// once (they carry names), so remembering answers per title did not help. Here a title is
+/// read once: each of its words is looked up in a table of the keywords that start with
+/// that word (`review` finds "review", "review meeting" and, through its plural, is found
+/// by "Reviews"); the few keywords that do not start with a whole word (`interview*`,
+/// `*gespräch`, `<>`, emoji) are looked for at word starts or anywhere in the text. Only the
+/// keywords found are then checked exactly, with the test [`Keywords::is_match`] makes,
+/// where they were found.
+///
+/// An Aho–Corasick automaton over all keywords would find them in one pass too, but building
+/// it for 1,900 keywords costs ~10 M instructions at every start (the DFA ~140 M), more than
+/// the whole of classification; this table is built in a fraction of that.
+#[derive(Clone, Debug)]
+pub(crate) struct TitleIndex {
+    /// Keywords whose needle is a whole word of the title ([`Needle::Word`]).
+    by_word: FxHashMap<Box<[u8]>, Vec<Entry>>,
+    /// Keywords whose needle starts a word of the title ([`Needle::WordStart`]).
+    by_word_start: ByFirstByte,
+    /// Keywords whose needle may be anywhere in the title ([`Needle::Anywhere`]).
+    anywhere: ByFirstByte,
+    /// Keywords spelt with combining marks only: checked on every title.
+    unindexed: Vec<Entry>,
+    /// Each list's keywords, with the slot its answer goes to in a title's memo entry.
+    lists: Vec<(usize, Arc<[Keyword]>)>,
+}
+
+/// Files `entry` under its needle's first byte (a needle is never empty; one would be
+/// filed with the keywords checked on every title).
+fn push_by_first_byte(table: &mut ByFirstByte, needle: Box<[u8]>, entry: Entry) {
+    let first = needle.first().map_or(0, |&b| usize::from(b));
+    table[first].push((needle, entry));
+}
+
+impl TitleIndex {
+    /// An index of `lists`, each given with its memo slot.
+    pub(crate) fn new<'a>(lists: impl IntoIterator<Item = (usize, &'a Keywords)>) -> TitleIndex {
+        let lists: Vec<(usize, Arc<[Keyword]>)> = lists
+            .into_iter()
+            .map(|(slot, k)| (slot, k.keywords.clone()))
+            .collect();
+        let mut by_word: FxHashMap<Box<[u8]>, Vec<Entry>> = FxHashMap::default();
+        let mut by_word_start: ByFirstByte = vec![Vec::new(); 256];
+        let mut anywhere: ByFirstByte = vec![Vec::new(); 256];
+        let mut unindexed = Vec::new();
+        for (li, (_, list)) in lists.iter().enumerate() {
+            for (ki, kw) in list.iter().enumerate() {
+                let form = kw.form();
+                // The first `n` letters: `n` characters of the form's first word.
+                let prefix = |n: usize| -> Box<[u8]> {
+                    let first = form.split(|&b| b == 0xFF).next().unwrap_or_default();
+                    let first = std::str::from_utf8(first).unwrap_or_default();
+                    let end = first.char_indices().nth(n).map_or(first.len(), |(i, _)| i);
+                    first.as_bytes()[..end].into()
+                };
+                let needle = kw.needle();
+                let key = needle.letters().map(prefix);
+                // Lists and keywords are counted in the thousands, far below u32::MAX.
+                let entry = Entry {
+                    list: li as u32,
+                    keyword: ki as u32,
+                    form,
+                    ascii: kw.words.iter().flatten().all(|l| l.c.is_ascii()),
+                };
+                match (needle, key) {
+                    (Needle::Word(_), Some(key)) => by_word.entry(key).or_default().push(entry),
+                    (Needle::WordStart(_), Some(key)) => {
+                        push_by_first_byte(&mut by_word_start, key, entry)
+                    }
+                    (Needle::Anywhere(_), Some(key)) => {
+                        push_by_first_byte(&mut anywhere, key, entry)
+                    }
+                    _ => unindexed.push(entry),
+                }
+            }
+        }
+        TitleIndex {
+            by_word,
+            by_word_start,
+            anywhere,
+            unindexed,
+            lists,
+        }
+    }
+
+    /// Records in `memo` (a title's entry in a [`ClassifyCache`](super::ClassifyCache))
+    /// whether each list occurs in `title`. Leaves `memo` as it was for the rare title it
+    /// cannot search (see [`SearchText::new`]): the rules then match it list by list.
+    pub(crate) fn fill(&self, title: &str, memo: &mut [Option<bool>]) {
+        let Some(search) = SearchText::new(title) else {
+            return;
+        };
+        for (slot, _) in &self.lists {
+            if let Some(state) = memo.get_mut(*slot) {
+                *state = Some(false);
+            }
+        }
+        let text = &search.text[..];
+        // In an ASCII title, a byte of the search text is the same byte of the title.
+        let ascii = title.is_ascii();
+        // Checks the keyword `e` at byte `at` of the title, or anywhere in it; a list
+        // already known to match is not checked again.
+        let mut check = |e: &Entry, at: Option<usize>| {
+            let Some((slot, list)) = self.lists.get(e.list as usize) else {
+                return;
+            };
+            let (Some(state), Some(kw)) = (memo.get_mut(*slot), list.get(e.keyword as usize))
+            else {
+                return;
+            };
+            let found = match at {
+                _ if *state == Some(true) => return,
+                Some(at) if ascii && e.ascii => occurs_at_ascii(kw, &e.form, text, at),
+                Some(at) if ascii => {
+                    form_end(&e.form, text, at).is_some() && kw.occurs_at(title, at)
+                }
+                Some(at) => kw.occurs_at(title, at),
+                None => kw.occurs_in(title),
+            };
+            if found {
+                *state = Some(true);
+            }
+        };
+        for &(from, to, at) in &search.words {
+            let word = &text[from..to];
+            // A keyword that ends the word may have a plural ending after it.
+            let stems = [
+                Some(word),
+                word.strip_suffix(b"s"),
+                word.strip_suffix(b"es"),
+            ];
+            for stem in stems.into_iter().flatten() {
+                for entry in self.by_word.get(stem).into_iter().flatten() {
+                    check(entry, Some(at));
+                }
+            }
+            for (needle, entry) in &self.by_word_start[usize::from(word[0])] {
+                if word.starts_with(needle) {
+                    check(entry, Some(at));
+                }
+            }
+        }
+        for (i, &b) in text.iter().enumerate() {
+            for (needle, entry) in &self.anywhere[usize::from(b)] {
+                if text[i..].starts_with(needle) {
+                    check(entry, ascii.then_some(i));
+                }
+            }
+        }
+        for entry in &self.unindexed {
+            check(entry, None);
+        }
+    }
+}
+
+/// What [`TitleIndex`] looks for in a title's [`SearchText`] to find a keyword: its first
+/// letters (as many as given) as search keys, a prefix of its [`form`](Keyword::form).
+/// Wherever the keyword occurs in the title, this is there, and starts where
+/// the keyword starts.
+enum Needle {
+    /// A keyword that starts with a word character after a word boundary and goes on past
+    /// its first word, or ends on a boundary (a plural ending allowed): its first word,
+    /// which is a word of the title, or is one without its `s` or `es`.
+    Word(usize),
+    /// Another keyword starting with a word character after a boundary (`interview*`): its
+    /// first word, which starts a word of the title.
+    WordStart(usize),
+    /// Any other keyword (`*gespräch`, `<>`, emoji): its letters up to the first combining
+    /// mark, somewhere in the text.
+    Anywhere(usize),
+    /// A keyword that starts with a combining mark.
+    None,
+}
+
+impl Needle {
+    /// How many of the keyword's first letters the needle is.
+    fn letters(&self) -> Option<usize> {
+        match *self {
+            Needle::Word(n) | Needle::WordStart(n) | Needle::Anywhere(n) => Some(n),
+            Needle::None => None,
+        }
+    }
+}
+
+impl Keyword {
+    /// Where [`TitleIndex`] files the keyword. Its letters, as [`search_key`]s, match
+    /// consecutive characters of the title with only combining marks between them (the
+    /// search text leaves those out), and only a word character matches a word character.
+    fn needle(&self) -> Needle {
+        let Some(letters) = self.words.first() else {
+            return Needle::None;
+        };
+        // A keyword spelling a combining mark may match one, which the search text drops.
+        let unmarked = letters.iter().take_while(|l| !is_mark(l.c)).count();
+        let has_marks = self.words.iter().flatten().any(|l| is_mark(l.c));
+        let word = letters.iter().take_while(|l| is_word_char(l.c)).count();
+        let whole = self.words.len() == 1 && word == letters.len();
+        if self.left && word > 0 && !has_marks {
+            if !whole || self.right {
+                Needle::Word(word)
+            } else {
+                Needle::WordStart(word)
+            }
+        } else if unmarked > 0 {
+            Needle::Anywhere(unmarked)
+        } else {
+            Needle::None
+        }
+    }
+}
+
+impl Keyword {
+    /// The keyword's words as search keys, separated by 0xFF: see [`Entry`].
+    fn form(&self) -> Box<[u8]> {
+        let letters: usize = self.words.iter().map(Vec::len).sum();
+        let mut form = Vec::with_capacity(letters + self.words.len().saturating_sub(1));
+        for (i, word) in self.words.iter().enumerate() {
+            if i > 0 {
+                form.push(0xFF);
+            }
+            for l in word {
+                match u8::try_from(l.c) {
+                    Ok(b) if b.is_ascii() => form.push(b.to_ascii_lowercase()),
+                    _ => form.extend_from_slice(l.search_key().encode_utf8(&mut [0; 4]).as_bytes()),
+                }
+            }
+        }
+        form.into()
+    }
+}
+
 /// The words of a keyword: split at whitespace, and at hyphens and dashes between letters or
 /// digits ("no-fly" is "no fly"; "1-on-1" is "1 on 1"; "w/" and "<>" stay whole).
 fn split_words(keyword: &str) -> impl Iterator<Item = &str> {
@@ -329,9 +786,86 @@ fn is_word_char(c: char) -> bool {
 mod tests {
     use super::*;
 
+    /// Whether the list `words` matches `text`, checking that the [`TitleIndex`] (with the
+    /// list among others) and each keyword's own test give the same answer.
     fn matches(words: &[&str], text: &str) -> bool {
         let owned: Vec<String> = words.iter().map(|s| s.to_string()).collect();
-        Keywords::new(&owned).unwrap().is_match(text)
+        let list = Keywords::new(&owned).unwrap();
+        let want = list.is_match(text);
+        let one_by_one = list.keywords.iter().any(|k| k.occurs_in(text));
+        assert_eq!(one_by_one, want, "occurs_in: {words:?} on {text:?}");
+        let other = Keywords::new(&["zzz".into(), "e".into()]).unwrap();
+        let index = TitleIndex::new([(2, &other), (0, &list)]);
+        let mut memo = [None, Some(true), None];
+        index.fill(text, &mut memo);
+        assert_eq!(memo[0], Some(want), "index: {words:?} on {text:?}");
+        assert_eq!(memo[1], Some(true), "a slot of no list is left alone");
+        want
+    }
+
+    /// The class of `c` under simple case folding, `c` included.
+    fn class(c: char) -> Vec<char> {
+        let mut v = case_fold_others(c);
+        v.push(c);
+        v
+    }
+
+    #[test]
+    fn search_keys_agree_with_letters() {
+        // For every character of the title, every keyword letter that matches it (its case
+        // class, and its base letter's when accented) has the same search key: so a
+        // keyword's needle is in the search text of every title the keyword occurs in.
+        let mut checked = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if is_mark(c) {
+                // Left out of the search text; a title with one a letter could match is not
+                // searched (`SearchText::new`), a keyword spelling one is found otherwise.
+                continue;
+            }
+            let b = base_char(c);
+            let mut letters = class(c);
+            if !c.is_ascii() && b != c {
+                letters.extend(class(b));
+            }
+            for l in letters {
+                // A keyword's letters are base letters (`Letter::new`).
+                if base_char(l) != l || is_mark(l) {
+                    continue;
+                }
+                assert!(Letter::new(l).matches(c), "{c:?} {l:?}");
+                assert_eq!(Letter::new(l).search_key(), search_key(l), "{l:?}");
+                assert_eq!(search_key(c), search_key(l), "{c:?} {l:?}");
+                assert_eq!(is_word_char(c), is_word_char(l), "{c:?} {l:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 0x10000, "{checked}");
+    }
+
+    #[test]
+    fn the_index_checks_unindexed_keywords_and_non_ascii_titles() {
+        let table: &[(&[&str], &str, bool)] = &[
+            // A keyword spelling a combining mark: the title's mark after a letter belongs
+            // to the letter, so only a mark starting the keyword can match.
+            (&["a\u{301}x"], "a\u{301}x", false),
+            (&["k\u{301}"], "k", false),
+            (&["\u{301}"], "e\u{301}", true),
+            (&["\u{301}", "zz"], "e", false),
+            (&["straße"], "STRASSE", false),
+            (&["strasse"], "Straſſe", true),
+            (&["kelvin"], "\u{212a}elvin 🎯", true),
+            (&["🎯"], "Focus 🎯", true),
+            (&["x <>"], "x <>", false),
+            (&["sync"], "Réunion sync", true),
+            (&["interview*"], "Réunion interviewers", true),
+            (&["interview*"], "Réunion préinterview", false),
+            (&["*review"], "Sicherheitsreview: Réunion", true),
+            (&["*review"], "Sicherheitsreviewer", false),
+            (&["<>"], "Inès<>Sam", true),
+        ];
+        for &(words, text, want) in table {
+            assert_eq!(matches(words, text), want, "{words:?} on {text:?}");
+        }
     }
 
     #[test]

@@ -56,8 +56,9 @@ impl Rule {
     /// rule out without counting participants or reading other fields. That
     /// changes which matcher is found missing first, which is why `first_miss`
     /// (`--explain`) never goes through here; "all match" does not depend on
-    /// the order. Unknown title matchers still wait their turn, so a new title
-    /// is never matched against more than the uncached path would match it.
+    /// the order. The classifier fills a new title's keyword lists all at once
+    /// (one pass, [`TitleIndex`](super::keywords::TitleIndex)); only
+    /// `title_regex` matchers can still be unknown here, and they wait their turn.
     pub(crate) fn is_match_memo(&self, s: &Subject, memo: &mut [Option<bool>]) -> bool {
         !self.matchers.iter().any(|m| m.known_miss(memo))
             && self.matchers.iter().all(|m| m.is_match_memo(s, memo))
@@ -77,6 +78,20 @@ impl Rule {
                 *next += 1;
             }
         }
+    }
+
+    /// The rule's title keyword lists (`title`, `not_title`) with their memo slots, for the
+    /// classifier's [`TitleIndex`](super::keywords::TitleIndex).
+    pub(crate) fn title_keywords(&self) -> impl Iterator<Item = (usize, &Keywords)> {
+        self.matchers.iter().filter_map(|m| match m {
+            Matcher::Text {
+                field: Field::Title,
+                re: TextRe::Keywords(k),
+                memo: Some(slot),
+                ..
+            } => Some((*slot, k)),
+            _ => None,
+        })
     }
 
     /// Whether a matcher reads the event's DESCRIPTION (`description*`, `any_text*`). When no
