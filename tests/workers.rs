@@ -395,6 +395,23 @@ fn three_workers_share_the_feeds_and_survive_a_kill() {
     assert_eq!(left, 0);
 }
 
+/// A worker's config with two feeds `NAME` at `BASE/NAME.ics` (15 min refresh) on `store`,
+/// no alert sinks and no people-target alerts.
+fn two_feeds(base: &str, names: [&str; 2], store: &str) -> String {
+    let feeds: String = names
+        .iter()
+        .map(|n| {
+            format!("[[feeds]]\nname = \"{n}\"\nurl = \"{base}/{n}.ics\"\nrefresh = \"15m\"\n")
+        })
+        .collect();
+    format!(
+        "tz = \"UTC\"\nme = [\"me@example.com\"]\n{feeds}\
+         [alerts]\nlog = false\npeople_target = false\n\
+         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{store}\"\n\
+         [daemon]\nfetch_timeout = \"5s\"\n"
+    )
+}
+
 /// A worker pulls only feeds whose lease is still its own: when its renewal stalled, a lease
 /// lapsed and another worker claimed the feed, the old list of held feeds is not enough. In
 /// process, with the clock given to each round: worker A claims both feeds, the pull of
@@ -407,16 +424,7 @@ fn a_lapsed_lease_taken_by_another_worker_is_not_pulled() {
     };
     let server = CountingServer::start();
     server.set("/ok.ics", feed_body(0, false));
-    let text = format!(
-        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
-         [[feeds]]\nname = \"gone\"\nurl = \"{0}/gone.ics\"\nrefresh = \"15m\"\n\
-         [[feeds]]\nname = \"ok\"\nurl = \"{0}/ok.ics\"\nrefresh = \"15m\"\n\
-         [alerts]\nlog = false\npeople_target = false\n\
-         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{1}\"\n\
-         [daemon]\nfetch_timeout = \"5s\"\n",
-        server.base,
-        schema.url()
-    );
+    let text = two_feeds(&server.base, ["gone", "ok"], &schema.url());
     let dir = util::tempdir();
     let cfg = crate::daemon::load(&dir, &text);
     let ttl = calaudit::daemon::lease_ttl(&cfg);
@@ -466,16 +474,7 @@ fn a_feed_that_changes_hands_keeps_its_schedule() {
     let server = CountingServer::start();
     server.set("/a.ics", feed_body(0, false));
     server.set("/b.ics", feed_body(1, false));
-    let text = format!(
-        "tz = \"UTC\"\nme = [\"me@example.com\"]\n\
-         [[feeds]]\nname = \"a\"\nurl = \"{0}/a.ics\"\nrefresh = \"15m\"\n\
-         [[feeds]]\nname = \"b\"\nurl = \"{0}/b.ics\"\nrefresh = \"15m\"\n\
-         [alerts]\nlog = false\npeople_target = false\n\
-         [server]\nbind = \"127.0.0.1:0\"\n[store]\nurl = \"{1}\"\n\
-         [daemon]\nfetch_timeout = \"5s\"\n",
-        server.base,
-        schema.url()
-    );
+    let text = two_feeds(&server.base, ["a", "b"], &schema.url());
     let dir = util::tempdir();
     let pulls = |path: &str| server.requests().get(path).map_or(0, Vec::len);
     let t0 = crate::daemon::at(0);
