@@ -184,6 +184,12 @@ fn check_isolation(cfg: &Path, a: &str, b: &str) {
     let (status, set, _) = get_with_cookie(&url(&format!("/u/{b}/?token={ALICE_TOKEN}")), None);
     assert_eq!((status, set), (404, None), "a wrong ?token= sets nothing");
 
+    // The page icon is static and served to anyone at the root (the org page links it there).
+    let (status, icon) = get(&url("/favicon.svg"), None);
+    assert_eq!(status, 200);
+    assert!(icon.starts_with("<svg"), "{icon}");
+    assert_eq!(get(&url("/favicon.ico"), None), (200, icon));
+
     // Health: a status for anyone, each user's only for the admin.
     let (status, open) = get(&url("/healthz"), Some(ALICE_TOKEN));
     assert_eq!((status, open.as_str()), (200, "ok\n"));

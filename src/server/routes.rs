@@ -251,7 +251,9 @@ async fn reports(s: State<AppState>) -> Response {
         .into_response()
 }
 
-async fn favicon() -> Response {
+/// The page icon: static, no data in it, so team mode serves it at the root without a token
+/// (the org page and a browser's own `/favicon.ico` ask for it there).
+pub(super) async fn favicon() -> Response {
     ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON).into_response()
 }
 

@@ -94,6 +94,8 @@ pub(super) fn router(team: Team) -> Router {
         .route("/healthz", get(healthz))
         .route("/org/", get(org_page))
         .route("/org/api/summary", get(org_json))
+        .route("/favicon.ico", get(routes::favicon))
+        .route("/favicon.svg", get(routes::favicon))
         .fallback(user_area)
         .with_state(state)
 }
