@@ -169,12 +169,23 @@ impl Keywords {
                 Some(rest) if !rest.is_empty() => (true, rest),
                 _ => (false, trimmed),
             };
-            let (first, last) = (trimmed.chars().next()?, trimmed.chars().last()?);
+            // Between words, a title's separators are skipped, so a word of separators only
+            // ("&" in "walk & talk", "→") is a separator too, and one at an end ("x <>") is
+            // left out; a keyword of nothing else ("<>") is kept whole.
+            let kept: Vec<&str> = split_words(trimmed).filter(|w| has_word_char(w)).collect();
+            let (first, last) = match (kept.first(), kept.last()) {
+                (Some(f), Some(l)) => (f.chars().next()?, l.chars().last()?),
+                _ => (trimmed.chars().next()?, trimmed.chars().last()?),
+            };
             // Which ends need a boundary: the rule's documented test, kept as it was.
             let is_word = |c: char| c.is_alphanumeric() || c == '_';
             let kw = Keyword {
                 // A keyword of hyphens alone is matched as written.
-                words: if split_words(trimmed).next().is_some() {
+                words: if !kept.is_empty() {
+                    kept.iter()
+                        .map(|w| w.chars().map(Letter::new).collect())
+                        .collect()
+                } else if split_words(trimmed).next().is_some() {
                     split_words(trimmed)
                         .map(|w| w.chars().map(Letter::new).collect())
                         .collect()
@@ -763,6 +774,11 @@ impl Keyword {
     }
 }
 
+/// Whether `word` holds a letter, digit or other word character.
+fn has_word_char(word: &str) -> bool {
+    word.chars().any(is_word_char)
+}
+
 /// The words of a keyword: split at whitespace, and at hyphens and dashes between letters or
 /// digits ("no-fly" is "no fly"; "1-on-1" is "1 on 1"; "w/" and "<>" stay whole).
 fn split_words(keyword: &str) -> impl Iterator<Item = &str> {
@@ -855,7 +871,8 @@ mod tests {
             (&["strasse"], "Straſſe", true),
             (&["kelvin"], "\u{212a}elvin 🎯", true),
             (&["🎯"], "Focus 🎯", true),
-            (&["x <>"], "x <>", false),
+            (&["x <>"], "x <>", true),
+            (&["x <>"], "xylophone", false),
             (&["sync"], "Réunion sync", true),
             (&["interview*"], "Réunion interviewers", true),
             (&["interview*"], "Réunion préinterview", false),
@@ -912,6 +929,8 @@ mod tests {
             (&["no-fly"], "NO FLY ZONE", true),
             (&["no-fly"], "nofly", false),
             (&["review meeting"], "review\u{a0}\u{85} meeting", true),
+            (&["walk & talk"], "Walk & talk with Marisol", true),
+            (&["walk & talk"], "walk and talk", false),
         ];
         for &(words, text, want) in table {
             assert_eq!(matches(words, text), want, "{words:?} on {text:?}");
