@@ -182,15 +182,11 @@ impl Keywords {
             let kw = Keyword {
                 // A keyword of hyphens alone is matched as written.
                 words: if !kept.is_empty() {
-                    kept.iter()
-                        .map(|w| w.chars().map(Letter::new).collect())
-                        .collect()
+                    kept.iter().copied().map(letters).collect()
                 } else if split_words(trimmed).next().is_some() {
-                    split_words(trimmed)
-                        .map(|w| w.chars().map(Letter::new).collect())
-                        .collect()
+                    split_words(trimmed).map(letters).collect()
                 } else {
-                    vec![trimmed.chars().map(Letter::new).collect()]
+                    vec![letters(trimmed)]
                 },
                 left: is_word(first) && !open_left,
                 right: is_word(last) && !open_right,
@@ -774,6 +770,18 @@ impl Keyword {
     }
 }
 
+/// A keyword word's letters. A combining mark after a letter is left out: in a title it
+/// belongs to its letter, which matches with or without it (accents are ignored), so the
+/// keyword's own mark would have nothing left to match ("मीटिंग", "a\u{301}x"). Only a mark
+/// that starts the word is kept.
+fn letters(word: &str) -> Vec<Letter> {
+    word.chars()
+        .enumerate()
+        .filter(|&(i, c)| i == 0 || !is_mark(c))
+        .map(|(_, c)| Letter::new(c))
+        .collect()
+}
+
 /// Whether `word` holds a letter, digit or other word character.
 fn has_word_char(word: &str) -> bool {
     word.chars().any(is_word_char)
@@ -863,8 +871,9 @@ mod tests {
         let table: &[(&[&str], &str, bool)] = &[
             // A keyword spelling a combining mark: the title's mark after a letter belongs
             // to the letter, so only a mark starting the keyword can match.
-            (&["a\u{301}x"], "a\u{301}x", false),
-            (&["k\u{301}"], "k", false),
+            (&["a\u{301}x"], "a\u{301}x", true),
+            (&["a\u{301}x"], "ax", true),
+            (&["k\u{301}"], "k", true),
             (&["\u{301}"], "e\u{301}", true),
             (&["\u{301}", "zz"], "e", false),
             (&["straße"], "STRASSE", false),
@@ -879,6 +888,8 @@ mod tests {
             (&["*review"], "Sicherheitsreview: Réunion", true),
             (&["*review"], "Sicherheitsreviewer", false),
             (&["<>"], "Inès<>Sam", true),
+            (&["टीम मीटिंग"], "टीम मीटिंग", true),
+            (&["मीटिंग"], "टीम मीटिंग", true),
         ];
         for &(words, text, want) in table {
             assert_eq!(matches(words, text), want, "{words:?} on {text:?}");
