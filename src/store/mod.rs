@@ -1459,17 +1459,7 @@ mod tests {
         let base = StoreUrl::parse(&probe.base).unwrap();
         // Named after the probe's (random) schema, so parallel runs do not meet.
         let names = [format!("{}_ua", probe.name), format!("{}_ub", probe.name)];
-        struct Drop2(String, Vec<String>);
-        impl Drop for Drop2 {
-            fn drop(&mut self) {
-                if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
-                    for n in &self.1 {
-                        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {n} CASCADE"));
-                    }
-                }
-            }
-        }
-        let _cleanup = Drop2(probe.base.clone(), names.to_vec());
+        let _cleanup = DropSchemas(probe.base.clone(), names.to_vec());
         let (a_url, b_url) = (base.in_schema(&names[0]), base.in_schema(&names[1]));
         assert_eq!(a_url.schema(), Some(names[0].as_str()));
         assert!(a_url.shown().ends_with(&format!("(schema {})", names[0])));
@@ -1494,6 +1484,19 @@ mod tests {
         assert_eq!(again.get("who").unwrap().as_deref(), Some("a"));
     }
 
+    /// Drops the schemas `.1` on the server at URL `.0` when the test ends, passed or not.
+    struct DropSchemas(String, Vec<String>);
+
+    impl Drop for DropSchemas {
+        fn drop(&mut self) {
+            if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
+                for n in &self.1 {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {n} CASCADE"));
+                }
+            }
+        }
+    }
+
     /// Issue 14: hundreds of users per worker must not mean hundreds of connections. Twelve
     /// users' stores on a pool of 3, used at once from twelve threads: each reads back only
     /// its own data, and the server never sees more than 3 connections from the pool (its
@@ -1511,17 +1514,7 @@ mod tests {
             .unwrap()
             .with_pool_size(3);
         let names: Vec<String> = (0..12).map(|i| format!("{}_p{i}", probe.name)).collect();
-        struct DropAll(String, Vec<String>);
-        impl Drop for DropAll {
-            fn drop(&mut self) {
-                if let Ok(mut c) = postgres::Client::connect(&self.0, postgres::NoTls) {
-                    for n in &self.1 {
-                        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {n} CASCADE"));
-                    }
-                }
-            }
-        }
-        let _cleanup = DropAll(probe.base.clone(), names.clone());
+        let _cleanup = DropSchemas(probe.base.clone(), names.clone());
         let open_now = |c: &mut postgres::Client| -> i64 {
             c.query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
