@@ -22,7 +22,9 @@
 //! rebuilding) and `SHOW=1` lists the jackknifed misses. The fallback decides there exactly as
 //! it ships (`Model::predict`, personal only through its `PersonalGate`); `PERSONAL=off`,
 //! `TITLE_MARGIN=`, `MARGIN=` and `WORK_WORD=` try other gates. (Giving the model each rule's
-//! keyword family as features did not help: 87.7% against 87.6% jackknifed; it was removed.)
+//! keyword family as features did not help: 87.7% against 87.6% jackknifed; it was removed.
+//! Nor did training on a shape-only copy of each row, so that the invite's shape would carry
+//! more when a title's words were never seen: 93.9% against 94.4% at weight 0.3, 93.8% at 1.)
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
