@@ -328,8 +328,9 @@ impl Event {
     }
 
     /// The event's length in minutes as written (DTEND − DTSTART by their written clocks, or
-    /// DURATION), for classification: "a 25-minute meeting", not an exact span. `None` without
-    /// an end, or for lengths that are negative or over a year.
+    /// DURATION), for classification: "a 25-minute meeting", not an exact span. An all-day
+    /// DTSTART with neither lasts one day (RFC 5545, 3.6.1), as an expanded occurrence does.
+    /// `None` for a timed start without an end, or for lengths that are negative or over a year.
     pub fn nominal_minutes(&self) -> Option<u32> {
         let start = self.dtstart.as_ref()?;
         let minutes = match (&self.duration, &self.dtend) {
@@ -347,7 +348,10 @@ impl Event {
                 };
                 (wall(end) - wall(start)).num_minutes()
             }
-            (None, None) => return None,
+            (None, None) => match start {
+                DateValue::Date(_) => 1440,
+                _ => return None,
+            },
         };
         u32::try_from(minutes).ok().filter(|&m| m <= 366 * 1440)
     }
@@ -356,6 +360,34 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn first_event(ics: &str) -> Event {
+        let cal = crate::ics::parse::parse(ics.as_bytes());
+        cal.events.into_iter().next().expect("one event")
+    }
+
+    fn vevent(lines: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:u\r\n{lines}END:VEVENT\r\n\
+             END:VCALENDAR\r\n"
+        )
+    }
+
+    /// RFC 5545 3.6.1: a DATE start without DTEND or DURATION is one day long; a timed one
+    /// without either has no length to classify by.
+    #[test]
+    fn nominal_minutes_of_an_all_day_start_without_end_is_a_day() {
+        let day = first_event(&vevent("DTSTART;VALUE=DATE:20261207\r\n"));
+        assert_eq!(day.nominal_minutes(), Some(1440));
+        let two = first_event(&vevent(
+            "DTSTART;VALUE=DATE:20261207\r\nDTEND;VALUE=DATE:20261209\r\n",
+        ));
+        assert_eq!(two.nominal_minutes(), Some(2880));
+        let timed = first_event(&vevent("DTSTART:20261207T090000Z\r\n"));
+        assert_eq!(timed.nominal_minutes(), None);
+        let half = first_event(&vevent("DTSTART:20261207T090000Z\r\nDURATION:PT30M\r\n"));
+        assert_eq!(half.nominal_minutes(), Some(30));
+    }
 
     /// The fast path of [`Attendee::new`] gives what normalising and comparing gives.
     #[test]
