@@ -277,3 +277,88 @@ fn read_people(ics: &str) -> HashMap<String, EventPeople> {
     }
     out
 }
+
+/// What the built-in rules make of one event: `organizer` "me", "colleague", "outside" or
+/// "none"; `others` extra attendees at my company (plus me on the list).
+fn built_in(title: &str, organizer: &str, others: usize, minutes: u32) -> (Outcome, String) {
+    const ME: &str = "me@corp.example";
+    let organizer = match organizer {
+        "me" => Some(ME),
+        "colleague" => Some("lead@corp.example"),
+        "outside" => Some("bookings@clinic.example"),
+        _ => None,
+    };
+    let mut attendees: Vec<String> = Vec::new();
+    if others > 0 {
+        attendees.push(ME.to_owned());
+        attendees.extend((0..others).map(|i| format!("p{i}@corp.example")));
+    }
+    let me = vec![ME.to_owned()];
+    let s = Subject {
+        summary: title,
+        organizer,
+        attendees: &attendees,
+        me: &me,
+        minutes: Some(minutes),
+        ..Subject::default()
+    };
+    let rules = Classifier::builtin();
+    let d = rules.classify(&s);
+    (d.outcome, d.rule.to_string())
+}
+
+#[test]
+fn an_all_day_event_only_i_am_on_is_a_day_off_unless_it_names_work() {
+    // No rule knows these words; being all day and alone says they are days off.
+    for title in ["Dovolená", "Lomamatka", "Szabadság"] {
+        for organizer in ["me", "none"] {
+            let got = built_in(title, organizer, 0, 1440);
+            assert_eq!(
+                got,
+                (PERSONAL, "all-day-alone".into()),
+                "{title} by {organizer}"
+            );
+        }
+    }
+    // A work day marker keeps its work rules.
+    assert_eq!(built_in("Change freeze", "none", 0, 1440).0, TECHNICAL);
+    assert_eq!(built_in("Focus day", "me", 0, 1440).0, DEEP_WORK);
+    assert_ne!(built_in("Team offsite", "me", 0, 1440).0, PERSONAL);
+    // The same unknown words in a short block are still my own work time.
+    assert_eq!(built_in("Lomamatka", "me", 0, 60).0, DEEP_WORK);
+}
+
+#[test]
+fn a_leave_word_in_a_short_block_is_work_about_the_leave() {
+    assert_eq!(built_in("Vacation", "me", 0, 1440).0, PERSONAL);
+    assert_eq!(built_in("Sick (afternoon)", "me", 0, 240).0, PERSONAL);
+    assert_eq!(
+        built_in("Tidy notes after the holidays", "me", 0, 45).0,
+        DEEP_WORK
+    );
+    assert_eq!(
+        built_in("Repasar pendientes tras vacaciones", "me", 0, 60).0,
+        DEEP_WORK
+    );
+}
+
+#[test]
+fn a_booking_from_outside_with_nobody_else_on_it_is_personal() {
+    // A booking system's confirmation lists only its own organizer.
+    let got = built_in(
+        "Booking confirmed: Thursday 14:30 with Ana",
+        "outside",
+        0,
+        45,
+    );
+    assert_eq!(got, (PERSONAL, "booked-alone-from-outside".into()));
+    // The same shape for a webinar or a course is not.
+    assert_eq!(
+        built_in("Webinar: eBPF in production", "outside", 0, 60).0,
+        OTHER
+    );
+    assert_ne!(
+        built_in("Attending RustConf", "outside", 0, 480).0,
+        PERSONAL
+    );
+}
