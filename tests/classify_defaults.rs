@@ -362,3 +362,64 @@ fn a_booking_from_outside_with_nobody_else_on_it_is_personal() {
         PERSONAL
     );
 }
+
+#[test]
+fn personal_word_families_in_many_languages() {
+    for title in [
+        "Pobranie krwi",
+        "Orthopäde Kontrolle",
+        "小児科 予約",
+        "洗牙",
+        "소아과",
+        "Taekwondo",
+        "Calcetto con gli amici",
+        "Reifenwechsel",
+        "Klempner kommt",
+        "Notartermin Kaufvertrag",
+        "Freitagsgebet",
+        "Hinflug nach Lissabon",
+        "剪头发",
+        "Kindergeburtstag Lea",
+        "Babá chega às 8",
+        "🎾 with Jo",
+    ] {
+        let (got, rule) = built_in(title, "me", 0, 60);
+        assert_eq!(got, PERSONAL, "{title} ({rule})");
+    }
+    // Katakana "planning" holds "running", and Korean "machine learning" holds
+    // "running": neither is sport.
+    assert_eq!(
+        built_in("スプリントプランニング", "colleague", 5, 60).0,
+        TECHNICAL
+    );
+    assert_ne!(built_in("머신러닝 파이프라인", "none", 0, 60).0, PERSONAL);
+}
+
+#[test]
+fn lunch_alone_is_personal_and_with_the_team_is_other() {
+    assert_eq!(built_in("Lunch", "me", 0, 60).0, PERSONAL);
+    assert_eq!(built_in("Pausa pranzo", "me", 0, 60).0, PERSONAL);
+    assert_eq!(built_in("Team lunch", "colleague", 6, 60).0, OTHER);
+}
+
+#[test]
+fn inbox_and_buffer_blocks_are_deep_work_even_in_a_feed_without_attendees() {
+    for title in ["Inbox zero", "Buffer time", "专注写作", "딥워크"] {
+        assert_eq!(built_in(title, "none", 0, 60).0, DEEP_WORK, "{title}");
+    }
+}
+
+#[test]
+fn days_off_in_many_languages() {
+    for title in [
+        "Brückentag",
+        "Congé maladie",
+        "Snipperdag",
+        "振替休日",
+        "병가",
+        "अवकाश",
+    ] {
+        // Known words: a day off whatever the event's length or source.
+        assert_eq!(built_in(title, "none", 0, 480).0, PERSONAL, "{title}");
+    }
+}
