@@ -423,3 +423,20 @@ fn days_off_in_many_languages() {
         assert_eq!(built_in(title, "none", 0, 480).0, PERSONAL, "{title}");
     }
 }
+
+#[test]
+fn preparing_and_writing_alone_are_deep_work_in_other_languages() {
+    // Each names people work too: preparing it alone is still a block of my own.
+    for title in [
+        "Förberedelse: medarbetarsamtal",
+        "Przygotowanie: rekrutacja",
+        "Mülakat hazırlığı",
+        "面接準備",
+        "一对一准备",
+        "원온원 준비",
+    ] {
+        assert_eq!(built_in(title, "me", 0, 60).0, DEEP_WORK, "{title}");
+    }
+    // A whole day kept for writing is not a day off.
+    assert_ne!(built_in("Writing day", "none", 0, 1440).0, PERSONAL);
+}
