@@ -277,3 +277,166 @@ fn read_people(ics: &str) -> HashMap<String, EventPeople> {
     }
     out
 }
+
+/// What the built-in rules make of one event: `organizer` "me", "colleague", "outside" or
+/// "none"; `others` extra attendees at my company (plus me on the list).
+fn built_in(title: &str, organizer: &str, others: usize, minutes: u32) -> (Outcome, String) {
+    const ME: &str = "me@corp.example";
+    let organizer = match organizer {
+        "me" => Some(ME),
+        "colleague" => Some("lead@corp.example"),
+        "outside" => Some("bookings@clinic.example"),
+        _ => None,
+    };
+    let mut attendees: Vec<String> = Vec::new();
+    if others > 0 {
+        attendees.push(ME.to_owned());
+        attendees.extend((0..others).map(|i| format!("p{i}@corp.example")));
+    }
+    let me = vec![ME.to_owned()];
+    let s = Subject {
+        summary: title,
+        organizer,
+        attendees: &attendees,
+        me: &me,
+        minutes: Some(minutes),
+        ..Subject::default()
+    };
+    let rules = Classifier::builtin();
+    let d = rules.classify(&s);
+    (d.outcome, d.rule.to_string())
+}
+
+#[test]
+fn an_all_day_event_only_i_am_on_is_a_day_off_unless_it_names_work() {
+    // No rule knows these words; being all day and alone says they are days off.
+    for title in ["Dovolená", "Lomamatka", "Szabadság"] {
+        for organizer in ["me", "none"] {
+            let got = built_in(title, organizer, 0, 1440);
+            assert_eq!(
+                got,
+                (PERSONAL, "all-day-alone".into()),
+                "{title} by {organizer}"
+            );
+        }
+    }
+    // A work day marker keeps its work rules.
+    assert_eq!(built_in("Change freeze", "none", 0, 1440).0, TECHNICAL);
+    assert_eq!(built_in("Focus day", "me", 0, 1440).0, DEEP_WORK);
+    assert_ne!(built_in("Team offsite", "me", 0, 1440).0, PERSONAL);
+    // The same unknown words in a short block are still my own work time.
+    assert_eq!(built_in("Lomamatka", "me", 0, 60).0, DEEP_WORK);
+}
+
+#[test]
+fn a_leave_word_in_a_short_block_is_work_about_the_leave() {
+    assert_eq!(built_in("Vacation", "me", 0, 1440).0, PERSONAL);
+    assert_eq!(built_in("Sick (afternoon)", "me", 0, 240).0, PERSONAL);
+    assert_eq!(
+        built_in("Tidy notes after the holidays", "me", 0, 45).0,
+        DEEP_WORK
+    );
+    assert_eq!(
+        built_in("Repasar pendientes tras vacaciones", "me", 0, 60).0,
+        DEEP_WORK
+    );
+}
+
+#[test]
+fn a_booking_from_outside_with_nobody_else_on_it_is_personal() {
+    // A booking system's confirmation lists only its own organizer.
+    let got = built_in(
+        "Booking confirmed: Thursday 14:30 with Ana",
+        "outside",
+        0,
+        45,
+    );
+    assert_eq!(got, (PERSONAL, "booked-alone-from-outside".into()));
+    // The same shape for a webinar or a course is not.
+    assert_eq!(
+        built_in("Webinar: eBPF in production", "outside", 0, 60).0,
+        OTHER
+    );
+    assert_ne!(
+        built_in("Attending RustConf", "outside", 0, 480).0,
+        PERSONAL
+    );
+}
+
+#[test]
+fn personal_word_families_in_many_languages() {
+    for title in [
+        "Pobranie krwi",
+        "Orthopäde Kontrolle",
+        "小児科 予約",
+        "洗牙",
+        "소아과",
+        "Taekwondo",
+        "Calcetto con gli amici",
+        "Reifenwechsel",
+        "Klempner kommt",
+        "Notartermin Kaufvertrag",
+        "Freitagsgebet",
+        "Hinflug nach Lissabon",
+        "剪头发",
+        "Kindergeburtstag Lea",
+        "Babá chega às 8",
+        "🎾 with Jo",
+    ] {
+        let (got, rule) = built_in(title, "me", 0, 60);
+        assert_eq!(got, PERSONAL, "{title} ({rule})");
+    }
+    // Katakana "planning" holds "running", and Korean "machine learning" holds
+    // "running": neither is sport.
+    assert_eq!(
+        built_in("スプリントプランニング", "colleague", 5, 60).0,
+        TECHNICAL
+    );
+    assert_ne!(built_in("머신러닝 파이프라인", "none", 0, 60).0, PERSONAL);
+}
+
+#[test]
+fn lunch_alone_is_personal_and_with_the_team_is_other() {
+    assert_eq!(built_in("Lunch", "me", 0, 60).0, PERSONAL);
+    assert_eq!(built_in("Pausa pranzo", "me", 0, 60).0, PERSONAL);
+    assert_eq!(built_in("Team lunch", "colleague", 6, 60).0, OTHER);
+}
+
+#[test]
+fn inbox_and_buffer_blocks_are_deep_work_even_in_a_feed_without_attendees() {
+    for title in ["Inbox zero", "Buffer time", "专注写作", "딥워크"] {
+        assert_eq!(built_in(title, "none", 0, 60).0, DEEP_WORK, "{title}");
+    }
+}
+
+#[test]
+fn days_off_in_many_languages() {
+    for title in [
+        "Brückentag",
+        "Congé maladie",
+        "Snipperdag",
+        "振替休日",
+        "병가",
+        "अवकाश",
+    ] {
+        // Known words: a day off whatever the event's length or source.
+        assert_eq!(built_in(title, "none", 0, 480).0, PERSONAL, "{title}");
+    }
+}
+
+#[test]
+fn preparing_and_writing_alone_are_deep_work_in_other_languages() {
+    // Each names people work too: preparing it alone is still a block of my own.
+    for title in [
+        "Förberedelse: medarbetarsamtal",
+        "Przygotowanie: rekrutacja",
+        "Mülakat hazırlığı",
+        "面接準備",
+        "一对一准备",
+        "원온원 준비",
+    ] {
+        assert_eq!(built_in(title, "me", 0, 60).0, DEEP_WORK, "{title}");
+    }
+    // A whole day kept for writing is not a day off.
+    assert_ne!(built_in("Writing day", "none", 0, 1440).0, PERSONAL);
+}
