@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use calaudit::classify::labelled;
 use calaudit::classify::{Category, Classifier, Outcome, Subject};
 use regex::Regex;
 
@@ -142,6 +143,66 @@ fn builtin_rules_on_generated_calendars() {
         check_style(&generator, &dir, style);
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Work-category vocabulary families of the built-in rules, each with titles written for
+/// this test (not rows of the labelled set): label, others, rooms, organizer, minutes,
+/// recurring, title, as in `tests/data/classify-eval`. Each must be decided by a rule (the
+/// fallback is off) and land in its category.
+#[test]
+fn builtin_rules_know_the_work_vocabulary_families() {
+    let rows = "\
+other\t9\t1\tinternal\t90\ty\tFührungsteam Weekly
+other\t7\t0\tinternal\t60\ty\tMT-overleg
+other\t8\t0\tinternal\t60\ty\tRéunion de direction
+other\t6\t0\tinternal\t60\ty\t部長会
+other\t5\t0\tinternal\t60\ty\tSteering committee: data platform
+other\t4\t0\tinternal\t30\tn\tチーム会議
+other\t3\t0\tinternal\t30\tn\t팀 회의
+other\t0\t0\tnone\t30\tn\tबैठक
+other\t0\t0\tnone\t30\tn\t相談
+other\t1\t0\tinternal\t30\tn\tMFA enrollment help
+other\t40\t0\tinternal\t45\tn\tData privacy training (mandatory)
+other\t2\t0\tinternal\t30\tn\tTravel policy Q&A
+other\t30\t0\tinternal\t60\tn\tLunch talk: how our search ranking works
+other\t25\t0\tinternal\t60\tn\tKubernetes 勉強会
+other\t20\t0\tinternal\t60\tn\tPonencia: observabilidad en producción
+people\t3\t0\tinternal\t60\tn\tPanel: Senior Data Engineer - Ewa Nowak
+people\t12\t0\tinternal\t120\tn\tLeadership essentials - cohort 2
+people\t10\t0\texternal\t180\tn\t新任管理職研修
+people\t4\t0\tinternal\t60\tn\tReclutamiento: backend Sevilla
+people\t5\t0\tinternal\t45\tn\t채용 회의
+people\t5\t0\tinternal\t45\tn\tPeakon follow-up: platform team
+people\t6\t0\tinternal\t60\tn\tEncuesta de compromiso: resultados
+people\t2\t0\tinternal\t30\tn\tPIP review - week 2
+people\t1\t0\tinternal\t30\tn\tInternal transfer: Ana to Payments
+people\t5\t0\tinternal\t60\ty\tPeer managers lean coffee
+people\t3\t0\tinternal\t60\tn\tHeadcount planning FY27
+people\t1\t0\tme\t30\tn\tH2 performance - Sam
+technical\t6\t0\tinternal\t60\ty\tCAB weekly
+technical\t4\t0\tinternal\t45\tn\tRCA: invoices e-mailed twice to customers
+technical\t3\t0\tinternal\t30\tn\tOn-call Übergabe
+technical\t4\t0\tinternal\t60\tn\tMemory leak in the export worker
+technical\t4\t0\tinternal\t30\tn\tPerf sync: checkout latency
+technical\t5\t0\tinternal\t60\ty\tスプリント計画
+technical\t6\t0\tinternal\t60\tn\tPerformance tuning: search cluster
+";
+    let text = format!("{}\n{rows}", labelled::HEADER);
+    let rows = labelled::parse(&text).expect("the rows above parse");
+    let classifier = Classifier::builtin().with_fallback(false);
+    let me = vec![labelled::ME.to_owned()];
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let invite = row.invite();
+        let d = classifier.classify(&row.subject(&invite, &me));
+        if d.outcome != row.label || d.rule == "default" {
+            wrong.push(format!(
+                "{:?}: want {:?}, got {:?} ({})",
+                row.title, row.label, d.outcome, d.rule
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 fn check_style(generator: &Path, dir: &Path, style: &str) {
