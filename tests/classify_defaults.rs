@@ -186,6 +186,10 @@ technical\t4\t0\tinternal\t60\tn\tMemory leak in the export worker
 technical\t4\t0\tinternal\t30\tn\tPerf sync: checkout latency
 technical\t5\t0\tinternal\t60\ty\tスプリント計画
 technical\t6\t0\tinternal\t60\tn\tPerformance tuning: search cluster
+other\t6\t0\tinternal\t60\tn\tCustomer feedback review: onboarding flow
+other\t3\t0\texternal\t480\tn\tRe:Invent (attending)
+personal\t0\t0\tme\t240\tn\tSprint triathlon in Kalmar
+technical\t5\t0\tinternal\t30\ty\tRelease track sync
 ";
     let text = format!("{}\n{rows}", labelled::HEADER);
     let rows = labelled::parse(&text).expect("the rows above parse");
