@@ -641,8 +641,9 @@ pub(crate) struct TitleIndex {
     /// Every keyword, in list order.
     entries: Vec<Entry>,
     /// Keywords whose needle is a whole word of the title ([`Needle::Word`]): the first
-    /// entry of those whose needle has this [`word_hash`].
-    by_word: FxHashMap<u64, u32>,
+    /// entry of those whose needle has this [`word_hash`], and whether their needles differ
+    /// (two needles with one hash; else the first entry's needle is every entry's).
+    by_word: FxHashMap<u64, (u32, bool)>,
     /// Keywords whose needle starts a word of the title ([`Needle::WordStart`]).
     by_word_start: ByFirstByte,
     /// Keywords whose needle may be anywhere in the title ([`Needle::Anywhere`]).
@@ -680,7 +681,7 @@ impl TitleIndex {
                 });
             }
         }
-        let mut by_word: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut by_word: FxHashMap<u64, (u32, bool)> = FxHashMap::default();
         let mut by_word_start: ByFirstByte = Box::new([NONE; 256]);
         let mut anywhere: ByFirstByte = Box::new([NONE; 256]);
         let mut unindexed = NONE;
@@ -698,7 +699,14 @@ impl TitleIndex {
             // A needle is never empty; an empty one would be filed under byte 0.
             let first = usize::from(needle.first().copied().unwrap_or(0));
             let head = match kw.digest.table {
-                Table::Word => by_word.entry(word_hash(needle)).or_insert(NONE),
+                Table::Word => {
+                    let (head, mixed) = by_word.entry(word_hash(needle)).or_insert((NONE, false));
+                    if let Some(e) = entries.get(*head as usize) {
+                        let from = e.form as usize;
+                        *mixed |= forms.get(from..from + e.key_len as usize) != Some(needle);
+                    }
+                    head
+                }
                 Table::WordStart => &mut by_word_start[first],
                 Table::Anywhere => &mut anywhere[first],
                 Table::Unindexed => &mut unindexed,
@@ -835,12 +843,19 @@ impl TitleIndex {
                 let Some(stem) = stem else {
                     continue;
                 };
-                let Some(&first) = self.by_word.get(&word_hash(stem)) else {
+                let Some(&(first, mixed)) = self.by_word.get(&word_hash(stem)) else {
                     continue;
                 };
+                let is_stem = |e: &Entry| {
+                    let needle = self.needle(e);
+                    needle.len() == stem.len() && starts_with_bytes(stem, needle)
+                };
+                // Unless two needles share the hash, the first entry's needle is the chain's.
+                if !mixed && !self.entries.get(first as usize).is_some_and(is_stem) {
+                    continue;
+                }
                 for entry in self.chain(first) {
-                    let needle = self.needle(entry);
-                    if needle.len() != stem.len() || !starts_with_bytes(stem, needle) {
+                    if mixed && !is_stem(entry) {
                         continue;
                     }
                     if ascii && entry.whole {
@@ -1317,6 +1332,14 @@ mod tests {
                 prop_assert_eq!(memo[2 * i], want, "{:?} on {:?}", lists, title);
                 prop_assert_eq!(memo[2 * i + 1], None);
             }
+            // As if every needle shared its hash with another: each entry is compared.
+            let mut mixed = index.clone();
+            for (_, m) in mixed.by_word.values_mut() {
+                *m = true;
+            }
+            let mut mixed_memo = vec![None; 2 * compiled.len()];
+            mixed.fill(&title, &mut mixed_memo);
+            prop_assert_eq!(mixed_memo, memo);
         }
     }
 
