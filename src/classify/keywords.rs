@@ -900,12 +900,12 @@ enum Where {
     At(usize),
     /// Anywhere in the title.
     Anywhere,
-    /// Nowhere: whether it occurs there is already known.
+    /// Where it was found, and whether it occurs there is already known.
     Known(bool),
 }
 
 /// What [`TitleIndex`] looks for in a title's [`SearchText`] to find a keyword: its first
-/// letters (as many as given) as search keys, a prefix of its [`form`](Keyword::form).
+/// letters (as many as given) as search keys, a prefix of its form (see [`Digest`]).
 /// Wherever the keyword occurs in the title, this is there, and starts where
 /// the keyword starts.
 enum Needle {
