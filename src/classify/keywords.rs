@@ -32,6 +32,11 @@ use super::fold::{base_char, is_mark};
 pub(crate) struct Keywords {
     /// Shared with the classifier's [`TitleIndex`], which checks keywords one by one.
     keywords: Arc<[Keyword]>,
+    /// Every keyword's form (its words as search keys, separated by 0xFF: see [`Entry`]), one
+    /// after another: what the
+    /// [`TitleIndex`] compares titles with, made here from the letters just made, so the
+    /// index is built by filing, without reading the letters again.
+    forms: Arc<[u8]>,
     /// Built on the first [`Keywords::is_match`]: a classifier's cached path goes through
     /// its [`TitleIndex`] instead, and building these for every list at start-up cost more
     /// than a million instructions.
@@ -100,6 +105,34 @@ struct Keyword {
     /// ASCII letter, KELVIN SIGN and LONG S, are not ASCII). Most tries fail there, so
     /// checking that byte first skips the full match for them.
     second: Option<u8>,
+    /// How the [`TitleIndex`] files and checks the keyword.
+    digest: Digest,
+}
+
+/// A keyword as the [`TitleIndex`] files it, worked out when the list is compiled.
+#[derive(Clone, Copy, Debug, Default)]
+struct Digest {
+    /// Where its form is in its list's `forms`, and how long it is.
+    form: u32,
+    form_len: u32,
+    /// Which table it is filed in ([`Needle`]), and how many bytes of its form the needle is.
+    table: Table,
+    key_len: u32,
+    /// Whether its letters are all ASCII ([`occurs_at_ascii`]).
+    ascii: bool,
+    /// Whether it is one ASCII word, all word characters, filed by that word: it occurs
+    /// where a title's word or the word's plural stem equals it ([`TitleIndex::fill`]).
+    whole: bool,
+}
+
+/// The table of the [`TitleIndex`] a keyword is filed in: see [`Needle`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Table {
+    Word,
+    WordStart,
+    Anywhere,
+    #[default]
+    Unindexed,
 }
 
 /// One character of a keyword and the other characters equal to it ignoring case.
@@ -140,23 +173,36 @@ fn case_fold_others(c: char) -> Vec<char> {
         .collect()
 }
 
-/// [`case_fold_others`] of an ASCII character, computed once per process for all 128: the
-/// built-in rules spell about 1,400 letters, and a case fold each was a third of start-up's
-/// instructions.
+/// [`case_fold_others`] of an ASCII character, written out: the built-in rules spell about
+/// 25,000 letters, and a case fold each was a third of start-up's instructions (a table
+/// made on first use still cost a few dozen instructions a letter). Besides the other case
+/// of a letter, only `k` (KELVIN SIGN) and `s` (LONG S) fold with a character that is not
+/// ASCII; the test `ascii_others_are_the_case_fold` checks all 128.
 fn ascii_others(b: u8) -> &'static [char] {
-    static TABLE: OnceLock<Vec<Vec<char>>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        (0..128u8)
-            .map(|b| case_fold_others(char::from(b)))
-            .collect()
-    });
-    table.get(usize::from(b)).map_or(&[], Vec::as_slice)
+    const UPPER: [char; 26] = [
+        'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R',
+        'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z',
+    ];
+    const LOWER: [char; 26] = [
+        'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r',
+        's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
+    ];
+    match b {
+        b'k' => &['K', '\u{212a}'],
+        b'K' => &['k', '\u{212a}'],
+        b's' => &['S', '\u{17f}'],
+        b'S' => &['s', '\u{17f}'],
+        b'a'..=b'z' => std::slice::from_ref(&UPPER[usize::from(b - b'a')]),
+        b'A'..=b'Z' => std::slice::from_ref(&LOWER[usize::from(b - b'A')]),
+        _ => &[],
+    }
 }
 
 impl Keywords {
     /// Compiles `words`; `None` when one of them is empty (only whitespace).
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
+        let mut forms = Vec::with_capacity(words.iter().map(String::len).sum());
         for word in words {
             let trimmed = word.trim();
             // `*gespräch` matches the end of a compound word ("Mitarbeitergespräch"),
@@ -192,6 +238,7 @@ impl Keywords {
                 right: is_word(last) && !open_right,
                 plural: last.is_alphabetic(),
                 second: None,
+                digest: Digest::default(),
             };
             let kw = Keyword {
                 second: kw
@@ -204,10 +251,12 @@ impl Keywords {
             };
             // Every keyword has a first letter.
             kw.words.first().and_then(|w| w.first())?;
-            keywords.push(kw);
+            let digest = kw.digest(&mut forms);
+            keywords.push(Keyword { digest, ..kw });
         }
         Some(Keywords {
             keywords: keywords.into(),
+            forms: forms.into(),
             starts: OnceLock::new(),
         })
     }
@@ -471,17 +520,27 @@ impl SearchText {
 }
 
 /// A keyword in the index.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Entry {
     /// Its list, and its place in the list.
     list: u32,
     keyword: u32,
-    /// Its words as search keys, separated by 0xFF (a byte UTF-8 never uses), for
-    /// [`form_end`].
-    form: Box<[u8]>,
-    /// Whether its letters are all ASCII ([`occurs_at_ascii`]).
+    /// Where its form is in [`TitleIndex::forms`]: its words as search keys, separated by
+    /// 0xFF (a byte UTF-8 never uses), for [`form_end`].
+    form: u32,
+    form_len: u32,
+    /// How many bytes of the form are its needle (see [`Needle`]).
+    key_len: u32,
+    /// The next entry filed under the same needle (or first byte), [`NONE`] after the last.
+    next: u32,
+    /// Its [`Digest`]'s flags, and whether it ends in a letter (a plural ending may follow).
     ascii: bool,
+    whole: bool,
+    plural: bool,
 }
+
+/// No entry: the end of a chain of entries.
+const NONE: u32 = u32::MAX;
 
 /// Where a keyword of words `form` (an [`Entry`]'s) would end if it occurs at byte `at` of
 /// `text`, the search text of an ASCII title (the title in lowercase): its words are there,
@@ -490,22 +549,31 @@ struct Entry {
 /// word found, but not its second) fail here at the cost of a few byte comparisons, where
 /// the exact test costs a few hundred instructions.
 fn form_end(form: &[u8], text: &[u8], at: usize) -> Option<usize> {
+    // One byte loop (no splitting): nearly every call fails at its first few bytes.
     let mut pos = at;
-    for (i, word) in form.split(|&b| b == 0xFF).enumerate() {
-        if i > 0 {
-            let rest = text.get(pos..).unwrap_or_default();
-            let gap = rest.iter().take_while(|&&b| !is_word_byte(b)).count();
-            if gap == 0 {
+    for &f in form {
+        if f == 0xFF {
+            let gap = pos;
+            while text.get(pos).is_some_and(|&b| !is_word_byte(b)) {
+                pos += 1;
+            }
+            if pos == gap {
                 return None;
             }
-            pos += gap;
-        }
-        if !text.get(pos..).is_some_and(|rest| rest.starts_with(word)) {
+        } else if text.get(pos) == Some(&f) {
+            pos += 1;
+        } else {
             return None;
         }
-        pos += word.len();
     }
     Some(pos)
+}
+
+/// Whether `text` starts with `prefix`: a byte loop, which for the short needles of the
+/// [`TitleIndex`] (most fail at their first or second byte) costs less than a call to
+/// `memcmp`.
+fn starts_with_bytes(text: &[u8], prefix: &[u8]) -> bool {
+    text.len() >= prefix.len() && text.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 /// [`Keyword::occurs_at`] for a keyword whose letters are all ASCII, on an ASCII title whose
@@ -534,12 +602,23 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Keywords by the first byte of their [needle](Keyword::needle).
-type ByFirstByte = Vec<Vec<(Box<[u8]>, Entry)>>;
+/// For each first byte of a needle, the first entry filed under it (a chain through
+/// [`Entry::next`]), or [`NONE`].
+type ByFirstByte = Box<[u32; 256]>;
+
+/// The hash a needle of [`Needle::Word`] is filed under in [`TitleIndex::by_word`] (keywords
+/// whose needles share a hash are compared with the word one by one, so a collision costs
+/// a comparison, never a wrong answer).
+fn word_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
 
 /// Every title keyword list of a classifier, matched against a title at once.
 ///
-/// The built-in rules hold about 1,900 title keywords in some 30 lists. Matching each list in
+/// The built-in rules hold about 2,200 title keywords in some 30 lists. Matching each list in
 /// turn cost ~3,000 instructions a list and title, and most titles in a calendar are seen
 /// once (they carry names), so remembering answers per title did not help. Here a title is
 /// read once: each of its words is looked up in a table of the keywords that start with
@@ -551,151 +630,282 @@ type ByFirstByte = Vec<Vec<(Box<[u8]>, Entry)>>;
 ///
 /// An Aho–Corasick automaton over all keywords would find them in one pass too, but building
 /// it for 1,900 keywords costs ~10 M instructions at every start (the DFA ~140 M), more than
-/// the whole of classification; this table is built in a fraction of that.
+/// the whole of classification. Here each keyword's form and needle were worked out when its
+/// list was compiled ([`Digest`]); building the index only files them: the lists' forms are
+/// copied into one buffer, and each table holds the first of a chain of entries, so nothing
+/// is allocated per keyword and nothing is sorted.
 #[derive(Clone, Debug)]
 pub(crate) struct TitleIndex {
-    /// Keywords whose needle is a whole word of the title ([`Needle::Word`]).
-    by_word: FxHashMap<Box<[u8]>, Vec<Entry>>,
+    /// Every list's keyword forms, one list after another.
+    forms: Vec<u8>,
+    /// Every keyword, in list order.
+    entries: Vec<Entry>,
+    /// Keywords whose needle is a whole word of the title ([`Needle::Word`]): the first
+    /// entry of those whose needle has this [`word_hash`], and whether their needles differ
+    /// (two needles with one hash; else the first entry's needle is every entry's).
+    by_word: FxHashMap<u64, (u32, bool)>,
     /// Keywords whose needle starts a word of the title ([`Needle::WordStart`]).
     by_word_start: ByFirstByte,
     /// Keywords whose needle may be anywhere in the title ([`Needle::Anywhere`]).
     anywhere: ByFirstByte,
     /// Keywords spelt with combining marks only: checked on every title.
-    unindexed: Vec<Entry>,
+    unindexed: u32,
     /// Each list's keywords, with the slot its answer goes to in a title's memo entry.
     lists: Vec<(usize, Arc<[Keyword]>)>,
-}
-
-/// Files `entry` under its needle's first byte (a needle is never empty; one would be
-/// filed with the keywords checked on every title).
-fn push_by_first_byte(table: &mut ByFirstByte, needle: Box<[u8]>, entry: Entry) {
-    let first = needle.first().map_or(0, |&b| usize::from(b));
-    table[first].push((needle, entry));
 }
 
 impl TitleIndex {
     /// An index of `lists`, each given with its memo slot.
     pub(crate) fn new<'a>(lists: impl IntoIterator<Item = (usize, &'a Keywords)>) -> TitleIndex {
-        let lists: Vec<(usize, Arc<[Keyword]>)> = lists
-            .into_iter()
-            .map(|(slot, k)| (slot, k.keywords.clone()))
-            .collect();
-        let mut by_word: FxHashMap<Box<[u8]>, Vec<Entry>> = FxHashMap::default();
-        let mut by_word_start: ByFirstByte = vec![Vec::new(); 256];
-        let mut anywhere: ByFirstByte = vec![Vec::new(); 256];
-        let mut unindexed = Vec::new();
+        let lists: Vec<(usize, &Keywords)> = lists.into_iter().collect();
+        let count: usize = lists.iter().map(|(_, k)| k.keywords.len()).sum();
+        let mut forms: Vec<u8> = Vec::with_capacity(lists.iter().map(|(_, k)| k.forms.len()).sum());
+        let mut entries: Vec<Entry> = Vec::with_capacity(count);
         for (li, (_, list)) in lists.iter().enumerate() {
-            for (ki, kw) in list.iter().enumerate() {
-                let form = kw.form();
-                // The first `n` letters: `n` characters of the form's first word.
-                let prefix = |n: usize| -> Box<[u8]> {
-                    let first = form.split(|&b| b == 0xFF).next().unwrap_or_default();
-                    let first = std::str::from_utf8(first).unwrap_or_default();
-                    let end = first.char_indices().nth(n).map_or(first.len(), |(i, _)| i);
-                    first.as_bytes()[..end].into()
-                };
-                let needle = kw.needle();
-                let key = needle.letters().map(prefix);
-                // Lists and keywords are counted in the thousands, far below u32::MAX.
-                let entry = Entry {
+            // Lists, keywords and their forms are counted in the thousands, far below
+            // u32::MAX.
+            let base = forms.len() as u32;
+            forms.extend_from_slice(&list.forms);
+            for (ki, kw) in list.keywords.iter().enumerate() {
+                let d = &kw.digest;
+                entries.push(Entry {
                     list: li as u32,
                     keyword: ki as u32,
-                    form,
-                    ascii: kw.words.iter().flatten().all(|l| l.c.is_ascii()),
-                };
-                match (needle, key) {
-                    (Needle::Word(_), Some(key)) => by_word.entry(key).or_default().push(entry),
-                    (Needle::WordStart(_), Some(key)) => {
-                        push_by_first_byte(&mut by_word_start, key, entry)
+                    form: base + d.form,
+                    form_len: d.form_len,
+                    key_len: d.key_len,
+                    next: NONE,
+                    ascii: d.ascii,
+                    whole: d.whole,
+                    plural: kw.plural,
+                });
+            }
+        }
+        let mut by_word: FxHashMap<u64, (u32, bool)> = FxHashMap::default();
+        let mut by_word_start: ByFirstByte = Box::new([NONE; 256]);
+        let mut anywhere: ByFirstByte = Box::new([NONE; 256]);
+        let mut unindexed = NONE;
+        // Filed last to first, so that each chain is in list order: a list's keywords are
+        // then tried in the order written, and once one matches the rest are skipped.
+        let keywords = lists.iter().flat_map(|(_, k)| k.keywords.iter());
+        for (i, kw) in keywords.enumerate().collect::<Vec<_>>().into_iter().rev() {
+            let Some(entry) = entries.get(i) else {
+                continue;
+            };
+            let from = entry.form as usize;
+            let needle = forms
+                .get(from..from + entry.key_len as usize)
+                .unwrap_or_default();
+            // A needle is never empty; an empty one would be filed under byte 0.
+            let first = usize::from(needle.first().copied().unwrap_or(0));
+            let head = match kw.digest.table {
+                Table::Word => {
+                    let (head, mixed) = by_word.entry(word_hash(needle)).or_insert((NONE, false));
+                    if let Some(e) = entries.get(*head as usize) {
+                        let from = e.form as usize;
+                        *mixed |= forms.get(from..from + e.key_len as usize) != Some(needle);
                     }
-                    (Needle::Anywhere(_), Some(key)) => {
-                        push_by_first_byte(&mut anywhere, key, entry)
-                    }
-                    _ => unindexed.push(entry),
+                    head
                 }
+                Table::WordStart => &mut by_word_start[first],
+                Table::Anywhere => &mut anywhere[first],
+                Table::Unindexed => &mut unindexed,
+            };
+            let next = std::mem::replace(head, i as u32);
+            if let Some(entry) = entries.get_mut(i) {
+                entry.next = next;
             }
         }
         TitleIndex {
+            forms,
+            entries,
             by_word,
             by_word_start,
             anywhere,
             unindexed,
-            lists,
+            lists: lists
+                .iter()
+                .map(|&(slot, k)| (slot, k.keywords.clone()))
+                .collect(),
         }
+    }
+
+    /// The entries of the chain that starts at `first`.
+    fn chain(&self, first: u32) -> impl Iterator<Item = &Entry> {
+        std::iter::successors(self.entries.get(first as usize), |e| {
+            self.entries.get(e.next as usize)
+        })
+    }
+
+    /// An entry's form.
+    fn form(&self, e: &Entry) -> &[u8] {
+        let from = e.form as usize;
+        self.forms
+            .get(from..from + e.form_len as usize)
+            .unwrap_or_default()
+    }
+
+    /// An entry's needle: the start of its form.
+    fn needle(&self, e: &Entry) -> &[u8] {
+        let from = e.form as usize;
+        self.forms
+            .get(from..from + e.key_len as usize)
+            .unwrap_or_default()
     }
 
     /// Records in `memo` (a title's entry in a [`ClassifyCache`](super::ClassifyCache))
     /// whether each list occurs in `title`. Leaves `memo` as it was for the rare title it
     /// cannot search (see [`SearchText::new`]): the rules then match it list by list.
     pub(crate) fn fill(&self, title: &str, memo: &mut [Option<bool>]) {
+        // Nearly every title is short and ASCII: its search text (the title in lowercase)
+        // is made on the stack, and its words are where its word bytes are.
+        const SHORT: usize = 192;
+        if title.is_ascii() && title.len() <= SHORT {
+            let mut buf = [0u8; SHORT];
+            let text = &mut buf[..title.len()];
+            text.copy_from_slice(title.as_bytes());
+            text.make_ascii_lowercase();
+            let text = &*text;
+            let mut i = 0;
+            let words = std::iter::from_fn(|| {
+                while text.get(i).is_some_and(|&b| !is_word_byte(b)) {
+                    i += 1;
+                }
+                let from = i;
+                while text.get(i).is_some_and(|&b| is_word_byte(b)) {
+                    i += 1;
+                }
+                (i > from).then_some((from, i, from))
+            });
+            self.fill_from(title, text, words, memo);
+            return;
+        }
         let Some(search) = SearchText::new(title) else {
             return;
         };
+        self.fill_from(title, &search.text, search.words.iter().copied(), memo);
+    }
+
+    /// [`TitleIndex::fill`], given the title's search text and words (see [`SearchText`]).
+    fn fill_from(
+        &self,
+        title: &str,
+        text: &[u8],
+        words: impl Iterator<Item = (usize, usize, usize)>,
+        memo: &mut [Option<bool>],
+    ) {
         for (slot, _) in &self.lists {
             if let Some(state) = memo.get_mut(*slot) {
                 *state = Some(false);
             }
         }
-        let text = &search.text[..];
         // In an ASCII title, a byte of the search text is the same byte of the title.
         let ascii = title.is_ascii();
         // Checks the keyword `e` at byte `at` of the title, or anywhere in it; a list
         // already known to match is not checked again.
-        let mut check = |e: &Entry, at: Option<usize>| {
+        let mut check = |e: &Entry, at: Where| {
             let Some((slot, list)) = self.lists.get(e.list as usize) else {
                 return;
             };
-            let (Some(state), Some(kw)) = (memo.get_mut(*slot), list.get(e.keyword as usize))
-            else {
+            let Some(state) = memo.get_mut(*slot) else {
+                return;
+            };
+            if *state == Some(true) {
+                return;
+            }
+            let Some(kw) = list.get(e.keyword as usize) else {
                 return;
             };
             let found = match at {
-                _ if *state == Some(true) => return,
-                Some(at) if ascii && e.ascii => occurs_at_ascii(kw, &e.form, text, at),
-                Some(at) if ascii => {
-                    form_end(&e.form, text, at).is_some() && kw.occurs_at(title, at)
+                Where::Known(found) => found,
+                Where::At(at) if ascii && e.ascii => occurs_at_ascii(kw, self.form(e), text, at),
+                Where::At(at) if ascii => {
+                    form_end(self.form(e), text, at).is_some() && kw.occurs_at(title, at)
                 }
-                Some(at) => kw.occurs_at(title, at),
-                None => kw.occurs_in(title),
+                Where::At(at) => kw.occurs_at(title, at),
+                Where::Anywhere => kw.occurs_in(title),
             };
             if found {
                 *state = Some(true);
             }
         };
-        for &(from, to, at) in &search.words {
-            let word = &text[from..to];
+        for (from, to, at) in words {
+            let Some(word) = text.get(from..to) else {
+                continue;
+            };
             // A keyword that ends the word may have a plural ending after it.
             let stems = [
                 Some(word),
                 word.strip_suffix(b"s"),
                 word.strip_suffix(b"es"),
             ];
-            for stem in stems.into_iter().flatten() {
-                for entry in self.by_word.get(stem).into_iter().flatten() {
-                    check(entry, Some(at));
+            for (s, stem) in stems.into_iter().enumerate() {
+                let Some(stem) = stem else {
+                    continue;
+                };
+                let Some(&(first, mixed)) = self.by_word.get(&word_hash(stem)) else {
+                    continue;
+                };
+                let is_stem = |e: &Entry| {
+                    let needle = self.needle(e);
+                    needle.len() == stem.len() && starts_with_bytes(stem, needle)
+                };
+                // Unless two needles share the hash, the first entry's needle is the chain's.
+                if !mixed && !self.entries.get(first as usize).is_some_and(is_stem) {
+                    continue;
+                }
+                for entry in self.chain(first) {
+                    if mixed && !is_stem(entry) {
+                        continue;
+                    }
+                    if ascii && entry.whole {
+                        // The keyword is this word (it starts after a boundary, as every
+                        // word does) or, when it ends in a letter, its plural's stem.
+                        check(entry, Where::Known(s == 0 || entry.plural));
+                    } else {
+                        check(entry, Where::At(at));
+                    }
                 }
             }
-            for (needle, entry) in &self.by_word_start[usize::from(word[0])] {
-                if word.starts_with(needle) {
-                    check(entry, Some(at));
+            let first = word
+                .first()
+                .map_or(NONE, |&b| self.by_word_start[usize::from(b)]);
+            for entry in self.chain(first) {
+                if starts_with_bytes(word, self.needle(entry)) {
+                    check(entry, Where::At(at));
                 }
             }
         }
         for (i, &b) in text.iter().enumerate() {
-            for (needle, entry) in &self.anywhere[usize::from(b)] {
-                if text[i..].starts_with(needle) {
-                    check(entry, ascii.then_some(i));
+            let first = self.anywhere[usize::from(b)];
+            if first == NONE {
+                continue;
+            }
+            for entry in self.chain(first) {
+                if starts_with_bytes(&text[i..], self.needle(entry)) {
+                    check(entry, if ascii { Where::At(i) } else { Where::Anywhere });
                 }
             }
         }
-        for entry in &self.unindexed {
-            check(entry, None);
+        for entry in self.chain(self.unindexed) {
+            check(entry, Where::Anywhere);
         }
     }
 }
 
+/// Where [`TitleIndex::fill`] checks a keyword it found.
+#[derive(Clone, Copy)]
+enum Where {
+    /// At this byte of the title.
+    At(usize),
+    /// Anywhere in the title.
+    Anywhere,
+    /// Where it was found, and whether it occurs there is already known.
+    Known(bool),
+}
+
 /// What [`TitleIndex`] looks for in a title's [`SearchText`] to find a keyword: its first
-/// letters (as many as given) as search keys, a prefix of its [`form`](Keyword::form).
+/// letters (as many as given) as search keys, a prefix of its form (see [`Digest`]).
 /// Wherever the keyword occurs in the title, this is there, and starts where
 /// the keyword starts.
 enum Needle {
@@ -735,7 +945,14 @@ impl Keyword {
         let unmarked = letters.iter().take_while(|l| !is_mark(l.c)).count();
         let has_marks = self.words.iter().flatten().any(|l| is_mark(l.c));
         let word = letters.iter().take_while(|l| is_word_char(l.c)).count();
-        let whole = self.words.len() == 1 && word == letters.len();
+        self.needle_of(letters.len(), unmarked, word, has_marks)
+    }
+
+    /// [`Keyword::needle`], given its first word's length in letters, how many of those come
+    /// before the first combining mark and before the first character that is not a word
+    /// character, and whether any of its letters is a combining mark.
+    fn needle_of(&self, len: usize, unmarked: usize, word: usize, has_marks: bool) -> Needle {
+        let whole = self.words.len() == 1 && word == len;
         if self.left && word > 0 && !has_marks {
             if !whole || self.right {
                 Needle::Word(word)
@@ -751,22 +968,65 @@ impl Keyword {
 }
 
 impl Keyword {
-    /// The keyword's words as search keys, separated by 0xFF: see [`Entry`].
-    fn form(&self) -> Box<[u8]> {
-        let letters: usize = self.words.iter().map(Vec::len).sum();
-        let mut form = Vec::with_capacity(letters + self.words.len().saturating_sub(1));
+    /// Appends the keyword's form (its words as search keys, separated by 0xFF: see
+    /// [`Entry`]) to `forms`, and says how the [`TitleIndex`] files it.
+    fn digest(&self, forms: &mut Vec<u8>) -> Digest {
+        let form = forms.len();
+        // One pass over the letters: nearly every keyword is ASCII, and then a letter is a
+        // byte of the form, no letter is a combining mark, and the needle is read off the
+        // form's first word.
+        let mut ascii = true;
         for (i, word) in self.words.iter().enumerate() {
             if i > 0 {
-                form.push(0xFF);
+                forms.push(0xFF);
             }
             for l in word {
                 match u8::try_from(l.c) {
-                    Ok(b) if b.is_ascii() => form.push(b.to_ascii_lowercase()),
-                    _ => form.extend_from_slice(l.search_key().encode_utf8(&mut [0; 4]).as_bytes()),
+                    Ok(b) if b.is_ascii() => forms.push(b.to_ascii_lowercase()),
+                    _ => {
+                        ascii = false;
+                        forms.extend_from_slice(l.search_key().encode_utf8(&mut [0; 4]).as_bytes())
+                    }
                 }
             }
         }
-        form.into()
+        let (needle, key_len) = if ascii {
+            let first = self.words.first().map_or(0, Vec::len);
+            let written = forms.get(form..form + first).unwrap_or_default();
+            let word = written.iter().take_while(|&&b| is_word_byte(b)).count();
+            let needle = self.needle_of(first, first, word, false);
+            let key_len = needle.letters().unwrap_or(0);
+            (needle, key_len)
+        } else {
+            let needle = self.needle();
+            let first = self.words.first().map(Vec::as_slice).unwrap_or_default();
+            // A letter's search key is one character: the needle's first `n` letters are the
+            // form's first `n` characters.
+            let key_len = needle.letters().map_or(0, |n| {
+                first
+                    .iter()
+                    .take(n)
+                    .map(|l| l.search_key().len_utf8())
+                    .sum()
+            });
+            (needle, key_len)
+        };
+        let form_len = forms.len() - form;
+        let table = match needle {
+            Needle::Word(_) => Table::Word,
+            Needle::WordStart(_) => Table::WordStart,
+            Needle::Anywhere(_) => Table::Anywhere,
+            Needle::None => Table::Unindexed,
+        };
+        // Forms are counted in the thousands of bytes, far below u32::MAX.
+        Digest {
+            form: form as u32,
+            form_len: form_len as u32,
+            table,
+            key_len: key_len as u32,
+            ascii,
+            whole: ascii && table == Table::Word && key_len == form_len && self.words.len() == 1,
+        }
     }
 }
 
@@ -775,11 +1035,15 @@ impl Keyword {
 /// keyword's own mark would have nothing left to match ("मीटिंग", "a\u{301}x"). Only a mark
 /// that starts the word is kept.
 fn letters(word: &str) -> Vec<Letter> {
-    word.chars()
-        .enumerate()
-        .filter(|&(i, c)| i == 0 || !is_mark(c))
-        .map(|(_, c)| Letter::new(c))
-        .collect()
+    // Sized up front: collecting through a filter grew the vector a few times per word.
+    let mut letters = Vec::with_capacity(word.len());
+    letters.extend(
+        word.chars()
+            .enumerate()
+            .filter(|&(i, c)| i == 0 || !is_mark(c))
+            .map(|(_, c)| Letter::new(c)),
+    );
+    letters
 }
 
 /// Whether `word` holds a letter, digit or other word character.
@@ -809,6 +1073,7 @@ fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Whether the list `words` matches `text`, checking that the [`TitleIndex`] (with the
     /// list among others) and each keyword's own test give the same answer.
@@ -832,6 +1097,17 @@ mod tests {
         let mut v = case_fold_others(c);
         v.push(c);
         v
+    }
+
+    #[test]
+    fn ascii_others_are_the_case_fold() {
+        for b in 0..128u8 {
+            assert_eq!(
+                ascii_others(b),
+                case_fold_others(char::from(b)).as_slice(),
+                "{b}"
+            );
+        }
     }
 
     #[test]
@@ -986,6 +1262,95 @@ mod tests {
         for &(words, text, want) in table {
             assert_eq!(matches(words, text), want, "{words:?} on {text:?}");
         }
+    }
+
+    /// Pieces that titles and keywords are made of: words that are keywords of each other
+    /// and their plurals, separators, accents written both ways, letters whose case class
+    /// holds a character that is not ASCII, marks, emoji and the `*` of open ends.
+    const PIECES: &[&str] = &[
+        "review",
+        "Review",
+        "REVIEWS",
+        "s",
+        "es",
+        "sync",
+        "on",
+        "call",
+        "one",
+        "1",
+        "1:1",
+        "<>",
+        "-",
+        " ",
+        "  ",
+        "/",
+        "_",
+        "*",
+        "&",
+        "é",
+        "É",
+        "e\u{301}",
+        "\u{301}",
+        "ß",
+        "ſ",
+        "\u{212a}",
+        "k",
+        "σ",
+        "Σ",
+        "ς",
+        "🎯",
+        "a",
+        "x",
+        "ñ",
+        "gespräch",
+        "inter",
+        "view",
+    ];
+
+    fn piece_text(max: usize) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..max).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The index's answer for every list (its fast paths: whole words and plural stems
+        /// without a check, byte comparisons for ASCII, the stack-made search text) is what
+        /// matching the list on its own gives.
+        #[test]
+        fn the_index_agrees_with_each_list(
+            lists in prop::collection::vec(prop::collection::vec(piece_text(4), 1..4), 1..4),
+            title in piece_text(9),
+        ) {
+            let compiled: Vec<Keywords> = lists.iter().filter_map(|l| Keywords::new(l)).collect();
+            let index = TitleIndex::new(compiled.iter().enumerate().map(|(i, k)| (2 * i, k)));
+            let mut memo = vec![None; 2 * compiled.len()];
+            index.fill(&title, &mut memo);
+            let searched = SearchText::new(&title).is_some();
+            for (i, list) in compiled.iter().enumerate() {
+                let want = searched.then(|| list.is_match(&title));
+                prop_assert_eq!(memo[2 * i], want, "{:?} on {:?}", lists, title);
+                prop_assert_eq!(memo[2 * i + 1], None);
+            }
+            // As if every needle shared its hash with another: each entry is compared.
+            let mut mixed = index.clone();
+            for (_, m) in mixed.by_word.values_mut() {
+                *m = true;
+            }
+            let mut mixed_memo = vec![None; 2 * compiled.len()];
+            mixed.fill(&title, &mut mixed_memo);
+            prop_assert_eq!(mixed_memo, memo);
+        }
+    }
+
+    #[test]
+    fn long_titles_are_searched_too() {
+        // Past the length searched on the stack, the title's search text is made on the heap.
+        let long = format!("{} design reviews", "x ".repeat(150));
+        assert!(matches(&["design review"], &long));
+        assert!(matches(&["review"], &long));
+        assert!(!matches(&["reviewer", "designs review"], &long));
+        assert!(matches(&["sync"], &format!("{long} syncs")));
     }
 
     #[test]

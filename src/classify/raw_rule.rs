@@ -320,3 +320,74 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D
 
     d.deserialize_any(OneOrMany).map(Some)
 }
+
+/// A value of the built-in rules as `build.rs` wrote them into the binary (a TOML string,
+/// integer, boolean or array of strings), read by serde as a TOML value would be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum StaticValue {
+    Str(&'static str),
+    Int(i64),
+    /// Written by build.rs for a key such as `recurring`, which the built-in rules may not use.
+    #[allow(dead_code)]
+    Bool(bool),
+    List(&'static [&'static str]),
+}
+
+/// The built-in rules, as `build.rs` read them from `default_rules.toml`: `None` when it
+/// met TOML it does not read (then they are parsed at start-up).
+mod builtin {
+    use super::StaticValue;
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+impl RawRule {
+    /// The built-in rules from the data `build.rs` made of `default_rules.toml`, read with
+    /// the same serde code as a TOML file (so the same rules), without parsing TOML: `None`
+    /// when there is no such data or it does not read.
+    pub(crate) fn builtin() -> Option<Vec<RawRule>> {
+        use serde::Deserialize;
+        builtin::RULES?
+            .iter()
+            .map(|keys| {
+                RawRule::deserialize(de::value::MapDeserializer::<_, de::value::Error>::new(
+                    keys.iter().copied(),
+                ))
+                .ok()
+            })
+            .collect()
+    }
+}
+
+impl<'de> Deserializer<'de> for StaticValue {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            StaticValue::Str(s) => visitor.visit_borrowed_str(s),
+            StaticValue::Int(n) => visitor.visit_i64(n),
+            StaticValue::Bool(b) => visitor.visit_bool(b),
+            StaticValue::List(items) => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(items.iter().copied()))
+            }
+        }
+    }
+
+    /// A key that is there has a value: `Some`, as in TOML.
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+impl<'de> de::IntoDeserializer<'de, de::value::Error> for StaticValue {
+    type Deserializer = StaticValue;
+
+    fn into_deserializer(self) -> StaticValue {
+        self
+    }
+}
