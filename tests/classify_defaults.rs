@@ -190,6 +190,19 @@ other\t6\t0\tinternal\t60\tn\tCustomer feedback review: onboarding flow
 other\t3\t0\texternal\t480\tn\tRe:Invent (attending)
 personal\t0\t0\tme\t240\tn\tSprint triathlon in Kalmar
 technical\t5\t0\tinternal\t30\ty\tRelease track sync
+people\t1\t0\tinternal\t30\ty\t1:1 Ana / Kofi - talk about the reorg
+technical\t3\t0\tinternal\t60\tn\tBoard bring-up: DVT power rail debug
+technical\t4\t0\tinternal\t45\tn\tShader perf: GPU budget on handhelds
+technical\t4\t0\tinternal\t60\tn\tPurple team readout: phishing to domain admin
+other\t0\t0\tnone\t120\tn\tTeam dinner (offsite day 1)
+people\t2\t0\texternal\t60\tn\tمقابلة عمل - مطور واجهات
+people\t2\t0\tinternal\t45\tn\tPhỏng vấn ứng viên Backend
+people\t2\t0\tinternal\t45\tn\tWawancara kandidat QA
+personal\t0\t0\tme\t60\tn\tNha sĩ - trám răng
+personal\t0\t0\tme\t30\tn\tAntar anak ke sekolah
+personal\t0\t0\tme\t60\tn\tموعد في عيادة العيون
+personal\t0\t0\tme\t1440\tn\tCuti tahunan
+personal\t0\t0\tme\t60\tn\tCar to the garage for MOT
 ";
     let text = format!("{}\n{rows}", labelled::HEADER);
     let rows = labelled::parse(&text).expect("the rows above parse");
