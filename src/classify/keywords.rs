@@ -123,6 +123,8 @@ struct Digest {
     /// Whether it is one ASCII word, all word characters, filed by that word: it occurs
     /// where a title's word or the word's plural stem equals it ([`TitleIndex::fill`]).
     whole: bool,
+    /// The first byte of its second word, when its needle is its first word ([`Entry`]).
+    second: Option<u8>,
 }
 
 /// The table of the [`TitleIndex`] a keyword is filed in: see [`Needle`].
@@ -537,6 +539,11 @@ struct Entry {
     ascii: bool,
     whole: bool,
     plural: bool,
+    /// When its needle is its first word and another word follows, that word's first byte:
+    /// found by a word of the title, the keyword can only occur if the next word of the title
+    /// starts with it. Most keywords of a long chain ("team sync", "team offsite", ...)
+    /// are turned away by this one comparison.
+    second: Option<u8>,
 }
 
 /// No entry: the end of a chain of entries.
@@ -731,6 +738,7 @@ impl TitleIndex {
                     ascii: d.ascii,
                     whole: d.whole,
                     plural: kw.plural,
+                    second: d.second,
                 });
             }
         }
@@ -906,6 +914,15 @@ impl TitleIndex {
             let Some(word) = text.get(from..to) else {
                 continue;
             };
+            // The first byte of the title's next word, past the run of non-word bytes after
+            // this one (as `form_end` would skip it).
+            let next_first = {
+                let mut i = to;
+                while text.get(i).is_some_and(|&b| !is_word_byte(b)) {
+                    i += 1;
+                }
+                text.get(i).copied().filter(|_| i > to)
+            };
             // A keyword that ends the word may have a plural ending after it.
             let stems = [
                 Some(word),
@@ -930,6 +947,14 @@ impl TitleIndex {
                 for entry in self.chain(first) {
                     if mixed && !is_stem(entry) {
                         continue;
+                    }
+                    // `form_end`'s first comparison past the needle, where `form_end` is a
+                    // test of the keyword (see `Where::At`); after a stem the title goes on
+                    // with its plural ending, not with a separator.
+                    if let Some(b) = entry.second {
+                        if (ascii || entry.ascii) && (s != 0 || next_first != Some(b)) {
+                            continue;
+                        }
                     }
                     if ascii && entry.whole {
                         // The keyword is this word (it starts after a boundary, as every
@@ -1108,6 +1133,10 @@ impl Keyword {
             key_len: key_len as u32,
             ascii,
             whole: ascii && table == Table::Word && key_len == form_len && self.words.len() == 1,
+            second: match forms.get(form + key_len..) {
+                Some(&[0xFF, b, ..]) => Some(b),
+                _ => None,
+            },
         }
     }
 }
