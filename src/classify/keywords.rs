@@ -1156,6 +1156,17 @@ impl Keyword {
 /// keyword's own mark would have nothing left to match ("मीटिंग", "a\u{301}x"). Only a mark
 /// that starts the word is kept.
 fn letters(word: &str) -> Vec<Letter> {
+    if word.is_ascii() {
+        // Nearly every word: a byte is a letter, none is a mark, and its case class is
+        // written out. Its exact length lets the letters be collected without a check each.
+        return word
+            .bytes()
+            .map(|b| Letter {
+                c: char::from(b),
+                others: Cow::Borrowed(ascii_others(b)),
+            })
+            .collect();
+    }
     // Sized up front: collecting through a filter grew the vector a few times per word.
     let mut letters = Vec::with_capacity(word.len());
     letters.extend(
