@@ -675,6 +675,23 @@ mod tests {
     }
 
     #[test]
+    fn builtin_keyword_lists_name_each_keyword_once() {
+        // A keyword twice in one list matches nothing more and costs start-up twice.
+        for rule in RawRule::builtin().expect("build.rs read default_rules.toml") {
+            for list in [&rule.title, &rule.not_title].into_iter().flatten() {
+                let mut seen = std::collections::HashSet::new();
+                for kw in list {
+                    assert!(
+                        seen.insert(kw.to_lowercase()),
+                        "{}: {kw:?} twice",
+                        rule.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn builtin_rules_parse_and_cover_the_brief() {
         let c = Classifier::builtin();
         assert!(c.rules().count() >= 10);
