@@ -665,13 +665,6 @@ mod tests {
             .map(|(n, o)| (n.to_owned(), o))
             .collect();
         assert_eq!(fast, precise);
-        let raw = parse_rules_document(DEFAULT_RULES_TOML).expect("valid");
-        #[derive(serde::Deserialize)]
-        struct Doc {
-            rules: Vec<RawRule>,
-        }
-        let doc: Doc = toml::from_str(DEFAULT_RULES_TOML).expect("valid");
-        assert_eq!(doc.rules, raw);
     }
 
     #[test]
