@@ -203,6 +203,25 @@ personal\t0\t0\tme\t30\tn\tAntar anak ke sekolah
 personal\t0\t0\tme\t60\tn\tموعد في عيادة العيون
 personal\t0\t0\tme\t1440\tn\tCuti tahunan
 personal\t0\t0\tme\t60\tn\tCar to the garage for MOT
+other\t3\t0\texternal\t45\tn\tVendor call: Jira licence true-up
+other\t0\t0\tnone\t45\tn\tAnnual code of ethics attestation
+other\t12\t0\tinternal\t60\tn\tCustomer advisory board: spring session
+other\t1\t0\texternal\t30\tn\tZoom Meeting with Petra (Acme)
+other\t0\t0\tnone\t60\tn\tLeverantörsmöte: avtal Microsoft
+other\t8\t0\tinternal\t60\tn\tFika med hela avdelningen
+other\t0\t0\tnone\t60\tn\tWebinar: cloud costs for managers
+people\t5\t0\tinternal\t240\tn\tAssessment centre: summer interns (assessors)
+people\t0\t0\tnone\t30\tn\tReference call for Tomasz
+people\t2\t0\tinternal\t60\tn\tIndividual consultation - night shift team
+people\t1\t0\tinternal\t30\tn\tCharla con Mateo
+people\t0\t0\tnone\t60\tn\tKalibrierungsrunde Q3
+technical\t5\t0\tinternal\t30\ty\tVuln mgmt sync (Snyk findings)
+technical\t3\t0\tinternal\t60\tn\tPR review: revenue dashboard SQL
+technical\t4\t0\tinternal\t60\tn\tDesign discussion: sync conflicts in mobile cache
+technical\t0\t0\tnone\t45\tn\tIncident RCA – SSO outage
+deep_work\t0\t0\tnone\t90\tn\tKonzept schreiben: Archivierung
+personal\t0\t0\tnone\t300\tn\tTGV 6612 Lyon → Paris
+personal\t0\t0\tme\t60\tn\tไปโรงพยาบาล
 ";
     let text = format!("{}\n{rows}", labelled::HEADER);
     let rows = labelled::parse(&text).expect("the rows above parse");
@@ -471,6 +490,9 @@ fn personal_word_families_in_many_languages() {
         TECHNICAL
     );
     assert_ne!(built_in("머신러닝 파이프라인", "none", 0, 60).0, PERSONAL);
+    // Swedish "tåg" (train) folds to the English "tag": only its phrases are travel.
+    assert_ne!(built_in("Tag cleanup", "none", 0, 45).0, PERSONAL);
+    assert_eq!(built_in("Tåget till Göteborg", "me", 0, 180).0, PERSONAL);
 }
 
 #[test]
