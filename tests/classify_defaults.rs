@@ -222,6 +222,16 @@ technical\t0\t0\tnone\t45\tn\tIncident RCA – SSO outage
 deep_work\t0\t0\tnone\t90\tn\tKonzept schreiben: Archivierung
 personal\t0\t0\tnone\t300\tn\tTGV 6612 Lyon → Paris
 personal\t0\t0\tme\t60\tn\tไปโรงพยาบาล
+technical\t3\t0\tinternal\t60\tn\tDebug: SECS/GEM timeouts on the etcher
+other\t5\t0\tinternal\t60\ty\tPlant performance review - Line 3
+other\t4\t0\texternal\t90\tn\tMHRA inspection prep - QA interview room
+technical\t4\t0\tinternal\t60\tn\tHARA workshop: lane keeping (ISO 26262)
+technical\t6\t0\tinternal\t15\ty\tOnboarding squad standup
+people\t4\t0\texternal\t240\tn\tVirtual onsite: Staff Data Engineer - Li Wei
+technical\t4\t0\tinternal\t45\tn\tRules engine: spike results
+other\t20\t0\tinternal\t60\ty\tPlatform department meeting
+personal\t0\t0\tme\t120\tn\tICE nach Köln
+deep_work\t0\t0\tnone\t30\ty\tInbox and notes (me)
 ";
     let text = format!("{}\n{rows}", labelled::HEADER);
     let rows = labelled::parse(&text).expect("the rows above parse");
