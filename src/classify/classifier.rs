@@ -4,12 +4,19 @@ use std::sync::OnceLock;
 
 use super::cache::ClassifierId;
 use super::fallback::{Because, Model};
-use super::keywords::TitleIndex;
+use super::keywords::{Prepared, TitleIndex};
 use super::{Category, ClassifyCache, Outcome, RawRule, Rule, RuleError, RuleErrorKind, Subject};
 
 /// The text of the built-in rules, embedded at build time. `config.toml`
 /// documentation shows it, and users copy from it.
 pub const DEFAULT_RULES_TOML: &str = include_str!("default_rules.toml");
+
+/// The built-in rules' keyword lists, compiled by `build.rs` (see [`Prepared`]): per rule of
+/// [`RawRule::builtin`], its lists by key; `None` when `build.rs` did not read the rules.
+mod prepared {
+    use super::Prepared;
+    include!(concat!(env!("OUT_DIR"), "/builtin_keywords.rs"));
+}
 
 /// The name reported when no rule matches.
 pub const DEFAULT_RULE_NAME: &str = "default";
@@ -81,13 +88,16 @@ impl Classifier {
         // failing that, it is read with serde in one go, which costs a third of the
         // key-by-key reading that gives user files precise errors (start-up time of every
         // run). Should both fail, the precise path says why.
+        // Their keyword lists were compiled there too: each is filed as it was compiled
+        // (a list that is not the one compiled is compiled here).
         if let Some(rules) = RawRule::builtin() {
-            if let Ok(c) = Classifier::build(rules.into_iter().map(Ok)) {
+            let lists = prepared::KEYWORDS.unwrap_or_default();
+            if let Ok(c) = Classifier::build(rules.into_iter().map(Ok), lists) {
                 return c;
             }
         }
         if let Ok(doc) = toml::from_str::<BuiltinDoc>(DEFAULT_RULES_TOML) {
-            if let Ok(c) = Classifier::build(doc.rules.into_iter().map(Ok)) {
+            if let Ok(c) = Classifier::build(doc.rules.into_iter().map(Ok), &[]) {
                 return c;
             }
         }
@@ -110,7 +120,7 @@ impl Classifier {
     /// empty lists, bad addresses, contradictory counts, rules without
     /// matchers, empty or duplicate names), each naming the rule and key.
     pub fn from_rules(rules: &[RawRule]) -> Result<Classifier, Vec<RuleError>> {
-        Classifier::build(rules.iter().map(|r| Ok(r.clone())))
+        Classifier::build(rules.iter().map(|r| Ok(r.clone())), &[])
     }
 
     /// Reads and compiles the `[[rules]]` of a TOML document (the format of
@@ -127,13 +137,16 @@ impl Classifier {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| RawRule::from_toml(i + 1, v)),
+            &[],
         )
     }
 
     /// Compiles rules in order; an `Err` item is a rule that could not even be
-    /// read, whose errors are passed through in its place.
+    /// read, whose errors are passed through in its place. `prepared` holds, for
+    /// each rule by position, keyword lists compiled ahead (see [`Prepared`]).
     fn build(
         rules: impl Iterator<Item = Result<RawRule, Vec<RuleError>>>,
+        prepared: &[&[(&str, Prepared)]],
     ) -> Result<Classifier, Vec<RuleError>> {
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
@@ -157,7 +170,8 @@ impl Classifier {
                 });
             }
             names.push((raw.name.clone(), index));
-            match Rule::compile(index, &raw) {
+            let lists = prepared.get(i).copied().unwrap_or_default();
+            match Rule::compile(index, &raw, lists) {
                 Ok(rule) => compiled.push(rule),
                 Err(e) => errors.extend(e),
             }
@@ -651,6 +665,49 @@ mod tests {
             from_build,
             parse_rules_document(DEFAULT_RULES_TOML).unwrap()
         );
+    }
+
+    #[test]
+    fn prepared_keyword_lists_are_the_builtin_lists_compiled() {
+        // build.rs compiled every keyword list of the built-in rules, with the same code as
+        // a run would (`Keywords::new`): each is there, under its rule and key, and reads
+        // back as what compiling it gives.
+        use super::super::keywords::Keywords;
+        let rules = RawRule::builtin().expect("build.rs read default_rules.toml");
+        let prepared = prepared::KEYWORDS.expect("build.rs compiled the keyword lists");
+        assert_eq!(prepared.len(), rules.len());
+        let mut checked = 0;
+        for (rule, lists) in rules.iter().zip(prepared) {
+            let keyed = [
+                ("title", &rule.title),
+                ("not_title", &rule.not_title),
+                ("location", &rule.location),
+                ("not_location", &rule.not_location),
+                ("description", &rule.description),
+                ("not_description", &rule.not_description),
+                ("any_text", &rule.any_text),
+                ("not_any_text", &rule.not_any_text),
+            ];
+            let present = keyed.iter().filter(|(_, words)| words.is_some()).count();
+            assert_eq!(lists.len(), present, "{}", rule.name);
+            for (key, words) in keyed {
+                let Some(words) = words else { continue };
+                let (_, p) = lists
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .unwrap_or_else(|| panic!("{} {key}: not compiled ahead", rule.name));
+                let ahead = Keywords::from_prepared(words, p).expect("the same words");
+                let now = Keywords::new(words).expect("compiles");
+                assert_eq!(
+                    ahead.prepared_parts(words),
+                    now.prepared_parts(words),
+                    "{} {key}",
+                    rule.name
+                );
+                checked += words.len();
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 
     #[test]
