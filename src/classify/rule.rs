@@ -1,10 +1,13 @@
 //! A checked, compiled rule and how it matches one event.
 
+mod known_regex;
+
 use regex::{Regex, RegexBuilder};
 
 use super::keywords::{Keywords, Prepared};
 use super::subject::OrganizerKind;
 use super::{Outcome, RawRule, RuleError, RuleErrorKind, Subject};
+use known_regex::KnownRegex;
 
 /// One rule, checked and compiled: a name, a category, and matchers that must
 /// all match.
@@ -298,6 +301,9 @@ enum Matcher {
 #[derive(Clone, Debug)]
 enum TextRe {
     User(Regex),
+    /// A regex of the built-in rules, which is matched by hand ([`KnownRegex`]) wherever it
+    /// is written.
+    Known(KnownRegex),
     Keywords(Keywords),
 }
 
@@ -305,6 +311,7 @@ impl TextRe {
     fn is_match(&self, s: &str) -> bool {
         match self {
             TextRe::User(re) => re.is_match(s),
+            TextRe::Known(known) => known.is_match(s),
             TextRe::Keywords(re) => re.is_match(s),
         }
     }
@@ -588,6 +595,9 @@ fn user_regex(
     let Some(pattern) = pattern else {
         return Ok(None);
     };
+    if let Some(known) = KnownRegex::of(pattern) {
+        return Ok(Some(TextRe::Known(known)));
+    }
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .build()
