@@ -82,16 +82,23 @@ impl Classifier {
     /// The embedded file is checked by this module's tests, so it cannot fail
     /// on a released build; if it ever did, that is a bug in calaudit and this
     /// panics saying so rather than silently classifying everything "other".
+    // Not inlined: it runs once, and profiles of a run should show start-up by its name.
+    #[inline(never)]
     pub fn builtin() -> Classifier {
         // The embedded file is known good. `build.rs` read it into static data, which serde
         // reads without parsing TOML (parsing it was a third of start-up's instructions);
         // failing that, it is read with serde in one go, which costs a third of the
         // key-by-key reading that gives user files precise errors (start-up time of every
         // run). Should both fail, the precise path says why.
-        // Their keyword lists were compiled there too: each is filed as it was compiled
-        // (a list that is not the one compiled is compiled here).
-        if let Some(rules) = RawRule::builtin() {
-            let lists = prepared::KEYWORDS.unwrap_or_default();
+        // Their keyword lists were compiled there too, from the same reading of the file:
+        // those are left out of the rules read here, and filed as they were compiled.
+        let lists = prepared::KEYWORDS.unwrap_or_default();
+        let compiled = |rule: usize, key: &str| {
+            lists
+                .get(rule)
+                .is_some_and(|l| l.iter().any(|(k, _)| *k == key))
+        };
+        if let Some(rules) = RawRule::builtin_without(compiled) {
             if let Ok(c) = Classifier::build(rules.into_iter().map(Ok), lists) {
                 return c;
             }
@@ -708,6 +715,38 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn builtin_files_the_keyword_lists_it_would_compile() {
+        // Start-up reads the rules without the lists build.rs compiled, and files those as
+        // they are: each rule gets the lists that compiling the TOML gives it, in its order.
+        let fast = Classifier::builtin();
+        let slow = Classifier::from_toml_str(DEFAULT_RULES_TOML).expect("valid");
+        let raws = RawRule::builtin().expect("build.rs read default_rules.toml");
+        assert_eq!(fast.rule_list().len(), raws.len());
+        assert_eq!(slow.rule_list().len(), raws.len());
+        assert_eq!(fast.title_slots, slow.title_slots);
+        let mut lists = 0;
+        for ((f, s), raw) in fast.rule_list().iter().zip(slow.rule_list()).zip(&raws) {
+            let words: Vec<&Vec<String>> =
+                [&raw.title, &raw.not_title].into_iter().flatten().collect();
+            let f: Vec<_> = f.title_keywords().collect();
+            let s: Vec<_> = s.title_keywords().collect();
+            assert_eq!(f.len(), words.len(), "{}", raw.name);
+            assert_eq!(s.len(), words.len(), "{}", raw.name);
+            for (((fs, fk), (ss, sk)), words) in f.into_iter().zip(s).zip(words) {
+                assert_eq!(fs, ss, "{}", raw.name);
+                assert_eq!(
+                    fk.prepared_parts(words),
+                    sk.prepared_parts(words),
+                    "{}",
+                    raw.name
+                );
+                lists += 1;
+            }
+        }
+        assert!(lists > 30, "{lists}");
     }
 
     #[test]

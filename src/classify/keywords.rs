@@ -312,16 +312,22 @@ impl Keywords {
         if words.len() != prepared.keywords.len() {
             return None;
         }
-        let source: Arc<str> = prepared.source.into();
-        let mut keywords = Vec::with_capacity(words.len());
         let mut start = 0;
-        for (word, &[end, text, text_len, form, form_len, key_len, flags]) in
-            words.iter().zip(prepared.keywords)
-        {
+        for (word, &[end, ..]) in words.iter().zip(prepared.keywords) {
             if prepared.source.get(start..end as usize) != Some(word.as_str()) {
                 return None;
             }
             start = end as usize;
+        }
+        Some(Keywords::from_prepared_as_is(prepared))
+    }
+
+    /// The list `prepared` was made of, compiled: [`Keywords::from_prepared`] without
+    /// checking which words those were.
+    pub(crate) fn from_prepared_as_is(prepared: &Prepared) -> Keywords {
+        let source: Arc<str> = prepared.source.into();
+        let mut keywords = Vec::with_capacity(prepared.keywords.len());
+        for &[_, text, text_len, form, form_len, key_len, flags] in prepared.keywords {
             let bit = |n: u32| flags & (1 << n) != 0;
             let byte = |n: u32| (flags >> n & 0x100 != 0).then_some((flags >> n) as u8);
             keywords.push(Keyword {
@@ -349,11 +355,11 @@ impl Keywords {
                 },
             });
         }
-        Some(Keywords {
+        Keywords {
             keywords: keywords.into(),
             forms: prepared.forms.into(),
             starts: OnceLock::new(),
-        })
+        }
     }
 
     /// What a [`Prepared`] of the list holds, given the `words` it was compiled from: its

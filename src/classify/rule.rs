@@ -117,7 +117,8 @@ impl Rule {
     /// names are a property of the list and are checked by the caller.
     ///
     /// `prepared` holds keyword lists compiled ahead, by key (`build.rs` does it for the
-    /// built-in rules); a list that is not the one given for its key is compiled here.
+    /// built-in rules); a list that is not the one given for its key is compiled here, and
+    /// one that `raw` leaves out is taken as given.
     pub(crate) fn compile(
         index: usize,
         raw: &RawRule,
@@ -618,14 +619,15 @@ fn user_regex(
 /// matches any run of whitespace. See [`Keywords`] for why this is not a regex.
 ///
 /// `prepared` is the list compiled ahead, when there is one: it is used if it was made of
-/// `words`.
+/// `words`, or as it is when there are no `words` (start-up leaves the built-in lists out of
+/// the rules it reads, see [`Classifier::builtin`](super::Classifier::builtin)).
 fn keywords(
     key: &'static str,
     words: &Option<Vec<String>>,
     prepared: Option<&Prepared>,
 ) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(words) = words else {
-        return Ok(None);
+        return Ok(prepared.map(|p| TextRe::Keywords(Keywords::from_prepared_as_is(p))));
     };
     if words.is_empty() {
         return Err(RuleErrorKind::EmptyList { key: key.into() });
