@@ -45,16 +45,16 @@ pub(crate) struct Keywords {
 
 /// A keyword list compiled when calaudit was built: `build.rs` compiles the built-in rules'
 /// lists with [`Keywords::new`] (this file is part of the build script too) and writes each
-/// as [`Keywords::prepared_code`], so a run files them without reading a keyword
+/// as [`Keywords::prepared_parts`] gives it, so a run files them without reading a keyword
 /// ([`Keywords::from_prepared`]). Compiling them at every start was most of start-up's
 /// instructions.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Prepared {
     /// The list's keywords as written, one after another.
     pub(crate) source: &'static str,
-    /// Each keyword: where its word ends in `source`, then [`Keyword::text`],
-    /// [`Keyword::text_len`], [`Digest::form`], [`Digest::form_len`], [`Digest::key_len`]
-    /// and its flags ([`Keyword::flags`]).
+    /// Each keyword: where its word ends in `source`, then where its text is (`text`,
+    /// `text_len` of [`Keyword`]), its [`Digest`]'s `form`, `form_len` and `key_len`, and its
+    /// flags ([`Keyword::flags`]).
     pub(crate) keywords: &'static [[u32; 7]],
     /// The keywords' forms ([`Keywords::forms`]).
     pub(crate) forms: &'static [u8],
