@@ -18,6 +18,15 @@ mod prepared {
     include!(concat!(env!("OUT_DIR"), "/builtin_keywords.rs"));
 }
 
+/// Every keyword list of the built-in rules as `build.rs` compiled it: a user's rules copied
+/// from `default_rules.toml` find theirs here (see `rule::keywords`).
+pub(super) fn builtin_keyword_lists() -> impl Iterator<Item = &'static Prepared> {
+    prepared::KEYWORDS
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|lists| lists.iter().map(|(_, p)| p))
+}
+
 /// The name reported when no rule matches.
 pub const DEFAULT_RULE_NAME: &str = "default";
 
@@ -721,6 +730,7 @@ mod tests {
     fn builtin_files_the_keyword_lists_it_would_compile() {
         // Start-up reads the rules without the lists build.rs compiled, and files those as
         // they are: each rule gets the lists that compiling the TOML gives it, in its order.
+        use super::super::keywords::Keywords;
         let fast = Classifier::builtin();
         let slow = Classifier::from_toml_str(DEFAULT_RULES_TOML).expect("valid");
         let raws = RawRule::builtin().expect("build.rs read default_rules.toml");
@@ -735,11 +745,42 @@ mod tests {
             let s: Vec<_> = s.title_keywords().collect();
             assert_eq!(f.len(), words.len(), "{}", raw.name);
             assert_eq!(s.len(), words.len(), "{}", raw.name);
-            for (((fs, fk), (ss, sk)), words) in f.into_iter().zip(s).zip(words) {
+            for (((fs, fk), (ss, _)), words) in f.into_iter().zip(s).zip(words) {
                 assert_eq!(fs, ss, "{}", raw.name);
+                let now = Keywords::new(words).expect("compiles");
                 assert_eq!(
                     fk.prepared_parts(words),
-                    sk.prepared_parts(words),
+                    now.prepared_parts(words),
+                    "{}",
+                    raw.name
+                );
+                lists += 1;
+            }
+        }
+        assert!(lists > 30, "{lists}");
+    }
+
+    #[test]
+    fn user_rules_copied_from_the_builtin_ones_find_their_compiled_lists() {
+        // A user's rules go through `Keywords::from_prepared` for a list with the words of a
+        // built-in one, and are compiled otherwise: either way, as `Keywords::new` compiles.
+        use super::super::keywords::Keywords;
+        let mut raws = RawRule::builtin().expect("build.rs read default_rules.toml");
+        if let Some(title) = raws.first_mut().and_then(|r| r.title.as_mut()) {
+            title.push("a keyword no built-in list has".into());
+        }
+        if let Some(title) = raws.get_mut(1).and_then(|r| r.title.as_mut()) {
+            title.pop();
+        }
+        let c = Classifier::from_rules(&raws).expect("valid");
+        let mut lists = 0;
+        for (rule, raw) in c.rule_list().iter().zip(&raws) {
+            let words = [&raw.title, &raw.not_title].into_iter().flatten();
+            for ((_, list), words) in rule.title_keywords().zip(words) {
+                let now = Keywords::new(words).expect("compiles");
+                assert_eq!(
+                    list.prepared_parts(words),
+                    now.prepared_parts(words),
                     "{}",
                     raw.name
                 );

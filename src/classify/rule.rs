@@ -632,7 +632,15 @@ fn keywords(
     if words.is_empty() {
         return Err(RuleErrorKind::EmptyList { key: key.into() });
     }
-    let ahead = prepared.and_then(|p| Keywords::from_prepared(words, p));
+    // A list with the words of a built-in one (a user's rules copied from the defaults) was
+    // compiled by build.rs too.
+    let ahead = prepared
+        .and_then(|p| Keywords::from_prepared(words, p))
+        .or_else(|| {
+            super::classifier::builtin_keyword_lists()
+                .filter(|p| p.keywords.len() == words.len())
+                .find_map(|p| Keywords::from_prepared(words, p))
+        });
     match ahead.or_else(|| Keywords::new(words)) {
         Some(k) => Ok(Some(TextRe::Keywords(k))),
         None => Err(RuleErrorKind::EmptyKeyword { key: key.into() }),
