@@ -140,7 +140,7 @@ fn builtin_rules() {
 /// The keyword lists of `rules` (`title`, `not_title`, ... : every key `Rule::compile`
 /// reads as keywords), compiled: per rule, its lists by key as `Prepared` values (see
 /// `Keywords::from_prepared`, which checks that a list is the one it was made of). A list
-/// that does not compile is left out: the run compiles it, and reports its error.
+/// that is empty or does not compile is left out: the run compiles it, and reports its error.
 fn prepared_lists(rules: &[Vec<(String, Val)>]) -> String {
     const KEYS: [&str; 8] = [
         "title",
@@ -161,7 +161,8 @@ fn prepared_lists(rules: &[Vec<(String, Val)>]) -> String {
                 Val::Str(s) => vec![s.clone()],
                 _ => continue,
             };
-            if !KEYS.contains(&key.as_str()) {
+            // An empty list is an error of the rule (`EmptyList`), which the run reports.
+            if !KEYS.contains(&key.as_str()) || words.is_empty() {
                 continue;
             }
             let Some(list) = src::classify::keywords::Keywords::new(&words) else {
