@@ -4,12 +4,28 @@ use std::sync::OnceLock;
 
 use super::cache::ClassifierId;
 use super::fallback::{Because, Model};
-use super::keywords::TitleIndex;
+use super::keywords::{Prepared, TitleIndex};
 use super::{Category, ClassifyCache, Outcome, RawRule, Rule, RuleError, RuleErrorKind, Subject};
 
 /// The text of the built-in rules, embedded at build time. `config.toml`
 /// documentation shows it, and users copy from it.
 pub const DEFAULT_RULES_TOML: &str = include_str!("default_rules.toml");
+
+/// The built-in rules' keyword lists, compiled by `build.rs` (see [`Prepared`]): per rule of
+/// [`RawRule::builtin`], its lists by key; `None` when `build.rs` did not read the rules.
+mod prepared {
+    use super::Prepared;
+    include!(concat!(env!("OUT_DIR"), "/builtin_keywords.rs"));
+}
+
+/// Every keyword list of the built-in rules as `build.rs` compiled it: a user's rules copied
+/// from `default_rules.toml` find theirs here (see `rule::keywords`).
+pub(super) fn builtin_keyword_lists() -> impl Iterator<Item = &'static Prepared> {
+    prepared::KEYWORDS
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|lists| lists.iter().map(|(_, p)| p))
+}
 
 /// The name reported when no rule matches.
 pub const DEFAULT_RULE_NAME: &str = "default";
@@ -75,19 +91,29 @@ impl Classifier {
     /// The embedded file is checked by this module's tests, so it cannot fail
     /// on a released build; if it ever did, that is a bug in calaudit and this
     /// panics saying so rather than silently classifying everything "other".
+    // Not inlined: it runs once, and profiles of a run should show start-up by its name.
+    #[inline(never)]
     pub fn builtin() -> Classifier {
         // The embedded file is known good. `build.rs` read it into static data, which serde
         // reads without parsing TOML (parsing it was a third of start-up's instructions);
         // failing that, it is read with serde in one go, which costs a third of the
         // key-by-key reading that gives user files precise errors (start-up time of every
         // run). Should both fail, the precise path says why.
-        if let Some(rules) = RawRule::builtin() {
-            if let Ok(c) = Classifier::build(rules.into_iter().map(Ok)) {
+        // Their keyword lists were compiled there too, from the same reading of the file:
+        // those are left out of the rules read here, and filed as they were compiled.
+        let lists = prepared::KEYWORDS.unwrap_or_default();
+        let compiled = |rule: usize, key: &str| {
+            lists
+                .get(rule)
+                .is_some_and(|l| l.iter().any(|(k, _)| *k == key))
+        };
+        if let Some(rules) = RawRule::builtin_without(compiled) {
+            if let Ok(c) = Classifier::build(rules.into_iter().map(Ok), lists) {
                 return c;
             }
         }
         if let Ok(doc) = toml::from_str::<BuiltinDoc>(DEFAULT_RULES_TOML) {
-            if let Ok(c) = Classifier::build(doc.rules.into_iter().map(Ok)) {
+            if let Ok(c) = Classifier::build(doc.rules.into_iter().map(Ok), &[]) {
                 return c;
             }
         }
@@ -110,7 +136,7 @@ impl Classifier {
     /// empty lists, bad addresses, contradictory counts, rules without
     /// matchers, empty or duplicate names), each naming the rule and key.
     pub fn from_rules(rules: &[RawRule]) -> Result<Classifier, Vec<RuleError>> {
-        Classifier::build(rules.iter().map(|r| Ok(r.clone())))
+        Classifier::build(rules.iter().map(|r| Ok(r.clone())), &[])
     }
 
     /// Reads and compiles the `[[rules]]` of a TOML document (the format of
@@ -127,13 +153,16 @@ impl Classifier {
                 .iter()
                 .enumerate()
                 .map(|(i, v)| RawRule::from_toml(i + 1, v)),
+            &[],
         )
     }
 
     /// Compiles rules in order; an `Err` item is a rule that could not even be
-    /// read, whose errors are passed through in its place.
+    /// read, whose errors are passed through in its place. `prepared` holds, for
+    /// each rule by position, keyword lists compiled ahead (see [`Prepared`]).
     fn build(
         rules: impl Iterator<Item = Result<RawRule, Vec<RuleError>>>,
+        prepared: &[&[(&str, Prepared)]],
     ) -> Result<Classifier, Vec<RuleError>> {
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
@@ -157,7 +186,8 @@ impl Classifier {
                 });
             }
             names.push((raw.name.clone(), index));
-            match Rule::compile(index, &raw) {
+            let lists = prepared.get(i).copied().unwrap_or_default();
+            match Rule::compile(index, &raw, lists) {
                 Ok(rule) => compiled.push(rule),
                 Err(e) => errors.extend(e),
             }
@@ -651,6 +681,113 @@ mod tests {
             from_build,
             parse_rules_document(DEFAULT_RULES_TOML).unwrap()
         );
+    }
+
+    #[test]
+    fn prepared_keyword_lists_are_the_builtin_lists_compiled() {
+        // build.rs compiled every keyword list of the built-in rules, with the same code as
+        // a run would (`Keywords::new`): each is there, under its rule and key, and reads
+        // back as what compiling it gives.
+        use super::super::keywords::Keywords;
+        let rules = RawRule::builtin().expect("build.rs read default_rules.toml");
+        let prepared = prepared::KEYWORDS.expect("build.rs compiled the keyword lists");
+        assert_eq!(prepared.len(), rules.len());
+        let mut checked = 0;
+        for (rule, lists) in rules.iter().zip(prepared) {
+            let keyed = [
+                ("title", &rule.title),
+                ("not_title", &rule.not_title),
+                ("location", &rule.location),
+                ("not_location", &rule.not_location),
+                ("description", &rule.description),
+                ("not_description", &rule.not_description),
+                ("any_text", &rule.any_text),
+                ("not_any_text", &rule.not_any_text),
+            ];
+            let present = keyed.iter().filter(|(_, words)| words.is_some()).count();
+            assert_eq!(lists.len(), present, "{}", rule.name);
+            for (key, words) in keyed {
+                let Some(words) = words else { continue };
+                let (_, p) = lists
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .unwrap_or_else(|| panic!("{} {key}: not compiled ahead", rule.name));
+                let ahead = Keywords::from_prepared(words, p).expect("the same words");
+                let now = Keywords::new(words).expect("compiles");
+                assert_eq!(
+                    ahead.prepared_parts(words),
+                    now.prepared_parts(words),
+                    "{} {key}",
+                    rule.name
+                );
+                checked += words.len();
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn builtin_files_the_keyword_lists_it_would_compile() {
+        // Start-up reads the rules without the lists build.rs compiled, and files those as
+        // they are: each rule gets the lists that compiling the TOML gives it, in its order.
+        use super::super::keywords::Keywords;
+        let fast = Classifier::builtin();
+        let slow = Classifier::from_toml_str(DEFAULT_RULES_TOML).expect("valid");
+        let raws = RawRule::builtin().expect("build.rs read default_rules.toml");
+        assert_eq!(fast.rule_list().len(), raws.len());
+        assert_eq!(slow.rule_list().len(), raws.len());
+        assert_eq!(fast.title_slots, slow.title_slots);
+        let mut lists = 0;
+        for ((f, s), raw) in fast.rule_list().iter().zip(slow.rule_list()).zip(&raws) {
+            let words: Vec<&Vec<String>> =
+                [&raw.title, &raw.not_title].into_iter().flatten().collect();
+            let f: Vec<_> = f.title_keywords().collect();
+            let s: Vec<_> = s.title_keywords().collect();
+            assert_eq!(f.len(), words.len(), "{}", raw.name);
+            assert_eq!(s.len(), words.len(), "{}", raw.name);
+            for (((fs, fk), (ss, _)), words) in f.into_iter().zip(s).zip(words) {
+                assert_eq!(fs, ss, "{}", raw.name);
+                let now = Keywords::new(words).expect("compiles");
+                assert_eq!(
+                    fk.prepared_parts(words),
+                    now.prepared_parts(words),
+                    "{}",
+                    raw.name
+                );
+                lists += 1;
+            }
+        }
+        assert!(lists > 30, "{lists}");
+    }
+
+    #[test]
+    fn user_rules_copied_from_the_builtin_ones_find_their_compiled_lists() {
+        // A user's rules go through `Keywords::from_prepared` for a list with the words of a
+        // built-in one, and are compiled otherwise: either way, as `Keywords::new` compiles.
+        use super::super::keywords::Keywords;
+        let mut raws = RawRule::builtin().expect("build.rs read default_rules.toml");
+        if let Some(title) = raws.first_mut().and_then(|r| r.title.as_mut()) {
+            title.push("a keyword no built-in list has".into());
+        }
+        if let Some(title) = raws.get_mut(1).and_then(|r| r.title.as_mut()) {
+            title.pop();
+        }
+        let c = Classifier::from_rules(&raws).expect("valid");
+        let mut lists = 0;
+        for (rule, raw) in c.rule_list().iter().zip(&raws) {
+            let words = [&raw.title, &raw.not_title].into_iter().flatten();
+            for ((_, list), words) in rule.title_keywords().zip(words) {
+                let now = Keywords::new(words).expect("compiles");
+                assert_eq!(
+                    list.prepared_parts(words),
+                    now.prepared_parts(words),
+                    "{}",
+                    raw.name
+                );
+                lists += 1;
+            }
+        }
+        assert!(lists > 30, "{lists}");
     }
 
     #[test]

@@ -43,6 +43,23 @@ pub(crate) struct Keywords {
     starts: OnceLock<Starts>,
 }
 
+/// A keyword list compiled when calaudit was built: `build.rs` compiles the built-in rules'
+/// lists with [`Keywords::new`] (this file is part of the build script too) and writes each
+/// as [`Keywords::prepared_parts`] gives it, so a run files them without reading a keyword
+/// ([`Keywords::from_prepared`]). Compiling them at every start was most of start-up's
+/// instructions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Prepared {
+    /// The list's keywords as written, one after another.
+    pub(crate) source: &'static str,
+    /// Each keyword: where its word ends in `source`, then where its text is (`text`,
+    /// `text_len` of [`Keyword`]), its [`Digest`]'s `form`, `form_len` and `key_len`, and its
+    /// flags ([`Keyword::flags`]).
+    pub(crate) keywords: &'static [[u32; 7]],
+    /// The keywords' forms ([`Keywords::forms`]).
+    pub(crate) forms: &'static [u8],
+}
+
 /// Which keywords of a list can start at a title position.
 #[derive(Clone, Debug)]
 struct Starts {
@@ -62,7 +79,7 @@ impl Starts {
         let mut by_ascii_start_open: Vec<Vec<u32>> = vec![Vec::new(); 128];
         let mut non_ascii_start = Vec::new();
         for (index, kw) in keywords.iter().enumerate() {
-            let Some(start) = kw.words.first().and_then(|w| w.first()) else {
+            let Some(start) = kw.words().first().and_then(|w| w.first()) else {
                 continue;
             };
             let index = index as u32;
@@ -92,8 +109,16 @@ impl Starts {
 
 #[derive(Clone, Debug)]
 struct Keyword {
-    /// The keyword's words (it was split on whitespace); a run of whitespace between them.
-    words: Vec<Vec<Letter>>,
+    /// Its list's keywords as written, one after another (shared by the list's keywords).
+    source: Arc<str>,
+    /// Where its text is in `source`: trimmed, its `*` ends taken off.
+    text: u32,
+    text_len: u32,
+    /// The keyword's words (see [`keyword_words`]), as letters; a run of separators between
+    /// them. Made on first use from the text: only matching a title letter by letter (a list
+    /// on its own, a title that is not ASCII) reads them, and making them for every keyword
+    /// at start-up was two thirds of its instructions.
+    words: OnceLock<Vec<Vec<Letter>>>,
     /// The keyword begins with a letter or digit: the text before it must not be a word char.
     left: bool,
     /// The keyword ends with a letter or digit: the text after it must not be a word char.
@@ -204,8 +229,17 @@ impl Keywords {
     /// Compiles `words`; `None` when one of them is empty (only whitespace).
     pub(crate) fn new(words: &[String]) -> Option<Keywords> {
         let mut keywords = Vec::with_capacity(words.len());
-        let mut forms = Vec::with_capacity(words.iter().map(String::len).sum());
+        let total = words.iter().map(String::len).sum();
+        let mut forms = Vec::with_capacity(total);
+        let mut source = String::with_capacity(total);
         for word in words {
+            source.push_str(word);
+        }
+        let source: Arc<str> = source.into();
+        let mut next = 0;
+        for word in words {
+            let word = source.get(next..next + word.len())?;
+            next += word.len();
             let trimmed = word.trim();
             // `*gespräch` matches the end of a compound word ("Mitarbeitergespräch"),
             // `interview*` the start of a longer one ("interviewer").
@@ -217,50 +251,148 @@ impl Keywords {
                 Some(rest) if !rest.is_empty() => (true, rest),
                 _ => (false, trimmed),
             };
-            // Between words, a title's separators are skipped, so a word of separators only
-            // ("&" in "walk & talk", "→") is a separator too, and one at an end ("x <>") is
-            // left out; a keyword of nothing else ("<>") is kept whole.
-            let kept: Vec<&str> = split_words(trimmed).filter(|w| has_word_char(w)).collect();
-            let (first, last) = match (kept.first(), kept.last()) {
-                (Some(f), Some(l)) => (f.chars().next()?, l.chars().last()?),
-                _ => (trimmed.chars().next()?, trimmed.chars().last()?),
+            // The ends of its words that hold a word character (see `keyword_words`), or of
+            // the whole text when none does.
+            let (first, last) = if let Some((first, last)) = ascii_ends(trimmed.as_bytes()) {
+                (char::from(first), char::from(last))
+            } else if trimmed.is_ascii() {
+                return None;
+            } else if split_words(trimmed).any(has_word_char) {
+                let mut kept = split_words(trimmed).filter(|w| has_word_char(w));
+                let first_word = kept.next()?;
+                let last_word = kept.last().unwrap_or(first_word);
+                (first_word.chars().next()?, last_word.chars().last()?)
+            } else {
+                (trimmed.chars().next()?, trimmed.chars().last()?)
             };
             // Which ends need a boundary: the rule's documented test, kept as it was.
             let is_word = |c: char| c.is_alphanumeric() || c == '_';
+            // Texts are counted in the thousands of bytes, far below u32::MAX.
+            let text = (trimmed.as_ptr() as usize - source.as_ptr() as usize) as u32;
             let kw = Keyword {
-                // A keyword of hyphens alone is matched as written.
-                words: if !kept.is_empty() {
-                    kept.iter().copied().map(letters).collect()
-                } else if split_words(trimmed).next().is_some() {
-                    split_words(trimmed).map(letters).collect()
-                } else {
-                    vec![letters(trimmed)]
-                },
+                source: source.clone(),
+                text,
+                text_len: trimmed.len() as u32,
+                words: OnceLock::new(),
                 left: is_word(first) && !open_left,
                 right: is_word(last) && !open_right,
                 plural: last.is_alphabetic(),
                 second: None,
                 digest: Digest::default(),
             };
-            let kw = Keyword {
-                second: kw
-                    .words
+            let second = if trimmed.is_ascii() {
+                // Its letters are its bytes.
+                ascii_words(trimmed.as_bytes())
+                    .next()
+                    .and_then(|w| w.get(1).copied())
+            } else {
+                kw.words()
                     .first()
                     .and_then(|w| w.get(1))
                     .and_then(|l| u8::try_from(l.c).ok())
-                    .filter(u8::is_ascii),
-                ..kw
+                    .filter(u8::is_ascii)
             };
-            // Every keyword has a first letter.
-            kw.words.first().and_then(|w| w.first())?;
             let digest = kw.digest(&mut forms);
-            keywords.push(Keyword { digest, ..kw });
+            keywords.push(Keyword {
+                second,
+                digest,
+                ..kw
+            });
         }
         Some(Keywords {
             keywords: keywords.into(),
             forms: forms.into(),
             starts: OnceLock::new(),
         })
+    }
+
+    /// [`Keywords::new`] of `words`, from what `build.rs` made of the same list: `None` when
+    /// `words` is not the list `prepared` was made of (the caller then compiles them).
+    pub(crate) fn from_prepared(words: &[String], prepared: &Prepared) -> Option<Keywords> {
+        if words.len() != prepared.keywords.len() {
+            return None;
+        }
+        let mut start = 0;
+        for (word, &[end, ..]) in words.iter().zip(prepared.keywords) {
+            if prepared.source.get(start..end as usize) != Some(word.as_str()) {
+                return None;
+            }
+            start = end as usize;
+        }
+        Some(Keywords::from_prepared_as_is(prepared))
+    }
+
+    /// The list `prepared` was made of, compiled: [`Keywords::from_prepared`] without
+    /// checking which words those were.
+    pub(crate) fn from_prepared_as_is(prepared: &Prepared) -> Keywords {
+        let source: Arc<str> = prepared.source.into();
+        let mut keywords = Vec::with_capacity(prepared.keywords.len());
+        for &[_, text, text_len, form, form_len, key_len, flags] in prepared.keywords {
+            let bit = |n: u32| flags & (1 << n) != 0;
+            let byte = |n: u32| (flags >> n & 0x100 != 0).then_some((flags >> n) as u8);
+            keywords.push(Keyword {
+                source: source.clone(),
+                text,
+                text_len,
+                words: OnceLock::new(),
+                left: bit(0),
+                right: bit(1),
+                plural: bit(2),
+                second: byte(7),
+                digest: Digest {
+                    form,
+                    form_len,
+                    table: match flags >> 5 & 3 {
+                        0 => Table::Word,
+                        1 => Table::WordStart,
+                        2 => Table::Anywhere,
+                        _ => Table::Unindexed,
+                    },
+                    key_len,
+                    ascii: bit(3),
+                    whole: bit(4),
+                    second: byte(16),
+                },
+            });
+        }
+        Keywords {
+            keywords: keywords.into(),
+            forms: prepared.forms.into(),
+            starts: OnceLock::new(),
+        }
+    }
+
+    /// What a [`Prepared`] of the list holds, given the `words` it was compiled from: its
+    /// source, each keyword's numbers, its forms. `build.rs` writes these for the built-in
+    /// lists.
+    // Not `expect`: in the build script, which compiles this file too, it is used.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn prepared_parts(&self, words: &[String]) -> (String, Vec<[u32; 7]>, Vec<u8>) {
+        let source = self
+            .keywords
+            .first()
+            .map(|k| &*k.source)
+            .unwrap_or_default();
+        let mut end = 0;
+        let keywords = words
+            .iter()
+            .zip(self.keywords.iter())
+            .map(|(word, k)| {
+                // Lists are counted in the thousands of bytes, far below u32::MAX.
+                end += word.len() as u32;
+                let d = &k.digest;
+                [
+                    end,
+                    k.text,
+                    k.text_len,
+                    d.form,
+                    d.form_len,
+                    d.key_len,
+                    k.flags(),
+                ]
+            })
+            .collect();
+        (source.to_owned(), keywords, self.forms.to_vec())
     }
 
     /// Whether any keyword occurs in `text`.
@@ -329,10 +461,44 @@ impl Keywords {
 }
 
 impl Keyword {
+    /// Its flags and second bytes in one number, as [`Keywords::from_prepared`] reads them.
+    fn flags(&self) -> u32 {
+        let d = &self.digest;
+        let byte = |b: Option<u8>| b.map_or(0, |b| 0x100 | u32::from(b));
+        let table = match d.table {
+            Table::Word => 0,
+            Table::WordStart => 1,
+            Table::Anywhere => 2,
+            Table::Unindexed => 3,
+        };
+        u32::from(self.left)
+            | u32::from(self.right) << 1
+            | u32::from(self.plural) << 2
+            | u32::from(d.ascii) << 3
+            | u32::from(d.whole) << 4
+            | table << 5
+            | byte(self.second) << 7
+            | byte(d.second) << 16
+    }
+
+    /// The keyword's text: trimmed, its `*` ends taken off.
+    fn text(&self) -> &str {
+        let from = self.text as usize;
+        self.source
+            .get(from..from + self.text_len as usize)
+            .unwrap_or_default()
+    }
+
+    /// The keyword's words as letters, made on first use.
+    fn words(&self) -> &[Vec<Letter>] {
+        self.words
+            .get_or_init(|| keyword_words(self.text()).map(letters).collect())
+    }
+
     /// Whether the keyword occurs in `text`: [`Keywords::is_match`] for this keyword alone,
     /// tried at every character its first letter matches.
     fn occurs_in(&self, text: &str) -> bool {
-        let Some(first) = self.words.first().and_then(|w| w.first()) else {
+        let Some(first) = self.words().first().and_then(|w| w.first()) else {
             return false;
         };
         text.char_indices()
@@ -366,7 +532,7 @@ impl Keyword {
             }
         };
         let mut pos = at;
-        for (i, word) in self.words.iter().enumerate() {
+        for (i, word) in self.words().iter().enumerate() {
             if i > 0 {
                 let mut separators = 0;
                 while let Some((_, after)) = next(pos).filter(|&(c, _)| !is_word_char(c)) {
@@ -1055,21 +1221,29 @@ impl Keyword {
     /// consecutive characters of the title with only combining marks between them (the
     /// search text leaves those out), and only a word character matches a word character.
     fn needle(&self) -> Needle {
-        let Some(letters) = self.words.first() else {
+        let words = self.words();
+        let Some(letters) = words.first() else {
             return Needle::None;
         };
         // A keyword spelling a combining mark may match one, which the search text drops.
         let unmarked = letters.iter().take_while(|l| !is_mark(l.c)).count();
-        let has_marks = self.words.iter().flatten().any(|l| is_mark(l.c));
+        let has_marks = words.iter().flatten().any(|l| is_mark(l.c));
         let word = letters.iter().take_while(|l| is_word_char(l.c)).count();
-        self.needle_of(letters.len(), unmarked, word, has_marks)
+        self.needle_of(words.len(), letters.len(), unmarked, word, has_marks)
     }
 
-    /// [`Keyword::needle`], given its first word's length in letters, how many of those come
-    /// before the first combining mark and before the first character that is not a word
-    /// character, and whether any of its letters is a combining mark.
-    fn needle_of(&self, len: usize, unmarked: usize, word: usize, has_marks: bool) -> Needle {
-        let whole = self.words.len() == 1 && word == len;
+    /// [`Keyword::needle`], given how many words it has, its first word's length in letters,
+    /// how many of those come before the first combining mark and before the first character
+    /// that is not a word character, and whether any of its letters is a combining mark.
+    fn needle_of(
+        &self,
+        words: usize,
+        len: usize,
+        unmarked: usize,
+        word: usize,
+        has_marks: bool,
+    ) -> Needle {
+        let whole = words == 1 && word == len;
         if self.left && word > 0 && !has_marks {
             if !whole || self.right {
                 Needle::Word(word)
@@ -1089,34 +1263,52 @@ impl Keyword {
     /// [`Entry`]) to `forms`, and says how the [`TitleIndex`] files it.
     fn digest(&self, forms: &mut Vec<u8>) -> Digest {
         let form = forms.len();
-        // One pass over the letters: nearly every keyword is ASCII, and then a letter is a
-        // byte of the form, no letter is a combining mark, and the needle is read off the
-        // form's first word.
+        // Nearly every keyword is ASCII, and then a letter is a byte of the form, no letter
+        // is a combining mark, and the needle is read off the form's first word.
+        let text = self.text();
         let mut ascii = true;
-        for (i, word) in self.words.iter().enumerate() {
-            if i > 0 {
-                forms.push(0xFF);
+        let (count, first) = if text.is_ascii() {
+            // Its letters are its bytes: the form is made from the text, without them.
+            let mut first = None;
+            let mut count = 0;
+            for (i, word) in ascii_words(text.as_bytes()).enumerate() {
+                if i > 0 {
+                    forms.push(0xFF);
+                }
+                forms.extend(word.iter().map(u8::to_ascii_lowercase));
+                first.get_or_insert(word.len());
+                count += 1;
             }
-            for l in word {
-                match u8::try_from(l.c) {
-                    Ok(b) if b.is_ascii() => forms.push(b.to_ascii_lowercase()),
-                    _ => {
-                        ascii = false;
-                        forms.extend_from_slice(l.search_key().encode_utf8(&mut [0; 4]).as_bytes())
+            (count, first.unwrap_or(0))
+        } else {
+            let words = self.words();
+            for (i, word) in words.iter().enumerate() {
+                if i > 0 {
+                    forms.push(0xFF);
+                }
+                for l in word {
+                    match u8::try_from(l.c) {
+                        Ok(b) if b.is_ascii() => forms.push(b.to_ascii_lowercase()),
+                        _ => {
+                            ascii = false;
+                            forms.extend_from_slice(
+                                l.search_key().encode_utf8(&mut [0; 4]).as_bytes(),
+                            )
+                        }
                     }
                 }
             }
-        }
+            (words.len(), words.first().map_or(0, Vec::len))
+        };
         let (needle, key_len) = if ascii {
-            let first = self.words.first().map_or(0, Vec::len);
             let written = forms.get(form..form + first).unwrap_or_default();
             let word = written.iter().take_while(|&&b| is_word_byte(b)).count();
-            let needle = self.needle_of(first, first, word, false);
+            let needle = self.needle_of(count, first, first, word, false);
             let key_len = needle.letters().unwrap_or(0);
             (needle, key_len)
         } else {
             let needle = self.needle();
-            let first = self.words.first().map(Vec::as_slice).unwrap_or_default();
+            let first = self.words().first().map(Vec::as_slice).unwrap_or_default();
             // A letter's search key is one character: the needle's first `n` letters are the
             // form's first `n` characters.
             let key_len = needle.letters().map_or(0, |n| {
@@ -1142,13 +1334,55 @@ impl Keyword {
             table,
             key_len: key_len as u32,
             ascii,
-            whole: ascii && table == Table::Word && key_len == form_len && self.words.len() == 1,
+            whole: ascii && table == Table::Word && key_len == form_len && count == 1,
             second: match forms.get(form + key_len..) {
                 Some(&[0xFF, b, ..]) => Some(b),
                 _ => None,
             },
         }
     }
+}
+
+/// The words of a keyword's text (trimmed, its `*` ends taken off), as it is matched.
+/// Between words, a title's separators are skipped, so a word of separators only ("&" in
+/// "walk & talk", "→") is a separator too, and one at an end ("x <>") is left out; a keyword
+/// of nothing else ("<>") keeps its words, and one of hyphens alone is matched as written.
+fn keyword_words(text: &str) -> impl Iterator<Item = &str> {
+    let any_word = split_words(text).any(has_word_char);
+    let whole = split_words(text).next().is_none().then_some(text);
+    split_words(text)
+        .filter(move |w| !any_word || has_word_char(w))
+        .chain(whole)
+}
+
+/// [`keyword_words`] of an ASCII text, on its bytes (the start-up cost of every run is
+/// mostly reading keywords, nearly all ASCII; the test `ascii_words_are_keyword_words`
+/// checks that both agree).
+fn ascii_words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    // `char::is_whitespace` of an ASCII character, and the hyphen.
+    let is_separator = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ' | b'-');
+    let any_word = text.iter().any(|&b| is_word_byte(b));
+    let whole = text.iter().all(is_separator).then_some(text);
+    text.split(is_separator)
+        .filter(move |w| !w.is_empty() && (!any_word || w.iter().any(|&b| is_word_byte(b))))
+        .chain(whole)
+}
+
+/// The first and last byte of an ASCII keyword text's words that hold a word character, or
+/// of the text when none does: the characters that say which ends of the keyword need a
+/// word boundary. `None` when the text is empty or not ASCII.
+fn ascii_ends(text: &[u8]) -> Option<(u8, u8)> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let (&first, &last) = (text.first()?, text.last()?);
+    if !text.iter().any(|&b| is_word_byte(b)) {
+        return Some((first, last));
+    }
+    let mut words = ascii_words(text);
+    let first_word = words.next()?;
+    let last_word = words.last().unwrap_or(first_word);
+    Some((*first_word.first()?, *last_word.last()?))
 }
 
 /// A keyword word's letters. A combining mark after a letter is left out: in a title it
@@ -1461,6 +1695,29 @@ mod tests {
         prop::collection::vec(prop::sample::select(PIECES), 0..max).prop_map(|v| v.concat())
     }
 
+    /// `list` (compiled from `words`) as `build.rs` writes it and a run reads it back:
+    /// [`Keywords::from_prepared`], which must give every number `Keywords::new` gave.
+    fn prepared_again(words: &[String], list: &Keywords) -> Keywords {
+        let (source, keywords, forms) = list.prepared_parts(words);
+        let prepared = Prepared {
+            source: Box::leak(source.into_boxed_str()),
+            keywords: Box::leak(keywords.into_boxed_slice()),
+            forms: Box::leak(forms.into_boxed_slice()),
+        };
+        let again = Keywords::from_prepared(words, &prepared).expect("the same words");
+        assert_eq!(again.prepared_parts(words), list.prepared_parts(words));
+        // Not the list it was made of: refused.
+        let mut other = words.to_vec();
+        other.push("x".into());
+        assert!(Keywords::from_prepared(&other, &prepared).is_none());
+        other.truncate(words.len());
+        if let Some(first) = other.first_mut() {
+            first.push('x');
+            assert!(Keywords::from_prepared(&other, &prepared).is_none());
+        }
+        again
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
@@ -1476,6 +1733,20 @@ mod tests {
             let index = TitleIndex::new(compiled.iter().enumerate().map(|(i, k)| (2 * i, k)));
             let mut memo = vec![None; 2 * compiled.len()];
             index.fill(&title, &mut memo);
+            // The same lists compiled ahead (as build.rs does) and read back: the same index
+            // and the same answers, from letters made only when a check needs them.
+            let ahead: Vec<Keywords> = lists
+                .iter()
+                .filter_map(|l| Keywords::new(l).map(|k| prepared_again(l, &k)))
+                .collect();
+            let ahead_index = TitleIndex::new(ahead.iter().enumerate().map(|(i, k)| (2 * i, k)));
+            let mut ahead_memo = vec![None; 2 * ahead.len()];
+            ahead_index.fill(&title, &mut ahead_memo);
+            prop_assert_eq!(&ahead_memo, &memo);
+            for (i, list) in ahead.iter().enumerate() {
+                let searched = SearchText::new(&title).is_some();
+                prop_assert_eq!(memo[2 * i], searched.then(|| list.is_match(&title)));
+            }
             let searched = SearchText::new(&title).is_some();
             for (i, list) in compiled.iter().enumerate() {
                 let want = searched.then(|| list.is_match(&title));
@@ -1501,6 +1772,22 @@ mod tests {
         assert!(matches(&["review"], &long));
         assert!(!matches(&["reviewer", "designs review"], &long));
         assert!(matches(&["sync"], &format!("{long} syncs")));
+    }
+
+    proptest! {
+        /// The ASCII fast path splits a keyword into the words the general one does.
+        #[test]
+        fn ascii_words_are_keyword_words(text in "[ -~\t\n\x0b\x0c\r]{0,12}") {
+            let general: Vec<&[u8]> = keyword_words(&text).map(str::as_bytes).collect();
+            let fast: Vec<&[u8]> = ascii_words(text.as_bytes()).collect();
+            prop_assert_eq!(fast, general);
+            let kept: Vec<&str> = split_words(&text).filter(|w| has_word_char(w)).collect();
+            let ends = match (kept.first(), kept.last()) {
+                (Some(f), Some(l)) => f.bytes().next().zip(l.bytes().last()),
+                _ => text.bytes().next().zip(text.bytes().last()),
+            };
+            prop_assert_eq!(ascii_ends(text.as_bytes()), ends);
+        }
     }
 
     #[test]

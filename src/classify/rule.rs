@@ -1,10 +1,13 @@
 //! A checked, compiled rule and how it matches one event.
 
+mod known_regex;
+
 use regex::{Regex, RegexBuilder};
 
-use super::keywords::Keywords;
+use super::keywords::{Keywords, Prepared};
 use super::subject::OrganizerKind;
 use super::{Outcome, RawRule, RuleError, RuleErrorKind, Subject};
+use known_regex::KnownRegex;
 
 /// One rule, checked and compiled: a name, a category, and matchers that must
 /// all match.
@@ -112,7 +115,15 @@ impl Rule {
     ///
     /// Returns every problem found in the rule, not just the first. Duplicate
     /// names are a property of the list and are checked by the caller.
-    pub(crate) fn compile(index: usize, raw: &RawRule) -> Result<Rule, Vec<RuleError>> {
+    ///
+    /// `prepared` holds keyword lists compiled ahead, by key (`build.rs` does it for the
+    /// built-in rules); a list that is not the one given for its key is compiled here, and
+    /// one that `raw` leaves out is taken as given.
+    pub(crate) fn compile(
+        index: usize,
+        raw: &RawRule,
+        prepared: &[(&str, Prepared)],
+    ) -> Result<Rule, Vec<RuleError>> {
         let mut kinds = Vec::new();
         if raw.name.trim().is_empty() {
             kinds.push(RuleErrorKind::EmptyName);
@@ -178,9 +189,10 @@ impl Rule {
                     })
                 }
             };
-            results.push(keywords(kw_key, kws).map(text(kw_key, false)));
+            let ahead = |key: &str| prepared.iter().find(|(k, _)| *k == key).map(|(_, p)| p);
+            results.push(keywords(kw_key, kws, ahead(kw_key)).map(text(kw_key, false)));
             results.push(user_regex(re_key, re).map(text(re_key, false)));
-            results.push(keywords(not_key, not).map(text(not_key, true)));
+            results.push(keywords(not_key, not, ahead(not_key)).map(text(not_key, true)));
         }
         let mut matchers = Vec::new();
         let errors_before_matchers = kinds.len();
@@ -290,6 +302,9 @@ enum Matcher {
 #[derive(Clone, Debug)]
 enum TextRe {
     User(Regex),
+    /// A regex of the built-in rules, which is matched by hand ([`KnownRegex`]) wherever it
+    /// is written.
+    Known(KnownRegex),
     Keywords(Keywords),
 }
 
@@ -297,6 +312,7 @@ impl TextRe {
     fn is_match(&self, s: &str) -> bool {
         match self {
             TextRe::User(re) => re.is_match(s),
+            TextRe::Known(known) => known.is_match(s),
             TextRe::Keywords(re) => re.is_match(s),
         }
     }
@@ -580,6 +596,9 @@ fn user_regex(
     let Some(pattern) = pattern else {
         return Ok(None);
     };
+    if let Some(known) = KnownRegex::of(pattern) {
+        return Ok(Some(TextRe::Known(known)));
+    }
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .build()
@@ -598,17 +617,31 @@ fn user_regex(
 /// keyword begins or ends with punctuation (`<>`, `/`, `w/`), that end needs
 /// no boundary, so `<>` matches "Alex<>Sam" too. A space inside a keyword
 /// matches any run of whitespace. See [`Keywords`] for why this is not a regex.
+///
+/// `prepared` is the list compiled ahead, when there is one: it is used if it was made of
+/// `words`, or as it is when there are no `words` (start-up leaves the built-in lists out of
+/// the rules it reads, see [`Classifier::builtin`](super::Classifier::builtin)).
 fn keywords(
     key: &'static str,
     words: &Option<Vec<String>>,
+    prepared: Option<&Prepared>,
 ) -> Result<Option<TextRe>, RuleErrorKind> {
     let Some(words) = words else {
-        return Ok(None);
+        return Ok(prepared.map(|p| TextRe::Keywords(Keywords::from_prepared_as_is(p))));
     };
     if words.is_empty() {
         return Err(RuleErrorKind::EmptyList { key: key.into() });
     }
-    match Keywords::new(words) {
+    // A list with the words of a built-in one (a user's rules copied from the defaults) was
+    // compiled by build.rs too.
+    let ahead = prepared
+        .and_then(|p| Keywords::from_prepared(words, p))
+        .or_else(|| {
+            super::classifier::builtin_keyword_lists()
+                .filter(|p| p.keywords.len() == words.len())
+                .find_map(|p| Keywords::from_prepared(words, p))
+        });
+    match ahead.or_else(|| Keywords::new(words)) {
         Some(k) => Ok(Some(TextRe::Keywords(k))),
         None => Err(RuleErrorKind::EmptyKeyword { key: key.into() }),
     }
@@ -817,7 +850,7 @@ mod tests {
     #[test]
     fn many_keywords_compile_to_a_small_regex() {
         let words: Vec<String> = (0..2000).map(|i| format!("word{i}")).collect();
-        let re = keywords("title", &Some(words)).unwrap().unwrap();
+        let re = keywords("title", &Some(words), None).unwrap().unwrap();
         assert!(re.is_match("see Word1999."));
         assert!(!re.is_match("word20000"));
     }
