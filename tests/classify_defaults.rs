@@ -231,6 +231,8 @@ people\t4\t0\texternal\t240\tn\tVirtual onsite: Staff Data Engineer - Li Wei
 technical\t4\t0\tinternal\t45\tn\tRules engine: spike results
 other\t20\t0\tinternal\t60\ty\tPlatform department meeting
 personal\t0\t0\tme\t120\tn\tICE nach Köln
+personal\t0\t0\tnone\t240\tn\tICE 1014 Köln - München
+other\t6\t0\texternal\t480\tn\tSupplier audit on site - moulding plant
 deep_work\t0\t0\tnone\t30\ty\tInbox and notes (me)
 ";
     let text = format!("{}\n{rows}", labelled::HEADER);
