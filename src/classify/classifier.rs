@@ -671,6 +671,36 @@ mod tests {
     }
 
     #[test]
+    fn builtin_rules_stay_cheap_to_start_and_to_parse_for() {
+        // Every event of every feed pays for these two: a built-in rule that reads
+        // descriptions makes the parser keep them all (cal_5y: 75 -> 88 M instructions), and a
+        // regex the crate must compile costs ~1.5-4 M at each start. The flight and ticket
+        // patterns are matched by hand (rule/known_regex.rs) while their text stays the same.
+        let classifier = Classifier::builtin();
+        assert!(
+            !classifier.reads_description(),
+            "a built-in rule reads DESCRIPTION: use title keywords instead"
+        );
+        for rule in RawRule::builtin().expect("build.rs read default_rules.toml") {
+            for (key, pattern) in [
+                ("title_regex", &rule.title_regex),
+                ("description_regex", &rule.description_regex),
+                ("location_regex", &rule.location_regex),
+                ("any_text_regex", &rule.any_text_regex),
+            ] {
+                if let Some(pattern) = pattern {
+                    assert!(
+                        super::super::rule::is_hand_matched(pattern),
+                        "{}: {key} {pattern:?} would be compiled at every start: use \
+                         keywords, or match it in rule/known_regex.rs",
+                        rule.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn static_rules_are_the_toml_rules() {
         // What build.rs made of default_rules.toml is what the TOML parser reads in it (a
         // `None` would mean build.rs met TOML it does not read: start-up would parse it).

@@ -589,6 +589,12 @@ fn addresses(
         .map(Some)
 }
 
+/// Whether `pattern` is one of the patterns matched without the regex crate.
+#[cfg(test)]
+pub(super) fn is_hand_matched(pattern: &str) -> bool {
+    KnownRegex::of(pattern).is_some()
+}
+
 fn user_regex(
     key: &'static str,
     pattern: &Option<String>,
