@@ -760,7 +760,6 @@ mod tests {
     fn builtin_files_the_keyword_lists_it_would_compile() {
         // Start-up reads the rules without the lists build.rs compiled, and files those as
         // they are: each rule gets the lists that compiling the TOML gives it, in its order.
-        use super::super::keywords::Keywords;
         let fast = Classifier::builtin();
         let slow = Classifier::from_toml_str(DEFAULT_RULES_TOML).expect("valid");
         let raws = RawRule::builtin().expect("build.rs read default_rules.toml");
@@ -777,24 +776,31 @@ mod tests {
             assert_eq!(s.len(), words.len(), "{}", raw.name);
             for (((fs, fk), (ss, _)), words) in f.into_iter().zip(s).zip(words) {
                 assert_eq!(fs, ss, "{}", raw.name);
-                let now = Keywords::new(words).expect("compiles");
-                assert_eq!(
-                    fk.prepared_parts(words),
-                    now.prepared_parts(words),
-                    "{}",
-                    raw.name
-                );
+                assert_compiled_as_new(fk, words, &raw.name);
                 lists += 1;
             }
         }
         assert!(lists > 30, "{lists}");
     }
 
+    /// `list` holds what `Keywords::new` makes of `words` (`rule` names it when it does not).
+    fn assert_compiled_as_new(
+        list: &super::super::keywords::Keywords,
+        words: &[String],
+        rule: &str,
+    ) {
+        let now = super::super::keywords::Keywords::new(words).expect("compiles");
+        assert_eq!(
+            list.prepared_parts(words),
+            now.prepared_parts(words),
+            "{rule}"
+        );
+    }
+
     #[test]
     fn user_rules_copied_from_the_builtin_ones_find_their_compiled_lists() {
         // A user's rules go through `Keywords::from_prepared` for a list with the words of a
         // built-in one, and are compiled otherwise: either way, as `Keywords::new` compiles.
-        use super::super::keywords::Keywords;
         let mut raws = RawRule::builtin().expect("build.rs read default_rules.toml");
         if let Some(title) = raws.first_mut().and_then(|r| r.title.as_mut()) {
             title.push("a keyword no built-in list has".into());
@@ -807,13 +813,7 @@ mod tests {
         for (rule, raw) in c.rule_list().iter().zip(&raws) {
             let words = [&raw.title, &raw.not_title].into_iter().flatten();
             for ((_, list), words) in rule.title_keywords().zip(words) {
-                let now = Keywords::new(words).expect("compiles");
-                assert_eq!(
-                    list.prepared_parts(words),
-                    now.prepared_parts(words),
-                    "{}",
-                    raw.name
-                );
+                assert_compiled_as_new(list, words, &raw.name);
                 lists += 1;
             }
         }
